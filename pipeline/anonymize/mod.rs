@@ -1,0 +1,349 @@
+//! The `anonymize` task: runs the SQL in `sql/anonymize/` with DataFusion
+//! over the raw batches staged by the ingest tasks it needs, replacing PII
+//! with keyed pseudonyms, and commits the date's partitions of `calls`,
+//! `quarantine`, `ingested_objects` and `pii_findings`. Then the raw staging
+//! is deleted: unredacted text never outlives this task.
+//!
+//! A re-run of a date replaces that date's partitions: the new files are
+//! written first, then every older file of the partition is deleted.
+
+pub mod pii;
+pub mod udf;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, SchemaRef};
+use async_trait::async_trait;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::context::SessionContext;
+use datafusion::prelude::SessionConfig;
+use futures::StreamExt;
+use object_store::path::Path;
+use serde::Deserialize;
+use serde_json::json;
+use tracing::{info, warn};
+
+use self::pii::{Entity, EntityCounts, PiiKey, Redactor};
+use crate::error::{Error, Result};
+use crate::ingest::{STAGED_CALLS, STAGED_OBJECTS, STAGED_QUARANTINE};
+use crate::tasks::{Task, TaskContext, TaskKind, TaskOutput};
+use crate::warehouse::{tables, Encoding, Table, Warehouse};
+
+/// The fixed key of the demo DAG. Public, so pseudonyms made with it protect
+/// nothing: never use it on real traffic.
+const DEMO_KEY: &[u8] = b"slm-pipeline demo key: NOT SECRET, do not use on real traffic";
+
+/// The `with` block of an anonymize task.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnonymizeConfig {
+    /// SQL turning `staged_calls` into `calls` rows. Default `sql/anonymize/redact.sql`.
+    #[serde(default = "default_sql")]
+    pub sql: String,
+    /// SQL turning `staged_quarantine` into `quarantine` rows. Default `sql/anonymize/quarantine.sql`.
+    #[serde(default = "default_quarantine_sql")]
+    pub quarantine_sql: String,
+    /// Environment variable holding the pseudonym key (at least 16 bytes). Default `SLM_PII_KEY`.
+    #[serde(default = "default_key_env")]
+    pub key_env: String,
+    /// File holding the key, used when the variable is not set.
+    #[serde(default)]
+    pub key_file: Option<String>,
+    /// Use the fixed, public demo key. Only for the demo corpus.
+    #[serde(default)]
+    pub demo_key: bool,
+}
+
+fn default_sql() -> String {
+    "sql/anonymize/redact.sql".into()
+}
+fn default_quarantine_sql() -> String {
+    "sql/anonymize/quarantine.sql".into()
+}
+fn default_key_env() -> String {
+    "SLM_PII_KEY".into()
+}
+
+pub struct AnonymizeTask {
+    config: AnonymizeConfig,
+}
+
+impl AnonymizeTask {
+    pub fn new(config: AnonymizeConfig) -> Self {
+        Self { config }
+    }
+}
+
+/// Loads the pseudonym key. Messages name where the key was looked for,
+/// never its value.
+pub fn load_key(config: &AnonymizeConfig, task_id: &str) -> Result<PiiKey> {
+    if let Ok(value) = std::env::var(&config.key_env) {
+        return PiiKey::new(value.into_bytes())
+            .map_err(|e| Error::PiiKey(format!("task `{task_id}`: ${}: {e}", config.key_env)));
+    }
+    if let Some(file) = &config.key_file {
+        let bytes = std::fs::read(file)
+            .map_err(|e| Error::PiiKey(format!("task `{task_id}`: cannot read key file `{file}`: {e}")))?;
+        let trimmed = String::from_utf8_lossy(&bytes).trim_end().as_bytes().to_vec();
+        return PiiKey::new(trimmed).map_err(|e| Error::PiiKey(format!("task `{task_id}`: key file `{file}`: {e}")));
+    }
+    if config.demo_key {
+        warn!(
+            task = task_id,
+            "USING THE PUBLIC DEMO PII KEY: pseudonyms protect nothing. Set ${} for real traffic.", config.key_env
+        );
+        eprintln!(
+            "\n*** WARNING: task `{task_id}` uses the public demo PII key. Pseudonyms made with it can be reversed by \
+             anyone. Never use `demo_key: true` on real traffic; set ${} or `key_file`. ***\n",
+            config.key_env
+        );
+        return PiiKey::new(DEMO_KEY.to_vec()).map_err(Error::PiiKey);
+    }
+    Err(Error::PiiKey(format!(
+        "task `{task_id}` needs a secret key for pseudonyms: set the environment variable ${} (at least 16 bytes, \
+         e.g. `export {}=$(openssl rand -hex 32)`) or give `key_file` in the task's `with` block",
+        config.key_env, config.key_env
+    )))
+}
+
+/// A DataFusion session for SQL over staging and warehouse tables. Strings
+/// stay `Utf8` so the output matches the table contracts.
+pub fn session(wh: &Warehouse) -> SessionContext {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let config = SessionConfig::new()
+        .with_target_partitions(threads)
+        .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+        .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false);
+    let ctx = SessionContext::new_with_config(config);
+    ctx.register_object_store(wh.root().store_url(), wh.root().store().clone());
+    ctx
+}
+
+/// Registers the Parquet files below several warehouse folders as one table.
+pub async fn register_parquet_dirs(
+    ctx: &SessionContext,
+    wh: &Warehouse,
+    name: &str,
+    dirs: &[String],
+    schema: SchemaRef,
+) -> Result<()> {
+    let mut urls = Vec::new();
+    for dir in dirs {
+        if wh.exists(dir).await? {
+            let url = wh.root().url_of(&wh.root().key(dir)?, true);
+            urls.push(ListingTableUrl::parse(&url).map_err(|e| Error::datafusion(format!("table `{name}`"), e))?);
+        }
+    }
+    if urls.is_empty() {
+        let empty = datafusion::datasource::MemTable::try_new(schema, vec![vec![]])
+            .map_err(|e| Error::datafusion(format!("table `{name}`"), e))?;
+        ctx.register_table(name, Arc::new(empty)).map_err(|e| Error::datafusion(format!("table `{name}`"), e))?;
+        return Ok(());
+    }
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options).with_schema(schema);
+    let table = ListingTable::try_new(config).map_err(|e| Error::datafusion(format!("table `{name}`"), e))?;
+    ctx.register_table(name, Arc::new(table)).map_err(|e| Error::datafusion(format!("table `{name}`"), e))?;
+    Ok(())
+}
+
+/// Column names and types must match the contract (nullability may differ:
+/// SQL often cannot prove a column non-null).
+fn check_contract(table: Table, got: &SchemaRef, sql_file: &str) -> Result<()> {
+    let want = table.schema();
+    let describe = |s: &SchemaRef| -> Vec<(String, DataType)> {
+        s.fields().iter().map(|f| (f.name().clone(), strip_nullability(f.data_type()))).collect()
+    };
+    let (w, g) = (describe(&want), describe(got));
+    if w != g {
+        let missing: Vec<String> = w.iter().filter(|f| !g.contains(f)).map(|(n, t)| format!("{n} {t}")).collect();
+        let extra: Vec<String> = g.iter().filter(|f| !w.contains(f)).map(|(n, t)| format!("{n} {t}")).collect();
+        return Err(Error::Contract {
+            table: table.name().into(),
+            message: format!(
+                "the output of `{sql_file}` does not match the table contract (see warehouse/README.md); \
+                 missing or different: [{}]; unexpected: [{}]",
+                missing.join(", "),
+                extra.join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Types compared without the nullability of nested fields.
+fn strip_nullability(t: &DataType) -> DataType {
+    match t {
+        DataType::List(f) => DataType::List(Arc::new(
+            f.as_ref().clone().with_nullable(true).with_data_type(strip_nullability(f.data_type())),
+        )),
+        DataType::Struct(fields) => DataType::Struct(
+            fields
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true).with_data_type(strip_nullability(f.data_type())))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[async_trait]
+impl Task for AnonymizeTask {
+    async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput> {
+        let ingests = ctx.upstream_of(TaskKind::Ingest);
+        if ingests.is_empty() {
+            return Err(Error::task_config(&ctx.task_id, "anonymize needs at least one ingest task (`needs: [...]`)"));
+        }
+        let redactor = Arc::new(Redactor::new(load_key(&self.config, &ctx.task_id)?));
+        let calls_sql = read_sql(ctx, &self.config.sql)?;
+        let quarantine_sql = read_sql(ctx, &self.config.quarantine_sql)?;
+        let wh = &ctx.warehouse;
+        let staging_dirs = |part: &str| -> Vec<String> {
+            ingests.iter().map(|t| format!("{}/{part}", Warehouse::staging_dir(&ctx.run_id, t))).collect()
+        };
+
+        let tally: udf::Tally = Arc::new(Mutex::new(EntityCounts::default()));
+        let sql = session(wh);
+        for f in udf::redaction_udfs(redactor, tally.clone()) {
+            sql.register_udf(f);
+        }
+        register_parquet_dirs(&sql, wh, "staged_calls", &staging_dirs(STAGED_CALLS), tables::calls_schema()).await?;
+        register_parquet_dirs(&sql, wh, "staged_quarantine", &staging_dirs(STAGED_QUARANTINE), tables::quarantine_schema())
+            .await?;
+        register_parquet_dirs(&sql, wh, "staged_objects", &staging_dirs(STAGED_OBJECTS), tables::ingested_objects_schema())
+            .await?;
+
+        let date = ctx.logical_date;
+        let tag = format!("{}-{}", ctx.run_id, ctx.task_id);
+        let progress = crate::progress::rows_bar(ctx.progress, "anonymize");
+
+        // 1. calls: one file per DataFusion partition, written concurrently.
+        let calls_dir = Warehouse::partition_dir(Table::Calls, date);
+        let (calls_files, rows_in, rows_out) =
+            write_query(ctx, &sql, &calls_sql.1, &calls_sql.0, Table::Calls, &calls_dir, &tag, &progress).await?;
+        progress.finish_and_clear();
+
+        // 2. quarantine, 3. the object manifest: small, one file each.
+        let q_dir = Warehouse::partition_dir(Table::Quarantine, date);
+        let (q_files, _, quarantined) =
+            write_query(ctx, &sql, &quarantine_sql.1, &quarantine_sql.0, Table::Quarantine, &q_dir, &tag, &progress)
+                .await?;
+        let objects_sql = "SELECT date, run_id, task_id, pii_redact(source_object) AS source_object, object_key_sha256, \
+                           size, etag, last_modified, lines, calls, quarantined FROM staged_objects";
+        let o_dir = Warehouse::partition_dir(Table::IngestedObjects, date);
+        let (o_files, _, objects) =
+            write_query(ctx, &sql, "(built in)", objects_sql, Table::IngestedObjects, &o_dir, &tag, &progress).await?;
+
+        // 4. PII findings, from the tally of the functions above.
+        let counts = tally.lock().expect("tally lock").clone();
+        let findings = findings_batch(date, &ctx.run_id, &counts)?;
+        let p_dir = Warehouse::partition_dir(Table::PiiFindings, date);
+        let p_file = wh.write_parquet(&format!("{p_dir}/part-{tag}.parquet"), Table::PiiFindings.schema(), &[findings]).await?;
+
+        // Commit: older files of the date's partitions go, then the raw staging.
+        let mut replaced = 0;
+        replaced += wh.replace_partition(&calls_dir, &calls_files).await?;
+        replaced += wh.replace_partition(&q_dir, &q_files).await?;
+        replaced += wh.replace_partition(&o_dir, &o_files).await?;
+        replaced += wh.replace_partition(&p_dir, &[p_file]).await?;
+        for ingest in &ingests {
+            wh.root().delete_prefix(&Warehouse::staging_dir(&ctx.run_id, ingest)).await?;
+        }
+
+        let by_entity: BTreeMap<&str, u64> =
+            Entity::ALL.iter().map(|e| (e.tag(), counts.get(*e))).filter(|(_, n)| *n > 0).collect();
+        info!(task = %ctx.task_id, calls = rows_out, quarantined, pii = counts.total(), "Anonymized and committed.");
+        Ok(TaskOutput {
+            rows_in,
+            rows_out,
+            details: json!({
+                "date": date.to_string(),
+                "calls_files": calls_files.len(),
+                "quarantined": quarantined,
+                "objects": objects,
+                "pii_replaced": counts.total(),
+                "pii_by_entity": by_entity,
+                "older_files_replaced": replaced,
+            }),
+        })
+    }
+}
+
+/// (file name for messages, SQL text)
+fn read_sql(ctx: &TaskContext, file: &str) -> Result<(String, String)> {
+    let path = ctx.resolve_file(file)?;
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    Ok((text, path.display().to_string()))
+}
+
+/// Runs one query and streams its result into Parquet files of `dir`.
+/// Returns the files written, the input rows (for `calls`: staged rows) and
+/// the rows written.
+#[allow(clippy::too_many_arguments)]
+async fn write_query(
+    ctx: &TaskContext,
+    sql: &SessionContext,
+    sql_file: &str,
+    query: &str,
+    table: Table,
+    dir: &str,
+    tag: &str,
+    progress: &indicatif::ProgressBar,
+) -> Result<(Vec<Path>, u64, u64)> {
+    let df = sql.sql(query).await.map_err(|e| Error::datafusion(format!("in {sql_file}"), e))?;
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    check_contract(table, &schema, sql_file)?;
+    let streams =
+        df.execute_stream_partitioned().await.map_err(|e| Error::datafusion(format!("running {sql_file}"), e))?;
+    let writers = streams.into_iter().enumerate().map(|(i, mut stream)| {
+        let wh = ctx.warehouse.clone();
+        let schema = schema.clone();
+        let rel = format!("{dir}/part-{tag}-{i:03}.parquet");
+        let sql_file = sql_file.to_string();
+        let progress = progress.clone();
+        async move {
+            let mut writer = None;
+            let mut rows = 0u64;
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(|e| Error::datafusion(format!("running {sql_file}"), e))?;
+                if batch.num_rows() == 0 {
+                    continue;
+                }
+                if writer.is_none() {
+                    writer = Some(wh.parquet_writer(&rel, schema.clone(), Encoding::Table)?);
+                }
+                let (_, w) = writer.as_mut().expect("opened above");
+                w.write(&batch).await.map_err(|e| Error::parquet(format!("writing {rel}"), e))?;
+                rows += batch.num_rows() as u64;
+                progress.inc(batch.num_rows() as u64);
+            }
+            match writer {
+                Some((key, w)) => {
+                    w.close().await.map_err(|e| Error::parquet(format!("closing {rel}"), e))?;
+                    Ok::<_, Error>((Some(key), rows))
+                }
+                None => Ok((None, 0)),
+            }
+        }
+    });
+    let results = futures::future::try_join_all(writers).await?;
+    let rows: u64 = results.iter().map(|r| r.1).sum();
+    let files: Vec<Path> = results.into_iter().filter_map(|r| r.0).collect();
+    // The query is a projection of its input: rows in = rows out.
+    Ok((files, rows, rows))
+}
+
+fn findings_batch(date: chrono::NaiveDate, run_id: &str, counts: &EntityCounts) -> Result<RecordBatch> {
+    let days = (date - crate::warehouse::history::date_from_days(0)).num_days() as i32;
+    let n = Entity::ALL.len();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Date32Array::from(vec![days; n])),
+        Arc::new(StringArray::from(vec![run_id; n])),
+        Arc::new(StringArray::from_iter_values(Entity::ALL.iter().map(|e| e.tag()))),
+        Arc::new(Int64Array::from_iter_values(Entity::ALL.iter().map(|e| counts.get(*e) as i64))),
+    ];
+    RecordBatch::try_new(Table::PiiFindings.schema(), columns).map_err(|e| Error::arrow("building pii_findings", e))
+}

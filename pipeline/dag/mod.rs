@@ -1,0 +1,12 @@
+//! The DAG engine: YAML specs (`spec`), template substitution (`template`),
+//! injected time (`clock`) and execution with retries, timeouts, run history
+//! and resume (`runner`).
+
+pub mod clock;
+pub mod runner;
+pub mod spec;
+pub mod template;
+
+pub use clock::{Clock, SystemClock, TestClock};
+pub use runner::{RunSummary, Runner};
+pub use spec::{Dag, Policy, TaskSpec};

@@ -1,0 +1,343 @@
+//! Executes a DAG for one logical date: tasks in dependency order, independent
+//! tasks concurrently, transient failures retried with exponential backoff,
+//! each attempt bounded by its timeout and recorded in the run history.
+//! A failed run can be resumed: finished tasks are not run again, except a
+//! task whose raw staging was deleted when the run failed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures::stream::{FuturesUnordered, StreamExt};
+use serde_json::{json, Value};
+use tracing::{error, info, warn};
+
+use super::clock::Clock;
+use super::spec::{Dag, TaskSpec};
+use super::template::{self, Vars};
+use crate::error::{Error, Result};
+use crate::tasks::{TaskContext, TaskKind, TaskOutput};
+use crate::warehouse::history::{RunRecord, Status, TaskAttempt};
+use crate::warehouse::Warehouse;
+
+/// The outcome of a run, for the CLI and tests.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub status: Status,
+    /// Final state of each task, in DAG order.
+    pub tasks: Vec<(String, Status)>,
+    /// Per-task outputs (rows, details) of tasks that succeeded in this invocation.
+    pub outputs: BTreeMap<String, Value>,
+    pub error: Option<String>,
+}
+
+impl RunSummary {
+    pub fn succeeded(&self) -> bool {
+        self.status == Status::Success
+    }
+}
+
+pub struct Runner {
+    warehouse: Warehouse,
+    clock: Arc<dyn Clock>,
+    /// Tasks run at the same time, at most.
+    max_parallel: usize,
+    progress: bool,
+}
+
+impl Runner {
+    pub fn new(warehouse: Warehouse, clock: Arc<dyn Clock>) -> Self {
+        Self { warehouse, clock, max_parallel: 4, progress: false }
+    }
+
+    pub fn with_progress(mut self, progress: bool) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    pub fn with_max_parallel(mut self, n: usize) -> Self {
+        self.max_parallel = n.max(1);
+        self
+    }
+
+    /// A new run of `dag` for `logical_date`.
+    pub async fn run(&self, dag: &Dag, logical_date: NaiveDate) -> Result<RunSummary> {
+        let started = self.clock.now();
+        let run_id = format!(
+            "{}__{}__{}_{}",
+            dag.name,
+            logical_date.format("%Y-%m-%d"),
+            started.format("%Y%m%dT%H%M%S"),
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
+        );
+        let run = RunRecord {
+            run_id: run_id.clone(),
+            dag: dag.name.clone(),
+            logical_date,
+            status: Status::Running,
+            started_at: started,
+            ended_at: None,
+            error: None,
+            report: Value::Null,
+        };
+        self.purge_orphan_staging(dag, &run_id).await?;
+        self.warehouse.write_run(&run).await?;
+        info!(run_id = %run_id, dag = %dag.name, date = %logical_date, "Run started.");
+        self.execute(dag, run, BTreeMap::new(), BTreeMap::new()).await
+    }
+
+    /// Continues a failed run from its failed tasks.
+    pub async fn resume(&self, dag: &Dag, run_id: &str) -> Result<RunSummary> {
+        let mut run = self.warehouse.load_run(run_id).await?;
+        if run.dag != dag.name {
+            return Err(Error::usage(format!("run `{run_id}` is a run of DAG `{}`, not `{}`", run.dag, dag.name)));
+        }
+        if run.status == Status::Success {
+            return Err(Error::usage(format!("run `{run_id}` succeeded; there is nothing to resume")));
+        }
+        let attempts = self.warehouse.load_attempts(run_id).await?;
+        let mut next_attempt: BTreeMap<String, i32> = BTreeMap::new();
+        let mut succeeded: BTreeSet<String> = BTreeSet::new();
+        for a in &attempts {
+            let n = next_attempt.entry(a.task_id.clone()).or_insert(1);
+            *n = (*n).max(a.attempt + 1);
+            if a.status == Status::Success {
+                succeeded.insert(a.task_id.clone());
+            }
+        }
+        // A finished task whose raw staging was purged with the failure must
+        // run again if a task that needs it has not finished.
+        let rerun: Vec<String> = dag
+            .tasks
+            .iter()
+            .filter(|t| t.kind.writes_raw_staging() && succeeded.contains(&t.id))
+            .filter(|t| dag.tasks.iter().any(|d| d.needs.contains(&t.id) && !succeeded.contains(&d.id)))
+            .map(|t| t.id.clone())
+            .collect();
+        for id in &rerun {
+            info!(run_id, task = %id, "Re-running: its raw staging was deleted when the run failed.");
+            succeeded.remove(id);
+        }
+        let done: BTreeMap<String, Status> = succeeded.into_iter().map(|id| (id, Status::Success)).collect();
+        run.status = Status::Running;
+        run.ended_at = None;
+        run.error = None;
+        self.warehouse.write_run(&run).await?;
+        info!(run_id, dag = %dag.name, finished = done.len(), "Resuming run.");
+        self.execute(dag, run, done, next_attempt).await
+    }
+
+    async fn execute(
+        &self,
+        dag: &Dag,
+        mut run: RunRecord,
+        mut state: BTreeMap<String, Status>,
+        next_attempt: BTreeMap<String, i32>,
+    ) -> Result<RunSummary> {
+        let vars = Vars::new(run.logical_date, &run.run_id, &dag.name);
+        let mut outputs: BTreeMap<String, Value> = BTreeMap::new();
+        let mut running = FuturesUnordered::new();
+        let mut first_error: Option<String> = None;
+
+        loop {
+            // Tasks whose needs failed are skipped.
+            for task in &dag.tasks {
+                if state.contains_key(&task.id) {
+                    continue;
+                }
+                let blocked = task
+                    .needs
+                    .iter()
+                    .any(|n| matches!(state.get(n), Some(Status::Failed) | Some(Status::Skipped)));
+                if blocked {
+                    warn!(run_id = %run.run_id, task = %task.id, "Skipped: a task it needs failed.");
+                    state.insert(task.id.clone(), Status::Skipped);
+                }
+            }
+            // Start every ready task, up to the parallelism bound.
+            for task in &dag.tasks {
+                if running.len() >= self.max_parallel {
+                    break;
+                }
+                if state.contains_key(&task.id) {
+                    continue;
+                }
+                if task.needs.iter().all(|n| state.get(n) == Some(&Status::Success)) {
+                    state.insert(task.id.clone(), Status::Running);
+                    let first = next_attempt.get(&task.id).copied().unwrap_or(1);
+                    running.push(self.run_task(dag, task, &run, &vars, first));
+                }
+            }
+            let Some((task_id, result)) = running.next().await else { break };
+            match result {
+                Ok(output) => {
+                    outputs.insert(
+                        task_id.clone(),
+                        json!({"rows_in": output.rows_in, "rows_out": output.rows_out, "details": output.details}),
+                    );
+                    state.insert(task_id, Status::Success);
+                }
+                Err(e) => {
+                    first_error.get_or_insert_with(|| format!("task `{task_id}`: {e}"));
+                    state.insert(task_id, Status::Failed);
+                }
+            }
+        }
+
+        let status = if dag.tasks.iter().all(|t| state.get(&t.id) == Some(&Status::Success)) {
+            Status::Success
+        } else {
+            Status::Failed
+        };
+        // Raw text never outlives a run: on success anonymize has consumed it,
+        // on failure it goes too (resume re-creates it).
+        let purged = self.warehouse.root().delete_prefix(&format!("{}/{}", Warehouse::staging_root(), run.run_id)).await?;
+        if purged > 0 && status == Status::Failed {
+            warn!(run_id = %run.run_id, objects = purged, "Deleted the raw staging of the failed run.");
+        }
+        let mut report = match std::mem::take(&mut run.report) {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        for (id, out) in &outputs {
+            report.insert(id.clone(), out.clone());
+        }
+        run.report = Value::Object(report);
+        run.status = status;
+        run.ended_at = Some(self.clock.now());
+        run.error = first_error.clone();
+        self.warehouse.write_run(&run).await?;
+        match status {
+            Status::Success => info!(run_id = %run.run_id, "Run succeeded."),
+            _ => error!(run_id = %run.run_id, error = first_error.as_deref().unwrap_or(""), "Run failed."),
+        }
+        Ok(RunSummary {
+            run_id: run.run_id.clone(),
+            status,
+            tasks: dag.tasks.iter().map(|t| (t.id.clone(), state.get(&t.id).copied().unwrap_or(Status::Skipped))).collect(),
+            outputs,
+            error: first_error,
+        })
+    }
+
+    /// One task, with its retries. Every attempt is recorded.
+    async fn run_task(
+        &self,
+        dag: &Dag,
+        task: &TaskSpec,
+        run: &RunRecord,
+        vars: &Vars,
+        first_attempt: i32,
+    ) -> (String, Result<TaskOutput>) {
+        let result = self.run_task_inner(dag, task, run, vars, first_attempt).await;
+        (task.id.clone(), result)
+    }
+
+    async fn run_task_inner(
+        &self,
+        dag: &Dag,
+        task: &TaskSpec,
+        run: &RunRecord,
+        vars: &Vars,
+        first_attempt: i32,
+    ) -> Result<TaskOutput> {
+        let ctx = TaskContext {
+            run_id: run.run_id.clone(),
+            dag: dag.name.clone(),
+            task_id: task.id.clone(),
+            logical_date: run.logical_date,
+            warehouse: self.warehouse.clone(),
+            upstream: task
+                .needs
+                .iter()
+                .filter_map(|n| dag.task(n).map(|t| (t.id.clone(), t.kind)))
+                .collect::<Vec<(String, TaskKind)>>(),
+            base_dirs: dag.base_dirs(),
+            progress: self.progress,
+        };
+        let mut attempt = first_attempt;
+        let mut retry = 0;
+        loop {
+            let started_at = self.clock.now();
+            let mut record = TaskAttempt {
+                run_id: run.run_id.clone(),
+                task_id: task.id.clone(),
+                kind: task.kind.name().to_string(),
+                attempt,
+                status: Status::Running,
+                started_at,
+                ended_at: None,
+                error: None,
+                rows_in: None,
+                rows_out: None,
+                details: Value::Null,
+            };
+            self.warehouse.write_attempt(&record).await?;
+            info!(run_id = %run.run_id, task = %task.id, attempt, "Task started.");
+
+            let result = match template::render(&task.with, vars) {
+                Err(e) => Err(Error::task_config(&task.id, e)),
+                Ok(with) => match task.kind.build(&task.id, &with) {
+                    Err(e) => Err(e),
+                    Ok(runnable) => {
+                        let limit = Duration::from_secs(task.policy.timeout_secs);
+                        match tokio::time::timeout(limit, runnable.run(&ctx)).await {
+                            Ok(result) => result,
+                            Err(_) => Err(Error::Timeout { task: task.id.clone(), secs: task.policy.timeout_secs }),
+                        }
+                    }
+                },
+            };
+            record.ended_at = Some(self.clock.now());
+            match result {
+                Ok(output) => {
+                    record.status = Status::Success;
+                    record.rows_in = Some(output.rows_in as i64);
+                    record.rows_out = Some(output.rows_out as i64);
+                    record.details = output.details.clone();
+                    self.warehouse.write_attempt(&record).await?;
+                    info!(run_id = %run.run_id, task = %task.id, attempt, rows_in = output.rows_in, rows_out = output.rows_out, "Task succeeded.");
+                    return Ok(output);
+                }
+                Err(e) => {
+                    let message = format!("{e}");
+                    record.status = Status::Failed;
+                    record.error = Some(message.clone());
+                    self.warehouse.write_attempt(&record).await?;
+                    if e.is_transient() && retry < task.policy.retries {
+                        retry += 1;
+                        let wait = task.policy.backoff(retry);
+                        warn!(run_id = %run.run_id, task = %task.id, attempt, error = %message, wait_secs = wait.as_secs(), "Transient failure; retrying.");
+                        self.clock.sleep(wait).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    error!(run_id = %run.run_id, task = %task.id, attempt, error = %message, "Task failed.");
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Raw staging left by runs of this DAG that were killed before they
+    /// could clean up is deleted before a new run starts.
+    async fn purge_orphan_staging(&self, dag: &Dag, current_run: &str) -> Result<()> {
+        let prefix = format!("{}__", dag.name);
+        let mut orphans = BTreeSet::new();
+        for object in self.warehouse.root().list(Warehouse::staging_root()).await? {
+            let rel = self.warehouse.root().relative(&object.location);
+            if let Some(run_id) = rel.split('/').nth(1) {
+                if run_id.starts_with(&prefix) && run_id != current_run {
+                    orphans.insert(run_id.to_string());
+                }
+            }
+        }
+        for run_id in orphans {
+            let n = self.warehouse.root().delete_prefix(&format!("{}/{run_id}", Warehouse::staging_root())).await?;
+            warn!(run_id = %run_id, objects = n, "Deleted raw staging left by an interrupted run.");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,131 @@
+//! The library's one error type. Variants say what failed and carry the task,
+//! table, object or line; `is_transient` tells the runner what is worth a retry.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A DAG file could not be read or is invalid; every problem is listed.
+    #[error("invalid DAG {path}:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    InvalidDag { path: PathBuf, problems: Vec<String> },
+
+    /// Bad input from the user (CLI argument, configuration).
+    #[error("{0}")]
+    Usage(String),
+
+    /// A task's configuration is missing something it needs at run time.
+    #[error("task `{task}`: {message}")]
+    TaskConfig { task: String, message: String },
+
+    /// A task exceeded its timeout.
+    #[error("task `{task}` timed out after {secs} s")]
+    Timeout { task: String, secs: u64 },
+
+    /// Object store failures; `transient` is decided from the store's error kind.
+    #[error("object store, {context}: {source}")]
+    ObjectStore {
+        context: String,
+        transient: bool,
+        #[source]
+        source: object_store::Error,
+    },
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("SQL {context}: {source}")]
+    DataFusion {
+        context: String,
+        #[source]
+        source: Box<datafusion::error::DataFusionError>,
+    },
+
+    #[error("{context}: {source}")]
+    Arrow {
+        context: String,
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+
+    #[error("{context}: {source}")]
+    Parquet {
+        context: String,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+
+    /// Stored data does not match its table contract.
+    #[error("table `{table}`: {message}")]
+    Contract { table: String, message: String },
+
+    /// The PII key is missing or unusable. The message never holds the key.
+    #[error("PII key: {0}")]
+    PiiKey(String),
+
+    /// A run or task that does not exist, or cannot be resumed.
+    #[error("{0}")]
+    NotFound(String),
+
+    /// An error injected by tests to exercise retries.
+    #[error("transient failure: {0}")]
+    Transient(String),
+}
+
+impl Error {
+    /// Whether a retry could succeed: network hiccups and timeouts, not bad
+    /// configuration or bad data.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::ObjectStore { transient, .. } => *transient,
+            Error::Io { source, .. } => matches!(
+                source.kind(),
+                std::io::ErrorKind::Interrupted
+                    | std::io::ErrorKind::TimedOut
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            ),
+            Error::Timeout { .. } | Error::Transient(_) => true,
+            _ => false,
+        }
+    }
+
+    pub fn object_store(context: impl Into<String>, source: object_store::Error) -> Self {
+        let transient = matches!(
+            source,
+            object_store::Error::Generic { .. } | object_store::Error::JoinError { .. }
+        );
+        Error::ObjectStore { context: context.into(), transient, source }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    pub fn datafusion(context: impl Into<String>, source: datafusion::error::DataFusionError) -> Self {
+        Error::DataFusion { context: context.into(), source: Box::new(source) }
+    }
+
+    pub fn arrow(context: impl Into<String>, source: arrow::error::ArrowError) -> Self {
+        Error::Arrow { context: context.into(), source }
+    }
+
+    pub fn parquet(context: impl Into<String>, source: parquet::errors::ParquetError) -> Self {
+        Error::Parquet { context: context.into(), source }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage(message.into())
+    }
+
+    pub fn task_config(task: &str, message: impl Into<String>) -> Self {
+        Error::TaskConfig { task: task.to_string(), message: message.into() }
+    }
+}

@@ -1,0 +1,29 @@
+//! Thin entry point: parse arguments, run, map the error to an exit code.
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() {
+    let cli = slm_pipeline::cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("SLM_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = match runtime.block_on(slm_pipeline::cli::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            // Every variant's message already carries its cause.
+            eprintln!("error: {e}");
+            slm_pipeline::cli::exit_code(&e)
+        }
+    };
+    std::process::exit(code);
+}

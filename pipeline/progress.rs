@@ -1,0 +1,30 @@
+//! Progress bars for long work, drawn only when a terminal is attached
+//! (hidden bars cost nothing, so tasks update them unconditionally).
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub fn bytes_bar(enabled: bool, total: u64, label: &str) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(label.to_string());
+    bar
+}
+
+pub fn rows_bar(enabled: bool, label: &str) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>10} {spinner} {human_pos} rows {per_sec}").expect("valid template"),
+    );
+    bar.set_prefix(label.to_string());
+    bar
+}

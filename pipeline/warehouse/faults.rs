@@ -1,0 +1,189 @@
+//! A fault-injecting object store: wraps a real store and makes the first N
+//! operations of a chosen kind fail with a transient error, or fail for good.
+//! Tests use it to prove retries, resume and clean failure.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use object_store::path::Path;
+use object_store::{
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore, PutMultipartOptions,
+    PutOptions, PutPayload, PutResult, RenameOptions, Result,
+};
+
+/// Which operations a fault applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Put,
+    Get,
+    List,
+    Delete,
+}
+
+/// Fail the first `count` operations of kind `op` whose key contains `key_contains`.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub op: Op,
+    pub key_contains: String,
+    pub count: u64,
+    pub effect: Effect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// A generic store error, worth a retry.
+    Transient,
+    /// Permission denied: not worth a retry.
+    Permanent,
+    /// The operation never answers (for timeouts).
+    Hang,
+}
+
+impl Fault {
+    pub fn transient(op: Op, key_contains: &str, count: u64) -> Self {
+        Self { op, key_contains: key_contains.into(), count, effect: Effect::Transient }
+    }
+    pub fn permanent(op: Op, key_contains: &str) -> Self {
+        Self { op, key_contains: key_contains.into(), count: u64::MAX, effect: Effect::Permanent }
+    }
+    pub fn hang(op: Op, key_contains: &str) -> Self {
+        Self { op, key_contains: key_contains.into(), count: u64::MAX, effect: Effect::Hang }
+    }
+}
+
+pub struct FaultyStore {
+    inner: Arc<dyn ObjectStore>,
+    state: Arc<FaultState>,
+}
+
+struct FaultState {
+    faults: Vec<(Fault, AtomicU64)>,
+    injected: AtomicU64,
+}
+
+impl FaultyStore {
+    pub fn new(inner: Arc<dyn ObjectStore>, faults: Vec<Fault>) -> Self {
+        let faults = faults.into_iter().map(|f| (f, AtomicU64::new(0))).collect();
+        Self { inner, state: Arc::new(FaultState { faults, injected: AtomicU64::new(0) }) }
+    }
+
+    /// How many operations were made to fail so far.
+    pub fn injected(&self) -> u64 {
+        self.state.injected.load(Ordering::SeqCst)
+    }
+
+    fn check(&self, op: Op, key: &str) -> Result<()> {
+        self.state.check(op, key)
+    }
+
+    /// Like `check`, but a hanging fault waits forever.
+    async fn gate(&self, op: Op, key: &str) -> Result<()> {
+        let hang = self.state.faults.iter().any(|(f, _)| f.effect == Effect::Hang && f.op == op && key.contains(&f.key_contains));
+        if hang {
+            self.state.injected.fetch_add(1, Ordering::SeqCst);
+            futures::future::pending::<()>().await;
+        }
+        self.check(op, key)
+    }
+}
+
+impl FaultState {
+    fn check(&self, op: Op, key: &str) -> Result<()> {
+        for (fault, used) in &self.faults {
+            if fault.effect == Effect::Hang || fault.op != op || !key.contains(&fault.key_contains) {
+                continue;
+            }
+            if used.fetch_add(1, Ordering::SeqCst) < fault.count {
+                self.injected.fetch_add(1, Ordering::SeqCst);
+                let source = format!("injected fault on {op:?} {key}").into();
+                return Err(match fault.effect {
+                    Effect::Permanent => object_store::Error::PermissionDenied { path: key.to_string(), source },
+                    _ => object_store::Error::Generic { store: "faulty", source },
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for FaultyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FaultyStore({})", self.inner)
+    }
+}
+
+impl fmt::Debug for FaultyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FaultyStore({:?})", self.state.faults.iter().map(|(f, _)| f).collect::<Vec<_>>())
+    }
+}
+
+#[async_trait]
+impl ObjectStore for FaultyStore {
+    async fn put_opts(&self, location: &Path, payload: PutPayload, opts: PutOptions) -> Result<PutResult> {
+        self.gate(Op::Put, location.as_ref()).await?;
+        self.inner.put_opts(location, payload, opts).await
+    }
+
+    async fn put_multipart_opts(&self, location: &Path, opts: PutMultipartOptions) -> Result<Box<dyn MultipartUpload>> {
+        self.check(Op::Put, location.as_ref())?;
+        self.inner.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
+        self.gate(Op::Get, location.as_ref()).await?;
+        self.inner.get_opts(location, options).await
+    }
+
+    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+        self.gate(Op::Get, location.as_ref()).await?;
+        self.inner.get_ranges(location, ranges).await
+    }
+
+    fn delete_stream(&self, locations: BoxStream<'static, Result<Path>>) -> BoxStream<'static, Result<Path>> {
+        // A path whose delete is to fail is turned into an error item; the
+        // inner store passes error items through as failed deletes.
+        let state = self.state.clone();
+        let gated = locations
+            .map(move |location| location.and_then(|path| state.check(Op::Delete, path.as_ref()).map(|()| path)))
+            .boxed();
+        self.inner.delete_stream(gated)
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
+        let key = prefix.map(|p| p.to_string()).unwrap_or_default();
+        match self.check(Op::List, &key) {
+            Ok(()) => self.inner.list(prefix),
+            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+        }
+    }
+
+    fn list_with_offset(&self, prefix: Option<&Path>, offset: &Path) -> BoxStream<'static, Result<ObjectMeta>> {
+        let key = prefix.map(|p| p.to_string()).unwrap_or_default();
+        match self.check(Op::List, &key) {
+            Ok(()) => self.inner.list_with_offset(prefix, offset),
+            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+        }
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> Result<ListResult> {
+        self.check(Op::List, &prefix.map(|p| p.to_string()).unwrap_or_default())?;
+        self.inner.list_with_delimiter(prefix).await
+    }
+
+    async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> Result<()> {
+        self.check(Op::Put, to.as_ref())?;
+        self.inner.copy_opts(from, to, options).await
+    }
+
+    async fn rename_opts(&self, from: &Path, to: &Path, options: RenameOptions) -> Result<()> {
+        self.check(Op::Put, to.as_ref())?;
+        self.inner.rename_opts(from, to, options).await
+    }
+}

@@ -1,0 +1,183 @@
+//! The table contracts (documented for users in `warehouse/README.md`). Every
+//! Parquet table lives in `<root>/<table>/`, date-partitioned tables in
+//! `<root>/<table>/date=YYYY-MM-DD/`; the `date` value is also a column inside
+//! the files, so the table reads the same with or without partition discovery.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+
+/// The warehouse's Parquet tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// Anonymized LLM calls, one row per call.
+    Calls,
+    /// Lines and objects that could not be ingested, with the reason (never the raw text).
+    Quarantine,
+    /// Log objects already ingested, for incremental ingest.
+    IngestedObjects,
+    /// How many PII entities of each type anonymize replaced.
+    PiiFindings,
+    /// One row per pipeline run.
+    Runs,
+    /// One row per task attempt.
+    TaskRuns,
+}
+
+impl Table {
+    pub const ALL: [Table; 6] =
+        [Table::Calls, Table::Quarantine, Table::IngestedObjects, Table::PiiFindings, Table::Runs, Table::TaskRuns];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Calls => "calls",
+            Table::Quarantine => "quarantine",
+            Table::IngestedObjects => "ingested_objects",
+            Table::PiiFindings => "pii_findings",
+            Table::Runs => "runs",
+            Table::TaskRuns => "task_runs",
+        }
+    }
+
+    /// Folder of the table below the warehouse root.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Table::Runs => "_history/runs",
+            Table::TaskRuns => "_history/task_runs",
+            other => other.name(),
+        }
+    }
+
+    pub fn schema(self) -> SchemaRef {
+        match self {
+            Table::Calls => calls_schema(),
+            Table::Quarantine => quarantine_schema(),
+            Table::IngestedObjects => ingested_objects_schema(),
+            Table::PiiFindings => pii_findings_schema(),
+            Table::Runs => runs_schema(),
+            Table::TaskRuns => task_runs_schema(),
+        }
+    }
+}
+
+fn utf8(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Utf8, nullable)
+}
+
+pub fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// One chat message of a call's prompt.
+pub fn message_fields() -> Fields {
+    Fields::from(vec![
+        utf8("role", false),
+        utf8("content", true),
+        utf8("name", true),
+        utf8("tool_call_id", true),
+        // JSON array text, OpenAI shape.
+        utf8("tool_calls", true),
+    ])
+}
+
+pub fn messages_type() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Struct(message_fields()), true)))
+}
+
+/// `calls`, and the raw staging batches between ingest and anonymize.
+pub fn calls_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8("call_id", false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("ts", timestamp_type(), true),
+        utf8("trace_id", true),
+        utf8("span_id", true),
+        utf8("agent", true),
+        utf8("model", true),
+        Field::new("messages", messages_type(), false),
+        utf8("tools", true),
+        utf8("response_content", true),
+        utf8("response_tool_calls", true),
+        Field::new("prompt_tokens", DataType::Int64, true),
+        Field::new("completion_tokens", DataType::Int64, true),
+        Field::new("latency_ms", DataType::Float64, true),
+        utf8("status", false),
+        utf8("error", true),
+        utf8("metadata", true),
+        utf8("source_format", false),
+        utf8("source_object", false),
+        Field::new("source_line", DataType::Int64, false),
+    ]))
+}
+
+pub fn quarantine_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("date", DataType::Date32, false),
+        utf8("run_id", false),
+        utf8("task_id", false),
+        utf8("source_object", false),
+        // Null when the whole object is concerned (cannot be listed, ...).
+        Field::new("line", DataType::Int64, true),
+        utf8("reason", false),
+        utf8("detail", false),
+        Field::new("bytes", DataType::Int64, true),
+    ]))
+}
+
+pub fn ingested_objects_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("date", DataType::Date32, false),
+        utf8("run_id", false),
+        utf8("task_id", false),
+        // The object's URL, pseudonymized like any text.
+        utf8("source_object", false),
+        // SHA-256 of the raw URL: how incremental ingest recognizes the object.
+        utf8("object_key_sha256", false),
+        Field::new("size", DataType::Int64, false),
+        utf8("etag", true),
+        Field::new("last_modified", timestamp_type(), false),
+        Field::new("lines", DataType::Int64, false),
+        Field::new("calls", DataType::Int64, false),
+        Field::new("quarantined", DataType::Int64, false),
+    ]))
+}
+
+pub fn pii_findings_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("date", DataType::Date32, false),
+        utf8("run_id", false),
+        utf8("entity", false),
+        Field::new("count", DataType::Int64, false),
+    ]))
+}
+
+pub fn runs_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8("run_id", false),
+        utf8("dag", false),
+        Field::new("logical_date", DataType::Date32, false),
+        utf8("status", false),
+        Field::new("started_at", timestamp_type(), false),
+        Field::new("ended_at", timestamp_type(), true),
+        utf8("error", true),
+        // JSON: per-task summaries (rows, quarantine counts by reason...).
+        utf8("report", true),
+    ]))
+}
+
+pub fn task_runs_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8("run_id", false),
+        utf8("task_id", false),
+        utf8("kind", false),
+        Field::new("attempt", DataType::Int32, false),
+        utf8("status", false),
+        Field::new("started_at", timestamp_type(), false),
+        Field::new("ended_at", timestamp_type(), true),
+        utf8("error", true),
+        Field::new("rows_in", DataType::Int64, true),
+        Field::new("rows_out", DataType::Int64, true),
+        // JSON: task-specific figures.
+        utf8("details", true),
+    ]))
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: a demo corpus into the local warehouse.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+bash scripts/setup.sh
+DATE="${DATE:-2026-11-20}"
+CALLS="${CALLS:-2000}"
+cargo build --quiet --bin slm-pipeline
+BIN="$CARGO_TARGET_DIR/debug/slm-pipeline"
+"$BIN" demo-data --out demo-logs --calls "$CALLS" --date "$DATE"
+"$BIN" validate dags/demo.yaml
+"$BIN" run dags/demo.yaml --date "$DATE"
+echo
+echo "== calls per agent and model =="
+"$BIN" sql "SELECT agent, model, calls, total_tokens FROM calls_per_agent_model_day WHERE date = DATE '$DATE'"
+echo "== quarantine by reason =="
+"$BIN" sql "SELECT reason, records FROM quarantine_by_reason WHERE date = DATE '$DATE'"
+echo "== PII replaced, by entity =="
+"$BIN" sql "SELECT entity, found FROM pii_counts_by_entity WHERE found > 0"

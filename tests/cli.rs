@@ -1,0 +1,114 @@
+//! The binary's commands: validate exit codes, sql output formats, runs.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_slm-pipeline"))
+}
+
+#[test]
+fn validate_reports_all_problems_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "name: bad\nschedule: 'every night'\ntasks:\n  - {id: a, kind: ingest, with: {source: x, colour: red}}\n  - {id: b, kind: nope, needs: [a]}\n  - {id: c, kind: anonymize, needs: [d]}\n  - {id: d, kind: anonymize, needs: [c]}\n",
+    )
+    .unwrap();
+    let out = bin().args(["validate", bad.to_str().unwrap(), "dags/demo.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in ["invalid cron", "colour", "unknown task kind `nope`", "cycle: "] {
+        assert!(err.contains(needle), "missing {needle}:\n{err}");
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("dags/demo.yaml: ok"), "{stdout}");
+
+    let ok = bin().args(["validate", "dags/demo.yaml", "dags/nightly.yaml"]).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
+#[test]
+fn run_then_query_with_sql_in_every_format() {
+    let p = Project::new();
+    let day = p.logs().join(DATE);
+    let lines: Vec<String> = (0..12).map(|i| plain_call(i).to_string()).chain(["{broken".to_string()]).collect();
+    write_lines(&day.join("a.jsonl"), &lines);
+    let dag_path = p.dir.path().join("dags/test.yaml");
+    std::fs::create_dir_all(dag_path.parent().unwrap()).unwrap();
+    std::fs::write(&dag_path, standard_yaml(&p.logs(), "SLM_TEST_KEY_CLI")).unwrap();
+    let wh = p.warehouse_path();
+    let wh = wh.to_str().unwrap();
+
+    let run = bin()
+        .args(["run", dag_path.to_str().unwrap(), "--date", DATE, "--warehouse", wh])
+        .env("SLM_TEST_KEY_CLI", "cli-test-key-0123456789abcdef")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("success") && stdout.contains("malformed_json"), "{stdout}");
+
+    let csv = bin()
+        .args(["sql", "SELECT agent, COUNT(*) AS n FROM calls GROUP BY agent", "--format", "csv", "--warehouse", wh])
+        .output()
+        .unwrap();
+    assert_eq!(csv.status.code(), Some(0), "{}", String::from_utf8_lossy(&csv.stderr));
+    assert_eq!(String::from_utf8_lossy(&csv.stdout), "agent,n\noperator,12\n");
+
+    let json = bin()
+        .args(["sql", "SELECT reason, records FROM quarantine_by_reason", "--format", "json"])
+        .env("SLM_WAREHOUSE", wh)
+        .output()
+        .unwrap();
+    assert_eq!(json.status.code(), Some(0), "{}", String::from_utf8_lossy(&json.stderr));
+    assert_eq!(String::from_utf8_lossy(&json.stdout).trim(), r#"{"reason":"malformed_json","records":1}"#);
+
+    let table = bin().args(["sql", "SELECT * FROM calls_per_agent_model_day", "--warehouse", wh]).output().unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("| operator") && text.contains("gpt-4o-mini") && text.contains("| 12 "), "{text}");
+
+    let query_file = p.dir.path().join("q.sql");
+    std::fs::write(&query_file, "SELECT p50_ms FROM latency_percentiles").unwrap();
+    let out_file = p.dir.path().join("out.parquet");
+    let parquet = bin()
+        .args(["sql", "--file", query_file.to_str().unwrap(), "--output", out_file.to_str().unwrap(), "--warehouse", wh])
+        .output()
+        .unwrap();
+    assert_eq!(parquet.status.code(), Some(0), "{}", String::from_utf8_lossy(&parquet.stderr));
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out_file).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(rows, 1);
+
+    let runs = bin().args(["runs", "--warehouse", wh]).output().unwrap();
+    let text = String::from_utf8_lossy(&runs.stdout);
+    assert!(text.contains("test__2026-11-20") && text.contains("anonymize") && text.contains("success"), "{text}");
+
+    let bad = bin().args(["sql", "SELECT nope FROM calls", "--warehouse", wh]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nope"));
+}
+
+#[test]
+fn a_missing_key_is_a_clear_error() {
+    let p = Project::new();
+    write_lines(&p.logs().join(DATE).join("a.jsonl"), &[plain_call(1).to_string()]);
+    let dag_path = p.dir.path().join("dags/test.yaml");
+    std::fs::create_dir_all(dag_path.parent().unwrap()).unwrap();
+    std::fs::write(&dag_path, standard_yaml(&p.logs(), "SLM_TEST_KEY_NEVER_SET")).unwrap();
+    let run = bin()
+        .args(["run", dag_path.to_str().unwrap(), "--date", DATE, "--warehouse", p.warehouse_path().to_str().unwrap()])
+        .env_remove("SLM_TEST_KEY_NEVER_SET")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("SLM_TEST_KEY_NEVER_SET") && err.contains("--resume"), "{err}");
+}

@@ -1,0 +1,320 @@
+//! End-to-end tests of ingest -> anonymize through the DAG runner, on small
+//! corpora written by the tests: PII canaries, quarantine, re-runs,
+//! incremental ingest, retries and resume.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+use slm_pipeline::warehouse::faults::{Fault, FaultyStore, Op};
+use slm_pipeline::warehouse::history::Status;
+
+fn canary_corpus(p: &Project) {
+    let day = p.logs().join(DATE);
+    let mut lines = Vec::new();
+    for (i, (_, value)) in canaries().iter().enumerate() {
+        lines.push(call_with_pii(i, value).to_string());
+    }
+    // The e-mail canary again in another call: it must get the same placeholder.
+    lines.push(call_with_pii(100, canaries()[0].1).to_string());
+    for i in 0..20 {
+        lines.push(plain_call(i).to_string());
+    }
+    let (a, b) = lines.split_at(lines.len() / 2);
+    write_lines(&day.join("agent-a.jsonl"), a);
+    write_gz(&day.join("agent-b.jsonl.gz"), b);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canary_pii_never_reaches_the_warehouse() {
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_CANARY");
+    let dag = p.standard_dag("SLM_TEST_KEY_CANARY");
+    let (runner, _) = runner(p.warehouse());
+    let summary = runner.run(&dag, date()).await.unwrap();
+    assert!(summary.succeeded(), "{summary:?}");
+
+    let expected_calls = canaries().len() as i64 + 21;
+    assert_eq!(count(&p.warehouse(), "SELECT COUNT(*) FROM calls").await, expected_calls);
+
+    // No canary in any byte of any file, nor in the decoded Parquet text.
+    let files = warehouse_text(&p.warehouse_path());
+    assert!(files.len() > 5, "the warehouse has files");
+    for (tag, value) in canaries() {
+        let secret = secret_part(value);
+        for (path, bytes) in &files {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{tag} canary `{secret}` found in {}",
+                path.display()
+            );
+        }
+    }
+    // No raw staging left.
+    assert!(!p.warehouse_path().join("_staging").exists() || files_under(&p.warehouse_path().join("_staging")).is_empty());
+
+    // Every entity type was found, and the same value got the same placeholder.
+    let ctx = slm_pipeline::sql::warehouse_session(&p.warehouse(), None).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(
+        &ctx,
+        "SELECT trace_id, response_content FROM calls WHERE trace_id IN ('trace0000', 'trace0100') ORDER BY trace_id",
+    )
+    .await
+    .unwrap();
+    let col = batches[0].column(1).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+    assert_eq!(col.len(), 2);
+    let placeholder = |s: &str| s.split_whitespace().find(|w| w.starts_with("<EMAIL_")).map(|w| w.trim_end_matches('.').to_string());
+    let (a, b) = (placeholder(col.value(0)), placeholder(col.value(1)));
+    assert!(a.is_some(), "{}", col.value(0));
+    assert_eq!(a, b);
+    for tag in ["EMAIL", "PHONE", "CARD", "IBAN", "IPV4", "IPV6", "SSN", "API_KEY", "JWT", "BEARER", "URL"] {
+        let n = count(&p.warehouse(), &format!("SELECT SUM(count) FROM pii_findings WHERE entity = '{tag}'")).await;
+        assert!(n > 0, "no {tag} found");
+    }
+    // Tool-call arguments and metadata stay valid JSON after redaction.
+    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT response_tool_calls, metadata, tools FROM calls WHERE trace_id = 'trace0000'")
+        .await
+        .unwrap();
+    for c in 0..3 {
+        let v = batches[0].column(c).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(0);
+        let parsed: serde_json::Value = serde_json::from_str(v).unwrap_or_else(|e| panic!("column {c} is not JSON ({e}): {v}"));
+        assert!(parsed.to_string().contains("<EMAIL_"), "{v}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_bad_input_is_quarantined_with_its_reason() {
+    let p = Project::new();
+    let day = p.logs().join(DATE);
+    let good = plain_call(1).to_string();
+    let lines = vec![
+        good.clone(),                                                   // 1
+        r#"{"messages": [{"role": "user", "content": "x"}"#.to_string(), // 2 malformed
+        json!({"messages": 42}).to_string(),                            // 3 wrong type
+        json!({"model": "gpt-4o", "agent": "a"}).to_string(),           // 4 missing messages
+        "[1, 2, 3]".to_string(),                                        // 5 not an object
+        format!("{{\"messages\": [{{\"role\": \"user\", \"content\": \"{}\"}}]}}", "y".repeat(70_000)), // 6 too long
+        json!({"hello": "world"}).to_string(),                          // 7 unknown format
+        plain_call(2).to_string(),                                      // 8
+    ];
+    write_lines(&day.join("mixed.jsonl"), &lines);
+    // Invalid UTF-8 on line 2.
+    let mut bytes = format!("{good}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"messages\": [{\"role\": \"user\", \"content\": \"\xff\xfe bad\"}]}\n");
+    std::fs::write(day.join("utf8.jsonl"), bytes).unwrap();
+    // A gzip object cut in half.
+    let many: Vec<String> = (0..400).map(|i| plain_call(1000 + i).to_string()).collect();
+    write_gz(&day.join("corrupt.jsonl.gz"), &many);
+    let gz = std::fs::read(day.join("corrupt.jsonl.gz")).unwrap();
+    std::fs::write(day.join("corrupt.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
+    // A zstd object that is not zstd at all.
+    std::fs::write(day.join("garbage.jsonl.zst"), b"this is not zstd").unwrap();
+
+    set_key("SLM_TEST_KEY_QUARANTINE");
+    let dag = p.standard_dag("SLM_TEST_KEY_QUARANTINE");
+    let (runner, _) = runner(p.warehouse());
+    let summary = runner.run(&dag, date()).await.unwrap();
+    assert!(summary.succeeded(), "bad input must not stop the run: {summary:?}");
+
+    let wh = p.warehouse();
+    let reason_at = |object: &str, line: Option<i64>| {
+        let line = line.map_or("line IS NULL".to_string(), |l| format!("line = {l}"));
+        format!("SELECT reason FROM quarantine WHERE source_object LIKE '%{object}' AND {line}")
+    };
+    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let reason = |sql: String| {
+        let ctx = ctx.clone();
+        async move {
+            let (_, b) = slm_pipeline::sql::query(&ctx, &sql).await.unwrap();
+            assert_eq!(b.iter().map(|b| b.num_rows()).sum::<usize>(), 1, "{sql}");
+            b[0].column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(0).to_string()
+        }
+    };
+    assert_eq!(reason(reason_at("mixed.jsonl", Some(2))).await, "malformed_json");
+    assert_eq!(reason(reason_at("mixed.jsonl", Some(3))).await, "wrong_type");
+    assert_eq!(reason(reason_at("mixed.jsonl", Some(4))).await, "missing_field");
+    assert_eq!(reason(reason_at("mixed.jsonl", Some(5))).await, "wrong_type");
+    assert_eq!(reason(reason_at("mixed.jsonl", Some(6))).await, "line_too_long");
+    assert_eq!(reason(reason_at("mixed.jsonl", Some(7))).await, "unknown_format");
+    assert_eq!(reason(reason_at("utf8.jsonl", Some(2))).await, "invalid_utf8");
+    assert_eq!(reason("SELECT reason FROM quarantine WHERE source_object LIKE '%corrupt.jsonl.gz'".into()).await, "corrupt_object");
+    assert_eq!(reason("SELECT reason FROM quarantine WHERE source_object LIKE '%garbage.jsonl.zst'".into()).await, "corrupt_object");
+
+    // Good lines around the bad ones are kept; the corrupt object's first lines too.
+    let calls = count(&wh, "SELECT COUNT(*) FROM calls").await;
+    let from_corrupt = count(&wh, "SELECT COUNT(*) FROM calls WHERE source_object LIKE '%corrupt.jsonl.gz'").await;
+    assert!(from_corrupt > 10 && from_corrupt < 400, "{from_corrupt}");
+    assert_eq!(calls, 3 + from_corrupt);
+    // The run report counts them.
+    let details = &summary.outputs["ingest"]["details"];
+    assert_eq!(details["quarantined"], 9, "{details}");
+    // The quarantine never holds the line's text.
+    for (path, bytes) in warehouse_text(&p.warehouse_path()) {
+        assert!(!bytes.windows(7).any(|w| w == b"yyyyyyy"), "{}", path.display());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rerunning_a_date_replaces_its_partition() {
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_RERUN");
+    let dag = p.standard_dag("SLM_TEST_KEY_RERUN");
+    let wh = p.warehouse();
+    let (runner, _) = runner(wh.clone());
+    assert!(runner.run(&dag, date()).await.unwrap().succeeded());
+    let first = count(&wh, "SELECT COUNT(*) FROM calls").await;
+    let first_ids = count(&wh, "SELECT COUNT(DISTINCT call_id) FROM calls").await;
+    assert!(runner.run(&dag, date()).await.unwrap().succeeded());
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls").await, first);
+    assert_eq!(count(&wh, "SELECT COUNT(DISTINCT call_id) FROM calls").await, first_ids);
+    assert_eq!(first, first_ids);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM ingested_objects").await, 2);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM runs WHERE status = 'success'").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_is_incremental_across_dates() {
+    let p = Project::new();
+    let src = p.logs().join("all");
+    write_lines(&src.join("one.jsonl"), &(0..5).map(|i| plain_call(i).to_string()).collect::<Vec<_>>());
+    set_key("SLM_TEST_KEY_INCR");
+    let yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_INCR").replace("{{ ds }}", "all");
+    let dag = p.dag(&yaml);
+    let wh = p.warehouse();
+    let (runner, _) = runner(wh.clone());
+    let day1 = date();
+    let day2 = day1.succ_opt().unwrap();
+    assert!(runner.run(&dag, day1).await.unwrap().succeeded());
+    // A later date sees the same object: it is not read again.
+    write_lines(&src.join("two.jsonl"), &(10..13).map(|i| plain_call(i).to_string()).collect::<Vec<_>>());
+    let s2 = runner.run(&dag, day2).await.unwrap();
+    assert!(s2.succeeded());
+    assert_eq!(s2.outputs["ingest"]["details"]["objects_skipped_already_ingested"], 1);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls WHERE date = DATE '2026-11-20'").await, 5);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls WHERE date = DATE '2026-11-21'").await, 3);
+    // An object that changed is read again.
+    write_lines(&src.join("one.jsonl"), &(0..6).map(|i| plain_call(i).to_string()).collect::<Vec<_>>());
+    let day3 = day2.succ_opt().unwrap();
+    let s3 = runner.run(&dag, day3).await.unwrap();
+    assert_eq!(s3.outputs["ingest"]["details"]["objects_read"], 1, "{:?}", s3.outputs);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_storage_failures_are_retried_with_backoff() {
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_RETRY");
+    let dag = p.standard_dag("SLM_TEST_KEY_RETRY");
+    let wh = p.warehouse();
+    let faulty = Arc::new(FaultyStore::new(
+        wh.root().store().clone(),
+        vec![Fault::transient(Op::Put, "calls/date=", 2)],
+    ));
+    let (runner, clock) = runner(wh.with_store(faulty.clone()));
+    let summary = runner.run(&dag, date()).await.unwrap();
+    assert!(summary.succeeded(), "{summary:?}");
+    assert_eq!(faulty.injected(), 2);
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(7), Duration::from_secs(14)]);
+    let attempts = wh.load_attempts(&summary.run_id).await.unwrap();
+    let anonymize: Vec<_> = attempts.iter().filter(|a| a.task_id == "anonymize").collect();
+    assert_eq!(anonymize.len(), 3);
+    assert_eq!(anonymize.iter().map(|a| a.status).collect::<Vec<_>>(), [Status::Failed, Status::Failed, Status::Success]);
+    assert!(anonymize[0].error.as_deref().unwrap().contains("injected fault"));
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls").await, canaries().len() as i64 + 21);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_failures_are_not_retried_and_leave_no_raw_text() {
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_PERM");
+    let dag = p.standard_dag("SLM_TEST_KEY_PERM");
+    let wh = p.warehouse();
+    let faulty = Arc::new(FaultyStore::new(
+        wh.root().store().clone(),
+        vec![Fault::permanent(Op::Put, "calls/date=")],
+    ));
+    let (runner, clock) = runner(wh.with_store(faulty.clone()));
+    let summary = runner.run(&dag, date()).await.unwrap();
+    assert_eq!(summary.status, Status::Failed);
+    assert!(clock.sleeps().is_empty(), "a permanent error is not retried");
+    assert!(summary.error.as_deref().unwrap().contains("anonymize"));
+    // The raw staging of the failed run is gone.
+    assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
+    for (tag, value) in canaries() {
+        for (path, bytes) in warehouse_text(&p.warehouse_path()) {
+            let secret = secret_part(value);
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{tag} in {}", path.display());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_run_resumes_from_the_failed_task() {
+    let p = Project::new();
+    canary_corpus(&p);
+    // The key is missing: anonymize fails for good, ingest succeeded.
+    std::env::remove_var("SLM_TEST_KEY_RESUME");
+    let yaml = format!(
+        "{}  - id: usage\n    kind: sql\n    needs: [anonymize]\n    with: {{table: usage, query: 'SELECT agent, COUNT(*) AS calls FROM calls GROUP BY agent'}}\n  - id: report\n    kind: sql\n    needs: [usage]\n    with: {{table: usage_report, query: 'SELECT * FROM no_such_table'}}\n",
+        standard_yaml(&p.logs(), "SLM_TEST_KEY_RESUME")
+    );
+    let dag = p.dag(&yaml);
+    let wh = p.warehouse();
+    let (runner, _) = runner(wh.clone());
+    let failed = runner.run(&dag, date()).await.unwrap();
+    assert_eq!(failed.status, Status::Failed);
+    let states: Vec<_> = failed.tasks.iter().map(|(t, s)| (t.as_str(), *s)).collect();
+    assert_eq!(
+        states,
+        [("ingest", Status::Success), ("anonymize", Status::Failed), ("usage", Status::Skipped), ("report", Status::Skipped)]
+    );
+    assert!(failed.error.as_deref().unwrap().contains("SLM_TEST_KEY_RESUME"));
+
+    // Fix the key and resume: ingest re-runs (its raw staging was purged),
+    // anonymize and usage run, report still fails.
+    set_key("SLM_TEST_KEY_RESUME");
+    let second = runner.resume(&dag, &failed.run_id).await.unwrap();
+    assert_eq!(second.run_id, failed.run_id);
+    assert_eq!(second.status, Status::Failed);
+    assert!(second.outputs.contains_key("ingest") && second.outputs.contains_key("usage"));
+
+    // Fix the last task and resume again: only it runs.
+    let fixed = yaml.replace("SELECT * FROM no_such_table", "SELECT SUM(calls) AS calls FROM usage");
+    let dag = p.dag(&fixed);
+    let third = runner.resume(&dag, &failed.run_id).await.unwrap();
+    assert!(third.succeeded(), "{third:?}");
+    assert_eq!(third.outputs.keys().collect::<Vec<_>>(), ["report"]);
+    let attempts = wh.load_attempts(&failed.run_id).await.unwrap();
+    let of = |t: &str| attempts.iter().filter(|a| a.task_id == t).map(|a| a.attempt).collect::<Vec<_>>();
+    assert_eq!(of("ingest"), [1, 2]);
+    assert_eq!(of("anonymize"), [1, 2]);
+    assert_eq!(of("usage"), [1]);
+    assert_eq!(of("report"), [1, 2]);
+    assert_eq!(count(&wh, "SELECT calls FROM usage_report").await, canaries().len() as i64 + 21);
+    assert_eq!(wh.load_run(&failed.run_id).await.unwrap().status, Status::Success);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_over_its_timeout_fails() {
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_TIMEOUT");
+    let yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_TIMEOUT")
+        .replace("retries: 2, retry_backoff_secs: 7, timeout_secs: 600", "retries: 0, retry_backoff_secs: 1, timeout_secs: 1");
+    let dag = p.dag(&yaml);
+    // Reading the staged calls never answers.
+    let wh = p.warehouse();
+    let faulty = Arc::new(FaultyStore::new(wh.root().store().clone(), vec![Fault::hang(Op::Get, "_staging")]));
+    let (runner, _) = runner(wh.with_store(faulty));
+    let summary = tokio::time::timeout(Duration::from_secs(60), runner.run(&dag, date())).await.expect("the run ends");
+    let summary = summary.unwrap();
+    assert_eq!(summary.status, Status::Failed);
+    assert!(summary.error.as_deref().unwrap().contains("timed out after 1 s"), "{summary:?}");
+    assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
+}
