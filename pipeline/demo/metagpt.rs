@@ -8,188 +8,9 @@ use super::words::{cap, fill, snake, COMPANIES};
 use super::{meta_plain, Call, Gen, Task};
 
 mod code;
+mod products;
 pub(crate) use code::{engineer_code, qa_tests};
-
-/// A product idea, its feature catalogue and its design.
-pub(crate) struct Product {
-    pub name: &'static str,
-    pub project: &'static str,
-    pub audience: &'static str,
-    pub platform: &'static str,
-    pub framework: &'static str,
-    /// (feature as a verb phrase, benefit, method it implies)
-    pub features: &'static [(&'static str, &'static str, &'static str)],
-    pub competitors: &'static [&'static str],
-    /// (class, mermaid members)
-    pub classes: &'static [(&'static str, &'static [&'static str])],
-}
-
-pub(crate) const PRODUCTS: &[Product] = &[
-    Product {
-        name: "a command-line snake game",
-        project: "cli_snake_game",
-        audience: "casual gamer",
-        platform: "terminal",
-        framework: "curses",
-        features: &[
-            ("steer the snake with the arrow keys", "I can play without a mouse", "handle_input(key: int) None"),
-            ("see my current score at all times", "I know how well I am doing", "draw_score() None"),
-            ("pause and resume the game", "I can take a break", "toggle_pause() None"),
-            ("choose between three difficulty levels", "the game stays challenging", "set_difficulty(level: str) None"),
-            ("restart immediately after game over", "I can try again quickly", "restart() None"),
-            ("keep a local high-score table", "I can beat my personal best", "save_high_score(score: int) None"),
-        ],
-        competitors: &["Google Snake: polished but browser only", "nSnake: classic terminal clone with few options", "Slither.io: multiplayer, requires network"],
-        classes: &[("Game", &["-int score", "-bool paused", "+run() None"]), ("Snake", &["-list body", "-str direction", "+move() None", "+grow() None"]), ("Food", &["-tuple position", "+respawn(grid: Grid) None"]), ("Grid", &["-int width", "-int height", "+is_free(cell: tuple) bool"])],
-    },
-    Product {
-        name: "a habit tracker app",
-        project: "habit_tracker",
-        audience: "busy professional",
-        platform: "iOS and Android",
-        framework: "FastAPI with a React Native client",
-        features: &[
-            ("create daily and weekly habits", "I can structure my routine", "create_habit(name: str, period: str) Habit"),
-            ("check off a habit with one tap", "logging takes no effort", "check_in(habit_id: str) CheckIn"),
-            ("see my current and longest streak", "I stay motivated", "streak(habit_id: str) int"),
-            ("get a reminder at a time I choose", "I do not forget", "schedule_reminder(habit_id: str, at: time) None"),
-            ("view a monthly calendar of completions", "I can spot patterns", "month_view(year: int, month: int) list"),
-            ("export my history as CSV", "I own my data", "export_csv() str"),
-        ],
-        competitors: &["Habitica: gamified but cluttered", "Streaks: elegant, iOS only", "Loop Habit Tracker: open source, Android only", "Todoist: task focused, weak streaks"],
-        classes: &[("Habit", &["-str id", "-str name", "-str period"]), ("CheckIn", &["-str habit_id", "-date day"]), ("HabitService", &["+list_habits(user_id: str) list"]), ("ReminderScheduler", &["-dict jobs", "+cancel(habit_id: str) None"])],
-    },
-    Product {
-        name: "a recipe sharing website",
-        project: "recipe_share",
-        audience: "home cook",
-        platform: "web",
-        framework: "Django",
-        features: &[
-            ("publish a recipe with photos and steps", "I can share my dishes", "publish(recipe: Recipe) str"),
-            ("search recipes by ingredient", "I can cook with what I have", "search(ingredients: list) list"),
-            ("save recipes to a personal cookbook", "I find them again", "save_to_cookbook(recipe_id: str) None"),
-            ("rate and comment on recipes", "I can give feedback", "rate(recipe_id: str, stars: int) None"),
-            ("scale ingredient quantities by servings", "I can cook for any group size", "scale(recipe_id: str, servings: int) Recipe"),
-            ("filter by dietary restriction", "I avoid what I cannot eat", "filter_by_diet(tags: list) list"),
-        ],
-        competitors: &["Allrecipes: huge catalogue, heavy ads", "BBC Good Food: curated but not user generated", "Tasty: video first, weak search", "Paprika: great organiser, paid"],
-        classes: &[("Recipe", &["-str id", "-str title", "-list steps", "-list ingredients"]), ("Cookbook", &["-str owner_id", "-list recipe_ids"]), ("RecipeService", &["+get(recipe_id: str) Recipe"]), ("SearchIndex", &["+index(recipe: Recipe) None"])],
-    },
-    Product {
-        name: "an expense splitting tool for shared flats",
-        project: "flat_expense_splitter",
-        audience: "flatmate",
-        platform: "web and mobile",
-        framework: "Flask",
-        features: &[
-            ("add a shared expense in any currency", "everyone sees what was paid", "add_expense(payer: str, amount: Decimal, currency: str) Expense"),
-            ("split an expense equally or by shares", "splits are fair", "split(expense_id: str, shares: dict) None"),
-            ("see who owes whom at a glance", "settling up is simple", "balances() dict"),
-            ("settle a debt with one payment record", "balances reset correctly", "settle(from_user: str, to_user: str) Payment"),
-            ("get a monthly summary by category", "we understand our spending", "monthly_summary(month: str) dict"),
-        ],
-        competitors: &["Splitwise: market leader, pro features paywalled", "Tricount: simple, limited reports", "Settle Up: offline support, dated UI"],
-        classes: &[("Expense", &["-str id", "-Decimal amount", "-str currency", "-str payer"]), ("Ledger", &["-list expenses", "+net_balance(user: str) Decimal"]), ("Payment", &["-str from_user", "-str to_user", "-Decimal amount"]), ("CurrencyConverter", &["+convert(amount: Decimal, src: str, dst: str) Decimal"])],
-    },
-    Product {
-        name: "a 2048 puzzle game for the browser",
-        project: "web_2048",
-        audience: "puzzle fan",
-        platform: "web",
-        framework: "Pyodide with a canvas front end",
-        features: &[
-            ("slide tiles with swipe or arrow keys", "the game works on any device", "move(direction: str) bool"),
-            ("undo my last move once per game", "one mistake is not fatal", "undo() None"),
-            ("see the best score I ever reached", "I have a goal to beat", "best_score() int"),
-            ("pick a board size from 4x4 to 6x6", "I can vary the difficulty", "new_game(size: int) None"),
-            ("get an animation when tiles merge", "the game feels responsive", "animate_merge(cells: list) None"),
-        ],
-        competitors: &["2048 original: minimal, no undo", "2048 Deluxe: many modes, intrusive ads", "Threes: beautiful, paid"],
-        classes: &[("Board", &["-list cells", "-int size", "+slide(direction: str) int"]), ("Game", &["-int score", "-list history", "+is_over() bool"]), ("Renderer", &["+draw(board: Board) None"])],
-    },
-    Product {
-        name: "a personal finance dashboard",
-        project: "finance_dashboard",
-        audience: "young professional",
-        platform: "web",
-        framework: "FastAPI with a Vue front end",
-        features: &[
-            ("import transactions from a bank CSV export", "I do not type anything by hand", "import_csv(path: str) int"),
-            ("categorise transactions automatically", "I see where money goes", "categorise(tx: Transaction) str"),
-            ("set a monthly budget per category", "I can control spending", "set_budget(category: str, amount: Decimal) None"),
-            ("get an alert when a budget is exceeded", "I react in time", "check_budgets() list"),
-            ("view net worth over time", "I track long-term progress", "net_worth_series() list"),
-            ("tag recurring subscriptions", "I can cancel what I do not use", "find_subscriptions() list"),
-        ],
-        competitors: &["YNAB: powerful method, steep learning curve", "Mint: discontinued, users looking for replacements", "Copilot Money: polished, Apple only", "Spreadsheets: flexible but manual"],
-        classes: &[("Transaction", &["-date day", "-Decimal amount", "-str payee", "-str category"]), ("Budget", &["-str category", "-Decimal limit"]), ("Categoriser", &["-dict rules", "+learn(tx: Transaction, category: str) None"]), ("Importer", &["+parse(path: str) list"])],
-    },
-    Product {
-        name: "a team standup bot for Slack",
-        project: "standup_bot",
-        audience: "engineering manager",
-        platform: "Slack",
-        framework: "Bolt for Python",
-        features: &[
-            ("schedule the standup questions per team", "standups happen asynchronously", "schedule(team_id: str, cron: str) None"),
-            ("collect answers in a thread", "the channel stays readable", "collect(user_id: str, answers: list) None"),
-            ("post a daily digest of blockers", "blockers get attention", "post_digest(team_id: str) None"),
-            ("skip holidays and weekends", "nobody gets pinged on days off", "is_working_day(day: date) bool"),
-            ("export participation statistics", "I can see engagement", "participation(team_id: str) dict"),
-        ],
-        competitors: &["Geekbot: established, per-user pricing", "Standuply: many integrations, complex setup", "Range: check-ins plus goals, heavier"],
-        classes: &[("StandupScheduler", &["-dict schedules", "+next_run(team_id: str) datetime"]), ("AnswerStore", &["-dict answers", "+for_day(day: date) list"]), ("DigestBuilder", &["+build(answers: list) str"])],
-    },
-    Product {
-        name: "an inventory system for a small warehouse",
-        project: "warehouse_inventory",
-        audience: "warehouse manager",
-        platform: "web and handheld scanners",
-        framework: "FastAPI with PostgreSQL",
-        features: &[
-            ("scan items in and out with a barcode", "stock levels are always right", "scan(barcode: str, delta: int) StockLevel"),
-            ("see stock per location", "I know where things are", "stock_by_location(sku: str) dict"),
-            ("get a low-stock alert per SKU", "we reorder in time", "low_stock(threshold: int) list"),
-            ("run a cycle count on one aisle", "counting does not stop operations", "start_cycle_count(aisle: str) CycleCount"),
-            ("export a valuation report", "finance gets accurate numbers", "valuation_report() str"),
-        ],
-        competitors: &["Sortly: simple, limited multi-location", "Zoho Inventory: broad but generic", "inFlow: strong on desktop, weak mobile"],
-        classes: &[("Item", &["-str sku", "-str name", "-int reorder_point"]), ("StockLevel", &["-str sku", "-str location", "-int quantity"]), ("InventoryService", &["+move(sku: str, src: str, dst: str, qty: int) None"]), ("BarcodeScanner", &["+decode(image: bytes) str"])],
-    },
-    Product {
-        name: "a markdown note-taking app",
-        project: "markdown_notes",
-        audience: "student",
-        platform: "desktop",
-        framework: "PyQt6",
-        features: &[
-            ("write notes in markdown with live preview", "formatting is fast", "render_preview(text: str) str"),
-            ("link notes with double brackets", "ideas connect", "resolve_links(note: Note) list"),
-            ("search all notes by full text", "nothing gets lost", "search(query: str) list"),
-            ("organise notes in nested folders", "my courses stay separate", "move(note_id: str, folder: str) None"),
-            ("sync notes through a git repository", "I can use several machines", "sync() None"),
-        ],
-        competitors: &["Obsidian: powerful plugins, closed source", "Notion: collaborative, online only", "Joplin: open source, dated editor"],
-        classes: &[("Note", &["-str id", "-str title", "-str body"]), ("Vault", &["-str root", "+notes() list"]), ("SearchEngine", &["+query(text: str) list"]), ("GitSync", &["+push() None", "+pull() None"])],
-    },
-    Product {
-        name: "a URL shortener service",
-        project: "url_shortener",
-        audience: "marketing specialist",
-        platform: "web API",
-        framework: "FastAPI with Redis",
-        features: &[
-            ("shorten a long URL to a 7-character code", "links fit in a tweet", "shorten(url: str) str"),
-            ("choose a custom alias", "links are memorable", "reserve_alias(alias: str, url: str) None"),
-            ("see click counts per link", "I can measure campaigns", "click_stats(code: str) dict"),
-            ("set an expiry date on a link", "old campaigns stop resolving", "set_expiry(code: str, at: datetime) None"),
-            ("generate a QR code for a link", "print materials can use it", "qr_png(code: str) bytes"),
-        ],
-        competitors: &["Bitly: market leader, expensive analytics", "TinyURL: free, few features", "Rebrandly: branded domains, complex"],
-        classes: &[("Link", &["-str code", "-str target", "-datetime expires_at"]), ("Shortener", &["-int code_length", "+resolve(code: str) str"]), ("ClickCounter", &["+hit(code: str) None"])],
-    },
-];
+use products::{Product, PRODUCTS};
 
 const REQ_TEMPLATES: &[&str] = &[
     "Write {PRODUCT} where users can {F}.",
@@ -287,11 +108,46 @@ fn make_prd(g: &mut Gen) -> Prd {
     let product = &PRODUCTS[g.range(0, PRODUCTS.len() as u64 - 1) as usize];
     let k = g.range(3, 5) as usize;
     let feats = g.sample(product.features, k);
-    let flist = join_and(&feats.iter().map(|f| f.0).collect::<Vec<_>>());
     let company = g.pick(COMPANIES);
-    let tpl = g.pick(REQ_TEMPLATES);
-    let req = fill(tpl, &[("PRODUCT", product.name), ("AUD", product.audience), ("F", &flist), ("COMPANY", company), ("PLATFORM", product.platform)]);
-    Prd { product, feats, req }
+    let ti = g.range(0, REQ_TEMPLATES.len() as u64 - 1) as usize;
+    // Template 3 is in the first person ("As a ... I want to ..."), the others in the third.
+    let phrases: Vec<String> = feats
+        .iter()
+        .map(|f| if ti == 3 { f.0.to_string() } else { third(f.0) })
+        .collect();
+    let flist = join_and(&phrases.iter().map(String::as_str).collect::<Vec<_>>());
+    let req = fill(
+        REQ_TEMPLATES[ti],
+        &[
+            ("PRODUCT", product.name),
+            ("AUD", product.audience),
+            ("F", &flist),
+            ("COMPANY", company),
+            ("PLATFORM", product.platform),
+        ],
+    );
+    Prd {
+        product,
+        feats,
+        req,
+    }
+}
+
+/// "see my score" -> "see their score".
+fn third(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, w) in s.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(match w {
+            "my" => "their",
+            "I" => "they",
+            "me" => "them",
+            w => w,
+        });
+    }
+    out
 }
 
 pub(crate) fn join_and(xs: &[&str]) -> String {
@@ -304,13 +160,28 @@ pub(crate) fn join_and(xs: &[&str]) -> String {
 
 fn prd_json(p: &Prd) -> String {
     let pr = p.product;
-    let goals: Vec<String> = p.feats.iter().take(3).map(|f| format!("Let every {} {}", pr.audience, f.0)).collect();
-    let stories: Vec<String> = p.feats.iter().map(|f| format!("As a {}, I want to {} so that {}", pr.audience, f.0, f.1)).collect();
+    let goals: Vec<String> = p
+        .feats
+        .iter()
+        .take(3)
+        .map(|f| format!("Let every {} {}", pr.audience, third(f.0)))
+        .collect();
+    let stories: Vec<String> = p
+        .feats
+        .iter()
+        .map(|f| format!("As a {}, I want to {} so that {}", pr.audience, f.0, f.1))
+        .collect();
     let pool: Vec<String> = p
         .feats
         .iter()
         .enumerate()
-        .map(|(i, f)| format!("[\"{}\", {}]", ["P0", "P0", "P1", "P1", "P2"][i.min(4)], quote(&cap(f.0))))
+        .map(|(i, f)| {
+            format!(
+                "[\"{}\", {}]",
+                ["P0", "P0", "P1", "P1", "P2"][i.min(4)],
+                quote(&cap(f.0))
+            )
+        })
         .collect();
     format!(
         "{{\n    \"Language\": \"en_us\",\n    \"Programming Language\": \"Python\",\n    \"Original Requirements\": {},\n    \"Project Name\": \"{}\",\n    \"Product Goals\": {},\n    \"User Stories\": {},\n    \"Competitive Analysis\": {},\n    \"Requirement Analysis\": {},\n    \"Requirement Pool\": [{}],\n    \"UI Design draft\": {},\n    \"Anything UNCLEAR\": {}\n}}",
@@ -324,7 +195,7 @@ fn prd_json(p: &Prd) -> String {
             pr.name,
             pr.platform,
             p.feats.len(),
-            p.feats[0].0
+            third(p.feats[0].0)
         )),
         pool.join(", "),
         quote(&format!(
@@ -359,14 +230,18 @@ pub(crate) fn pm_prd(g: &mut Gen) -> Call {
         )
     };
     let mut call = Call::text(Task::PmPrd, system, user, answer);
-    call.meta.push(meta_plain("role_profile", "\"ProductManager\"".into()));
+    call.meta
+        .push(meta_plain("role_profile", "\"ProductManager\"".into()));
     call
 }
 
 fn class_diagram(p: &Prd) -> String {
     let pr = p.product;
     let mut s = String::from("\nclassDiagram\n    class Main {\n");
-    s.push_str(&format!("        -{} app\n        +main() None\n    }}\n", pr.classes[0].0));
+    s.push_str(&format!(
+        "        -{} app\n        +main() None\n    }}\n",
+        pr.classes[0].0
+    ));
     for (i, (name, members)) in pr.classes.iter().enumerate() {
         s.push_str(&format!("    class {name} {{\n"));
         for m in members.iter() {
@@ -390,11 +265,12 @@ fn class_diagram(p: &Prd) -> String {
 fn call_flow(p: &Prd) -> String {
     let pr = p.product;
     let main = pr.classes[0].0;
-    let mut s = format!("\nsequenceDiagram\n    participant M as Main\n    participant A as {main}\n");
+    let mut s =
+        format!("\nsequenceDiagram\n    participant M as Main\n    participant A as {main}\n");
     for (name, _) in &pr.classes[1..] {
         s.push_str(&format!("    participant {name}\n"));
     }
-    s.push_str(&format!("    M->>A: __init__()\n"));
+    s.push_str("    M->>A: __init__()\n");
     for (i, f) in p.feats.iter().enumerate() {
         let method = f.2.split(')').next().unwrap_or("").to_string() + ")";
         let helper = pr.classes[1 + i % (pr.classes.len() - 1)].0;
@@ -426,31 +302,138 @@ fn design_json(p: &Prd) -> String {
 
 /// Entities for API-design prompts: (name, fields as (name, python type)).
 const ENTITIES: &[(&str, &[(&str, &str)])] = &[
-    ("Order", &[("customer_id", "str"), ("items", "list[LineItem]"), ("total_cents", "int"), ("status", "OrderStatus"), ("created_at", "datetime")]),
-    ("Customer", &[("name", "str"), ("segment", "str"), ("country", "str"), ("created_at", "datetime")]),
-    ("Invoice", &[("order_id", "str"), ("amount_cents", "int"), ("currency", "str"), ("due_date", "date"), ("paid", "bool")]),
-    ("Shipment", &[("order_id", "str"), ("carrier", "str"), ("tracking_number", "str"), ("shipped_at", "datetime")]),
-    ("Product", &[("sku", "str"), ("title", "str"), ("price_cents", "int"), ("stock", "int")]),
-    ("Ticket", &[("subject", "str"), ("priority", "Priority"), ("assignee_id", "str | None"), ("status", "TicketStatus")]),
-    ("Subscription", &[("customer_id", "str"), ("plan", "str"), ("renews_on", "date"), ("cancelled", "bool")]),
-    ("Appointment", &[("patient_id", "str"), ("doctor_id", "str"), ("starts_at", "datetime"), ("duration_min", "int")]),
-    ("Employee", &[("name", "str"), ("department", "str"), ("manager_id", "str | None"), ("hired_on", "date")]),
-    ("Review", &[("product_id", "str"), ("rating", "int"), ("body", "str"), ("verified", "bool")]),
-    ("Payment", &[("invoice_id", "str"), ("method", "str"), ("amount_cents", "int"), ("captured_at", "datetime")]),
-    ("Warehouse", &[("code", "str"), ("city", "str"), ("capacity", "int")]),
+    (
+        "Order",
+        &[
+            ("customer_id", "str"),
+            ("items", "list[LineItem]"),
+            ("total_cents", "int"),
+            ("status", "OrderStatus"),
+            ("created_at", "datetime"),
+        ],
+    ),
+    (
+        "Customer",
+        &[
+            ("name", "str"),
+            ("segment", "str"),
+            ("country", "str"),
+            ("created_at", "datetime"),
+        ],
+    ),
+    (
+        "Invoice",
+        &[
+            ("order_id", "str"),
+            ("amount_cents", "int"),
+            ("currency", "str"),
+            ("due_date", "date"),
+            ("paid", "bool"),
+        ],
+    ),
+    (
+        "Shipment",
+        &[
+            ("order_id", "str"),
+            ("carrier", "str"),
+            ("tracking_number", "str"),
+            ("shipped_at", "datetime"),
+        ],
+    ),
+    (
+        "Product",
+        &[
+            ("sku", "str"),
+            ("title", "str"),
+            ("price_cents", "int"),
+            ("stock", "int"),
+        ],
+    ),
+    (
+        "Ticket",
+        &[
+            ("subject", "str"),
+            ("priority", "Priority"),
+            ("assignee_id", "str | None"),
+            ("status", "TicketStatus"),
+        ],
+    ),
+    (
+        "Subscription",
+        &[
+            ("customer_id", "str"),
+            ("plan", "str"),
+            ("renews_on", "date"),
+            ("cancelled", "bool"),
+        ],
+    ),
+    (
+        "Appointment",
+        &[
+            ("patient_id", "str"),
+            ("doctor_id", "str"),
+            ("starts_at", "datetime"),
+            ("duration_min", "int"),
+        ],
+    ),
+    (
+        "Employee",
+        &[
+            ("name", "str"),
+            ("department", "str"),
+            ("manager_id", "str | None"),
+            ("hired_on", "date"),
+        ],
+    ),
+    (
+        "Review",
+        &[
+            ("product_id", "str"),
+            ("rating", "int"),
+            ("body", "str"),
+            ("verified", "bool"),
+        ],
+    ),
+    (
+        "Payment",
+        &[
+            ("invoice_id", "str"),
+            ("method", "str"),
+            ("amount_cents", "int"),
+            ("captured_at", "datetime"),
+        ],
+    ),
+    (
+        "Warehouse",
+        &[("code", "str"), ("city", "str"), ("capacity", "int")],
+    ),
 ];
 
-const DOMAINS: &[&str] = &["e-commerce", "healthcare scheduling", "subscription billing", "customer support", "HR", "logistics"];
+const DOMAINS: &[&str] = &[
+    "e-commerce",
+    "healthcare scheduling",
+    "subscription billing",
+    "customer support",
+    "HR",
+    "logistics",
+];
 
 fn api_design(g: &mut Gen) -> (String, String) {
     let k = g.range(2, 3) as usize;
     let ents = g.sample(ENTITIES, k);
     let company = g.pick(COMPANIES);
     let domain = g.pick(DOMAINS);
-    let pkg = format!("{}_{}", snake(company), snake(domain).split('_').next().unwrap_or("api"));
+    let pkg = format!(
+        "{}_{}",
+        snake(company),
+        snake(domain).split('_').next().unwrap_or("api")
+    );
     let mut spec = String::new();
     for (name, fields) in &ents {
-        spec.push_str(&format!("- {name}: {}\n", fields.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")));
+        spec.push_str(&format!(
+            "- {name}: {}\n",
+            fields.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
+        ));
     }
     let user = match g.range(0, 2) {
         0 => format!("Design the REST API and module layout for the {domain} backend of {company}. Resources:\n{spec}\nGive the package layout, the data classes and the endpoint table."),
@@ -476,7 +459,9 @@ fn api_design(g: &mut Gen) -> (String, String) {
             "| GET | /v1/{p} | List {lower}s (paginated: limit, cursor) |\n| POST | /v1/{p} | Create a {lower} |\n| GET | /v1/{p}/{{id}} | Fetch one {lower} |\n| PATCH | /v1/{p}/{{id}} | Update fields of a {lower} |\n| DELETE | /v1/{p}/{{id}} | Delete a {lower} |\n"
         ));
     }
-    ans.push_str("\nAll endpoints return JSON, use 404 for unknown ids and 422 for validation errors.");
+    ans.push_str(
+        "\nAll endpoints return JSON, use 404 for unknown ids and 422 for validation errors.",
+    );
     (user, ans)
 }
 
@@ -507,6 +492,7 @@ pub(crate) fn architect_design(g: &mut Gen) -> Call {
         api_design(g)
     };
     let mut call = Call::text(Task::ArchitectDesign, system, user, answer);
-    call.meta.push(meta_plain("role_profile", "\"Architect\"".into()));
+    call.meta
+        .push(meta_plain("role_profile", "\"Architect\"".into()));
     call
 }

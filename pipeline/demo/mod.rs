@@ -12,9 +12,12 @@
 //! Generation is streaming (a `BufWriter` per object, nothing held per
 //! corpus except the set of planted PII values) and deterministic per seed.
 
+mod call;
+mod faults;
 mod gui;
 mod json;
 mod metagpt;
+mod objects;
 mod otel;
 mod pii;
 mod record;
@@ -24,7 +27,7 @@ mod workflow;
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use flate2::write::GzEncoder;
@@ -32,7 +35,10 @@ use flate2::Compression;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use pii::{Kind, Place, Planter};
+pub(crate) use call::{meta_plain, Call, Envelope, Gen, Msg, ToolCall};
+use faults::{fault_line, FAULTS};
+use objects::{Comp, Writer};
+use pii::{Kind, Planter};
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -92,7 +98,7 @@ const OTEL_SHARE: f64 = 0.15;
 const ERROR_RATE: f64 = 0.02;
 /// Share of calls that get a PII value at a randomly chosen place (tasks add
 /// their own natural ones, e.g. e-mail recipients), for ~30% overall.
-const PII_PLAN_RATE: f64 = 0.22;
+const PII_PLAN_RATE: f64 = 0.25;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Task {
@@ -135,7 +141,13 @@ enum Agent {
     Otel,
 }
 
-const AGENTS: [Agent; 5] = [Agent::MetaGpt, Agent::Operator, Agent::Cradle, Agent::Workflow, Agent::Otel];
+const AGENTS: [Agent; 5] = [
+    Agent::MetaGpt,
+    Agent::Operator,
+    Agent::Cradle,
+    Agent::Workflow,
+    Agent::Otel,
+];
 
 impl Agent {
     fn prefix(self) -> &'static str {
@@ -156,315 +168,6 @@ impl Agent {
     }
 }
 
-/// A tool call (OpenAI shape): `arguments` is a JSON document as a string.
-pub(crate) struct ToolCall {
-    pub id: String,
-    pub name: &'static str,
-    pub arguments: String,
-}
-
-pub(crate) struct Msg {
-    pub role: &'static str,
-    pub content: Option<String>,
-    pub tool_calls: Vec<ToolCall>,
-    pub tool_call_id: Option<String>,
-}
-
-impl Msg {
-    pub(crate) fn system(s: String) -> Msg {
-        Msg { role: "system", content: Some(s), tool_calls: Vec::new(), tool_call_id: None }
-    }
-    pub(crate) fn user(s: String) -> Msg {
-        Msg { role: "user", content: Some(s), tool_calls: Vec::new(), tool_call_id: None }
-    }
-    pub(crate) fn assistant(s: String) -> Msg {
-        Msg { role: "assistant", content: Some(s), tool_calls: Vec::new(), tool_call_id: None }
-    }
-    pub(crate) fn assistant_tools(calls: Vec<ToolCall>) -> Msg {
-        Msg { role: "assistant", content: None, tool_calls: calls, tool_call_id: None }
-    }
-    pub(crate) fn tool(id: String, content: String) -> Msg {
-        Msg { role: "tool", content: Some(content), tool_calls: Vec::new(), tool_call_id: Some(id) }
-    }
-}
-
-/// An extra top-level field (unknown to the schema, kept as metadata), and
-/// its OTel attribute equivalent (`otel_key` empty: none).
-pub(crate) struct Meta {
-    pub key: &'static str,
-    pub json: String,
-    pub otel_key: &'static str,
-    pub otel: String,
-}
-
-/// One generated LLM call, before ids and envelope.
-pub(crate) struct Call {
-    pub task: Task,
-    pub messages: Vec<Msg>,
-    /// Serialised `tools` array.
-    pub tools: Option<&'static str>,
-    pub content: Option<String>,
-    pub tool_calls: Vec<ToolCall>,
-    pub meta: Vec<Meta>,
-}
-
-impl Call {
-    pub(crate) fn text(task: Task, system: String, user: String, answer: String) -> Call {
-        Call {
-            task,
-            messages: vec![Msg::system(system), Msg::user(user)],
-            tools: None,
-            content: Some(answer),
-            tool_calls: Vec::new(),
-            meta: Vec::new(),
-        }
-    }
-}
-
-/// Per-call fields around the messages.
-pub(crate) struct Envelope {
-    pub trace_id: String,
-    pub span_id: String,
-    pub date_iso: String,
-    pub ms_of_day: u64,
-    pub agent: &'static str,
-    pub model: &'static str,
-    pub error: Option<String>,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub latency_ms: u64,
-    pub temperature: f64,
-    pub response_id: String,
-}
-
-/// Generation state shared by the task templates: the seeded rng, the date,
-/// and the PII planter with this call's planting plan.
-pub(crate) struct Gen {
-    pub rng: StdRng,
-    pub date: NaiveDate,
-    planter: Planter,
-    plan: Option<(Place, Kind)>,
-    consumed: bool,
-    /// Values planted in the current call.
-    pub planted: Vec<String>,
-}
-
-impl Gen {
-    pub(crate) fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.rng.gen_range(0..xs.len())]
-    }
-    pub(crate) fn range(&mut self, lo: u64, hi_incl: u64) -> u64 {
-        self.rng.gen_range(lo..=hi_incl)
-    }
-    pub(crate) fn chance(&mut self, p: f64) -> bool {
-        self.rng.gen_bool(p)
-    }
-    /// `k` distinct elements of `xs` in random order.
-    pub(crate) fn sample<T: Copy>(&mut self, xs: &[T], k: usize) -> Vec<T> {
-        rand::seq::index::sample(&mut self.rng, xs.len(), k.min(xs.len())).into_iter().map(|i| xs[i]).collect()
-    }
-    pub(crate) fn person(&mut self) -> (&'static str, &'static str) {
-        (self.pick(words::FIRST_NAMES), self.pick(words::LAST_NAMES))
-    }
-    pub(crate) fn hex(&mut self, bytes: usize) -> String {
-        let mut b = vec![0u8; bytes];
-        self.rng.fill(&mut b[..]);
-        hex::encode(b)
-    }
-    /// An OpenAI-style tool call id (`call_` + 24 alphanumerics).
-    pub(crate) fn call_id(&mut self) -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        let mut s = String::with_capacity(29);
-        s.push_str("call_");
-        for _ in 0..24 {
-            s.push(A[self.rng.gen_range(0..A.len())] as char);
-        }
-        s
-    }
-    /// Whether this call's plan wants a PII value at `place` (not yet planted).
-    pub(crate) fn wants(&self, place: Place) -> bool {
-        matches!(self.plan, Some((p, _)) if p == place) && !self.consumed
-    }
-    /// A value of the planned kind, if the plan is for `place` (consumes it).
-    pub(crate) fn take(&mut self, place: Place) -> Option<(Kind, String)> {
-        if self.wants(place) {
-            let kind = self.plan.expect("wants implies a plan").1;
-            Some((kind, self.plant(kind)))
-        } else {
-            None
-        }
-    }
-    /// A fresh PII value of `kind`, recorded; satisfies any pending plan.
-    pub(crate) fn plant(&mut self, kind: Kind) -> String {
-        self.consumed = true;
-        let v = self.planter.fresh(&mut self.rng, kind);
-        self.planted.push(v.clone());
-        v
-    }
-    fn begin_call(&mut self, allow_pii: bool) {
-        self.planted.clear();
-        self.consumed = false;
-        self.plan = None;
-        if allow_pii && self.rng.gen_bool(PII_PLAN_RATE) {
-            let place = self.pick(pii::PLACES);
-            let kind = self.pick(pii::kinds_for(place));
-            self.plan = Some((place, kind));
-        }
-    }
-    /// Plants an unconsumed plan at a generic spot of the finished call.
-    fn finish_call(&mut self, call: &mut Call) {
-        let Some((place, kind)) = self.plan else { return };
-        if self.consumed {
-            return;
-        }
-        let v = self.plant(kind);
-        match place {
-            Place::System => {
-                if let Some(Msg { role: "system", content: Some(c), .. }) = call.messages.first_mut() {
-                    c.push_str("\n\n");
-                    c.push_str(&pii::system_line(kind, &v));
-                    return;
-                }
-                call.meta.push(meta_for(kind, v));
-            }
-            Place::User | Place::ToolArgs => {
-                let sentence = pii::user_sentence(&mut self.rng, kind, &v);
-                match call.messages.iter_mut().rev().find(|m| m.role == "user") {
-                    Some(Msg { content: Some(c), .. }) => {
-                        c.push_str("\n\n");
-                        c.push_str(&sentence);
-                    }
-                    _ => call.meta.push(meta_for(kind, v)),
-                }
-            }
-            Place::ToolResult | Place::Response | Place::Metadata => call.meta.push(meta_for(kind, v)),
-        }
-    }
-}
-
-/// A metadata field carrying `v` (where real SDK wrappers log user context).
-fn meta_for(kind: Kind, v: String) -> Meta {
-    let (key, inner, otel_key) = match kind {
-        Kind::Email => ("user", "email", "user.email"),
-        Kind::Phone => ("user", "phone", "user.phone"),
-        Kind::Ipv4 | Kind::Ipv6 => ("client_ip", "", "client.address"),
-        Kind::Bearer => ("request_headers", "authorization", "http.request.header.authorization"),
-        Kind::Jwt => ("session", "token", "session.token"),
-        Kind::ApiKey => ("request_headers", "x-api-key", "http.request.header.x-api-key"),
-        Kind::Card => ("billing", "card_number", "billing.card_number"),
-        Kind::Iban => ("billing", "iban", "billing.iban"),
-        Kind::Ssn => ("customer", "ssn", "customer.ssn"),
-        Kind::UrlCreds | Kind::UrlToken => ("callback_url", "", "callback.url"),
-    };
-    let shown = if kind == Kind::Bearer { format!("Bearer {v}") } else { v };
-    let json = if inner.is_empty() {
-        json::quote(&shown)
-    } else {
-        format!("{{\"{inner}\":{}}}", json::quote(&shown))
-    };
-    Meta { key, json, otel_key, otel: shown }
-}
-
-pub(crate) fn meta_plain(key: &'static str, json: String) -> Meta {
-    Meta { key, json, otel_key: "", otel: String::new() }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Comp {
-    Plain,
-    Gz,
-    Zst,
-}
-
-enum Enc {
-    Plain(BufWriter<File>),
-    Gz(GzEncoder<BufWriter<File>>),
-    Zst(zstd::Encoder<'static, BufWriter<File>>),
-}
-
-impl Enc {
-    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
-        match self {
-            Enc::Plain(w) => w.write_all(b),
-            Enc::Gz(w) => w.write_all(b),
-            Enc::Zst(w) => w.write_all(b),
-        }
-    }
-    fn finish(self) -> io::Result<()> {
-        match self {
-            Enc::Plain(mut w) => w.flush(),
-            Enc::Gz(w) => w.finish()?.flush(),
-            Enc::Zst(w) => w.finish()?.flush(),
-        }
-    }
-}
-
-/// One agent's series of objects, rotated by size.
-struct Stream {
-    agent: Agent,
-    compressed_left: usize,
-    comp_cap: u64,
-    next_idx: usize,
-    cur: Option<(Enc, u64, u64)>,
-    last_trace: Option<String>,
-}
-
-impl Stream {
-    fn new(agent: Agent, big: bool) -> Stream {
-        Stream {
-            agent,
-            compressed_left: if big { 1 } else { usize::MAX },
-            comp_cap: if big { BIG_COMPRESSED_BYTES } else { OBJECT_BYTES },
-            next_idx: 0,
-            cur: None,
-            last_trace: None,
-        }
-    }
-
-    fn write_line(&mut self, dir: &Path, line: &[u8], objects: &mut Vec<PathBuf>, object_bytes: u64) -> io::Result<()> {
-        if let Some((_, written, cap)) = &self.cur {
-            if *written > 0 && written + line.len() as u64 > *cap {
-                let (enc, _, _) = self.cur.take().expect("checked");
-                enc.finish()?;
-            }
-        }
-        if self.cur.is_none() {
-            let comp = if self.agent.comp() != Comp::Plain && self.compressed_left > 0 {
-                self.compressed_left -= 1;
-                self.agent.comp()
-            } else {
-                Comp::Plain
-            };
-            let ext = match comp {
-                Comp::Plain => "jsonl",
-                Comp::Gz => "jsonl.gz",
-                Comp::Zst => "jsonl.zst",
-            };
-            let path = dir.join(format!("{}-{:03}.{ext}", self.agent.prefix(), self.next_idx));
-            self.next_idx += 1;
-            let w = BufWriter::with_capacity(1 << 20, File::create(&path)?);
-            let (enc, cap) = match comp {
-                Comp::Plain => (Enc::Plain(w), object_bytes),
-                Comp::Gz => (Enc::Gz(GzEncoder::new(w, Compression::fast())), self.comp_cap.min(object_bytes)),
-                Comp::Zst => (Enc::Zst(zstd::Encoder::new(w, 1)?), self.comp_cap.min(object_bytes)),
-            };
-            objects.push(path);
-            self.cur = Some((enc, 0, cap));
-        }
-        let (enc, written, _) = self.cur.as_mut().expect("opened above");
-        enc.write_all(line)?;
-        *written += line.len() as u64;
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        match self.cur.take() {
-            Some((enc, _, _)) => enc.finish(),
-            None => Ok(()),
-        }
-    }
-}
-
 /// Pending OTel spans of one service, written as one request line.
 struct OtelGroup {
     service: &'static str,
@@ -475,33 +178,23 @@ struct OtelGroup {
     last_end_ns: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fault {
-    TruncatedJson,
-    MessagesNumber,
-    MissingMessages,
-    InvalidUtf8,
-    JsonArray,
-    OverLong,
-    TruncatedOtlp,
+/// Size knobs (constants in production, small in tests).
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    object_bytes: u64,
+    big_corpus_calls: usize,
+    big_compressed_bytes: u64,
 }
 
-/// The planted malformed lines and the stream each goes to.
-const FAULTS: &[(Fault, Agent)] = &[
-    (Fault::TruncatedJson, Agent::MetaGpt),
-    (Fault::MessagesNumber, Agent::Workflow),
-    (Fault::MissingMessages, Agent::Operator),
-    (Fault::InvalidUtf8, Agent::Cradle),
-    (Fault::JsonArray, Agent::MetaGpt),
-    (Fault::OverLong, Agent::Workflow),
-    (Fault::TruncatedOtlp, Agent::Otel),
-    (Fault::InvalidUtf8, Agent::Workflow),
-    (Fault::TruncatedJson, Agent::Operator),
-];
+const LIMITS: Limits = Limits {
+    object_bytes: OBJECT_BYTES,
+    big_corpus_calls: BIG_CORPUS_CALLS,
+    big_compressed_bytes: BIG_COMPRESSED_BYTES,
+};
 
 /// Generates the corpus described by `cfg`.
 pub fn generate(cfg: &DemoConfig) -> io::Result<DemoSummary> {
-    generate_with(cfg, OBJECT_BYTES)
+    generate_with(cfg, LIMITS)
 }
 
 fn agent_name(agent: Agent, task: Task) -> &'static str {
@@ -511,7 +204,9 @@ fn agent_name(agent: Agent, task: Task) -> &'static str {
         Agent::Cradle => "cradle",
         Agent::Workflow => "workflow-automation",
         Agent::Otel => match task {
-            Task::PmPrd | Task::ArchitectDesign | Task::EngineerCode | Task::QaTests => "dev-assistant",
+            Task::PmPrd | Task::ArchitectDesign | Task::EngineerCode | Task::QaTests => {
+                "dev-assistant"
+            }
             Task::GuiAutomation => "browser-agent",
             Task::OpenReasoning => "research-assistant",
             _ => "support-copilot",
@@ -521,12 +216,29 @@ fn agent_name(agent: Agent, task: Task) -> &'static str {
 
 fn model_for(g: &mut Gen, agent: Agent, task: Task) -> &'static str {
     match (agent, task) {
-        (_, Task::OpenReasoning) => g.pick(&["o3-mini", "gpt-4o", "claude-3-5-sonnet-20241022", "gpt-4.1"]),
-        (Agent::MetaGpt, _) => g.pick(&["gpt-4o", "gpt-4o", "gpt-4-turbo", "claude-3-5-sonnet-20241022"]),
+        (_, Task::OpenReasoning) => {
+            g.pick(&["o3-mini", "gpt-4o", "claude-3-5-sonnet-20241022", "gpt-4.1"])
+        }
+        (Agent::MetaGpt, _) => g.pick(&[
+            "gpt-4o",
+            "gpt-4o",
+            "gpt-4-turbo",
+            "claude-3-5-sonnet-20241022",
+        ]),
         (Agent::Operator, _) => g.pick(&["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-20241022"]),
         (Agent::Cradle, _) => g.pick(&["gpt-4o", "gpt-4o-2024-08-06"]),
-        (Agent::Workflow, _) => g.pick(&["gpt-4o-mini", "gpt-4o-mini", "gpt-4o", "claude-3-5-haiku-20241022"]),
-        (Agent::Otel, _) => g.pick(&["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-20241022", "gpt-4.1-mini"]),
+        (Agent::Workflow, _) => g.pick(&[
+            "gpt-4o-mini",
+            "gpt-4o-mini",
+            "gpt-4o",
+            "claude-3-5-haiku-20241022",
+        ]),
+        (Agent::Otel, _) => g.pick(&[
+            "gpt-4o",
+            "gpt-4o-mini",
+            "claude-3-5-sonnet-20241022",
+            "gpt-4.1-mini",
+        ]),
     }
 }
 
@@ -571,20 +283,43 @@ fn make_call(g: &mut Gen, task: Task, agent: Agent) -> Call {
     call
 }
 
-fn envelope(g: &mut Gen, call: &Call, agent: Agent, trace_id: String, date_iso: &str, ms_of_day: u64) -> Envelope {
+fn envelope(
+    g: &mut Gen,
+    call: &Call,
+    agent: Agent,
+    trace_id: String,
+    date_iso: &str,
+    ms_of_day: u64,
+) -> Envelope {
     let model = model_for(g, agent, call.task);
     let mut prompt_chars = call.tools.map_or(0, str::len);
     for m in &call.messages {
         prompt_chars += m.content.as_ref().map_or(0, String::len) + 12;
-        prompt_chars += m.tool_calls.iter().map(|t| t.arguments.len() + t.name.len() + 16).sum::<usize>();
+        prompt_chars += m
+            .tool_calls
+            .iter()
+            .map(|t| t.arguments.len() + t.name.len() + 16)
+            .sum::<usize>();
     }
     let completion_chars = call.content.as_ref().map_or(0, String::len)
-        + call.tool_calls.iter().map(|t| t.arguments.len() + t.name.len() + 16).sum::<usize>();
+        + call
+            .tool_calls
+            .iter()
+            .map(|t| t.arguments.len() + t.name.len() + 16)
+            .sum::<usize>();
     let prompt_tokens = (prompt_chars as u64 / 4) + g.range(3, 12);
     let completion_tokens = (completion_chars as u64 / 4).max(1) + g.range(1, 6);
-    let per_token = if model.contains("mini") || model.contains("haiku") { 8 } else { 18 };
+    let per_token = if model.contains("mini") || model.contains("haiku") {
+        8
+    } else {
+        18
+    };
     let mut latency_ms = 250 + prompt_tokens / 40 + completion_tokens * per_token + g.range(0, 400);
-    let error = if g.chance(ERROR_RATE) { Some(error_message(g, model)) } else { None };
+    let error = if g.chance(ERROR_RATE) {
+        Some(error_message(g, model))
+    } else {
+        None
+    };
     if error.is_some() {
         latency_ms = g.range(80, 60_000);
     }
@@ -631,46 +366,56 @@ fn pick_task(g: &mut Gen) -> Task {
     unreachable!("weights cover the range")
 }
 
-struct Writer {
-    dir: PathBuf,
-    streams: Vec<Stream>,
-    objects: Vec<PathBuf>,
-    object_bytes: u64,
-    bytes: u64,
-}
-
-impl Writer {
-    fn write(&mut self, agent: Agent, line: &[u8]) -> io::Result<()> {
-        self.bytes += line.len() as u64;
-        let i = AGENTS.iter().position(|a| *a == agent).expect("known agent");
-        self.streams[i].write_line(&self.dir, line, &mut self.objects, self.object_bytes)
-    }
-    fn stream(&mut self, agent: Agent) -> &mut Stream {
-        let i = AGENTS.iter().position(|a| *a == agent).expect("known agent");
-        &mut self.streams[i]
-    }
-}
-
 fn day_epoch_ns(date: NaiveDate) -> u64 {
-    let secs = date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp();
+    let secs = date
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp();
     (secs.max(0) as u64) * 1_000_000_000
 }
 
-fn flush_otel(g: &mut Gen, w: &mut Writer, group: &mut Option<OtelGroup>, line: &mut Vec<u8>) -> io::Result<()> {
-    let Some(grp) = group.take() else { return Ok(()) };
+fn flush_otel(
+    g: &mut Gen,
+    w: &mut Writer,
+    group: &mut Option<OtelGroup>,
+    line: &mut Vec<u8>,
+) -> io::Result<()> {
+    let Some(grp) = group.take() else {
+        return Ok(());
+    };
     let mut http = Vec::new();
     if g.chance(0.3) {
         let url = if g.chance(0.25) {
             g.plant(Kind::UrlToken)
         } else {
-            let path = g.pick(&["v1/tickets", "v2/orders/search", "api/crm/contacts", "v1/inventory", "graphql"]);
-            let host = g.pick(&["api.internal.example.com", "crm.example.net", "tickets.example.org"]);
+            let path = g.pick(&[
+                "v1/tickets",
+                "v2/orders/search",
+                "api/crm/contacts",
+                "v1/inventory",
+                "graphql",
+            ]);
+            let host = g.pick(&[
+                "api.internal.example.com",
+                "crm.example.net",
+                "tickets.example.org",
+            ]);
             format!("https://{host}/{path}")
         };
         let span_id = g.hex(8);
         let status = g.pick(&[200u64, 200, 200, 201, 404, 502]);
         let dur = g.range(5, 900);
-        otel::write_http_span(&mut http, &grp.trace_id, &span_id, grp.last_end_ns + 1_000_000, dur, g.pick(&["POST", "GET"]), &url, status);
+        let span = otel::HttpSpan {
+            trace_id: &grp.trace_id,
+            span_id: &span_id,
+            start_ns: grp.last_end_ns + 1_000_000,
+            dur_ms: dur,
+            method: g.pick(&["POST", "GET"]),
+            url: &url,
+            status,
+        };
+        otel::write_http_span(&mut http, &span);
     }
     line.clear();
     otel::write_request(line, grp.service, &grp.spans, &http);
@@ -678,11 +423,23 @@ fn flush_otel(g: &mut Gen, w: &mut Writer, group: &mut Option<OtelGroup>, line: 
 }
 
 /// Appends a label row.
-fn label_row(labels: &mut impl Write, env: &Envelope, task: Task, in_corrupt: bool) -> io::Result<()> {
-    writeln!(labels, "{},{},{},{}", env.trace_id, env.span_id, task.label(), in_corrupt)
+fn label_row(
+    labels: &mut impl Write,
+    env: &Envelope,
+    task: Task,
+    in_corrupt: bool,
+) -> io::Result<()> {
+    writeln!(
+        labels,
+        "{},{},{},{}",
+        env.trace_id,
+        env.span_id,
+        task.label(),
+        in_corrupt
+    )
 }
 
-fn generate_with(cfg: &DemoConfig, object_bytes: u64) -> io::Result<DemoSummary> {
+fn generate_with(cfg: &DemoConfig, limits: Limits) -> io::Result<DemoSummary> {
     let date_iso = cfg.date.format("%Y-%m-%d").to_string();
     let day_dir = cfg.out_dir.join(&date_iso);
     let labels_dir = cfg.out_dir.join("labels");
@@ -703,18 +460,18 @@ fn generate_with(cfg: &DemoConfig, object_bytes: u64) -> io::Result<DemoSummary>
         consumed: false,
         planted: Vec::new(),
     };
-    let big = cfg.calls > BIG_CORPUS_CALLS;
-    let mut w = Writer {
-        dir: day_dir.clone(),
-        streams: AGENTS.iter().map(|a| Stream::new(*a, big)).collect(),
-        objects: Vec::new(),
-        object_bytes,
-        bytes: 0,
-    };
+    let big = cfg.calls > limits.big_corpus_calls;
+    let mut w = Writer::new(day_dir.clone(), big, limits);
     let n = cfg.calls;
-    let n_corrupt = if cfg.faults && n > 0 { (n / 5).clamp(1, 40) } else { 0 };
+    let n_corrupt = if cfg.faults && n > 0 {
+        (n / 5).clamp(1, 40)
+    } else {
+        0
+    };
     let n_intact = n - n_corrupt;
-    let fault_at: Vec<usize> = (0..FAULTS.len()).map(|k| (k + 1) * n_intact / (FAULTS.len() + 1)).collect();
+    let fault_at: Vec<usize> = (0..FAULTS.len())
+        .map(|k| (k + 1) * n_intact / (FAULTS.len() + 1))
+        .collect();
     let mut next_fault = 0;
     let mut malformed = 0;
     let day_ns = day_epoch_ns(cfg.date);
@@ -730,7 +487,15 @@ fn generate_with(cfg: &DemoConfig, object_bytes: u64) -> io::Result<DemoSummary>
                 flush_otel(&mut g, &mut w, &mut otel_group, &mut line)?;
             }
             line.clear();
-            fault_line(&mut g, fault, agent, &date_iso, day_ns, &mut line, &mut scratch);
+            fault_line(
+                &mut g,
+                fault,
+                agent,
+                &date_iso,
+                day_ns,
+                &mut line,
+                &mut scratch,
+            );
             w.write(agent, &line)?;
             malformed += 1;
             next_fault += 1;
@@ -741,33 +506,65 @@ fn generate_with(cfg: &DemoConfig, object_bytes: u64) -> io::Result<DemoSummary>
         // The first calls cover every stream, so each object kind exists.
         let (task, agent) = if in_corrupt {
             (Task::GuiAutomation, Agent::Operator)
-        } else if i < AGENTS.len() {
-            let agent = AGENTS[i];
+        } else if let Some(&agent) = AGENTS.get(i) {
             let task = match agent {
-                Agent::MetaGpt => g.pick(&[Task::PmPrd, Task::ArchitectDesign, Task::EngineerCode, Task::QaTests]),
+                Agent::MetaGpt => g.pick(&[
+                    Task::PmPrd,
+                    Task::ArchitectDesign,
+                    Task::EngineerCode,
+                    Task::QaTests,
+                ]),
                 Agent::Operator | Agent::Cradle => Task::GuiAutomation,
-                _ => g.pick(&[Task::WorkflowToolCall, Task::Summarization, Task::FieldExtraction, Task::OpenReasoning]),
+                _ => g.pick(&[
+                    Task::WorkflowToolCall,
+                    Task::Summarization,
+                    Task::FieldExtraction,
+                    Task::OpenReasoning,
+                ]),
             };
             (task, agent)
         } else {
             let task = pick_task(&mut g);
-            let agent = if g.chance(OTEL_SHARE) { Agent::Otel } else { agent_for(&mut g, task) };
+            let agent = if g.chance(OTEL_SHARE) {
+                Agent::Otel
+            } else {
+                agent_for(&mut g, task)
+            };
             (task, agent)
         };
-        let gen_agent = if agent == Agent::Otel && task == Task::GuiAutomation { Agent::Operator } else { agent };
+        let gen_agent = if agent == Agent::Otel && task == Task::GuiAutomation {
+            Agent::Operator
+        } else {
+            agent
+        };
         g.begin_call(!in_corrupt);
         let call = make_call(&mut g, task, gen_agent);
 
         if agent == Agent::Otel {
             let service = agent_name(Agent::Otel, task);
-            let joins = matches!(&otel_group, Some(grp) if grp.service == service && grp.n < grp.target);
+            let joins =
+                matches!(&otel_group, Some(grp) if grp.service == service && grp.n < grp.target);
             if !joins {
                 flush_otel(&mut g, &mut w, &mut otel_group, &mut line)?;
                 let target = g.range(1, 3) as usize;
-                otel_group = Some(OtelGroup { service, trace_id: g.hex(16), target, n: 0, spans: Vec::new(), last_end_ns: 0 });
+                otel_group = Some(OtelGroup {
+                    service,
+                    trace_id: g.hex(16),
+                    target,
+                    n: 0,
+                    spans: Vec::new(),
+                    last_end_ns: 0,
+                });
             }
             let grp = otel_group.as_mut().expect("group exists");
-            let env = envelope(&mut g, &call, agent, grp.trace_id.clone(), &date_iso, ms_of_day);
+            let env = envelope(
+                &mut g,
+                &call,
+                agent,
+                grp.trace_id.clone(),
+                &date_iso,
+                ms_of_day,
+            );
             let start_ns = day_ns + ms_of_day * 1_000_000 + g.range(0, 999_999);
             if grp.n > 0 {
                 grp.spans.push(b',');
@@ -828,104 +625,6 @@ fn generate_with(cfg: &DemoConfig, object_bytes: u64) -> io::Result<DemoSummary>
         planted_pii,
         uncompressed_bytes: w.bytes,
     })
-}
-
-/// Writes one malformed line (with `\n`) for `fault` into `line`.
-fn fault_line(g: &mut Gen, fault: Fault, agent: Agent, date_iso: &str, day_ns: u64, line: &mut Vec<u8>, scratch: &mut Vec<u8>) {
-    let task = match agent {
-        Agent::MetaGpt => Task::EngineerCode,
-        Agent::Operator | Agent::Cradle => Task::GuiAutomation,
-        _ => Task::Summarization,
-    };
-    let ms = g.range(0, 86_399_999);
-    // A PII value in the user message: quarantine must not leak it.
-    let with_pii = matches!(fault, Fault::TruncatedJson | Fault::InvalidUtf8 | Fault::TruncatedOtlp);
-    g.begin_call(false);
-    if with_pii {
-        g.plan = Some((Place::User, if fault == Fault::InvalidUtf8 { Kind::Phone } else { Kind::Email }));
-    }
-    let mut call = make_call(g, task, agent);
-    if fault == Fault::OverLong {
-        let mut log = String::with_capacity(2_300_000);
-        let mut k = 0u64;
-        while log.len() < 2_200_000 {
-            k += 1;
-            log.push_str(&format!(
-                "{date_iso}T{:02}:{:02}:{:02}Z INFO worker-{} handled GET /api/v1/items/{} in {}ms\n",
-                (k / 3600) % 24,
-                (k / 60) % 60,
-                k % 60,
-                k % 16,
-                k * 7919 % 100_000,
-                k % 97
-            ));
-        }
-        if let Some(Msg { content: Some(c), .. }) = call.messages.iter_mut().rev().find(|m| m.role == "user") {
-            c.push_str("\n\nFull log:\n");
-            c.push_str(&log);
-        }
-    }
-    let trace_id = g.hex(16);
-    let env = envelope(g, &call, agent, trace_id, date_iso, ms);
-    match fault {
-        Fault::TruncatedJson | Fault::InvalidUtf8 => {
-            record::write_line(line, &call, &env);
-            let v = g.planted.first().expect("planned PII planted").clone();
-            let at = find(line, v.as_bytes()).expect("planted value in line") + v.len();
-            if fault == Fault::TruncatedJson {
-                let cut = (at + 40).min(line.len() - 10);
-                line.truncate(cut);
-                line.push(b'\n');
-            } else {
-                // Latin-1 bytes and a lone continuation byte inside the string.
-                let bad: &[u8] = &[b' ', 0xE9, b't', 0xE9, b' ', 0xFF, 0xFE, 0x80];
-                line.splice(at..at, bad.iter().copied());
-            }
-        }
-        Fault::MessagesNumber => {
-            line.extend_from_slice(b"{");
-            json::kv(line, "trace_id", &env.trace_id);
-            line.push(b',');
-            json::kv(line, "span_id", &env.span_id);
-            line.extend_from_slice(format!(",\"ts\":\"{date_iso}T").as_bytes());
-            record::push_time(line, ms);
-            line.extend_from_slice(b"Z\",");
-            json::kv(line, "agent", env.agent);
-            line.extend_from_slice(format!(",\"model\":\"{}\",\"messages\":{},", env.model, call.messages.len()).as_bytes());
-            line.extend_from_slice(b"\"response\":{\"content\":\"Done.\"},\"status\":\"ok\"}\n");
-        }
-        Fault::MissingMessages => {
-            call.messages.clear();
-            scratch.clear();
-            record::write_line(scratch, &call, &env);
-            // drop the empty `"messages":[],`
-            let s = String::from_utf8(scratch.clone()).expect("UTF-8");
-            line.extend_from_slice(s.replacen("\"messages\":[],", "\"prompt_id\":\"gui-step-v3\",", 1).as_bytes());
-        }
-        Fault::JsonArray => {
-            line.push(b'[');
-            record::write_line(line, &call, &env);
-            line.pop();
-            line.extend_from_slice(b"]\n");
-        }
-        Fault::OverLong => record::write_line(line, &call, &env),
-        Fault::TruncatedOtlp => {
-            scratch.clear();
-            let start = day_ns + ms * 1_000_000;
-            let mut spans = Vec::new();
-            let mut tmp = Vec::new();
-            otel::write_span(&mut spans, &call, &env, start, &mut tmp);
-            otel::write_request(scratch, "support-copilot", &spans, &[]);
-            let v = g.planted.first().expect("planned PII planted").clone();
-            let at = find(scratch, v.as_bytes()).expect("planted value in span") + v.len();
-            line.extend_from_slice(&scratch[..(at + 30).min(scratch.len() - 10)]);
-            line.push(b'\n');
-        }
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

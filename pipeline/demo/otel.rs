@@ -16,7 +16,10 @@ fn attr_str(out: &mut Vec<u8>, k: &str, v: &str) {
 }
 
 fn attr_int(out: &mut Vec<u8>, k: &str, v: u64) {
-    let _ = write!(out, "{{\"key\":\"{k}\",\"value\":{{\"intValue\":\"{v}\"}}}},");
+    let _ = write!(
+        out,
+        "{{\"key\":\"{k}\",\"value\":{{\"intValue\":\"{v}\"}}}},"
+    );
 }
 
 /// Appends `{"type":"tool_call",...}` parts.
@@ -78,7 +81,13 @@ fn output_messages(out: &mut Vec<u8>, call: &Call) {
 }
 
 /// Appends one gen_ai client span (no trailing comma).
-pub(crate) fn write_span(out: &mut Vec<u8>, call: &Call, env: &Envelope, start_ns: u64, scratch: &mut Vec<u8>) {
+pub(crate) fn write_span(
+    out: &mut Vec<u8>,
+    call: &Call,
+    env: &Envelope,
+    start_ns: u64,
+    scratch: &mut Vec<u8>,
+) {
     let end_ns = start_ns + env.latency_ms * 1_000_000;
     out.push(b'{');
     kv(out, "traceId", &env.trace_id);
@@ -86,12 +95,27 @@ pub(crate) fn write_span(out: &mut Vec<u8>, call: &Call, env: &Envelope, start_n
     kv(out, "spanId", &env.span_id);
     out.push(b',');
     let _ = write!(out, "\"name\":\"chat {}\",\"kind\":3,", env.model);
-    let _ = write!(out, "\"startTimeUnixNano\":\"{start_ns}\",\"endTimeUnixNano\":\"{end_ns}\",\"attributes\":[");
+    let _ = write!(
+        out,
+        "\"startTimeUnixNano\":\"{start_ns}\",\"endTimeUnixNano\":\"{end_ns}\",\"attributes\":["
+    );
     attr_str(out, "gen_ai.operation.name", "chat");
-    attr_str(out, "gen_ai.provider.name", if env.model.starts_with("claude") { "anthropic" } else { "openai" });
+    attr_str(
+        out,
+        "gen_ai.provider.name",
+        if env.model.starts_with("claude") {
+            "anthropic"
+        } else {
+            "openai"
+        },
+    );
     attr_str(out, "gen_ai.request.model", env.model);
     attr_str(out, "gen_ai.agent.name", env.agent);
-    let _ = write!(out, "{{\"key\":\"gen_ai.request.temperature\",\"value\":{{\"doubleValue\":{}}}}},", env.temperature);
+    let _ = write!(
+        out,
+        "{{\"key\":\"gen_ai.request.temperature\",\"value\":{{\"doubleValue\":{}}}}},",
+        env.temperature
+    );
     scratch.clear();
     input_messages(scratch, &call.messages);
     attr_str_raw(out, "gen_ai.input.messages", scratch);
@@ -107,7 +131,11 @@ pub(crate) fn write_span(out: &mut Vec<u8>, call: &Call, env: &Envelope, start_n
         None => {
             attr_str(out, "gen_ai.response.model", env.model);
             attr_str(out, "gen_ai.response.id", &env.response_id);
-            let reason = if call.tool_calls.is_empty() { "stop" } else { "tool_calls" };
+            let reason = if call.tool_calls.is_empty() {
+                "stop"
+            } else {
+                "tool_calls"
+            };
             let _ = write!(
                 out,
                 "{{\"key\":\"gen_ai.response.finish_reasons\",\"value\":{{\"arrayValue\":{{\"values\":[{{\"stringValue\":\"{reason}\"}}]}}}}}},"
@@ -137,13 +165,39 @@ fn attr_str_raw(out: &mut Vec<u8>, k: &str, raw: &[u8]) {
     out.extend_from_slice(k.as_bytes());
     out.extend_from_slice(b"\",\"value\":{\"stringValue\":\"");
     // raw is UTF-8 produced by the emitter
-    esc(out, std::str::from_utf8(raw).expect("emitter output is UTF-8"));
+    esc(
+        out,
+        std::str::from_utf8(raw).expect("emitter output is UTF-8"),
+    );
     out.extend_from_slice(b"\"}},");
 }
 
 /// A plain HTTP client span (not an LLM call), e.g. the agent calling a tool backend.
-pub(crate) fn write_http_span(out: &mut Vec<u8>, trace_id: &str, span_id: &str, start_ns: u64, dur_ms: u64, method: &str, url: &str, status: u64) {
-    let host = url.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or("");
+pub(crate) struct HttpSpan<'a> {
+    pub trace_id: &'a str,
+    pub span_id: &'a str,
+    pub start_ns: u64,
+    pub dur_ms: u64,
+    pub method: &'a str,
+    pub url: &'a str,
+    pub status: u64,
+}
+
+pub(crate) fn write_http_span(out: &mut Vec<u8>, s: &HttpSpan<'_>) {
+    let HttpSpan {
+        trace_id,
+        span_id,
+        start_ns,
+        dur_ms,
+        method,
+        url,
+        status,
+    } = *s;
+    let host = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("");
     let host = host.rsplit('@').next().unwrap_or(host);
     out.push(b'{');
     kv(out, "traceId", trace_id);
@@ -164,7 +218,12 @@ pub(crate) fn write_http_span(out: &mut Vec<u8>, trace_id: &str, span_id: &str, 
 }
 
 /// Wraps serialised spans into one ExportTraceServiceRequest line.
-pub(crate) fn write_request(out: &mut Vec<u8>, service: &str, gen_ai_spans: &[u8], http_spans: &[u8]) {
+pub(crate) fn write_request(
+    out: &mut Vec<u8>,
+    service: &str,
+    gen_ai_spans: &[u8],
+    http_spans: &[u8],
+) {
     out.extend_from_slice(b"{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     attr_str(out, "service.name", service);
     attr_str(out, "service.version", "1.4.2");

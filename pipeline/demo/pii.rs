@@ -67,10 +67,31 @@ pub(crate) const PLACES: &[Place] = &[
 pub(crate) fn kinds_for(place: Place) -> &'static [Kind] {
     match place {
         Place::User => ALL_KINDS,
-        Place::System => &[Kind::Email, Kind::Phone, Kind::ApiKey, Kind::UrlCreds, Kind::UrlToken, Kind::Bearer],
-        Place::ToolArgs | Place::ToolResult => &[Kind::Email, Kind::Phone, Kind::Card, Kind::Iban, Kind::Ssn, Kind::Ipv4],
+        Place::System => &[
+            Kind::Email,
+            Kind::Phone,
+            Kind::ApiKey,
+            Kind::UrlCreds,
+            Kind::UrlToken,
+            Kind::Bearer,
+        ],
+        Place::ToolArgs | Place::ToolResult => &[
+            Kind::Email,
+            Kind::Phone,
+            Kind::Card,
+            Kind::Iban,
+            Kind::Ssn,
+            Kind::Ipv4,
+        ],
         Place::Response => &[Kind::Email, Kind::Phone, Kind::ApiKey, Kind::Ipv4],
-        Place::Metadata => &[Kind::Email, Kind::Ipv4, Kind::Ipv6, Kind::Bearer, Kind::Phone, Kind::Jwt],
+        Place::Metadata => &[
+            Kind::Email,
+            Kind::Ipv4,
+            Kind::Ipv6,
+            Kind::Bearer,
+            Kind::Phone,
+            Kind::Jwt,
+        ],
     }
 }
 
@@ -79,25 +100,54 @@ const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 const MAIL_DOMAINS: &[&str] = &[
-    "gmail.com", "outlook.com", "yahoo.co.uk", "protonmail.com", "icloud.com", "hotmail.fr", "web.de",
-    "fastmail.com", "acme-corp.com", "globex.io", "initech.net", "umbrella-health.org", "northwind.co",
-    "contoso.com", "brightwave.ai", "larkspur.eu",
+    "gmail.com",
+    "outlook.com",
+    "yahoo.co.uk",
+    "protonmail.com",
+    "icloud.com",
+    "hotmail.fr",
+    "web.de",
+    "fastmail.com",
+    "acme-corp.com",
+    "globex.io",
+    "initech.net",
+    "umbrella-health.org",
+    "northwind.co",
+    "contoso.com",
+    "brightwave.ai",
+    "larkspur.eu",
 ];
 const URL_HOSTS: &[&str] = &[
-    "db.internal.acme-corp.com", "ci.globex.io", "ftp.northwind.co", "registry.contoso.com",
-    "hooks.brightwave.ai", "api.larkspur.eu", "files.initech.net", "grafana.umbrella-health.org",
+    "db.internal.acme-corp.com",
+    "ci.globex.io",
+    "ftp.northwind.co",
+    "registry.contoso.com",
+    "hooks.brightwave.ai",
+    "api.larkspur.eu",
+    "files.initech.net",
+    "grafana.umbrella-health.org",
 ];
 const URL_PATHS: &[&str] = &[
-    "exports/daily.csv", "v1/webhooks/ingest", "reports/q3.pdf", "api/v2/orders", "backup/latest.tar.gz",
-    "d/dashboard-main", "artifacts/build.zip", "callbacks/stripe",
+    "exports/daily.csv",
+    "v1/webhooks/ingest",
+    "reports/q3.pdf",
+    "api/v2/orders",
+    "backup/latest.tar.gz",
+    "d/dashboard-main",
+    "artifacts/build.zip",
+    "callbacks/stripe",
 ];
 
 fn rand_str(rng: &mut StdRng, alphabet: &[u8], n: usize) -> String {
-    (0..n).map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char).collect()
+    (0..n)
+        .map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char)
+        .collect()
 }
 
 fn digits(rng: &mut StdRng, n: usize) -> String {
-    (0..n).map(|_| (b'0' + rng.gen_range(0..10u8)) as char).collect()
+    (0..n)
+        .map(|_| (b'0' + rng.gen_range(0..10u8)) as char)
+        .collect()
 }
 
 pub(crate) fn luhn_valid(number: &str) -> bool {
@@ -109,9 +159,19 @@ pub(crate) fn luhn_valid(number: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn luhn_complete(prefix: &str, len: usize, rng: &mut StdRng) -> String {
@@ -133,7 +193,11 @@ pub(crate) fn iban_mod97(iban: &str) -> u32 {
     let mut rem: u32 = 0;
     for c in tail.chars().chain(head.chars()) {
         let v = c.to_digit(36).expect("alphanumeric IBAN");
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     rem
 }
@@ -142,9 +206,23 @@ fn iban(rng: &mut StdRng) -> String {
     let upper = &ALNUM[..26];
     let (cc, bban) = match rng.gen_range(0..5) {
         0 => ("DE", digits(rng, 18)),
-        1 => ("GB", format!("{}{}", rand_str(rng, upper, 4), digits(rng, 14))),
-        2 => ("FR", format!("{}{}{}", digits(rng, 10), rand_str(rng, &ALNUM[..26], 1), digits(rng, 12))),
-        3 => ("NL", format!("{}{}", rand_str(rng, upper, 4), digits(rng, 10))),
+        1 => (
+            "GB",
+            format!("{}{}", rand_str(rng, upper, 4), digits(rng, 14)),
+        ),
+        2 => (
+            "FR",
+            format!(
+                "{}{}{}",
+                digits(rng, 10),
+                rand_str(rng, &ALNUM[..26], 1),
+                digits(rng, 12)
+            ),
+        ),
+        3 => (
+            "NL",
+            format!("{}{}", rand_str(rng, upper, 4), digits(rng, 10)),
+        ),
         _ => ("ES", digits(rng, 20)),
     };
     let probe = format!("{cc}00{bban}");
@@ -154,7 +232,11 @@ fn iban(rng: &mut StdRng) -> String {
         compact
     } else {
         let chars: Vec<char> = compact.chars().collect();
-        chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+        chars
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -189,8 +271,18 @@ fn card(rng: &mut StdRng) -> String {
 
 fn phone(rng: &mut StdRng) -> String {
     match rng.gen_range(0..6) {
-        0 => format!("+1 ({}) {}-{}", rng.gen_range(201..990), rng.gen_range(200..1000), digits(rng, 4)),
-        1 => format!("+1-{}-{}-{}", rng.gen_range(201..990), rng.gen_range(200..1000), digits(rng, 4)),
+        0 => format!(
+            "+1 ({}) {}-{}",
+            rng.gen_range(201..990),
+            rng.gen_range(200..1000),
+            digits(rng, 4)
+        ),
+        1 => format!(
+            "+1-{}-{}-{}",
+            rng.gen_range(201..990),
+            rng.gen_range(200..1000),
+            digits(rng, 4)
+        ),
         2 => format!("+44 20 {} {}", rng.gen_range(7000..9000), digits(rng, 4)),
         3 => format!(
             "+33 {} {} {} {} {}",
@@ -209,17 +301,34 @@ fn ipv4(rng: &mut StdRng) -> String {
     loop {
         let a = rng.gen_range(11..=223u8);
         let b = rng.gen_range(0..=255u8);
-        let private = a == 127 || (a == 172 && (16..32).contains(&b)) || (a == 192 && b == 168) || (a == 169 && b == 254) || a == 100;
+        let private = a == 127
+            || (a == 172 && (16..32).contains(&b))
+            || (a == 192 && b == 168)
+            || (a == 169 && b == 254)
+            || a == 100;
         if !private {
-            return format!("{a}.{b}.{}.{}", rng.gen_range(0..=255u8), rng.gen_range(1..=254u8));
+            return format!(
+                "{a}.{b}.{}.{}",
+                rng.gen_range(0..=255u8),
+                rng.gen_range(1..=254u8)
+            );
         }
     }
 }
 
 fn ipv6(rng: &mut StdRng) -> String {
-    let prefix = ["2a02", "2001:4860", "2600:1f18", "2a00:1450", "2607:f8b0", "2c0f:fb50"][rng.gen_range(0..6)];
+    let prefix = [
+        "2a02",
+        "2001:4860",
+        "2600:1f18",
+        "2a00:1450",
+        "2607:f8b0",
+        "2c0f:fb50",
+    ][rng.gen_range(0..6)];
     let groups = 8 - prefix.split(':').count();
-    let gs: Vec<String> = (0..groups).map(|_| format!("{:x}", rng.gen_range(1..=0xffffu32))).collect();
+    let gs: Vec<String> = (0..groups)
+        .map(|_| format!("{:x}", rng.gen_range(1..=0xffffu32)))
+        .collect();
     if rng.gen_bool(0.5) {
         format!("{prefix}:{}", gs.join(":"))
     } else {
@@ -235,14 +344,20 @@ fn ssn(rng: &mut StdRng) -> String {
             break a;
         }
     };
-    format!("{area:03}-{:02}-{:04}", rng.gen_range(1..100u32), rng.gen_range(1..10000u32))
+    format!(
+        "{area:03}-{:02}-{:04}",
+        rng.gen_range(1..100u32),
+        rng.gen_range(1..10000u32)
+    )
 }
 
 fn b64url(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() * 4 / 3 + 4);
     for chunk in data.chunks(3) {
         let n = chunk.len();
-        let v = (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
+        let v = (chunk[0] as u32) << 16
+            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+            | *chunk.get(2).unwrap_or(&0) as u32;
         for i in 0..=n {
             out.push(B64URL[((v >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -251,7 +366,11 @@ fn b64url(data: &[u8]) -> String {
 }
 
 fn jwt(rng: &mut StdRng) -> String {
-    let header = if rng.gen_bool(0.7) { r#"{"alg":"HS256","typ":"JWT"}"# } else { r#"{"alg":"RS256","typ":"JWT"}"# };
+    let header = if rng.gen_bool(0.7) {
+        r#"{"alg":"HS256","typ":"JWT"}"#
+    } else {
+        r#"{"alg":"RS256","typ":"JWT"}"#
+    };
     let iat = 1_790_000_000u64 + rng.gen_range(0..20_000_000u64);
     let payload = format!(
         r#"{{"sub":"usr_{}","iat":{},"exp":{},"scope":"read write"}}"#,
@@ -259,7 +378,12 @@ fn jwt(rng: &mut StdRng) -> String {
         iat,
         iat + 3600
     );
-    format!("{}.{}.{}", b64url(header.as_bytes()), b64url(payload.as_bytes()), rand_str(rng, B64URL, 43))
+    format!(
+        "{}.{}.{}",
+        b64url(header.as_bytes()),
+        b64url(payload.as_bytes()),
+        rand_str(rng, B64URL, 43)
+    )
 }
 
 fn api_key(rng: &mut StdRng) -> String {
@@ -272,8 +396,15 @@ fn api_key(rng: &mut StdRng) -> String {
 }
 
 fn email(rng: &mut StdRng) -> String {
-    let f = FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())].to_ascii_lowercase();
-    let l = LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())].to_ascii_lowercase();
+    let f = FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())];
+    let l = LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())];
+    email_for(rng, f, l)
+}
+
+/// An address built from a person's name (random suffix, random domain).
+pub(crate) fn email_for(rng: &mut StdRng, first: &str, last: &str) -> String {
+    let f = first.to_ascii_lowercase();
+    let l = last.to_ascii_lowercase();
     let d = MAIL_DOMAINS[rng.gen_range(0..MAIL_DOMAINS.len())];
     match rng.gen_range(0..3) {
         0 => format!("{f}.{l}{}@{d}", rng.gen_range(1..10000)),
@@ -293,7 +424,10 @@ pub(crate) fn generate(rng: &mut StdRng, kind: Kind) -> String {
         Kind::Ssn => ssn(rng),
         Kind::ApiKey => api_key(rng),
         Kind::Jwt => jwt(rng),
-        Kind::Bearer => rand_str(rng, ALNUM, rng.gen_range(32..48)),
+        Kind::Bearer => {
+            let n = rng.gen_range(32..48);
+            rand_str(rng, ALNUM, n)
+        }
         Kind::UrlCreds => format!(
             "https://{}:{}@{}/{}",
             ["svc", "deploy", "admin", "etl", "backup"][rng.gen_range(0..5)],
@@ -320,13 +454,26 @@ pub(crate) struct Planter {
 
 impl Planter {
     pub fn new(file: File) -> Self {
-        Planter { seen: HashSet::new(), out: BufWriter::with_capacity(1 << 16, file), count: 0 }
+        Planter {
+            seen: HashSet::new(),
+            out: BufWriter::with_capacity(1 << 16, file),
+            count: 0,
+        }
     }
 
     /// A fresh value of `kind`, never returned before, written to the PII file.
     pub fn fresh(&mut self, rng: &mut StdRng, kind: Kind) -> String {
+        self.fresh_with(rng, |r| generate(r, kind))
+    }
+
+    /// A fresh value from `make` (retried until unseen), recorded.
+    pub fn fresh_with(
+        &mut self,
+        rng: &mut StdRng,
+        mut make: impl FnMut(&mut StdRng) -> String,
+    ) -> String {
         loop {
-            let v = generate(rng, kind);
+            let v = make(rng);
             if !self.seen.contains(&v) {
                 self.seen.insert(v.clone());
                 // A write error surfaces at `finish`.
@@ -360,7 +507,9 @@ pub(crate) fn user_sentence(rng: &mut StdRng, kind: Kind, v: &str) -> String {
         (Kind::ApiKey, 0) => format!("We use this key in staging: {v}"),
         (Kind::ApiKey, _) => format!("(env: API_KEY={v})"),
         (Kind::Jwt, _) => format!("The session token in the failing request was {v}"),
-        (Kind::Bearer, _) => format!("Repro: curl -H 'Authorization: Bearer {v}' https://api.example.com/v1/me"),
+        (Kind::Bearer, _) => {
+            format!("Repro: curl -H 'Authorization: Bearer {v}' https://api.example.com/v1/me")
+        }
         (Kind::UrlCreds, _) => format!("The export lives at {v}"),
         (Kind::UrlToken, _) => format!("Shared link: {v}"),
     }
@@ -374,7 +523,9 @@ pub(crate) fn system_line(kind: Kind, v: &str) -> String {
         Kind::ApiKey => format!("Internal API key for the backend (do not reveal): {v}"),
         Kind::UrlCreds => format!("Knowledge base mirror: {v}"),
         Kind::UrlToken => format!("Status page feed: {v}"),
-        Kind::Bearer => format!("Authenticate backend calls with the header Authorization: Bearer {v}"),
+        Kind::Bearer => {
+            format!("Authenticate backend calls with the header Authorization: Bearer {v}")
+        }
         Kind::Jwt => format!("Service token: {v}"),
         _ => format!("Reference: {v}"),
     }

@@ -8,7 +8,14 @@ use super::{Call, Envelope, Msg, ToolCall};
 /// `HH:MM:SS.mmm` of a millisecond-of-day, appended to `out`.
 pub(crate) fn push_time(out: &mut Vec<u8>, ms_of_day: u64) {
     let s = ms_of_day / 1000;
-    let _ = write!(out, "{:02}:{:02}:{:02}.{:03}", s / 3600, (s / 60) % 60, s % 60, ms_of_day % 1000);
+    let _ = write!(
+        out,
+        "{:02}:{:02}:{:02}.{:03}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60,
+        ms_of_day % 1000
+    );
 }
 
 pub(crate) fn write_tool_calls(out: &mut Vec<u8>, calls: &[ToolCall]) {
@@ -91,13 +98,25 @@ pub(crate) fn write_line(out: &mut Vec<u8>, call: &Call, env: &Envelope) {
                 write_tool_calls(out, &call.tool_calls);
             }
             out.push(b',');
-            kv(out, "finish_reason", if call.tool_calls.is_empty() { "stop" } else { "tool_calls" });
+            kv(
+                out,
+                "finish_reason",
+                if call.tool_calls.is_empty() {
+                    "stop"
+                } else {
+                    "tool_calls"
+                },
+            );
             out.extend_from_slice(b"},\"usage\":{");
             kn(out, "prompt_tokens", env.prompt_tokens);
             out.push(b',');
             kn(out, "completion_tokens", env.completion_tokens);
             out.push(b',');
-            kn(out, "total_tokens", env.prompt_tokens + env.completion_tokens);
+            kn(
+                out,
+                "total_tokens",
+                env.prompt_tokens + env.completion_tokens,
+            );
             out.extend_from_slice(b"},");
             kn(out, "latency_ms", env.latency_ms);
             out.push(b',');

@@ -3,21 +3,65 @@
 //! looks like PII (all PII comes from `pii.rs` and is recorded).
 
 pub(crate) const FIRST_NAMES: &[&str] = &[
-    "Maria", "James", "Aiko", "Liam", "Sofia", "Noah", "Fatima", "Lucas", "Chloe", "Mateo", "Priya", "Ethan",
-    "Yuki", "Olivia", "Ahmed", "Emma", "Diego", "Hannah", "Kofi", "Isabel", "Wei", "Grace", "Omar", "Elena",
-    "Ravi", "Zoe", "Tomasz", "Amara", "Jonas", "Leila", "Marco", "Nina", "Samuel", "Ingrid", "Kenji", "Clara",
+    "Maria", "James", "Aiko", "Liam", "Sofia", "Noah", "Fatima", "Lucas", "Chloe", "Mateo",
+    "Priya", "Ethan", "Yuki", "Olivia", "Ahmed", "Emma", "Diego", "Hannah", "Kofi", "Isabel",
+    "Wei", "Grace", "Omar", "Elena", "Ravi", "Zoe", "Tomasz", "Amara", "Jonas", "Leila", "Marco",
+    "Nina", "Samuel", "Ingrid", "Kenji", "Clara",
 ];
 
 pub(crate) const LAST_NAMES: &[&str] = &[
-    "Garcia", "Smith", "Tanaka", "Muller", "Rossi", "Okafor", "Nguyen", "Kowalski", "Dubois", "Silva", "Patel",
-    "Johansson", "Kim", "Haddad", "Novak", "Fischer", "Lopez", "Chen", "Andersen", "Moreau", "Costa", "Ivanova",
-    "Mensah", "Schmidt", "Yilmaz", "Brown", "Sato", "Romero", "Larsen", "Bianchi",
+    "Garcia",
+    "Smith",
+    "Tanaka",
+    "Muller",
+    "Rossi",
+    "Okafor",
+    "Nguyen",
+    "Kowalski",
+    "Dubois",
+    "Silva",
+    "Patel",
+    "Johansson",
+    "Kim",
+    "Haddad",
+    "Novak",
+    "Fischer",
+    "Lopez",
+    "Chen",
+    "Andersen",
+    "Moreau",
+    "Costa",
+    "Ivanova",
+    "Mensah",
+    "Schmidt",
+    "Yilmaz",
+    "Brown",
+    "Sato",
+    "Romero",
+    "Larsen",
+    "Bianchi",
 ];
 
 pub(crate) const COMPANIES: &[&str] = &[
-    "Acme Corp", "Globex", "Initech", "Umbrella Health", "Northwind Traders", "Contoso", "Brightwave AI",
-    "Larkspur Logistics", "Helios Energy", "Bluefin Bank", "Redwood Retail", "Quantum Freight", "Nimbus Cloud",
-    "Orchid Pharma", "Summit Insurance", "Pioneer Foods", "Vertex Media", "Cobalt Robotics", "Maple Telecom",
+    "Acme Corp",
+    "Globex",
+    "Initech",
+    "Umbrella Health",
+    "Northwind Traders",
+    "Contoso",
+    "Brightwave AI",
+    "Larkspur Logistics",
+    "Helios Energy",
+    "Bluefin Bank",
+    "Redwood Retail",
+    "Quantum Freight",
+    "Nimbus Cloud",
+    "Orchid Pharma",
+    "Summit Insurance",
+    "Pioneer Foods",
+    "Vertex Media",
+    "Cobalt Robotics",
+    "Maple Telecom",
     "Silverline Travel",
 ];
 
@@ -26,33 +70,80 @@ pub(crate) const CITIES: &[(&str, &str, &str, &str, &str)] = &[
     ("Berlin", "Germany", "Europe/Berlin", "EUR ", "EUR"),
     ("Paris", "France", "Europe/Paris", "EUR ", "EUR"),
     ("London", "United Kingdom", "Europe/London", "GBP ", "GBP"),
-    ("New York", "United States", "America/New_York", "$", "USD"),
-    ("San Francisco", "United States", "America/Los_Angeles", "$", "USD"),
+    (
+        "New York",
+        "United States",
+        "America/New_York",
+        "USD ",
+        "USD",
+    ),
+    (
+        "San Francisco",
+        "United States",
+        "America/Los_Angeles",
+        "USD ",
+        "USD",
+    ),
     ("Tokyo", "Japan", "Asia/Tokyo", "JPY ", "JPY"),
     ("Madrid", "Spain", "Europe/Madrid", "EUR ", "EUR"),
-    ("Amsterdam", "Netherlands", "Europe/Amsterdam", "EUR ", "EUR"),
+    (
+        "Amsterdam",
+        "Netherlands",
+        "Europe/Amsterdam",
+        "EUR ",
+        "EUR",
+    ),
     ("Toronto", "Canada", "America/Toronto", "CAD ", "CAD"),
     ("Singapore", "Singapore", "Asia/Singapore", "SGD ", "SGD"),
     ("Sydney", "Australia", "Australia/Sydney", "AUD ", "AUD"),
-    ("Chicago", "United States", "America/Chicago", "$", "USD"),
+    ("Chicago", "United States", "America/Chicago", "USD ", "USD"),
     ("Lisbon", "Portugal", "Europe/Lisbon", "EUR ", "EUR"),
     ("Stockholm", "Sweden", "Europe/Stockholm", "SEK ", "SEK"),
 ];
 
 pub(crate) const STREETS: &[&str] = &[
-    "Market Street", "Hauptstrasse", "Rue de Rivoli", "King Street", "Elm Avenue", "Harbour Road",
-    "Calle Mayor", "Keizersgracht", "Queen Street West", "Orchard Road", "George Street", "Lake Shore Drive",
+    "Market Street",
+    "Hauptstrasse",
+    "Rue de Rivoli",
+    "King Street",
+    "Elm Avenue",
+    "Harbour Road",
+    "Calle Mayor",
+    "Keizersgracht",
+    "Queen Street West",
+    "Orchard Road",
+    "George Street",
+    "Lake Shore Drive",
 ];
 
 pub(crate) const TEAMS: &[&str] = &[
-    "platform", "payments", "mobile", "data", "identity", "billing", "search", "infrastructure", "growth",
+    "platform",
+    "payments",
+    "mobile",
+    "data",
+    "identity",
+    "billing",
+    "search",
+    "infrastructure",
+    "growth",
     "support tooling",
 ];
 
 pub(crate) const SERVICES: &[&str] = &[
-    "checkout", "login page", "mobile app", "search API", "invoice export", "notification service",
-    "admin dashboard", "password reset flow", "order history page", "reporting job", "SSO integration",
-    "file upload", "webhook delivery", "billing portal",
+    "checkout",
+    "login page",
+    "mobile app",
+    "search API",
+    "invoice export",
+    "notification service",
+    "admin dashboard",
+    "password reset flow",
+    "order history page",
+    "reporting job",
+    "SSO integration",
+    "file upload",
+    "webhook delivery",
+    "billing portal",
 ];
 
 /// (symptom sentence fragment, short title)
@@ -63,23 +154,53 @@ pub(crate) const SYMPTOMS: &[(&str, &str)] = &[
     ("rejecting valid credentials", "valid credentials rejected"),
     ("sending duplicate emails", "duplicate emails"),
     ("very slow since the last deploy", "slow since last deploy"),
-    ("dropping requests under load", "requests dropped under load"),
-    ("displaying prices in the wrong currency", "wrong currency displayed"),
+    (
+        "dropping requests under load",
+        "requests dropped under load",
+    ),
+    (
+        "displaying prices in the wrong currency",
+        "wrong currency displayed",
+    ),
     ("crashing on startup", "crash on startup"),
     ("failing with a CORS error", "CORS error"),
 ];
 
 pub(crate) const SCOPES: &[&str] = &[
-    "all customers in the EU", "about 10% of users", "enterprise accounts", "users on iOS 18",
-    "customers paying by invoice", "everyone since 09:00 UTC", "new sign-ups", "the Berlin office",
+    "all customers in the EU",
+    "about 10% of users",
+    "enterprise accounts",
+    "users on iOS 18",
+    "customers paying by invoice",
+    "everyone since 09:00 UTC",
+    "new sign-ups",
+    "the Berlin office",
 ];
 
 pub(crate) const PRIORITIES: &[&str] = &["low", "medium", "high", "urgent"];
 
-pub(crate) const WEEKDAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+pub(crate) const WEEKDAYS: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 pub(crate) const MONTHS: &[&str] = &[
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// (item, unit price in cents)
@@ -101,9 +222,21 @@ pub(crate) const ITEMS: &[(&str, u32)] = &[
 ];
 
 pub(crate) const PRODUCT_ITEMS: &[&str] = &[
-    "wireless headphones", "running shoes", "espresso machine", "standing desk", "4K monitor", "yoga mat",
-    "backpack", "mechanical keyboard", "air purifier", "electric kettle", "smart watch", "desk lamp",
-    "noise cancelling earbuds", "hiking boots", "blender",
+    "wireless headphones",
+    "running shoes",
+    "espresso machine",
+    "standing desk",
+    "4K monitor",
+    "yoga mat",
+    "backpack",
+    "mechanical keyboard",
+    "air purifier",
+    "electric kettle",
+    "smart watch",
+    "desk lamp",
+    "noise cancelling earbuds",
+    "hiking boots",
+    "blender",
 ];
 
 pub(crate) fn cap(s: &str) -> String {
@@ -140,7 +273,11 @@ pub(crate) fn fill(tpl: &str, vars: &[(&str, &str)]) -> String {
         let close = after.find('}');
         let name = close.map(|c| &after[..c]);
         match name {
-            Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()) => {
+            Some(n)
+                if !n.is_empty()
+                    && n.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()) =>
+            {
                 match vars.iter().find(|(k, _)| *k == n) {
                     Some((_, v)) => out.push_str(v),
                     None => panic!("template variable {{{n}}} not provided"),

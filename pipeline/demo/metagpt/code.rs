@@ -625,10 +625,27 @@ const ENTS: &[(&str, &str)] = &[
     ("employee", "employees"),
     ("transaction", "transactions"),
 ];
-const KEYS: &[&str] = &["region", "status", "customer_id", "category", "country", "team", "sku"];
+const KEYS: &[&str] = &[
+    "region",
+    "status",
+    "customer_id",
+    "category",
+    "country",
+    "team",
+    "sku",
+];
 const NUMS: &[&str] = &["amount", "price", "quantity", "duration", "score", "weight"];
 const WORDS: &[&str] = &["Fizz", "Buzz", "Ping", "Pong", "Foo", "Bar", "Tick", "Tock"];
-const COPRIME: &[(u64, u64)] = &[(2, 3), (3, 5), (2, 5), (3, 7), (4, 5), (5, 7), (2, 7), (3, 4)];
+const COPRIME: &[(u64, u64)] = &[
+    (2, 3),
+    (3, 5),
+    (2, 5),
+    (3, 7),
+    (4, 5),
+    (5, 7),
+    (2, 7),
+    (3, 4),
+];
 
 /// One filled spec: the prompt description, the code and its tests.
 pub(crate) struct Filled {
@@ -684,7 +701,13 @@ fn fill_spec(g: &mut Gen) -> Filled {
     let mut all = vars.clone();
     all.push(("FN", &func));
     all.push(("MOD", &module));
-    Filled { desc: fill(spec.desc, &all), code: fill(spec.code, &all), tests: fill(spec.test, &all), func, module }
+    Filled {
+        desc: fill(spec.desc, &all),
+        code: fill(spec.code, &all),
+        tests: fill(spec.test, &all),
+        func,
+        module,
+    }
 }
 
 const ENGINEER_SYSTEMS: &[&str] = &[
@@ -741,7 +764,8 @@ pub(crate) fn engineer_code(g: &mut Gen) -> Call {
         ),
     };
     let mut call = Call::text(Task::EngineerCode, system, user, answer);
-    call.meta.push(meta_plain("role_profile", "\"Engineer\"".into()));
+    call.meta
+        .push(meta_plain("role_profile", "\"Engineer\"".into()));
     call
 }
 
@@ -754,8 +778,15 @@ pub(crate) fn qa_tests(g: &mut Gen) -> Call {
         // The code under test carries a constant; the tests assert on it.
         let name = const_name(kind);
         code = format!("{name} = \"{v}\"\n\n{code}");
-        tests = tests.replacen(&format!("from {} import {}", f.module, f.func), &format!("from {} import {}, {name}", f.module, f.func), 1);
-        tests.push_str(&format!("\n\ndef test_{}_constant():\n    assert {name} == \"{v}\"\n", name.to_lowercase()));
+        tests = tests.replacen(
+            &format!("from {} import {}", f.module, f.func),
+            &format!("from {} import {}, {name}", f.module, f.func),
+            1,
+        );
+        tests.push_str(&format!(
+            "\n\ndef test_{}_constant():\n    assert {name} == \"{v}\"\n",
+            name.to_lowercase()
+        ));
     }
     let (user, answer) = if g.chance(0.7) {
         (
@@ -772,6 +803,7 @@ pub(crate) fn qa_tests(g: &mut Gen) -> Call {
         )
     };
     let mut call = Call::text(Task::QaTests, system, user, answer);
-    call.meta.push(meta_plain("role_profile", "\"QaEngineer\"".into()));
+    call.meta
+        .push(meta_plain("role_profile", "\"QaEngineer\"".into()));
     call
 }
