@@ -5,28 +5,38 @@
 //! characters of HMAC-SHA256(key, `TAG:normalized value`). The same value always
 //! gets the same placeholder, different values almost surely different ones, and
 //! nobody without the key can go back from a placeholder to the value.
+//! [`Redactor::redact_json`] does the same inside a JSON document.
 //!
 //! # How it works
 //!
-//! * All patterns (see [`patterns`]) are joined, in priority order, into one
-//!   `regex::Regex` that uses only ASCII classes and ASCII word boundaries, so the
-//!   regex crate's lazy DFA runs it in a single pass with no captures.
-//! * Each candidate the combined regex reports is classified by trying the
-//!   anchored per-pattern regexes at that position, in priority order, behind a
-//!   first-byte filter. The candidate is then validated (Luhn and issuer prefix
-//!   for cards, mod-97 and country length for IBANs, SSN area/group/serial rules,
-//!   IPv6 parsing, digit counts and "not part of a longer number" for phones and
-//!   IPv4, entropy-ish checks for tokens and assignment values). A candidate that
-//!   fails validation is left as it is and the search resumes after its first
-//!   token, so a later, valid entity that overlaps it is still found.
-//! * Nothing is allocated unless something is found.
-//! * Text that is itself JSON-encoded (`"…\n415-555-0132…"`) is handled: a JSON
-//!   escape (`\n`, `\t`, `\uXXXX`, …) counts as a word boundary before an entity,
-//!   and a replacement never splits an escape sequence, so redacting raw JSON
-//!   text keeps it valid JSON.
+//! * Every entity has one or more patterns (see [`patterns`]), written in RE2
+//!   syntax so that DuckDB can run them too. They use only ASCII classes and
+//!   ASCII word boundaries, so that the regex crate's lazy DFA can run them.
+//! * One combined regex of all the patterns proposes candidate positions in a
+//!   single pass, without captures. (Its alternatives whose threads can run long,
+//!   e-mail, URL and `key=value`, come last, and their length bounds are
+//!   lifted: counters in an unanchored DFA multiply its states on code.)
+//! * At a candidate, a [`RegexSet`] of the anchored patterns says in one pass
+//!   which patterns match there; they are tried in priority order and each match
+//!   is validated: Luhn plus issuer prefix and length for cards, mod-97 and the
+//!   country's length for IBANs, area/group/serial rules for SSNs, parsing for
+//!   IPv6, digit counts and "not glued to a longer number" for phones and IPv4,
+//!   randomness checks for tokens and for values of `password=`-like
+//!   assignments (which skip code such as `token = parse(x)`). A candidate that
+//!   fails is left as it is and the search resumes after its first token, so an
+//!   overlapping valid entity is still found.
+//! * The output string is only allocated when something is replaced.
+//! * The search is linear: on input built to make many candidates fail, it
+//!   degrades to bounded windows once a work budget is spent (see `scan`).
+//! * Text that is itself JSON-encoded is handled: a JSON escape (`\n`, `\t`,
+//!   `\u00e9`) counts as a boundary before an entity, and a replacement never
+//!   splits an escape, so redacting raw JSON text keeps it valid JSON.
 //! * [`Redactor::redact_json`] parses the document, redacts every string value
-//!   and object key (and secret-named keys' values such as `"password": "…"`),
-//!   and re-serialises. A fast path proves most documents clean without parsing.
+//!   and object key, plus the values of secret-named keys (`"password": "…"`),
+//!   and re-serialises it compactly. A fast path proves most documents clean
+//!   without parsing: one scan of the raw text, then only the strings whose
+//!   escapes could hide something (`\/`, `\t`, `\u0040`) are decoded and
+//!   scanned again.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -174,6 +184,7 @@ enum Kind {
     Iban,
     Ssn,
     Ipv6,
+    Ipv6Leading,
     Ipv4,
     PhoneIntl,
     PhoneNanpParen,
@@ -199,8 +210,14 @@ const HEX: &[u8] = b"0123456789ABCDEFabcdef";
 const WORD: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
 const WORD_DOT_DASH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
 
-/// Secret-ish key words for `key = value` assignments (lower case).
-const ASSIGN_KEYWORDS: &str = "password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key|credentials?";
+/// Key words that make a JSON key secret-named when it ends with one (any case);
+/// the same words as in the assignment pattern, plus `authorization`.
+#[rustfmt::skip]
+const KEY_WORDS: &[&str] = &[
+    "password", "passwd", "passphrase", "secret", "token", "api_key", "api-key", "apikey",
+    "access_key", "access-key", "accesskey", "private_key", "private-key", "privatekey",
+    "auth_key", "auth-key", "authkey", "credentials", "credential", "authorization",
+];
 
 static PATS: &[PatDef] = &[
     // --- URLs with credentials or secrets in the query --------------------
@@ -259,7 +276,7 @@ static PATS: &[PatDef] = &[
         entity: Entity::ApiKey,
         kind: Kind::OpenAi,
         first: b"s",
-        src: r#"\bsk-[A-Za-z0-9_-]{20,}"#,
+        src: r#"\bsk-[A-Za-z0-9_-]{16,}"#,
     },
     PatDef {
         entity: Entity::ApiKey,
@@ -271,13 +288,13 @@ static PATS: &[PatDef] = &[
         entity: Entity::ApiKey,
         kind: Kind::Token,
         first: b"g",
-        src: r#"\bgh[pousr]_[A-Za-z0-9]{20,}"#,
+        src: r#"\bgh[pousr]_[A-Za-z0-9]{16,}"#,
     },
     PatDef {
         entity: Entity::ApiKey,
         kind: Kind::Token,
         first: b"g",
-        src: r#"\bgithub_pat_[A-Za-z0-9_]{20,}"#,
+        src: r#"\bgithub_pat_[A-Za-z0-9_]{16,}"#,
     },
     PatDef {
         entity: Entity::ApiKey,
@@ -333,9 +350,9 @@ static PATS: &[PatDef] = &[
         kind: Kind::Assignment,
         first: WORD_DOT_DASH,
         src: concat!(
-            r#"\b(?i:[a-z0-9_.-]{0,63}("#,
+            r#"\b(?i:(?:[a-z0-9_][a-z0-9_.-]{0,62})?("#,
             "password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key|credentials?",
-            r#"))\\?["']?[ \t]*(?:=|:=|=>|:)(?:[ \t\r\n]*\\?"([^"\\\r\n]+)|[ \t]*'([^'\\\r\n]+)|[ \t]*([^ \t\r\n"'\\<>,;&(){}\[\]`]+))"#
+            r#"))\\?["']?[ \t]*(:=|=>|=|:)(?:[ \t\r\n]*\\?"([^"\\\r\n]+)|[ \t]*'([^'"\\\r\n]+)|[ \t]*([^ \t\r\n"'\\<>,;&(){}\[\]`]+))"#
         ),
     },
     // --- e-mail -------------------------------------------------------------
@@ -384,6 +401,13 @@ static PATS: &[PatDef] = &[
         kind: Kind::Ipv6,
         first: HEX,
         src: r#"\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}::(?:(?:[0-9A-Fa-f]{1,4}:){0,5}[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?"#,
+    },
+    // `::1`, `::ffff:192.0.2.1` (not after a word: `Vec::add` is a path).
+    PatDef {
+        entity: Entity::Ipv6,
+        kind: Kind::Ipv6Leading,
+        first: b":",
+        src: r#"::(?:[0-9A-Fa-f]{1,4}:){0,5}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{1,4})"#,
     },
     // --- IPv4 ------------------------------------------------------------------
     PatDef {
@@ -483,10 +507,15 @@ fn to_rust_syntax(src: &str, escape_prefix: bool) -> String {
     out
 }
 
+/// Upper bound of each lazy DFA's cache (per regex, per thread using it). The
+/// combined regex visits a few thousand states on real text; more did not
+/// measure faster.
+const DFA_CACHE: usize = 8 << 20;
+
 fn build_regex(src: &str) -> Regex {
     RegexBuilder::new(src)
         .size_limit(64 << 20)
-        .dfa_size_limit(64 << 20)
+        .dfa_size_limit(DFA_CACHE)
         .build()
         .unwrap_or_else(|e| panic!("bad PII pattern {src}: {e}"))
 }
@@ -494,7 +523,10 @@ fn build_regex(src: &str) -> Regex {
 impl Kind {
     /// Whether validation needs capture groups (else a plain `find` will do).
     fn has_groups(self) -> bool {
-        matches!(self, Kind::AuthHeader | Kind::Bearer | Kind::BasicB64 | Kind::Assignment)
+        matches!(
+            self,
+            Kind::AuthHeader | Kind::Bearer | Kind::BasicB64 | Kind::Assignment
+        )
     }
 }
 
@@ -532,8 +564,6 @@ pub struct Redactor {
     /// Bytes any sub-pattern can start with.
     any_first: [bool; 256],
     pats: Vec<Pat>,
-    /// Secret-looking JSON key (ends with a key word).
-    key_re: Regex,
     /// Authorization header value: optional scheme, token.
     auth_value_re: Regex,
     mac: HmacSha256,
@@ -552,17 +582,30 @@ impl Redactor {
         let mac = <HmacSha256 as Mac>::new_from_slice(&key.0).expect("HMAC takes any key length");
         drop(key);
         // The combined regex only proposes candidate positions; classification
-        // re-applies priority order. Patterns whose thread can run long before
-        // failing go last, so that a match found at a position ends the search
-        // there, and their length bounds (needed to keep the anchored set scans
-        // short) are lifted, which keeps the lazy DFA small and fast.
+        // re-applies the priority order. Patterns whose threads can run long go
+        // last, so that a match found at a position ends the search there
+        // (leftmost-first drops lower-priority threads of the same start).
         let mut order: Vec<&PatDef> = PATS.iter().collect();
         order.sort_by_key(|p| matches!(p.kind, Kind::Email | Kind::Assignment | Kind::Url));
         let combined_src = order
             .iter()
             .map(|p| {
-                let src = p.src.replace("{0,31}://", "*://").replace("{0,63}", "*");
-                format!("(?:{})", to_rust_syntax(&src, true))
+                // Length bounds keep the anchored scans short, but as counters in
+                // an unanchored DFA they multiply its states on dotted code
+                // identifiers (`a.b_c.d`): the combined regex goes without.
+                let unbounded = p
+                    .src
+                    .replace("{0,31}://", "*://")
+                    .replace("{0,62}", "*")
+                    .replace("{0,63}", "*");
+                let src = to_rust_syntax(&unbounded, true);
+                if p.kind == Kind::Ipv6Leading {
+                    // Consume the character before `::`, so that the `::` of every
+                    // path in code (`std::fmt`) is not a candidate.
+                    format!("(?:(?:^|[^A-Za-z0-9_:]){src})")
+                } else {
+                    format!("(?:{src})")
+                }
             })
             .collect::<Vec<_>>()
             .join("|");
@@ -573,7 +616,7 @@ impl Redactor {
             .collect();
         let set = RegexSetBuilder::new(&anchored)
             .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
+            .dfa_size_limit(DFA_CACHE)
             .build()
             .expect("PII pattern set");
         let mut any_first = [false; 256];
@@ -598,9 +641,6 @@ impl Redactor {
                 }
             })
             .collect();
-        let key_re = build_regex(&format!(
-            "(?i-u)({ASSIGN_KEYWORDS}|authorization)$"
-        ));
         let auth_value_re = build_regex(
             r"^(?:(Bearer|bearer|BEARER|Basic|basic|BASIC|Token|token)[ \t]+)?([A-Za-z0-9._~+/-]{8,}=*)",
         );
@@ -609,7 +649,6 @@ impl Redactor {
             set,
             any_first,
             pats,
-            key_re,
             auth_value_re,
             mac,
         }
@@ -687,9 +726,10 @@ impl Redactor {
     /// Work is linear for ordinary text. Input built to make many candidates fail
     /// validation (`1.1.1.1.1…`, `sk-sk-sk-…`) would make the search quadratic:
     /// once the work spent exceeds a budget proportional to the text, the search
-    /// degrades to bounded windows ([`DEGRADED_WINDOW`]) and bounded candidates
-    /// ([`DEGRADED_CAP`]), which still finds every entity shorter than
-    /// [`DEGRADED_OVERLAP`].
+    /// degrades to bounded windows ([`DEGRADED_WINDOW`]), bounded candidates
+    /// ([`DEGRADED_CAP`]) and skips past rejected candidates
+    /// ([`DEGRADED_SKIP`]): still linear, and it still finds entities shorter
+    /// than [`DEGRADED_OVERLAP`] that do not start inside a rejected candidate.
     fn scan(&self, text: &str, mut f: impl FnMut(Hit) -> ControlFlow<()>) -> ControlFlow<()> {
         let n = text.len();
         let budget = 16 * n + 65_536;
@@ -709,7 +749,11 @@ impl Redactor {
                     break;
                 }
                 let next = floor_char_boundary(text, hay_end - DEGRADED_OVERLAP);
-                pos = if next > pos { next } else { ceil_char_boundary(text, pos + 1) };
+                pos = if next > pos {
+                    next
+                } else {
+                    ceil_char_boundary(text, pos + 1)
+                };
                 continue;
             };
             spent += m.end() - pos;
@@ -717,15 +761,28 @@ impl Redactor {
             if s >= n {
                 break;
             }
-            match self.classify(text, s, degraded) {
+            let mut found = self.classify(text, s, degraded);
+            if found.is_none() && !is_word(text.as_bytes()[s]) {
+                // The leading-`::` IPv6 alternative consumed one character of context.
+                let next = ceil_char_boundary(text, s + 1);
+                if text[next..].starts_with("::") {
+                    found = self.classify(text, next, degraded);
+                }
+            }
+            match found {
                 Some(hit) => {
-                    pos = hit.resume.max(s + 1);
+                    debug_assert!(hit.resume > s);
+                    pos = hit.resume;
                     f(hit)?;
                 }
                 None => {
                     failures += 1;
                     spent += m.end() - s + 64;
                     pos = skip_token(text, s);
+                    if degraded {
+                        // Do not rescan a long rejected candidate over and over.
+                        pos = pos.max(ceil_char_boundary(text, m.end().min(s + DEGRADED_SKIP)));
+                    }
                 }
             }
         }
@@ -796,6 +853,9 @@ impl Redactor {
             Kind::AuthHeader => {
                 let scheme = group(1).map(|(a, b)| &text[a..b]);
                 let (ts, te) = group(2)?;
+                if scheme.is_none() && looks_like_code(text, ts, te) {
+                    return None; // `authorization = request.headers.get(…)`
+                }
                 auth_token_ok(scheme, &text[ts..te]).then_some(Hit {
                     entity: Entity::BearerToken,
                     start: ts,
@@ -820,7 +880,8 @@ impl Redactor {
             }
             Kind::Assignment => {
                 let (ks, ke) = group(1)?;
-                let (quoted, (vs, ve)) = match (group(2), group(3), group(4)) {
+                let (ss, se) = group(2)?;
+                let (quoted, (vs, ve)) = match (group(3), group(4), group(5)) {
                     (Some(v), _, _) | (None, Some(v), _) => (true, v),
                     (None, None, Some(v)) => (false, v),
                     _ => return None,
@@ -828,7 +889,15 @@ impl Redactor {
                 let kw = &text[ks..ke];
                 let value = &text[vs..ve];
                 let strength = keyword_strength(kw);
-                if !secret_value_ok(strength, kw, value, quoted) {
+                let sep = &text[ss..se];
+                let equals = sep != ":";
+                // `Token::Word` and `a::token::b` are paths, not assignments.
+                let path = sep == ":"
+                    && (text.as_bytes().get(se) == Some(&b':') || text[..ks].ends_with("::"));
+                if path
+                    || !secret_value_ok(strength, kw, value, quoted, equals)
+                    || (!quoted && looks_like_code(text, vs, ve))
+                {
                     return None;
                 }
                 Some(Hit {
@@ -842,7 +911,7 @@ impl Redactor {
             Kind::Card => card_end(text, s, e).and_then(whole),
             Kind::Iban => iban_end(text, s, e).and_then(whole),
             Kind::Ssn => ssn_ok(text, s, e).then(|| whole(e))?,
-            Kind::Ipv6 => ipv6_end(text, s, e).and_then(whole),
+            Kind::Ipv6 | Kind::Ipv6Leading => ipv6_end(text, s, e).and_then(whole),
             Kind::Ipv4 => standalone_number(text, s, e).then(|| whole(e))?,
             Kind::PhoneIntl
             | Kind::PhoneNanpParen
@@ -855,11 +924,15 @@ impl Redactor {
 
     /// Whether a JSON key names a secret; returns the strength and key word.
     fn key_strength<'k>(&self, key: &'k str) -> Option<(Strength, &'k str)> {
-        let m = self.key_re.captures(key)?.get(1)?;
-        let kw = m.as_str();
+        let b = key.as_bytes();
+        let kw = KEY_WORDS.iter().find(|w| {
+            b.len() >= w.len() && b[b.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes())
+        })?;
+        let start = key.len() - kw.len();
+        let kw = &key[start..];
         if kw.eq_ignore_ascii_case("authorization") {
             // The raw pattern needs a word boundary before "authorization".
-            if m.start() > 0 && is_word(key.as_bytes()[m.start() - 1]) {
+            if start > 0 && is_word(b[start - 1]) {
                 return None;
             }
             return Some((Strength::Auth, kw));
@@ -879,10 +952,14 @@ impl Redactor {
             let caps = self.auth_value_re.captures(value)?;
             let scheme = caps.get(1).map(|m| m.as_str());
             let tok = caps.get(2)?;
-            return auth_token_ok(scheme, tok.as_str())
-                .then_some((tok.start(), tok.end(), Entity::BearerToken));
+            return auth_token_ok(scheme, tok.as_str()).then_some((
+                tok.start(),
+                tok.end(),
+                Entity::BearerToken,
+            ));
         }
-        secret_value_ok(strength, kw, value, quoted).then(|| (0, value.len(), secret_entity(value)))
+        secret_value_ok(strength, kw, value, quoted, false)
+            .then(|| (0, value.len(), secret_entity(value)))
     }
 
     /// Applies the secret-named-key rule to `val`; true if it changed.
@@ -991,22 +1068,24 @@ impl Redactor {
         while let Some(off) = text[i..].find('"') {
             let start = i + off + 1;
             let mut j = start;
-            let mut escaped = false;
+            // The closing quote: the next one not escaped by an odd run of `\`.
             let end = loop {
-                let Some(o) = b[j..].iter().position(|&c| c == b'"' || c == b'\\') else {
+                let Some(o) = text[j..].find('"') else {
                     return true; // unterminated string: let the parser decide
                 };
-                let p = j + o;
-                if b[p] == b'"' {
-                    break p;
+                let q = j + o;
+                let run = b[start..q]
+                    .iter()
+                    .rev()
+                    .take_while(|&&c| c == b'\\')
+                    .count();
+                if run.is_multiple_of(2) {
+                    break q;
                 }
-                escaped = true;
-                j = p + 2;
-                if j > b.len() {
-                    return true;
-                }
+                j = q + 1;
             };
             let raw = &text[start..end];
+            let escaped = raw.contains('\\');
             let mut k = end + 1;
             while k < b.len() && b[k].is_ascii_whitespace() {
                 k += 1;
@@ -1059,17 +1138,7 @@ impl Redactor {
 fn normalize(entity: Entity, raw: &str) -> Cow<'_, str> {
     match entity {
         Entity::Email => Cow::Owned(raw.to_lowercase()),
-        Entity::Phone => {
-            let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
-            // `00` is the international call prefix, the same as `+`.
-            let t = raw.trim_start();
-            if t.starts_with("00") && digits.len() > 2 {
-                Cow::Owned(digits[2..].to_string())
-            } else {
-                Cow::Owned(digits)
-            }
-        }
-        Entity::CreditCard | Entity::UsSsn => {
+        Entity::Phone | Entity::CreditCard | Entity::UsSsn => {
             Cow::Owned(raw.chars().filter(|c| c.is_ascii_digit()).collect())
         }
         Entity::Iban => Cow::Owned(
@@ -1078,10 +1147,6 @@ fn normalize(entity: Entity, raw: &str) -> Cow<'_, str> {
                 .map(|c| c.to_ascii_uppercase())
                 .collect(),
         ),
-        Entity::Ipv6 => match Ipv6Addr::from_str(raw) {
-            Ok(a) => Cow::Owned(a.to_string()),
-            Err(_) => Cow::Borrowed(raw),
-        },
         _ => Cow::Borrowed(raw),
     }
 }
@@ -1092,9 +1157,10 @@ fn normalize(entity: Entity, raw: &str) -> Cow<'_, str> {
 
 /// In degraded mode: the search window, how far consecutive windows overlap,
 /// and the longest candidate considered.
-const DEGRADED_WINDOW: usize = 4096;
-const DEGRADED_OVERLAP: usize = 1024;
+const DEGRADED_WINDOW: usize = 2048;
+const DEGRADED_OVERLAP: usize = 512;
 const DEGRADED_CAP: usize = 1024;
+const DEGRADED_SKIP: usize = 128;
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while !text.is_char_boundary(i) {
@@ -1116,7 +1182,11 @@ fn is_word(b: u8) -> bool {
 
 /// Number of backslashes ending right before `pos`.
 fn backslashes_before(b: &[u8], pos: usize) -> usize {
-    b[pos.saturating_sub(1024)..pos].iter().rev().take_while(|&&c| c == b'\\').count()
+    b[pos.saturating_sub(1024)..pos]
+        .iter()
+        .rev()
+        .take_while(|&&c| c == b'\\')
+        .count()
 }
 
 /// If `pos` starts a JSON escape that the combined regex consumed as a prefix,
@@ -1126,7 +1196,11 @@ fn escape_len(b: &[u8], pos: usize) -> usize {
         return 0;
     }
     match b.get(pos + 1) {
-        Some(b'u') if b.len() >= pos + 6 && b[pos + 2..pos + 6].iter().all(u8::is_ascii_hexdigit) => 6,
+        Some(b'u')
+            if b.len() >= pos + 6 && b[pos + 2..pos + 6].iter().all(u8::is_ascii_hexdigit) =>
+        {
+            6
+        }
         Some(b'n' | b'r' | b't' | b'b' | b'f') => 2,
         _ => 0,
     }
@@ -1139,7 +1213,7 @@ fn inside_escape(b: &[u8], pos: usize) -> bool {
             break;
         }
         let q = pos - back;
-        if b[q] == b'\\' && backslashes_before(b, q) % 2 == 0 {
+        if b[q] == b'\\' && backslashes_before(b, q).is_multiple_of(2) {
             // `b[q]` opens an escape.
             if back == 1 {
                 return true;
@@ -1155,12 +1229,12 @@ fn inside_escape(b: &[u8], pos: usize) -> bool {
 fn after_escape(b: &[u8], pos: usize) -> bool {
     (pos >= 2
         && b[pos - 2] == b'\\'
-        && backslashes_before(b, pos - 2) % 2 == 0
+        && backslashes_before(b, pos - 2).is_multiple_of(2)
         && matches!(b[pos - 1], b'n' | b'r' | b't' | b'b' | b'f'))
         || (pos >= 6
             && b[pos - 6] == b'\\'
             && b[pos - 5] == b'u'
-            && backslashes_before(b, pos - 6) % 2 == 0
+            && backslashes_before(b, pos - 6).is_multiple_of(2)
             && b[pos - 4..pos].iter().all(u8::is_ascii_hexdigit))
 }
 
@@ -1241,20 +1315,28 @@ pub fn luhn_valid(digits: &str) -> bool {
             _ => return false,
         }
     }
-    n >= 2 && sum % 10 == 0
+    n >= 2 && sum.is_multiple_of(10)
 }
 
-/// Issuer prefixes of the card networks (for ungrouped digit runs, which are
-/// otherwise too often timestamps or ids): Visa 4, Mastercard 51–55 / 2221–2720,
-/// Amex 34/37, Diners 30/36/38/39, JCB 35, Discover/UnionPay/Maestro 6 and 50–59.
+/// Issuer prefix and length of the card networks, for ungrouped digit runs
+/// (otherwise too often timestamps, ids or integer constants): Visa 4 (13, 16,
+/// 19 digits), Mastercard 51–55 / 2221–2720 (16), Maestro 50/56–59 (16–19),
+/// Amex 34/37 (15), Diners 30/36/38/39 (14–19), JCB 35 (16–19),
+/// Discover/UnionPay/Maestro 6 (16–19).
 fn iin_plausible(d: &[u8]) -> bool {
+    let n = d.len();
+    let num = |k: usize| d[..k].iter().fold(0u32, |a, &c| a * 10 + (c - b'0') as u32);
     match d[0] {
-        b'4' | b'5' | b'6' => true,
-        b'3' => matches!(d[1], b'0' | b'4' | b'5' | b'6' | b'7' | b'8' | b'9'),
-        b'2' => {
-            let p = d[..4].iter().fold(0u32, |a, &c| a * 10 + (c - b'0') as u32);
-            (2221..=2720).contains(&p)
-        }
+        b'4' => matches!(n, 13 | 16 | 19),
+        b'5' if (51..=55).contains(&num(2)) => n == 16,
+        b'5' | b'6' => (16..=19).contains(&n),
+        b'2' => (2221..=2720).contains(&num(4)) && n == 16,
+        b'3' => match num(2) {
+            34 | 37 => n == 15,
+            35 => (16..=19).contains(&n),
+            30 | 36 | 38 | 39 => (14..=19).contains(&n),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -1295,6 +1377,7 @@ fn card_end(text: &str, s: usize, e: usize) -> Option<usize> {
 
 /// IBAN length by country (SWIFT registry, plus common partial-IBAN countries).
 fn iban_len(cc: &[u8]) -> Option<usize> {
+    #[rustfmt::skip]
     const T: &[(&[u8; 2], u8)] = &[
         (b"AD", 24), (b"AE", 23), (b"AL", 28), (b"AO", 25), (b"AT", 20), (b"AZ", 28),
         (b"BA", 20), (b"BE", 16), (b"BF", 28), (b"BG", 22), (b"BH", 22), (b"BI", 27),
@@ -1316,7 +1399,9 @@ fn iban_len(cc: &[u8]) -> Option<usize> {
         (b"TG", 28), (b"TL", 23), (b"TN", 24), (b"TR", 26), (b"UA", 29), (b"VA", 22),
         (b"VG", 24), (b"XK", 20), (b"YE", 30),
     ];
-    T.iter().find(|(c, _)| &c[..] == cc).map(|&(_, n)| n as usize)
+    T.iter()
+        .find(|(c, _)| &c[..] == cc)
+        .map(|&(_, n)| n as usize)
 }
 
 fn iban_end(text: &str, s: usize, e: usize) -> Option<usize> {
@@ -1373,14 +1458,22 @@ fn ipv6_end(text: &str, s: usize, e: usize) -> Option<usize> {
     }
     let cand = &text[s..end];
     let groups = cand.split(':').filter(|g| !g.is_empty()).count();
-    if groups < 2 || !cand.bytes().any(|c| c.is_ascii_digit()) {
-        return None; // `db::`, `abc::def`, `::1`-like code or loopback noise
+    let leading = cand.starts_with("::");
+    if groups < if leading { 1 } else { 2 } || !cand.bytes().any(|c| c.is_ascii_digit()) {
+        return None; // `db::`, `abc::def`, `f32::` are code
     }
-    if s > 0 && b[s - 1] == b':' {
+    if s > 0 && (b[s - 1] == b':' || (leading && (prev_is_word(b, s) || b[s - 1] == b'.'))) {
         return None;
     }
     if end < b.len() && (is_word(b[end]) || b[end] == b':') {
         return None; // `a1::b2::c3`, `f32::consts`
+    }
+    if end + 1 < b.len() && b[end] == b'.' && is_word(b[end + 1]) {
+        return None; // `bf16::E.to_bits()`
+    }
+    if cand.bytes().any(|c| c.is_ascii_lowercase()) && cand.bytes().any(|c| c.is_ascii_uppercase())
+    {
+        return None; // `f16::E`: addresses are written in one case
     }
     Some(end)
 }
@@ -1395,7 +1488,11 @@ fn phone_end(kind: Kind, text: &str, s: usize, e: usize) -> Option<usize> {
         }
         let span = &b[s..end];
         let digits = span.iter().filter(|c| c.is_ascii_digit()).count();
-        let significant = if span.starts_with(b"00") { digits - 2 } else { digits };
+        let significant = if span.starts_with(b"00") {
+            digits - 2
+        } else {
+            digits
+        };
         if kind == Kind::PhoneIntl && significant > 15 {
             // Trailing number glued on with a space: drop the last group.
             let mut p = end;
@@ -1440,28 +1537,20 @@ fn phone_end(kind: Kind, text: &str, s: usize, e: usize) -> Option<usize> {
                 if seps == [b'.'] && opens == 0 {
                     return None;
                 }
-            }
-            Kind::PhoneNanp => {
-                // Same separator between the 3-3-4 groups.
-                if end - s < 12 || b[end - 5] != b[end - 9] {
+                // "+12345-03-04" is an ISO date with an expanded year.
+                if seps == [b'-', b'-']
+                    && span.len() >= 9
+                    && span[span.len() - 3] == b'-'
+                    && span[span.len() - 6] == b'-'
+                {
                     return None;
                 }
             }
-            Kind::PhoneFr => {
-                if seps.windows(2).any(|w| w[0] != w[1]) {
-                    return None;
-                }
-            }
-            Kind::PhoneUk => {
-                if !(10..=11).contains(&digits) {
-                    return None;
-                }
-            }
-            Kind::PhoneDe => {
-                if digits < 9 {
-                    return None;
-                }
-            }
+            // Same separator between the 3-3-4 groups.
+            Kind::PhoneNanp if end - s < 12 || b[end - 5] != b[end - 9] => return None,
+            Kind::PhoneFr if seps.windows(2).any(|w| w[0] != w[1]) => return None,
+            Kind::PhoneUk if !(10..=11).contains(&digits) => return None,
+            Kind::PhoneDe if digits < 9 => return None,
             _ => {}
         }
         if !standalone_number(text, s, end) {
@@ -1514,10 +1603,69 @@ fn count(b: &[u8], c: u8) -> usize {
     b.iter().filter(|&&x| x == c).count()
 }
 
-/// Looks like a random credential: long enough and not a plain word.
+/// An unquoted value that is an expression in source code rather than a literal:
+/// `token = parse_token(x)`, `password = *input`, `api_key = os.environ["K"]`,
+/// `secret = Default::default()`, `let token = unsafe { … }`.
+fn looks_like_code(text: &str, vs: usize, ve: usize) -> bool {
+    let b = text.as_bytes();
+    let v = &text[vs..ve];
+    if v.starts_with(['*', '!', '_', ':'])
+        || v.contains("::")
+        || v.starts_with("self.")
+        || v.starts_with("this.")
+    {
+        return true;
+    }
+    // A constant's name: `DEFAULT_SECRET_RAW`.
+    if v.contains('_')
+        && v.bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+    {
+        return true;
+    }
+    let mut i = ve;
+    while i < b.len() && b[i] == b' ' {
+        i += 1;
+    }
+    let next = b.get(i).copied();
+    if matches!(next, Some(b'(' | b'[' | b'!')) {
+        return true;
+    }
+    // `Foo{` or `Foo {`: a struct literal.
+    if next == Some(b'{') && (i == ve || v.starts_with(|c: char| c.is_ascii_uppercase())) {
+        return true;
+    }
+    #[rustfmt::skip]
+    const CODE_WORDS: &[&str] = &[
+        "self", "this", "unsafe", "match", "await", "async", "move", "mut", "ref", "new", "let",
+        "const", "var", "input", "value", "params", "args", "kwargs", "config", "settings",
+        "default", "null", "nullptr", "undefined", "function", "lambda", "req", "request",
+        "impl", "dyn", "fn", "pub", "static", "final", "private", "public", "readonly",
+    ];
+    CODE_WORDS.contains(&v)
+}
+
+/// `token_kind_2`, `_bindgen_ty_5`: lower-case words and numbers joined by `_`
+/// (unlike `tok_9f8e7d6c5b4a3210`, whose parts mix letters and digits).
+fn is_snake_case_name(v: &str) -> bool {
+    v.contains('_')
+        && v.split('_').all(|seg| {
+            seg.bytes().all(|c| c.is_ascii_lowercase()) || seg.bytes().all(|c| c.is_ascii_digit())
+        })
+}
+
+/// Looks like a random credential: long enough and not a plain word, nor an
+/// environment variable name (`YOUR_API_KEY`, `OAUTH2_TOKEN`).
 fn is_secret_like(tok: &str) -> bool {
     let n = tok.len();
     if n < 8 {
+        return false;
+    }
+    if tok.contains('_')
+        && tok
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+    {
         return false;
     }
     let digit = tok.bytes().any(|c| c.is_ascii_digit());
@@ -1526,20 +1674,27 @@ fn is_secret_like(tok: &str) -> bool {
     (digit && (upper || lower || n >= 12)) || (n >= 16 && upper && lower) || n >= 32
 }
 
+/// The part after `sk-`: random (a digit, a long unbroken run, or long with few
+/// hyphens), not a hyphenated phrase like `sk-learn-is-a-library`.
 fn openai_body_ok(body: &str) -> bool {
-    body.bytes().any(|c| c.is_ascii_digit()) || body.split('-').any(|seg| seg.len() >= 16)
+    (body.len() >= 32 && body.bytes().filter(|&c| c == b'-').count() * 8 < body.len())
+        || body.bytes().any(|c| c.is_ascii_digit())
+        || body.split('-').any(|seg| seg.len() >= 16)
 }
 
 /// `Basic` credentials: base64 of printable `user:password`.
 fn basic_b64_ok(tok: &str) -> bool {
     match base64_decode(tok) {
-        Some(d) => d.len() >= 3 && d.contains(&b':') && d.iter().all(|&c| (0x20..0x7f).contains(&c)),
+        Some(d) => {
+            d.len() >= 3 && d.contains(&b':') && d.iter().all(|&c| (0x20..0x7f).contains(&c))
+        }
         None => false,
     }
 }
 
 fn auth_token_ok(scheme: Option<&str>, tok: &str) -> bool {
-    is_secret_like(tok) || (scheme.is_some_and(|s| s.eq_ignore_ascii_case("basic")) && basic_b64_ok(tok))
+    is_secret_like(tok)
+        || (scheme.is_some_and(|s| s.eq_ignore_ascii_case("basic")) && basic_b64_ok(tok))
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
@@ -1577,11 +1732,16 @@ fn keyword_strength(kw: &str) -> Strength {
 }
 
 /// Words that are types, placeholders or flags rather than secret values.
+#[rustfmt::skip]
 const NOT_SECRET: &[&str] = &[
     "null", "none", "nil", "true", "false", "undefined", "str", "string", "int", "integer",
     "bool", "boolean", "bytes", "any", "object", "optional", "option", "required", "secretstr",
     "text", "number", "n/a", "na", "empty", "redacted", "hidden", "masked", "yes", "no", "on",
     "off", "auto", "env", "bearer", "basic", "token", "include", "omit", "same-origin", "file",
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64", "char", "vec", "float", "double", "long", "short", "byte", "uint", "int32", "int64",
+    "uint32", "uint64", "varchar", "blob", "uuid", "list", "dict", "map", "array", "secret",
+    "password", "unknown", "todo", "example",
 ];
 
 fn squash(s: &str) -> String {
@@ -1592,7 +1752,9 @@ fn squash(s: &str) -> String {
 }
 
 /// Whether the value assigned to a secret-named key is worth redacting.
-fn secret_value_ok(strength: Strength, kw: &str, value: &str, quoted: bool) -> bool {
+/// `equals`: assigned with `=` (`TOKEN=…`, `?token=…`), not `:` (`"token": …`),
+/// which makes even a weak key word (token, credentials) a strong signal.
+fn secret_value_ok(strength: Strength, kw: &str, value: &str, quoted: bool, equals: bool) -> bool {
     let v = value.trim();
     if v.is_empty() {
         return false;
@@ -1601,12 +1763,13 @@ fn secret_value_ok(strength: Strength, kw: &str, value: &str, quoted: bool) -> b
         || v.starts_with('$')
         || v.starts_with('%')
         || v.starts_with("{{")
-        || v.bytes().all(|c| matches!(c, b'*' | b'x' | b'X' | b'.' | b'#'))
+        || v.bytes()
+            .all(|c| matches!(c, b'*' | b'x' | b'X' | b'.' | b'#'))
     {
         return false; // placeholder, template, variable reference or mask
     }
     let lower = v.to_ascii_lowercase();
-    if NOT_SECRET.contains(&lower.as_str()) {
+    if NOT_SECRET.contains(&lower.as_str()) || !v.bytes().any(|c| c.is_ascii_alphanumeric()) {
         return false;
     }
     // `password=password`, `api_key=self.api_key`, `token=args.token`
@@ -1615,9 +1778,20 @@ fn secret_value_ok(strength: Strength, kw: &str, value: &str, quoted: bool) -> b
         return false;
     }
     let has_ws = v.bytes().any(|c| c.is_ascii_whitespace());
+    let strong = v.chars().count() >= 3 && (quoted || !has_ws);
     match strength {
-        Strength::Strong => v.chars().count() >= 3 && (quoted || !has_ws),
-        Strength::Weak | Strength::Auth => !has_ws && is_secret_like(v),
+        Strength::Strong => strong,
+        Strength::Weak if equals => strong,
+        // `"token": "Hello"` (a tokenizer's output) is not a secret; `abc123` is;
+        // `next_token: token_kind_2` (a snake_case name) is code.
+        Strength::Weak | Strength::Auth => {
+            !has_ws
+                && !is_snake_case_name(v)
+                && (is_secret_like(v)
+                    || (v.len() >= 6
+                        && v.bytes().any(|c| c.is_ascii_digit())
+                        && v.bytes().any(|c| c.is_ascii_alphabetic())))
+        }
     }
 }
 
@@ -1639,7 +1813,7 @@ fn secret_entity(value: &str) -> Entity {
 fn needs_decoded_scan(raw: &str) -> bool {
     let b = raw.as_bytes();
     let mut i = 0;
-    while let Some(o) = b[i..].iter().position(|&c| c == b'\\') {
+    while let Some(o) = raw[i..].find('\\') {
         let p = i + o;
         match b.get(p + 1) {
             Some(b'n' | b'"' | b'\\') => i = p + 2,
@@ -1665,7 +1839,7 @@ fn json_unescape(raw: &str, out: &mut String) -> bool {
     let b = raw.as_bytes();
     let mut last = 0usize;
     let mut i = 0usize;
-    while let Some(o) = b[i..].iter().position(|&c| c == b'\\') {
+    while let Some(o) = raw[i..].find('\\') {
         let p = i + o;
         out.push_str(&raw[last..p]);
         let Some(&c) = b.get(p + 1) else {
@@ -1770,7 +1944,10 @@ mod tests {
         let tags: Vec<&str> = Entity::ALL.iter().map(|e| e.tag()).collect();
         assert_eq!(
             tags,
-            ["URL", "JWT", "BEARER", "API_KEY", "EMAIL", "CARD", "IBAN", "SSN", "IPV6", "IPV4", "PHONE"]
+            [
+                "URL", "JWT", "BEARER", "API_KEY", "EMAIL", "CARD", "IBAN", "SSN", "IPV6", "IPV4",
+                "PHONE"
+            ]
         );
         for (i, e) in Entity::ALL.iter().enumerate() {
             assert_eq!(*e as usize, i);
@@ -1798,7 +1975,9 @@ mod tests {
         let p = r().pseudonym(Entity::Email, "alice@example.com");
         assert_eq!(p.len(), "<EMAIL_>".len() + 6);
         assert!(p.starts_with("<EMAIL_") && p.ends_with('>'));
-        assert!(p[7..13].bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(p[7..13]
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         // Matches the documented construction.
         let mut mac = HmacSha256::new_from_slice(b"test-key-0123456789abcdef").unwrap();
         mac.update(b"EMAIL:alice@example.com");
@@ -1811,8 +1990,12 @@ mod tests {
             r().pseudonym(Entity::Phone, "+1-415-555-0132")
         );
         assert_eq!(
-            r().pseudonym(Entity::Phone, "0044 20 7946 0958"),
-            r().pseudonym(Entity::Phone, "+44 20 7946 0958")
+            r().pseudonym(Entity::Phone, "+1 (415) 555-0132"),
+            r().pseudonym(Entity::Phone, "14155550132")
+        );
+        assert_ne!(
+            r().pseudonym(Entity::Phone, "+1 (415) 555-0132"),
+            r().pseudonym(Entity::Phone, "(415) 555-0132")
         );
         assert_eq!(
             r().pseudonym(Entity::CreditCard, "4111 1111 1111 1111"),
@@ -1822,8 +2005,9 @@ mod tests {
             r().pseudonym(Entity::Iban, "de89 3704 0044 0532 0130 00"),
             r().pseudonym(Entity::Iban, "DE89370400440532013000")
         );
-        assert_eq!(
-            r().pseudonym(Entity::Ipv6, "2001:DB8:0:0::1"),
+        // Other entities are taken as found.
+        assert_ne!(
+            r().pseudonym(Entity::Ipv6, "2001:DB8::1"),
             r().pseudonym(Entity::Ipv6, "2001:db8::1")
         );
         // Different values, different placeholders.
@@ -1850,7 +2034,12 @@ mod tests {
         let a = Redactor::new(PiiKey::new(vec![1; 32]).unwrap());
         let b = Redactor::new(PiiKey::new(vec![2; 32]).unwrap());
         let mut differ = 0;
-        for v in ["alice@example.com", "bob@example.com", "carol@example.org", "dave@x.io"] {
+        for v in [
+            "alice@example.com",
+            "bob@example.com",
+            "carol@example.org",
+            "dave@x.io",
+        ] {
             if a.pseudonym(Entity::Email, v) != b.pseudonym(Entity::Email, v) {
                 differ += 1;
             }
@@ -1905,10 +2094,16 @@ mod tests {
     fn email_positive() {
         for (t, v) in [
             ("contact alice@example.com now", "alice@example.com"),
-            ("<john.doe+newsletter@mail.sub.example.co.uk>", "john.doe+newsletter@mail.sub.example.co.uk"),
+            (
+                "<john.doe+newsletter@mail.sub.example.co.uk>",
+                "john.doe+newsletter@mail.sub.example.co.uk",
+            ),
             ("\"Bob_O'Neil\" bob_99@corp-mail.io.", "bob_99@corp-mail.io"),
             ("(x.y-z@example.museum)", "x.y-z@example.museum"),
-            ("mailto:Jane.Smith@Example.org?subject=hi", "Jane.Smith@Example.org"),
+            (
+                "mailto:Jane.Smith@Example.org?subject=hi",
+                "Jane.Smith@Example.org",
+            ),
         ] {
             assert_redacted(t, v, Entity::Email);
         }
@@ -1955,7 +2150,7 @@ mod tests {
                 format!("call {v} today"),
                 format!("tel:{v}"),
                 format!("\"phone\":\"{v}\""),
-                format!("{v}"),
+                v.to_string(),
                 format!("({v})"),
             ] {
                 assert_redacted(&t, v, Entity::Phone);
@@ -2035,12 +2230,20 @@ mod tests {
             "4222222222222",
             "2223003122003222",
         ] {
-            for t in [format!("card {v}."), format!("\"cc\":\"{v}\""), format!("{v}")] {
+            for t in [
+                format!("card {v}."),
+                format!("\"cc\":\"{v}\""),
+                v.to_string(),
+            ] {
                 assert_redacted(&t, v, Entity::CreditCard);
             }
         }
         // A card number as a JSON number.
-        assert_redacted("{\"pan\":4111111111111111}", "4111111111111111", Entity::CreditCard);
+        assert_redacted(
+            "{\"pan\":4111111111111111}",
+            "4111111111111111",
+            Entity::CreditCard,
+        );
     }
 
     #[test]
@@ -2051,6 +2254,7 @@ mod tests {
             "ts 1732098765432 and 1732098765432123456", // epoch ms / ns
             "snowflake 1181234567890123456",
             "int 12345678901234",
+            "pub const BTRFS_MAGIC: u64 = 5575266562640200287;",
             "9999 9999 9999 9999",
         ] {
             let mut c = EntityCounts::default();
@@ -2082,7 +2286,11 @@ mod tests {
             "NO9386011117947",
             "CH9300762011623852957",
         ] {
-            for t in [format!("IBAN: {v}."), format!("\"iban\":\"{v}\" EUR"), format!("{v} EUR")] {
+            for t in [
+                format!("IBAN: {v}."),
+                format!("\"iban\":\"{v}\" EUR"),
+                format!("{v} EUR"),
+            ] {
                 assert_redacted(&t, v, Entity::Iban);
                 assert_eq!(counts(&t).get(Entity::Iban), 1, "{t}");
             }
@@ -2127,12 +2335,31 @@ mod tests {
 
     #[test]
     fn ipv4() {
-        for v in ["192.168.1.10", "10.0.0.1", "8.8.8.8", "255.255.255.255", "172.16.254.3"] {
-            for t in [format!("host {v}:8080"), format!("[{v}]"), format!("ip={v}."), format!("{v}/24")] {
+        for v in [
+            "192.168.1.10",
+            "10.0.0.1",
+            "8.8.8.8",
+            "255.255.255.255",
+            "172.16.254.3",
+        ] {
+            for t in [
+                format!("host {v}:8080"),
+                format!("[{v}]"),
+                format!("ip={v}."),
+                format!("{v}/24"),
+            ] {
                 assert_redacted(&t, v, Entity::Ipv4);
             }
         }
-        for t in ["256.1.1.1", "1.2.3.4.5", "version 1.2.3", "10.0.19041.1", "v1.2.3.4", "999.999.999.999", "1.2.3.4.5.6"] {
+        for t in [
+            "256.1.1.1",
+            "1.2.3.4.5",
+            "version 1.2.3",
+            "10.0.19041.1",
+            "v1.2.3.4",
+            "999.999.999.999",
+            "1.2.3.4.5.6",
+        ] {
             assert_eq!(counts(t).get(Entity::Ipv4), 0, "{t}");
         }
     }
@@ -2147,8 +2374,15 @@ mod tests {
             "2001:db8::",
             "64:ff9b::192.0.2.33",
             "0:0:0:0:0:ffff:192.0.2.1",
+            "::1",
+            "::ffff:192.0.2.1",
         ] {
-            for t in [format!("addr {v} ok"), format!("[{v}]:443"), format!("\"{v}\""), format!("{v}/64")] {
+            for t in [
+                format!("addr {v} ok"),
+                format!("[{v}]:443"),
+                format!("\"{v}\""),
+                format!("{v}/64"),
+            ] {
                 assert_redacted(&t, v, Entity::Ipv6);
                 assert_eq!(counts(&t).get(Entity::Ipv6), 1, "{t}");
             }
@@ -2160,6 +2394,8 @@ mod tests {
             "db::connect(); abc::def; f32::consts::PI; Vec::<u8>::new()",
             "mac 00:1A:2B:3C:4D:5E",
             "a::b",
+            "Vec::add(x); Foo::f32; x::1; impl ::abc; f16::E, bf16::E.to_bits()",
+            "::: ::",
         ] {
             assert_clean(t);
         }
@@ -2186,7 +2422,11 @@ mod tests {
             "glpat-AbCdEfGhIjKlMnOpQrSt",
             "hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh",
         ] {
-            for t in [format!("key {v} here"), format!("\"{v}\""), format!("KEY={v}\n")] {
+            for t in [
+                format!("key {v} here"),
+                format!("\"{v}\""),
+                format!("KEY={v}\n"),
+            ] {
                 assert_redacted(&t, v, Entity::ApiKey);
             }
         }
@@ -2222,10 +2462,20 @@ mod tests {
             ("api_key = 'abc123def456ghi'", "abc123def456ghi"),
             ("\"client_secret\": \"9f8e7d6c5b4a\"", "9f8e7d6c5b4a"),
             ("token=a1b2c3d4e5f6g7h8", "a1b2c3d4e5f6g7h8"),
+            ("TOKEN=s3cr3t", "s3cr3t"),
+            ("export GITHUB_TOKEN=supersecretvalue", "supersecretvalue"),
+            ("token: abc123", "abc123"),
+            ("\"refresh_token\":\"def456ghi\"", "def456ghi"),
             ("X-Api-Key: 0123456789abcdef", "0123456789abcdef"),
-            ("passphrase: \"correct horse battery staple\"", "correct horse battery staple"),
+            (
+                "passphrase: \"correct horse battery staple\"",
+                "correct horse battery staple",
+            ),
             ("{\\\"password\\\": \\\"pa55w0rd\\\"}", "pa55w0rd"),
-            ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            (
+                "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
         ] {
             let out = red(t);
             assert!(!out.contains(v), "{v:?} survived in {out:?}");
@@ -2235,7 +2485,13 @@ mod tests {
         let out = red("password=hunter2");
         assert!(out.starts_with("password=<API_KEY_"), "{out}");
         let out = red("\"password\": \"hunter2\"");
-        assert_eq!(out, format!("\"password\": \"{}\"", r().pseudonym(Entity::ApiKey, "hunter2")));
+        assert_eq!(
+            out,
+            format!(
+                "\"password\": \"{}\"",
+                r().pseudonym(Entity::ApiKey, "hunter2")
+            )
+        );
     }
 
     #[test]
@@ -2247,6 +2503,8 @@ mod tests {
             "\"password\": null",
             "token: 812",
             "\"token\": \"Hello\"",
+            "{\"token\": \"world\", \"token\": \" the\", \"token\": \"2024\"}",
+            "token: Bearer",
             "\"max_tokens\": 4096",
             "\"token_count\": 12",
             "password=<API_KEY_abc123>",
@@ -2255,6 +2513,23 @@ mod tests {
             "api_key=self.api_key",
             "secret: ********",
             "credentials: include",
+            "let token = client.acquire().unwrap();",
+            "let paren_token = parenthesized!(content in input);",
+            "let token = *input;",
+            "let token = unsafe { input_ptr.read() };",
+            "colon2_token: self.colon2_token.clone(),",
+            "password = request.form['password']",
+            "api_key = os.environ.get('OPENAI_API_KEY')",
+            "secret = Default::default();",
+            "const token = await getToken();",
+            "let authorization = device.request_device_authorization().await.unwrap();",
+            "curl -H \"Authorization: Bearer OAUTH2_TOKEN\" -H 'Authorization: Bearer YOUR_API_KEY'",
+            "Some(Token::DoubleQuotedString) => macho::PtrauthKey::IB,",
+            "fn hmac(secret: impl AsRef<[u8]>) {}",
+            "pub const IFLA_INET6_TOKEN: _bindgen_ty_5 = 1; pub log_passwd: __u32, next_token: token_kind_2",
+            "assert!(body.contains(\"refresh_token=\"));",
+            "let token = WebIdentityProvider { x }; let mut secret = DEFAULT_SECRET_RAW;",
+            "let dup_token = self.first_dup_tokens;",
             "\"password\": {\"type\": \"string\"}",
             "the password is long",
         ] {
@@ -2274,11 +2549,25 @@ mod tests {
     fn bearer_and_basic() {
         let tok = "abc123DEF456ghi789JKL";
         let out = red(&format!("Authorization: Bearer {tok}"));
-        assert_eq!(out, format!("Authorization: Bearer {}", r().pseudonym(Entity::BearerToken, tok)));
+        assert_eq!(
+            out,
+            format!(
+                "Authorization: Bearer {}",
+                r().pseudonym(Entity::BearerToken, tok)
+            )
+        );
         let out = red(&format!("curl -H 'Authorization: bearer {tok}' x"));
-        assert!(out.contains("bearer <BEARER_") && !out.contains(tok), "{out}");
-        let out = red(&format!("{{\"headers\":{{\"Authorization\":\"Bearer {tok}\"}}}}"));
-        assert!(out.contains("\"Bearer <BEARER_") && !out.contains(tok), "{out}");
+        assert!(
+            out.contains("bearer <BEARER_") && !out.contains(tok),
+            "{out}"
+        );
+        let out = red(&format!(
+            "{{\"headers\":{{\"Authorization\":\"Bearer {tok}\"}}}}"
+        ));
+        assert!(
+            out.contains("\"Bearer <BEARER_") && !out.contains(tok),
+            "{out}"
+        );
         // Basic: dXNlcjpwYXNzd29yZA== is base64("user:password").
         let out = red("Authorization: Basic dXNlcjpwYXNzd29yZA==");
         assert!(out.starts_with("Authorization: Basic <BEARER_"), "{out}");
@@ -2326,6 +2615,233 @@ mod tests {
         }
     }
 
+    /// Random values in the formats of the product's demo corpus
+    /// (`pipeline/demo/pii.rs`), in the sentences and JSON fields it plants
+    /// them in: every one must go.
+    #[test]
+    fn demo_corpus_formats_are_caught() {
+        let seed = std::cell::Cell::new(0x9E3779B97F4A7C15u64);
+        let rnd = |n: u64| {
+            let x = seed
+                .get()
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed.set(x);
+            (x >> 33) % n
+        };
+        let pick = |s: &[u8], n: usize| -> String {
+            (0..n)
+                .map(|_| s[rnd(s.len() as u64) as usize] as char)
+                .collect()
+        };
+        let digits = |n: usize| pick(b"0123456789", n);
+        const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let luhn_complete = |prefix: &str, len: usize| {
+            let s = format!("{prefix}{}", digits(len - 1 - prefix.len()));
+            (0..10)
+                .map(|c| format!("{s}{c}"))
+                .find(|c| luhn_valid(c))
+                .unwrap()
+        };
+        let iban = || {
+            let (cc, bban) = match rnd(5) {
+                0 => ("DE", digits(18)),
+                1 => ("GB", format!("{}{}", pick(&ALNUM[..26], 4), digits(14))),
+                2 => (
+                    "FR",
+                    format!("{}{}{}", digits(10), pick(&ALNUM[..26], 1), digits(12)),
+                ),
+                3 => ("NL", format!("{}{}", pick(&ALNUM[..26], 4), digits(10))),
+                _ => ("ES", digits(20)),
+            };
+            let probe = format!("{bban}{cc}00");
+            let mut rem = 0u32;
+            for c in probe.chars() {
+                let v = c.to_digit(36).unwrap();
+                rem = if v >= 10 {
+                    (rem * 100 + v) % 97
+                } else {
+                    (rem * 10 + v) % 97
+                };
+            }
+            let compact = format!("{cc}{:02}{bban}", 98 - rem);
+            if rnd(2) == 0 {
+                compact
+            } else {
+                compact
+                    .as_bytes()
+                    .chunks(4)
+                    .map(|c| std::str::from_utf8(c).unwrap())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        };
+        let mut values: Vec<(&str, String)> = Vec::new();
+        for _ in 0..150 {
+            let card = {
+                let (num, groups): (String, &[usize]) = match rnd(4) {
+                    0 | 1 => (luhn_complete("4", 16), &[4, 4, 4, 4]),
+                    2 => (
+                        luhn_complete(&format!("5{}", 1 + rnd(5)), 16),
+                        &[4, 4, 4, 4],
+                    ),
+                    _ => (
+                        luhn_complete(if rnd(2) == 0 { "34" } else { "37" }, 15),
+                        &[4, 6, 5],
+                    ),
+                };
+                let sep = ["", " ", "-"][rnd(3) as usize];
+                let mut i = 0;
+                groups
+                    .iter()
+                    .map(|g| {
+                        i += g;
+                        &num[i - g..i]
+                    })
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            };
+            let phone = match rnd(6) {
+                0 => format!("+1 ({}) {}-{}", 201 + rnd(789), 200 + rnd(800), digits(4)),
+                1 => format!("+1-{}-{}-{}", 201 + rnd(789), 200 + rnd(800), digits(4)),
+                2 => format!("+44 20 {} {}", 7000 + rnd(2000), digits(4)),
+                3 => format!(
+                    "+33 {} {} {} {} {}",
+                    1 + rnd(7),
+                    digits(2),
+                    digits(2),
+                    digits(2),
+                    digits(2)
+                ),
+                4 => format!("+49 30 {} {}", 100 + rnd(900), digits(5)),
+                _ => format!("+81 3-{}-{}", 1000 + rnd(9000), digits(4)),
+            };
+            let ipv6 = {
+                let prefix = [
+                    "2a02",
+                    "2001:4860",
+                    "2600:1f18",
+                    "2a00:1450",
+                    "2607:f8b0",
+                    "2c0f:fb50",
+                ][rnd(6) as usize];
+                let gs: Vec<String> = (0..8 - prefix.split(':').count())
+                    .map(|_| format!("{:x}", 1 + rnd(0xffff)))
+                    .collect();
+                if rnd(2) == 0 {
+                    format!("{prefix}:{}", gs.join(":"))
+                } else {
+                    format!("{prefix}:{}::{}", gs[0], gs[gs.len() - 1])
+                }
+            };
+            let area = loop {
+                let a = 1 + rnd(899);
+                if a != 666 {
+                    break a;
+                }
+            };
+            let jwt_payload = format!("eyJzdWIiOiJ1c3JfM{}", pick(B64URL, 60));
+            values.extend([
+                (
+                    "email",
+                    format!(
+                        "{}.{}{}@{}",
+                        ["ana", "li", "jo"][rnd(3) as usize],
+                        ["smith", "ng"][rnd(2) as usize],
+                        rnd(9999),
+                        ["gmail.com", "yahoo.co.uk", "acme-corp.com", "larkspur.eu"]
+                            [rnd(4) as usize]
+                    ),
+                ),
+                ("phone", phone),
+                ("card", card),
+                ("iban", iban()),
+                (
+                    "ipv4",
+                    format!(
+                        "{}.{}.{}.{}",
+                        11 + rnd(213),
+                        rnd(256),
+                        rnd(256),
+                        1 + rnd(254)
+                    ),
+                ),
+                ("ipv6", ipv6),
+                (
+                    "ssn",
+                    format!("{area:03}-{:02}-{:04}", 1 + rnd(99), 1 + rnd(9999)),
+                ),
+                (
+                    "api_key",
+                    match rnd(4) {
+                        0 => format!("sk-proj-{}", pick(B64URL, 48)),
+                        1 => format!("AKIA{}", pick(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)),
+                        2 => format!("ghp_{}", pick(ALNUM, 36)),
+                        _ => format!("sk-ant-api03-{}", pick(B64URL, 40)),
+                    },
+                ),
+                (
+                    "jwt",
+                    format!(
+                        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{jwt_payload}.{}",
+                        pick(B64URL, 43)
+                    ),
+                ),
+                ("bearer", pick(ALNUM, 32 + rnd(16) as usize)),
+                (
+                    "url_creds",
+                    format!(
+                        "https://svc:{}@db.internal.acme-corp.com/exports/daily.csv",
+                        pick(ALNUM, 14)
+                    ),
+                ),
+                (
+                    "url_token",
+                    format!(
+                        "https://api.larkspur.eu/v1/webhooks/ingest?{}={}",
+                        ["access_token", "token", "api_key", "sig"][rnd(4) as usize],
+                        pick(ALNUM, 32)
+                    ),
+                ),
+            ]);
+        }
+        for (kind, v) in &values {
+            let contexts = match *kind {
+                "bearer" => vec![
+                    format!(
+                        "Repro: curl -H 'Authorization: Bearer {v}' https://api.example.com/v1/me"
+                    ),
+                    format!("Authenticate backend calls with the header Authorization: Bearer {v}"),
+                    format!("{{\"authorization\":\"Bearer {v}\"}}"),
+                ],
+                _ => vec![
+                    format!("You can reach me at {v} if anything is unclear."),
+                    format!("My direct line is {v}."),
+                    format!("(customer paid with {v}, exp 09/28)"),
+                    format!("(env: API_KEY={v})"),
+                    format!("Internal API key for the backend (do not reveal): {v}"),
+                    format!("{{\"user\":{{\"{kind}\":\"{v}\"}}}}"),
+                    format!("\"{v}\""),
+                ],
+            };
+            for t in contexts {
+                let out = red(&t);
+                assert!(
+                    !out.contains(v.as_str()),
+                    "{kind} {v:?} survived in {out:?}"
+                );
+                if t.starts_with('{') {
+                    let out = rj(&t).expect("changed");
+                    assert!(
+                        !out.contains(v.as_str()),
+                        "{kind} {v:?} survived redact_json: {out:?}"
+                    );
+                }
+            }
+        }
+    }
+
     // --- mixed text, boundaries, Unicode, JSON escapes -----------------------------
 
     const CANARIES: &[(&str, Entity)] = &[
@@ -2340,7 +2856,10 @@ mod tests {
         ("AKIAIOSFODNN7EXAMPLE", Entity::ApiKey),
         ("sk-proj-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1", Entity::ApiKey),
         ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", Entity::ApiKey),
-        ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl", Entity::Jwt),
+        (
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl",
+            Entity::Jwt,
+        ),
         ("postgres://u:pw@h:5432/d", Entity::UrlCredential),
     ];
 
@@ -2382,9 +2901,15 @@ mod tests {
         let out = r().redact(&text, &mut c).expect("redacted");
         for (v, e) in CANARIES {
             assert!(!out.contains(v), "{v} survived:\n{out}");
-            assert!(out.contains(&r().pseudonym(*e, v)), "no {e} placeholder for {v}:\n{out}");
+            assert!(
+                out.contains(&r().pseudonym(*e, v)),
+                "no {e} placeholder for {v}:\n{out}"
+            );
         }
-        assert!(c.total() >= (CANARIES.len() * wrappers.len()) as u64, "{c:?}");
+        assert!(
+            c.total() >= (CANARIES.len() * wrappers.len()) as u64,
+            "{c:?}"
+        );
         assert!(out.contains("日本") && out.contains("café") && out.starts_with("Début — "));
     }
 
@@ -2400,9 +2925,13 @@ mod tests {
 
     #[test]
     fn unicode_around_pii() {
-        let t = "Грüße an jürgen.müller@example.de? Nein: an ana@example.es — 📞 +34 612 345 678 ✅";
+        let t =
+            "Грüße an jürgen.müller@example.de? Nein: an ana@example.es — 📞 +34 612 345 678 ✅";
         let out = red(t);
-        assert!(!out.contains("ana@example.es") && !out.contains("612 345 678"), "{out}");
+        assert!(
+            !out.contains("ana@example.es") && !out.contains("612 345 678"),
+            "{out}"
+        );
         assert!(out.starts_with("Грüße") && out.ends_with("✅"), "{out}");
         // Non-ASCII local parts are out of scope; the ASCII tail still goes.
         assert!(!out.contains("ller@example.de"), "{out}");
@@ -2419,7 +2948,14 @@ mod tests {
         })
         .to_string();
         let out = red(&doc);
-        for v in ["415-555-0132", "zoe@example.com", "10.1.2.3", "pa55w0rd", "2001:db8::7", "AKIAIOSFODNN7EXAMPLE"] {
+        for v in [
+            "415-555-0132",
+            "zoe@example.com",
+            "10.1.2.3",
+            "pa55w0rd",
+            "2001:db8::7",
+            "AKIAIOSFODNN7EXAMPLE",
+        ] {
             assert!(!out.contains(v), "{v} survived: {out}");
         }
         let v: Value = serde_json::from_str(&out).expect("valid JSON");
@@ -2462,29 +2998,60 @@ mod tests {
         let out = r().redact_json(doc, &mut c).expect("changed");
         let v: Value = serde_json::from_str(&out).expect("valid JSON");
         assert!(!out.contains(' ') || !out.contains("\n"), "compact");
-        for raw in ["alice@example.com", "555-0132", "192.168.0.7", "hunter2", "tok_9f8e7d6c5b4a3210", "0a1b2c3d4e5f6a7b", "u:pw@"] {
+        for raw in [
+            "alice@example.com",
+            "555-0132",
+            "192.168.0.7",
+            "hunter2",
+            "tok_9f8e7d6c5b4a3210",
+            "0a1b2c3d4e5f6a7b",
+            "u:pw@",
+        ] {
             assert!(!out.contains(raw), "{raw} survived: {out}");
         }
         let pe = r().pseudonym(Entity::Email, "alice@example.com");
         assert_eq!(v["user"]["email"], Value::String(pe.clone()));
         assert!(v.get(&pe).is_some(), "key redacted: {out}");
-        assert_eq!(v[&pe]["deep"][0]["ip"], Value::String(r().pseudonym(Entity::Ipv4, "192.168.0.7")));
+        assert_eq!(
+            v[&pe]["deep"][0]["ip"],
+            Value::String(r().pseudonym(Entity::Ipv4, "192.168.0.7"))
+        );
         assert_eq!(v["user"]["phones"][1], "none");
-        assert_eq!(v["password"], Value::String(r().pseudonym(Entity::ApiKey, "hunter2")));
-        assert_eq!(v["headers"]["Authorization"], Value::String(format!("Token {}", r().pseudonym(Entity::BearerToken, "0a1b2c3d4e5f6a7b"))));
+        assert_eq!(
+            v["password"],
+            Value::String(r().pseudonym(Entity::ApiKey, "hunter2"))
+        );
+        assert_eq!(
+            v["headers"]["Authorization"],
+            Value::String(format!(
+                "Token {}",
+                r().pseudonym(Entity::BearerToken, "0a1b2c3d4e5f6a7b")
+            ))
+        );
         assert_eq!(v["n"], 3);
         assert_eq!(v["ok"], true);
         // Key order is kept.
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys[0], "user");
         assert_eq!(keys[1], &pe);
-        assert!(c.get(Entity::Email) >= 2 && c.get(Entity::Phone) == 1 && c.get(Entity::UrlCredential) == 1, "{c:?}");
+        assert!(
+            c.get(Entity::Email) >= 2
+                && c.get(Entity::Phone) == 1
+                && c.get(Entity::UrlCredential) == 1,
+            "{c:?}"
+        );
     }
 
     #[test]
     fn json_without_pii_is_none() {
-        assert_eq!(rj(r#"{"a":"b","c":[1,2,3],"d":{"e":null},"max_tokens":812}"#), None);
-        assert_eq!(rj(r#"{"content":"line one\nline two\t\"quoted\" caf\u00e9 \/path"}"#), None);
+        assert_eq!(
+            rj(r#"{"a":"b","c":[1,2,3],"d":{"e":null},"max_tokens":812}"#),
+            None
+        );
+        assert_eq!(
+            rj(r#"{"content":"line one\nline two\t\"quoted\" caf\u00e9 \/path"}"#),
+            None
+        );
         assert_eq!(rj(r#"{"token": "Hello", "logprob": -0.25}"#), None);
         assert_eq!(rj("[]"), None);
     }
@@ -2494,7 +3061,10 @@ mod tests {
         // '@' written as \u0040, '&' as \u0026 (Go's encoder), '/' as \/, tab separators.
         for (doc, raw) in [
             (r#"{"a":"mail bob\u0040example.com"}"#, "bob"),
-            (r#"{"u":"https:\/\/x.io\/cb?a=1\u0026token=abc123"}"#, "abc123"),
+            (
+                r#"{"u":"https:\/\/x.io\/cb?a=1\u0026token=abc123"}"#,
+                "abc123",
+            ),
             (r#"{"a":"password:\thunter2"}"#, "hunter2"),
             (r#"{"password":"p\u00e4ss"}"#, "p\\u00e4ss"),
             (r#"{"pass\u0077ord":"hunter2"}"#, "hunter2"),
@@ -2502,6 +3072,104 @@ mod tests {
             let out = rj(doc).unwrap_or_else(|| panic!("nothing found in {doc}"));
             assert!(!out.contains(raw), "{raw} survived in {out}");
             serde_json::from_str::<Value>(&out).unwrap();
+        }
+    }
+
+    /// The fast path of `redact_json` (no parse when the raw text and the
+    /// escaped strings look clean) must agree with parsing every document.
+    #[test]
+    fn json_fast_path_agrees_with_full_walk() {
+        let red = r();
+        let slow = |t: &str| -> Option<String> {
+            let mut v: Value = serde_json::from_str(t).ok()?;
+            let mut c = EntityCounts::default();
+            red.walk(&mut v, &mut c)
+                .then(|| serde_json::to_string(&v).unwrap())
+        };
+        let mut seed = 7u64;
+        let mut rnd = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % n as u64) as usize
+        };
+        let keys = [
+            "content",
+            "password",
+            "token",
+            "api_key",
+            "Authorization",
+            "pass\\u0077ord",
+            "note",
+            "x\\tkey",
+            "email",
+            "max_tokens",
+        ];
+        let vals = [
+            "hello world",
+            "Hello",
+            "hunter2",
+            "p\\u00e4ss word",
+            "abc123def",
+            "line\\nnext",
+            "tab\\there",
+            "caf\\u00e9",
+            "bob\\u0040example.com",
+            "mail\\nzoe@example.com",
+            "call\\t415-555-0132",
+            "https:\\/\\/u:pw@h.io\\/x",
+            "Bearer abc123DEF456",
+            "Token 0a1b2c3d4e5f",
+            "\\u0031\\u0039\\u0032.168.1.1",
+            "x\\/y",
+            "\\\"quoted\\\"",
+            "10.0.0.1",
+            "4111 1111 1111 1111",
+            "2026-11-20T10:00:00Z",
+            "sk-proj-Ab3dEf6hIj9kLm2nOp5q",
+            "",
+        ];
+        let nums = [
+            "812",
+            "12345678",
+            "4111111111111111",
+            "1732098765432",
+            "3.5",
+            "null",
+            "true",
+        ];
+        for _ in 0..3000 {
+            let mut doc = String::from("{");
+            for i in 0..1 + rnd(4) {
+                if i > 0 {
+                    doc.push_str(if rnd(2) == 0 { "," } else { ",\n  " });
+                }
+                let k = keys[rnd(keys.len())];
+                let v = match rnd(4) {
+                    0 => nums[rnd(nums.len())].to_string(),
+                    1 => format!("[\"{}\", {}]", vals[rnd(vals.len())], nums[rnd(nums.len())]),
+                    _ => format!("\"{}\"", vals[rnd(vals.len())]),
+                };
+                doc.push_str(&format!(
+                    "\"{k}{i}\"{}{v}",
+                    if rnd(2) == 0 { ":" } else { ": " }
+                ));
+                if rnd(3) == 0 {
+                    // The same key without the index suffix, so that key words end the key.
+                    doc.push_str(&format!(",\"{k}\":\"{}\"", vals[rnd(vals.len())]));
+                }
+            }
+            doc.push('}');
+            assert!(
+                serde_json::from_str::<Value>(&doc).is_ok(),
+                "bad test doc {doc}"
+            );
+            let mut c = EntityCounts::default();
+            assert_eq!(
+                red.redact_json(&doc, &mut c),
+                slow(&doc),
+                "fast path disagrees on {doc}"
+            );
         }
     }
 
@@ -2515,9 +3183,21 @@ mod tests {
     #[test]
     fn json_top_level_string_and_numbers() {
         let out = rj(r#""mail zed@example.com""#).unwrap();
-        assert_eq!(out, format!("\"mail {}\"", r().pseudonym(Entity::Email, "zed@example.com")));
+        assert_eq!(
+            out,
+            format!(
+                "\"mail {}\"",
+                r().pseudonym(Entity::Email, "zed@example.com")
+            )
+        );
         let out = rj(r#"{"password": 12345678}"#).unwrap();
-        assert_eq!(out, format!("{{\"password\":\"{}\"}}", r().pseudonym(Entity::ApiKey, "12345678")));
+        assert_eq!(
+            out,
+            format!(
+                "{{\"password\":\"{}\"}}",
+                r().pseudonym(Entity::ApiKey, "12345678")
+            )
+        );
     }
 
     #[test]
@@ -2539,9 +3219,124 @@ mod tests {
         }
         // RE2-compatible: no Rust-only syntax.
         for (_, src) in &p {
-            assert!(!src.contains("(?-u") && !src.contains("(?<") && !src.contains("\\p{"), "{src}");
+            assert!(
+                !src.contains("(?-u") && !src.contains("(?<") && !src.contains("\\p{"),
+                "{src}"
+            );
             Regex::new(src).unwrap();
         }
+    }
+
+    /// Random strings over an alphabet rich in separators, escapes and entity
+    /// fragments: no panic, and raw JSON text stays valid JSON.
+    #[test]
+    fn random_input_never_panics() {
+        const PIECES: &[&str] = &[
+            "0",
+            "1",
+            "4",
+            "9",
+            "00",
+            "+",
+            "-",
+            ".",
+            ":",
+            "::",
+            "@",
+            "/",
+            "(",
+            ")",
+            " ",
+            "\n",
+            "\t",
+            "\\",
+            "\\n",
+            "\\u00e9",
+            "\\u0040",
+            "\"",
+            "'",
+            "=",
+            "&",
+            "?",
+            "a",
+            "Z",
+            "é",
+            "日",
+            "🎉",
+            "sk-",
+            "AKIA",
+            "eyJ",
+            "Bearer ",
+            "Basic ",
+            "password=",
+            "token: ",
+            "https://",
+            "u:p@",
+            "x@y.com",
+            "DE89",
+            "4111 1111 1111 1111",
+            "415-555-0132",
+            "10.0.0.1",
+            "2001:db8::1",
+            "-----BEGIN PRIVATE KEY-----",
+            "Authorization: ",
+            "_",
+            "%",
+            ",",
+        ];
+        let seed = std::cell::Cell::new(12345u64);
+        let rnd = |n: usize| {
+            let x = seed
+                .get()
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed.set(x);
+            ((x >> 33) % n as u64) as usize
+        };
+        let mut c = EntityCounts::default();
+        for _ in 0..4000 {
+            let mut t = String::new();
+            for _ in 0..rnd(40) {
+                t.push_str(PIECES[rnd(PIECES.len())]);
+            }
+            let out = r().redact(&t, &mut c);
+            if let Some(o) = &out {
+                r().redact(o, &mut c);
+            }
+            let _ = r().redact_json(&t, &mut c);
+            // As the content of a JSON string: the redacted document still parses.
+            let doc = serde_json::json!({ "k": t }).to_string();
+            if let Some(o) = r().redact(&doc, &mut c) {
+                assert!(
+                    serde_json::from_str::<Value>(&o).is_ok(),
+                    "broke JSON: {doc} -> {o}"
+                );
+            }
+            let _ = r().redact_json(&doc, &mut c);
+        }
+    }
+
+    #[test]
+    fn pathological_input_stays_linear() {
+        let t0 = std::time::Instant::now();
+        for unit in [
+            "1.", "a-", "1111-", "1.1.1.1.", "sk-", "a.b@", "+1 ", "token=", "eyJa.", "\\n1",
+            "DE89 ", "Bearer ", "a@b.", "::1:",
+        ] {
+            let mut text = unit.repeat(60_000 / unit.len());
+            text.push_str(" then alice@example.com and 415-555-0132.");
+            let out = red(&text);
+            assert!(
+                !out.contains("alice@example.com") && !out.contains("555-0132"),
+                "{unit}: tail not redacted"
+            );
+        }
+        // Generous: a quadratic search would take minutes here.
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            t0.elapsed()
+        );
     }
 
     // --- micro-benchmark --------------------------------------------------------------
@@ -2550,21 +3345,37 @@ mod tests {
     #[test]
     #[ignore]
     fn bench_redact_throughput() {
-        let docs = bench_corpus(50 << 20);
-        let total: usize = docs.iter().map(|d| d.len()).sum();
         let red = r();
-        for (name, json) in [("redact", false), ("redact_json", true), ("redact", false), ("redact_json", true)] {
-            let mut c = EntityCounts::default();
-            let cpu0 = cpu_ns();
-            let t0 = std::time::Instant::now();
-            let mut changed = 0usize;
-            for d in &docs {
-                let out = if json { red.redact_json(d, &mut c) } else { red.redact(d, &mut c) };
-                changed += out.is_some() as usize;
-            }
-            let s = t0.elapsed().as_secs_f64();
-            let cpu = (cpu_ns() - cpu0) as f64 / 1e9;
+        for pii_every in [4096usize, 65536] {
+            let docs = bench_corpus(50 << 20, pii_every);
+            let total: usize = docs.iter().map(|d| d.len()).sum();
             println!(
+                "corpus: {:.1} MB, {} docs, about one entity per {} bytes",
+                total as f64 / 1e6,
+                docs.len(),
+                pii_every
+            );
+            for (name, json) in [
+                ("redact", false),
+                ("redact_json", true),
+                ("redact", false),
+                ("redact_json", true),
+            ] {
+                let mut c = EntityCounts::default();
+                let cpu0 = cpu_ns();
+                let t0 = std::time::Instant::now();
+                let mut changed = 0usize;
+                for d in &docs {
+                    let out = if json {
+                        red.redact_json(d, &mut c)
+                    } else {
+                        red.redact(d, &mut c)
+                    };
+                    changed += out.is_some() as usize;
+                }
+                let s = t0.elapsed().as_secs_f64();
+                let cpu = (cpu_ns() - cpu0) as f64 / 1e9;
+                println!(
                 "{name}: {:.1} MB in {:.3} s wall = {:.0} MB/s; {:.3} s on-CPU = {:.0} MB/s ({} docs, {} changed, {} entities)",
                 total as f64 / 1e6,
                 s,
@@ -2575,135 +3386,30 @@ mod tests {
                 changed,
                 c.total()
             );
-        }
-        // Per-kind figures.
-        let kinds = ["prose", "json", "code", "log"];
-        for (k, name) in kinds.iter().enumerate() {
-            let sub: Vec<&String> = docs.iter().skip(k).step_by(4).collect();
-            let n: usize = sub.iter().map(|d| d.len()).sum();
-            let mut c = EntityCounts::default();
-            let cpu0 = cpu_ns();
-            for d in &sub {
-                std::hint::black_box(red.redact(d, &mut c));
             }
-            let s = (cpu_ns() - cpu0) as f64 / 1e9;
-            println!("  redact/{name}: {:.0} MB/s on-CPU", n as f64 / 1e6 / s);
-        }
-    }
-
-    #[test]
-    #[ignore]
-    fn bench_internals_tmp() {
-        let docs = bench_corpus(50 << 20);
-        let total: usize = docs.iter().map(|d| d.len()).sum();
-        let red = r();
-        let t0 = cpu_ns();
-        let mut n = 0usize;
-        for d in &docs { n += red.combined.find_iter(d).count(); }
-        let s = (cpu_ns() - t0) as f64 / 1e9;
-        println!("combined find_iter: {:.0} MB/s, {} candidates", total as f64 / 1e6 / s, n);
-        let mut fails = std::collections::HashMap::<String, usize>::new();
-        for d in &docs {
-            let mut pos = 0;
-            while let Some(m) = red.combined.find_at(d, pos) {
-                let st = m.start() + escape_len(d.as_bytes(), m.start());
-                match red.classify(d, st, false) {
-                    Some(h) => pos = h.resume.max(st + 1),
-                    None => { *fails.entry(d[st..m.end().max(st)].chars().take(30).collect()).or_default() += 1; pos = skip_token(d, st) }
+            // Per-kind figures.
+            let kinds = ["prose", "json", "code", "log"];
+            for (k, name) in kinds.iter().enumerate() {
+                let sub: Vec<&String> = docs.iter().skip(k).step_by(4).collect();
+                let n: usize = sub.iter().map(|d| d.len()).sum();
+                let mut c = EntityCounts::default();
+                let cpu0 = cpu_ns();
+                for d in &sub {
+                    std::hint::black_box(red.redact(d, &mut c));
                 }
-                if pos >= d.len() { break; }
+                let s = (cpu_ns() - cpu0) as f64 / 1e9;
+                let cpu0 = cpu_ns();
+                for d in &sub {
+                    std::hint::black_box(red.redact_json(d, &mut c));
+                }
+                let sj = (cpu_ns() - cpu0) as f64 / 1e9;
+                println!(
+                    "  {name}: redact {:.0} MB/s, redact_json {:.0} MB/s on-CPU",
+                    n as f64 / 1e6 / s,
+                    n as f64 / 1e6 / sj
+                );
             }
         }
-        let mut v: Vec<_> = fails.into_iter().collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1));
-        println!("failed candidates: {}", v.iter().map(|x| x.1).sum::<usize>());
-        for (k, c) in v.iter().take(15) { println!("  {c:8} {k:?}"); }
-    }
-
-    #[test]
-    #[ignore]
-    fn bench_subsets_tmp() {
-        let docs = bench_corpus(20 << 20);
-        let total: usize = docs.iter().map(|d| d.len()).sum();
-        let run = |name: &str, src: &str| {
-            let re = build_regex(src);
-            for d in docs.iter().take(50) { re.find_iter(d).count(); }
-            let t0 = cpu_ns();
-            let mut n = 0usize;
-            for d in &docs { n += re.find_iter(d).count(); }
-            let s = (cpu_ns() - t0) as f64 / 1e9;
-            println!("{name:>20}: {:.0} MB/s ({n})", total as f64 / 1e6 / s);
-        };
-        let all: Vec<String> = PATS.iter().map(|p| format!("(?:{})", to_rust_syntax(p.src, true))).collect();
-        run("all", &all.join("|"));
-        let noesc: Vec<String> = PATS.iter().map(|p| format!("(?:{})", to_rust_syntax(p.src, false))).collect();
-        run("all-noescape", &noesc.join("|"));
-        let unb: Vec<String> = PATS.iter().map(|p| format!("(?:{})", to_rust_syntax(&p.src.replace("{0,31}://", "*://").replace("{0,63}", "*"), true))).collect();
-        run("all-unbounded", &unb.join("|"));
-        run("all-again", &all.join("|"));
-        run("all-unbounded-again", &unb.join("|"));
-        return;
-        for i in 0..PATS.len() {
-            let sub: Vec<String> = all.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| s.clone()).collect();
-            run(&format!("-{i} {:?}", PATS[i].kind), &sub.join("|"));
-        }
-        for i in 0..PATS.len() {
-            run(&format!("only {i} {:?}", PATS[i].kind), &all[i]);
-        }
-    }
-
-    #[test]
-    #[ignore]
-    fn bench_patho_tmp() {
-        let cases: Vec<(&str, String)> = vec![
-            ("1.", "1.".repeat(100_000)),
-            ("a-..@x.png", "a-".repeat(100_000) + "@x.png"),
-            ("1111-", "1111-".repeat(40_000)),
-            ("x", "x".repeat(400_000)),
-            ("1.1.1.1 ", "1.1.1.1.".repeat(25_000)),
-            ("a.b@", "a.b@".repeat(50_000)),
-            ("+1 ", "+1 ".repeat(60_000)),
-            ("token=", "token=".repeat(40_000)),
-            ("eyJ", "eyJa.".repeat(40_000)),
-            ("sk-", "sk-".repeat(60_000)),
-            ("a:", "a:".repeat(100_000)),
-            ("\\n1", "\\n1".repeat(60_000)),
-            ("4111 ", "4111 ".repeat(40_000)),
-            ("DE89 ", "DE89 ".repeat(40_000)),
-        ];
-        for (name, t) in cases {
-            let t0 = std::time::Instant::now();
-            let mut c = EntityCounts::default();
-            let out = r().redact(&t, &mut c);
-            println!("{name:>12}: {} bytes in {:?} ({} hits, changed={})", t.len(), t0.elapsed(), c.total(), out.is_some());
-        }
-    }
-
-    #[test]
-    #[ignore]
-    fn bench_patho2_tmp() {
-        let t = "1.".repeat(100_000);
-        let red = r();
-        let mut tf = std::time::Duration::ZERO;
-        let mut tc = std::time::Duration::ZERO;
-        let mut tset = std::time::Duration::ZERO;
-        let mut pos = 0; let mut n = 0;
-        while pos < t.len() {
-            let t0 = std::time::Instant::now();
-            let Some(m) = red.combined.find_at(&t, pos) else { break };
-            tf += t0.elapsed();
-            let t1 = std::time::Instant::now();
-            let _ = red.set.matches(&t[m.start()..]);
-            tset += t1.elapsed();
-            let t1 = std::time::Instant::now();
-            let h = red.classify(&t, m.start(), false);
-            tc += t1.elapsed();
-            assert!(h.is_none());
-            pos = skip_token(&t, m.start());
-            n += 1;
-            if n == 2000 { break; }
-        }
-        println!("{n} candidates: find {tf:?} set {tset:?} classify {tc:?}");
     }
 
     /// This thread's on-CPU time in ns (Linux), so that a busy machine does not
@@ -2719,26 +3425,79 @@ mod tests {
     }
 
     /// Deterministic mixed corpus: prose, JSON lines of agent traffic, code and
-    /// logs, round-robin, with sparse PII (about one entity per 4 KB).
-    fn bench_corpus(bytes: usize) -> Vec<String> {
-        let mut seed = 0x2545F4914F6CDD1Du64;
-        let mut rnd = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
+    /// logs, round-robin, with sparse PII.
+    fn bench_corpus(bytes: usize, pii_every: usize) -> Vec<String> {
+        let seed = std::cell::Cell::new(0x2545F4914F6CDD1Du64);
+        let rnd = |n: usize| {
+            let mut x = seed.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seed.set(x);
+            (x % n as u64) as usize
         };
         const WORDS: &[&str] = &[
-            "the", "model", "returns", "a", "summary", "of", "document", "and", "then", "we", "use",
-            "function", "to", "parse", "results", "into", "table", "with", "columns", "for", "each",
-            "request", "response", "agent", "tool", "call", "error", "retry", "after", "seconds",
-            "configuration", "deployment", "version", "update", "database", "query", "index", "cache",
-            "Please", "Could", "you", "check", "why", "test", "fails", "on", "CI", "build", "step",
+            "the",
+            "model",
+            "returns",
+            "a",
+            "summary",
+            "of",
+            "document",
+            "and",
+            "then",
+            "we",
+            "use",
+            "function",
+            "to",
+            "parse",
+            "results",
+            "into",
+            "table",
+            "with",
+            "columns",
+            "for",
+            "each",
+            "request",
+            "response",
+            "agent",
+            "tool",
+            "call",
+            "error",
+            "retry",
+            "after",
+            "seconds",
+            "configuration",
+            "deployment",
+            "version",
+            "update",
+            "database",
+            "query",
+            "index",
+            "cache",
+            "Please",
+            "Could",
+            "you",
+            "check",
+            "why",
+            "test",
+            "fails",
+            "on",
+            "CI",
+            "build",
+            "step",
         ];
         const PII: &[&str] = &[
-            "alice.smith@example.com", "+1 (415) 555-0132", "4111 1111 1111 1111", "192.168.10.23",
-            "DE89 3704 0044 0532 0130 00", "123-45-6789", "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t",
-            "Bearer abc123DEF456ghi789", "2001:db8::1", "password=hunter2x",
+            "alice.smith@example.com",
+            "+1 (415) 555-0132",
+            "4111 1111 1111 1111",
+            "192.168.10.23",
+            "DE89 3704 0044 0532 0130 00",
+            "123-45-6789",
+            "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t",
+            "Bearer abc123DEF456ghi789",
+            "2001:db8::1",
+            "password=hunter2x",
         ];
         let mut docs = Vec::new();
         let mut total = 0;
@@ -2756,7 +3515,11 @@ mod tests {
                             }
                             d.push_str(WORDS[rnd(WORDS.len())]);
                         }
-                        d.push_str(if rnd(5) == 0 { ", 42 items in 3.5s.\n" } else { ". " });
+                        d.push_str(if rnd(5) == 0 {
+                            ", 42 items in 3.5s.\n"
+                        } else {
+                            ". "
+                        });
                     }
                 }
                 1 => {
@@ -2768,8 +3531,19 @@ mod tests {
                     d.push_str(r#""}],"usage":{"prompt_tokens":812,"completion_tokens":96,"total_tokens":908},"latency_ms":1234.5,"ts":"2026-11-20T10:00:00Z"}"#);
                 }
                 2 => {
+                    // Code with dotted paths and snake_case names (a worst case for
+                    // the DFA: every `.`/`_` piece is a new word boundary).
+                    let w = || WORDS[rnd(WORDS.len())].to_lowercase();
                     while d.len() < target {
-                        d.push_str("fn process(items: &[Item]) -> Result<Vec<u32>, Error> {\n    let mut out = Vec::with_capacity(items.len());\n    for (i, it) in items.iter().enumerate() {\n        if it.score > 0.75 { out.push(i as u32 * 31 + 7); }\n    }\n    std::fs::write(\"out.json\", serde_json::to_string(&out)?)?;\n    Ok(out) // see src/lib.rs:123:45\n}\n");
+                        let line = match rnd(6) {
+                            0 => format!("    let {}_{} = self.{}.{}_{}({}, {});\n", w(), w(), w(), w(), w(), rnd(100), w()),
+                            1 => format!("    if {}.{}.len() > {} {{ return Err(Error::{}(\"{}\".into())); }}\n", w(), w(), rnd(4096), w(), w()),
+                            2 => format!("    // see {}/{}.rs:{}:{} and {}::{}::{}\n", w(), w(), rnd(999), rnd(99), w(), w(), w()),
+                            3 => format!("from {}.{} import {}_{}  # v{}.{}.{}\n", w(), w(), w(), w(), rnd(9), rnd(20), rnd(30)),
+                            4 => format!("    config.{}.{}_{} = {}.{}\n", w(), w(), w(), rnd(100), rnd(1000)),
+                            _ => format!("fn {}_{}(&mut self, {}: &[u8]) -> Result<Vec<u32>> {{\n", w(), w(), w()),
+                        };
+                        d.push_str(&line);
                     }
                 }
                 _ => {
@@ -2781,10 +3555,13 @@ mod tests {
                     }
                 }
             }
-            // Sparse PII: about one per 4 KB.
-            if rnd(4096) < d.len() {
+            // Sparse PII: about one entity per `pii_every` bytes.
+            if rnd(pii_every) < d.len() {
                 let at = d.len() / 2;
-                let at = (0..=at).rev().find(|&k| d.is_char_boundary(k) && d.as_bytes().get(k) == Some(&b' ')).unwrap_or(0);
+                let at = (0..=at)
+                    .rev()
+                    .find(|&k| d.is_char_boundary(k) && d.as_bytes().get(k) == Some(&b' '))
+                    .unwrap_or(0);
                 d.insert_str(at, &format!(" {} ", PII[rnd(PII.len())]));
             }
             total += d.len();
