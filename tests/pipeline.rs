@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arrow::array::Array;
 use common::*;
 use serde_json::json;
 use slm_pipeline::warehouse::faults::{Fault, FaultyStore, Op};

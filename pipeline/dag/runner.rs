@@ -186,6 +186,7 @@ impl Runner {
             }
         }
 
+        drop(running);
         let status = if dag.tasks.iter().all(|t| state.get(&t.id) == Some(&Status::Success)) {
             Status::Success
         } else {
