@@ -93,15 +93,19 @@ impl Error {
                     | std::io::ErrorKind::UnexpectedEof
             ),
             Error::Timeout { .. } | Error::Transient(_) => true,
+            // Writers and queries wrap the store's errors: look inside.
+            Error::Parquet { source: parquet::errors::ParquetError::External(inner), .. } => {
+                wrapped_store_error_is_transient(inner.as_ref())
+            }
+            Error::DataFusion { source, .. } => {
+                matches!(source.find_root(), datafusion::error::DataFusionError::ObjectStore(e) if store_error_is_transient(e))
+            }
             _ => false,
         }
     }
 
     pub fn object_store(context: impl Into<String>, source: object_store::Error) -> Self {
-        let transient = matches!(
-            source,
-            object_store::Error::Generic { .. } | object_store::Error::JoinError { .. }
-        );
+        let transient = store_error_is_transient(&source);
         Error::ObjectStore { context: context.into(), transient, source }
     }
 
@@ -128,4 +132,22 @@ impl Error {
     pub fn task_config(task: &str, message: impl Into<String>) -> Self {
         Error::TaskConfig { task: task.to_string(), message: message.into() }
     }
+}
+
+/// Store errors worth a retry: the generic kind (network, throttling, 5xx
+/// after the client's own retries), not missing objects or denied access.
+fn store_error_is_transient(e: &object_store::Error) -> bool {
+    matches!(e, object_store::Error::Generic { .. } | object_store::Error::JoinError { .. })
+}
+
+/// Finds an object-store error in a boxed error, directly or inside an
+/// `io::Error` (the store's buffered writer reports through `io`).
+fn wrapped_store_error_is_transient(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    if let Some(store) = e.downcast_ref::<object_store::Error>() {
+        return store_error_is_transient(store);
+    }
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io.get_ref().is_some_and(wrapped_store_error_is_transient);
+    }
+    false
 }

@@ -111,13 +111,13 @@ impl Location {
     /// The URL of a key, as DataFusion's listing tables want it (a folder URL
     /// ends with `/`).
     pub fn url_of(&self, key: &Path, folder: bool) -> String {
-        let base = self.store_url.as_str().trim_end_matches('/');
-        let slash = if folder { "/" } else { "" };
-        if key.as_ref().is_empty() {
-            format!("{base}/")
-        } else {
-            format!("{base}/{}{slash}", key.as_ref())
-        }
+        // `file:///` + `tmp/x`, `s3://bucket` + `/` + `prefix/x`.
+        let base = match self.store_url.scheme() {
+            "file" => "file://".to_string(),
+            _ => self.store_url.as_str().trim_end_matches('/').to_string(),
+        };
+        let slash = if folder && !key.as_ref().is_empty() { "/" } else { "" };
+        format!("{base}/{}{slash}", key.as_ref())
     }
 
     /// The key relative to this location's prefix, for messages and manifests.
