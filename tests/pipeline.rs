@@ -319,3 +319,35 @@ async fn a_task_over_its_timeout_fails() {
     assert!(summary.error.as_deref().unwrap().contains("timed out after 1 s"), "{summary:?}");
     assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_corpus_leaves_none_of_its_planted_pii() {
+    let p = Project::new();
+    let summary = slm_pipeline::demo::generate(&slm_pipeline::demo::DemoConfig {
+        out_dir: p.logs(),
+        calls: 600,
+        date: date(),
+        seed: 7,
+        faults: true,
+    })
+    .unwrap();
+    assert!(summary.planted_pii > 100);
+    set_key("SLM_TEST_KEY_DEMO");
+    let yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_DEMO").replace("max_line_bytes: 65536", "max_line_bytes: 1048576");
+    let dag = p.dag(&yaml);
+    let (runner, _) = runner(p.warehouse());
+    let run = runner.run(&dag, date()).await.unwrap();
+    assert!(run.succeeded(), "{run:?}");
+    let ingest = &run.outputs["ingest"]["details"];
+    assert_eq!(ingest["quarantined"].as_u64().unwrap(), summary.malformed_lines as u64 + 1, "{ingest}");
+
+    let planted: Vec<String> =
+        std::fs::read_to_string(&summary.pii_path).unwrap().lines().filter(|l| !l.is_empty()).map(String::from).collect();
+    assert_eq!(planted.len(), summary.planted_pii);
+    let files = warehouse_text(&p.warehouse_path());
+    for value in &planted {
+        for (path, bytes) in &files {
+            assert!(!bytes.windows(value.len()).any(|w| w == value.as_bytes()), "planted `{value}` found in {}", path.display());
+        }
+    }
+}
