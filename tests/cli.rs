@@ -87,6 +87,12 @@ fn run_then_query_with_sql_in_every_format() {
     let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
     assert_eq!(rows, 1);
 
+    let attempts = bin()
+        .args(["sql", "SELECT task_id, status FROM task_runs ORDER BY task_id", "--format", "csv", "--warehouse", wh])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&attempts.stdout), "task_id,status\nanonymize,success\ningest,success\n");
+
     let runs = bin().args(["runs", "--warehouse", wh]).output().unwrap();
     let text = String::from_utf8_lossy(&runs.stdout);
     assert!(text.contains("test__2026-11-20") && text.contains("anonymize") && text.contains("success"), "{text}");

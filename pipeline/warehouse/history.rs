@@ -129,7 +129,9 @@ impl Warehouse {
         ];
         let batch = RecordBatch::try_new(Table::TaskRuns.schema(), columns)
             .map_err(|e| Error::arrow("building a task_runs row", e))?;
-        let rel = format!("{}/{}/{}-{:03}.parquet", Table::TaskRuns.dir(), a.run_id, a.task_id, a.attempt);
+        // `run_id=` makes the folder a partition, which DataFusion's listing
+        // tables descend into (plain subfolders are ignored).
+        let rel = format!("{}/run_id={}/{}-{:03}.parquet", Table::TaskRuns.dir(), a.run_id, a.task_id, a.attempt);
         self.write_parquet(&rel, Table::TaskRuns.schema(), &[batch]).await?;
         Ok(())
     }
@@ -170,7 +172,7 @@ impl Warehouse {
             return Err(Error::usage(format!("bad run id `{run_id}`")));
         }
         let mut attempts = Vec::new();
-        for batch in self.read_parquet_dir(&format!("{}/{run_id}", Table::TaskRuns.dir())).await? {
+        for batch in self.read_parquet_dir(&format!("{}/run_id={run_id}", Table::TaskRuns.dir())).await? {
             let c = Columns(&batch);
             for i in 0..batch.num_rows() {
                 attempts.push(TaskAttempt {
