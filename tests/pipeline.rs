@@ -19,7 +19,7 @@ fn canary_corpus(p: &Project) {
     for (i, (_, value)) in canaries().iter().enumerate() {
         lines.push(call_with_pii(i, value).to_string());
     }
-    // The e-mail canary again in another call: it must get the same placeholder.
+    // The e-mail canary again in another call: it must get the same pseudonym.
     lines.push(call_with_pii(100, canaries()[0].1).to_string());
     for i in 0..20 {
         lines.push(plain_call(i).to_string());
@@ -58,7 +58,7 @@ async fn canary_pii_never_reaches_the_warehouse() {
     // No raw staging left.
     assert!(!p.warehouse_path().join("_staging").exists() || files_under(&p.warehouse_path().join("_staging")).is_empty());
 
-    // Every entity type was found, and the same value got the same placeholder.
+    // Every entity type was found, and the same value got the same pseudonym.
     let ctx = slm_pipeline::sql::warehouse_session(&p.warehouse(), None).await.unwrap();
     let (_, batches) = slm_pipeline::sql::query(
         &ctx,
@@ -68,8 +68,8 @@ async fn canary_pii_never_reaches_the_warehouse() {
     .unwrap();
     let col = batches[0].column(1).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
     assert_eq!(col.len(), 2);
-    let placeholder = |s: &str| s.split_whitespace().find(|w| w.starts_with("<EMAIL_")).map(|w| w.trim_end_matches('.').to_string());
-    let (a, b) = (placeholder(col.value(0)), placeholder(col.value(1)));
+    let pseudonym = |s: &str| s.split_whitespace().find(|w| w.starts_with("<EMAIL_")).map(|w| w.trim_end_matches('.').to_string());
+    let (a, b) = (pseudonym(col.value(0)), pseudonym(col.value(1)));
     assert!(a.is_some(), "{}", col.value(0));
     assert_eq!(a, b);
     for tag in ["EMAIL", "PHONE", "CARD", "IBAN", "IPV4", "IPV6", "SSN", "API_KEY", "JWT", "BEARER", "URL"] {

@@ -3,8 +3,8 @@
 //! [`Redactor::redact`] finds personal data and secrets in free text and replaces
 //! each value with a keyed pseudonym such as `<EMAIL_9f2c1a>`: the first six hex
 //! characters of HMAC-SHA256(key, `TAG:normalized value`). The same value always
-//! gets the same placeholder, different values almost surely different ones, and
-//! nobody without the key can go back from a placeholder to the value.
+//! gets the same pseudonym, different values almost surely different ones, and
+//! nobody without the key can go back from a pseudonym to the value.
 //! [`Redactor::redact_json`] does the same inside a JSON document.
 //!
 //! # How it works
@@ -662,7 +662,7 @@ impl Redactor {
         let _ = self.scan(text, |hit| {
             let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
             o.push_str(&text[copied..hit.start]);
-            self.push_placeholder(o, hit.entity, &text[hit.start..hit.end]);
+            self.push_pseudonym(o, hit.entity, &text[hit.start..hit.end]);
             copied = hit.end;
             counts.bump(hit.entity);
             ControlFlow::Continue(())
@@ -693,17 +693,17 @@ impl Redactor {
         Some(serde_json::to_string(&value).expect("a Value always serialises"))
     }
 
-    /// The placeholder for one value:
+    /// The pseudonym for one value:
     /// `<TAG_hhhhhh>` with the first 6 hex chars of HMAC-SHA256(key, `TAG:normalized`).
     pub fn pseudonym(&self, entity: Entity, value: &str) -> String {
         let mut s = String::with_capacity(entity.tag().len() + 9);
-        self.push_placeholder(&mut s, entity, value);
+        self.push_pseudonym(&mut s, entity, value);
         s
     }
 
     // --- internals -----------------------------------------------------------
 
-    fn push_placeholder(&self, out: &mut String, entity: Entity, raw: &str) {
+    fn push_pseudonym(&self, out: &mut String, entity: Entity, raw: &str) {
         const HEXC: &[u8; 16] = b"0123456789abcdef";
         let norm = normalize(entity, raw);
         let mut mac = self.mac.clone();
@@ -979,7 +979,7 @@ impl Redactor {
             Some((a, b, entity)) => {
                 let mut out = String::with_capacity(text.len() + 16);
                 out.push_str(&text[..a]);
-                self.push_placeholder(&mut out, entity, &text[a..b]);
+                self.push_pseudonym(&mut out, entity, &text[a..b]);
                 out.push_str(&text[b..]);
                 counts.bump(entity);
                 *val = Value::String(out);
@@ -1243,7 +1243,7 @@ fn prev_is_word(b: &[u8], pos: usize) -> bool {
 }
 
 /// Final fix-ups shared by all hits: never start inside a JSON escape, never end
-/// on a backslash (that would glue the placeholder to the next character).
+/// on a backslash (that would glue the pseudonym to the next character).
 fn finish_hit(text: &str, mut h: Hit) -> Option<Hit> {
     let b = text.as_bytes();
     while h.end > h.start && b[h.end - 1] == b'\\' {
@@ -1731,7 +1731,7 @@ fn keyword_strength(kw: &str) -> Strength {
     }
 }
 
-/// Words that are types, placeholders or flags rather than secret values.
+/// Words that are types, template slots or flags rather than secret values.
 #[rustfmt::skip]
 const NOT_SECRET: &[&str] = &[
     "null", "none", "nil", "true", "false", "undefined", "str", "string", "int", "integer",
@@ -1766,7 +1766,7 @@ fn secret_value_ok(strength: Strength, kw: &str, value: &str, quoted: bool, equa
         || v.bytes()
             .all(|c| matches!(c, b'*' | b'x' | b'X' | b'.' | b'#'))
     {
-        return false; // placeholder, template, variable reference or mask
+        return false; // template slot, variable reference or mask
     }
     let lower = v.to_ascii_lowercase();
     if NOT_SECRET.contains(&lower.as_str()) || !v.bytes().any(|c| c.is_ascii_alphanumeric()) {
@@ -1983,7 +1983,7 @@ mod tests {
         mac.update(b"EMAIL:alice@example.com");
         let want = format!("<EMAIL_{}>", &hex::encode(mac.finalize().into_bytes())[..6]);
         assert_eq!(p, want);
-        // Same value, same placeholder; normalisation makes case/format irrelevant.
+        // Same value, same pseudonym; normalisation makes case/format irrelevant.
         assert_eq!(p, r().pseudonym(Entity::Email, "Alice@Example.COM"));
         assert_eq!(
             r().pseudonym(Entity::Phone, "+1 (415) 555-0132"),
@@ -2010,7 +2010,7 @@ mod tests {
             r().pseudonym(Entity::Ipv6, "2001:DB8::1"),
             r().pseudonym(Entity::Ipv6, "2001:db8::1")
         );
-        // Different values, different placeholders.
+        // Different values, different pseudonyms.
         assert_ne!(p, r().pseudonym(Entity::Email, "bob@example.com"));
         // Same value under a different entity differs too.
         assert_ne!(
@@ -2020,7 +2020,7 @@ mod tests {
     }
 
     #[test]
-    fn different_values_get_different_placeholders() {
+    fn different_values_get_different_pseudonyms() {
         let mut seen = std::collections::HashSet::new();
         for i in 0..2000 {
             seen.insert(r().pseudonym(Entity::Email, &format!("user{i}@example.com")));
@@ -2030,7 +2030,7 @@ mod tests {
     }
 
     #[test]
-    fn different_keys_give_different_placeholders() {
+    fn different_keys_give_different_pseudonyms() {
         let a = Redactor::new(PiiKey::new(vec![1; 32]).unwrap());
         let b = Redactor::new(PiiKey::new(vec![2; 32]).unwrap());
         let mut differ = 0;
@@ -2051,7 +2051,7 @@ mod tests {
     }
 
     #[test]
-    fn same_value_same_placeholder_in_text() {
+    fn same_value_same_pseudonym_in_text() {
         let out = red("a@x.com wrote to b@y.org, then a@x.com again; A@X.COM too");
         let pa = r().pseudonym(Entity::Email, "a@x.com");
         let pb = r().pseudonym(Entity::Email, "b@y.org");
@@ -2903,7 +2903,7 @@ mod tests {
             assert!(!out.contains(v), "{v} survived:\n{out}");
             assert!(
                 out.contains(&r().pseudonym(*e, v)),
-                "no {e} placeholder for {v}:\n{out}"
+                "no {e} pseudonym for {v}:\n{out}"
             );
         }
         assert!(

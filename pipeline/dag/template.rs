@@ -53,7 +53,7 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
         let end = rest[body_start..].find(close).ok_or_else(|| format!("unclosed `{}` in `{s}`", &rest[at..body_start]))?;
         let name = rest[body_start..body_start + end].trim();
         if name.is_empty() {
-            return Err(format!("empty placeholder in `{s}`"));
+            return Err(format!("empty `{{{{ }}}}` or `${{}}` in `{s}`"));
         }
         out.push(if is_var { Piece::Var(name) } else { Piece::Env(name) });
         rest = &rest[body_start + end + close_len..];

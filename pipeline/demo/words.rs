@@ -262,7 +262,7 @@ pub(crate) fn snake(s: &str) -> String {
     out
 }
 
-/// Replaces `{KEY}` placeholders (upper-case names only, so code braces and
+/// Replaces `{KEY}` slots (upper-case names only, so code braces and
 /// lower-case f-string fields pass through) with values from `vars`.
 pub(crate) fn fill(tpl: &str, vars: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(tpl.len() + 64);
