@@ -298,13 +298,15 @@ async fn write_query(
     check_contract(table, &schema, sql_file)?;
     let streams =
         df.execute_stream_partitioned().await.map_err(|e| Error::datafusion(format!("running {sql_file}"), e))?;
+    // Each partition is its own tokio task, so the partitions (decoding,
+    // redaction, encoding) run on different threads.
     let writers = streams.into_iter().enumerate().map(|(i, mut stream)| {
         let wh = ctx.warehouse.clone();
         let schema = schema.clone();
         let rel = format!("{dir}/part-{tag}-{i:03}.parquet");
         let sql_file = sql_file.to_string();
         let progress = progress.clone();
-        async move {
+        tokio::spawn(async move {
             let mut writer = None;
             let mut rows = 0u64;
             while let Some(batch) = stream.next().await {
@@ -327,9 +329,13 @@ async fn write_query(
                 }
                 None => Ok((None, 0)),
             }
-        }
+        })
     });
-    let results = futures::future::try_join_all(writers).await?;
+    let results = futures::future::try_join_all(writers)
+        .await
+        .map_err(|e| Error::Transient(format!("a writer of {sql_file} stopped: {e}")))?
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
     let rows: u64 = results.iter().map(|r| r.1).sum();
     let files: Vec<Path> = results.into_iter().filter_map(|r| r.0).collect();
     // The query is a projection of its input: rows in = rows out.

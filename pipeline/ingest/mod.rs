@@ -294,28 +294,37 @@ async fn ingest_object(
     progress: &indicatif::ProgressBar,
 ) -> Result<ObjectOutcome> {
     let compression = lines::compression_of(meta.location.as_ref()).expect("filtered by extension");
-    let get = source
-        .store()
-        .get(&meta.location)
-        .await
-        .map_err(|e| Error::object_store(format!("reading {url}"), e))?;
-    let counter = read_bytes.clone();
-    let bar = progress.clone();
-    let byte_stream = get.into_stream().map(move |chunk| {
-        chunk
-            .inspect(|b| {
-                counter.fetch_add(b.len() as u64, Ordering::Relaxed);
-                bar.inc(b.len() as u64);
-            })
-            .map_err(|e| std::io::Error::other(StoreReadError(e.to_string())))
-    });
-    let bridge = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(byte_stream));
+    let raw: Box<dyn std::io::Read + Send> = match source.local_file(&meta.location) {
+        // A local file is read directly, in large blocks, on the parser's thread.
+        Some(path) => {
+            let file = std::fs::File::open(&path).map_err(|e| Error::io(format!("reading {url}"), e))?;
+            Box::new(ProgressReader { inner: file, counter: read_bytes.clone(), bar: progress.clone() })
+        }
+        None => {
+            let get = source
+                .store()
+                .get(&meta.location)
+                .await
+                .map_err(|e| Error::object_store(format!("reading {url}"), e))?;
+            let counter = read_bytes.clone();
+            let bar = progress.clone();
+            let byte_stream = get.into_stream().map(move |chunk| {
+                chunk
+                    .inspect(|b| {
+                        counter.fetch_add(b.len() as u64, Ordering::Relaxed);
+                        bar.inc(b.len() as u64);
+                    })
+                    .map_err(|e| std::io::Error::other(StoreReadError(e.to_string())))
+            });
+            Box::new(tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(byte_stream)))
+        }
+    };
 
     let (tx, mut rx) = mpsc::channel::<RecordBatch>(2);
     let config = config.clone();
     let url_owned = url.to_string();
     let parser = tokio::task::spawn_blocking(move || -> Result<ObjectOutcome> {
-        parse_object(bridge, compression, &config, &url_owned, date_days, &tx)
+        parse_object(raw, compression, &config, &url_owned, date_days, &tx)
     });
 
     let rel = format!("{staging}/{STAGED_CALLS}/object-{index:06}.parquet");
@@ -334,6 +343,22 @@ async fn ingest_object(
     }
     writer.close().await.map_err(|e| Error::parquet(format!("closing staging for {url}"), e))?;
     outcome
+}
+
+/// Counts the bytes read from a local file for the progress bar.
+struct ProgressReader<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+    bar: indicatif::ProgressBar,
+}
+
+impl<R: std::io::Read> std::io::Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
 }
 
 fn parse_object(
@@ -441,5 +466,69 @@ fn format_allowed(configured: InputFormat, found: formats::SourceFormat) -> bool
         InputFormat::Auto => true,
         InputFormat::OpenaiJsonl => found == formats::SourceFormat::OpenAiChat,
         InputFormat::OtelJson => found == formats::SourceFormat::OtelGenAi,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn context(warehouse: &std::path::Path) -> TaskContext {
+        TaskContext {
+            run_id: "r1".into(),
+            dag: "d".into(),
+            task_id: "ingest".into(),
+            logical_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            warehouse: Warehouse::open(warehouse.to_str().unwrap()).unwrap(),
+            upstream: vec![],
+            base_dirs: vec![],
+            progress: false,
+        }
+    }
+
+    /// A local file is read directly; any other store through the
+    /// `ObjectStore` stream. Both paths must stage the same rows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn direct_and_streamed_reads_stage_the_same_calls() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for i in 0..3000 {
+            // Long enough lines that the object spans many 8 KiB store chunks.
+            let user = format!("question {i} {}", "x".repeat(i % 700));
+            let line = json!({"model": "m", "messages": [{"role": "user", "content": user}],
+                              "response": {"choices": [{"message": {"role": "assistant", "content": "ok"}}]}});
+            writeln!(gz, "{line}").unwrap();
+        }
+        writeln!(gz, "{{not json").unwrap();
+        std::fs::write(logs.join("a.jsonl.gz"), gz.finish().unwrap()).unwrap();
+
+        let direct = Location::parse(logs.to_str().unwrap()).unwrap();
+        let streamed = direct.with_store(direct.store().clone());
+        let meta = direct.list("").await.unwrap().remove(0);
+        assert!(direct.local_file(&meta.location).is_some());
+        assert!(streamed.local_file(&meta.location).is_none());
+
+        let config: IngestConfig = serde_json::from_value(json!({"source": logs.to_str().unwrap()})).unwrap();
+        let mut staged = Vec::new();
+        for (n, source) in [direct, streamed].iter().enumerate() {
+            let ctx = context(&dir.path().join(format!("wh{n}")));
+            let staging = Warehouse::staging_dir(&ctx.run_id, &ctx.task_id);
+            let bar = indicatif::ProgressBar::hidden();
+            let read = Arc::new(AtomicU64::new(0));
+            let url = source.url_of(&meta.location, false);
+            let outcome =
+                ingest_object(&ctx, source, &config, &meta, &url, &staging, 0, 0, &read, &bar).await.unwrap();
+            assert_eq!((outcome.lines, outcome.calls, outcome.quarantine.len()), (3001, 3000, 1));
+            assert_eq!(read.load(Ordering::Relaxed), meta.size);
+            let batches = ctx.warehouse.read_parquet_dir(&format!("{staging}/{STAGED_CALLS}")).await.unwrap();
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            assert_eq!(rows, 3000);
+            staged.push(batches);
+        }
+        let concat = |b: &[RecordBatch]| arrow::compute::concat_batches(&b[0].schema(), b).unwrap();
+        assert_eq!(concat(&staged[0]), concat(&staged[1]));
     }
 }

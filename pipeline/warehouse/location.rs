@@ -21,6 +21,10 @@ pub struct Location {
     /// DataFusion finds the store.
     store_url: Url,
     prefix: Path,
+    /// Set when the store is the plain local filesystem (not a wrapper), so
+    /// bulk reads can open the file directly: object_store streams local
+    /// files in 8 KiB chunks, each a hand-off between threads.
+    local_fs: Option<Arc<LocalFileSystem>>,
 }
 
 impl Location {
@@ -54,7 +58,7 @@ impl Location {
                     .map_err(|e| Error::object_store(format!("opening {spec}"), e))?;
                 let store_url = Url::parse(&format!("s3://{bucket}"))
                     .map_err(|e| Error::usage(format!("bad bucket name in `{spec}`: {e}")))?;
-                Ok(Self { store: Arc::new(store), store_url, prefix: Path::from(key) })
+                Ok(Self { store: Arc::new(store), store_url, prefix: Path::from(key), local_fs: None })
             }
             Some((scheme, _)) => Err(Error::usage(format!(
                 "unsupported scheme `{scheme}://` in `{spec}`: use a local path, file:// or s3://"
@@ -70,13 +74,25 @@ impl Location {
         };
         let prefix = Path::from_absolute_path(&absolute)
             .map_err(|e| Error::usage(format!("bad path `{}`: {e}", absolute.display())))?;
-        let store = LocalFileSystem::new().with_automatic_cleanup(true);
-        Ok(Self { store: Arc::new(store), store_url: Url::parse("file:///").expect("static URL"), prefix })
+        let store = Arc::new(LocalFileSystem::new().with_automatic_cleanup(true));
+        Ok(Self {
+            store: store.clone(),
+            store_url: Url::parse("file:///").expect("static URL"),
+            prefix,
+            local_fs: Some(store),
+        })
     }
 
     /// The same location served by another store (a fault-injecting wrapper in tests).
     pub fn with_store(&self, store: Arc<dyn ObjectStore>) -> Self {
-        Self { store, store_url: self.store_url.clone(), prefix: self.prefix.clone() }
+        Self { store, store_url: self.store_url.clone(), prefix: self.prefix.clone(), local_fs: None }
+    }
+
+    /// The file behind `key` when this location is the plain local
+    /// filesystem; `None` for object stores and wrapped stores, which are
+    /// read through the `ObjectStore` API.
+    pub fn local_file(&self, key: &Path) -> Option<std::path::PathBuf> {
+        self.local_fs.as_ref()?.path_to_filesystem(key).ok()
     }
 
     pub fn store(&self) -> &Arc<dyn ObjectStore> {

@@ -19,6 +19,7 @@ use parquet::arrow::async_reader::ParquetObjectReader;
 use parquet::arrow::async_writer::ParquetObjectWriter;
 use parquet::arrow::{AsyncArrowWriter, ParquetRecordBatchStreamBuilder};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::EnabledStatistics;
 use parquet::file::properties::WriterProperties;
 
 pub use location::Location;
@@ -84,7 +85,10 @@ impl Warehouse {
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_max_row_group_bytes(Some(ROW_GROUP_BYTES));
         match encoding {
-            Encoding::Staging => builder.set_compression(Compression::UNCOMPRESSED).set_dictionary_enabled(false),
+            Encoding::Staging => builder
+                .set_compression(Compression::LZ4_RAW)
+                .set_dictionary_enabled(false)
+                .set_statistics_enabled(EnabledStatistics::None),
             Encoding::Table => builder.set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("valid level"))),
         }
         .build()
