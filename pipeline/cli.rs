@@ -79,6 +79,31 @@ pub enum Command {
         #[command(flatten)]
         warehouse: WarehouseArg,
     },
+    /// Print the task clusters of the latest cluster run (or of --run).
+    Clusters {
+        /// A cluster run id (default: the latest).
+        #[arg(long)]
+        run: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        warehouse: WarehouseArg,
+    },
+    /// Find the calls whose task text is nearest to a text (LanceDB vector search).
+    Similar {
+        /// The text to search for.
+        text: String,
+        /// How many calls.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// The embedding model (a folder below models/, or a path).
+        #[arg(long, default_value = crate::models::minilm::MODEL_NAME)]
+        model: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        warehouse: WarehouseArg,
+    },
     /// Write a synthetic corpus of agent calls (with ground-truth labels and planted PII).
     DemoData {
         /// Output folder; logs go to <out>/<date>/, labels to <out>/labels/.
@@ -145,6 +170,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     .map(|o| format!("  rows in {} out {}", o["rows_in"], o["rows_out"]))
                     .unwrap_or_default();
                 println!("  {task:<20} {:<8}{detail}", status.as_str());
+                // Tasks may report a few lines worth reading at the end of a run.
+                if let Some(lines) = summary.outputs.get(task).and_then(|o| o["details"]["summary"].as_array()) {
+                    for line in lines.iter().filter_map(|l| l.as_str()) {
+                        println!("  {:<20} {line}", "");
+                    }
+                }
                 if let Some(q) = summary.outputs.get(task).and_then(|o| o["details"].get("quarantined_by_reason")) {
                     if q.as_object().is_some_and(|m| !m.is_empty()) {
                         println!("  {:<20} quarantined: {q}", "");
@@ -227,6 +258,18 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 summary.planted_pii
             );
             println!("labels: {}", summary.labels_path.display());
+            Ok(0)
+        }
+        Command::Clusters { run, format, warehouse } => {
+            let wh = Warehouse::open(&warehouse.warehouse)?;
+            let (schema, batches) = crate::cluster::report::cluster_table(&wh, run.as_deref()).await?;
+            print!("{}", crate::sql::render(&schema, &batches, format)?);
+            Ok(0)
+        }
+        Command::Similar { text, k, model, format, warehouse } => {
+            let wh = Warehouse::open(&warehouse.warehouse)?;
+            let (schema, batches) = crate::cluster::report::similar_calls(&wh, &model, &text, k).await?;
+            print!("{}", crate::sql::render(&schema, &batches, format)?);
             Ok(0)
         }
         Command::PiiPatterns => {

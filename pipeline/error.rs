@@ -68,6 +68,22 @@ pub enum Error {
     #[error("PII key: {0}")]
     PiiKey(String),
 
+    /// A model's files are missing: says which set-up command fetches them.
+    #[error("model `{name}` is not installed at {path} ({missing}): run `bash scripts/setup.sh` (or `python3 scripts/fetch_models.py {name}`) to fetch it")]
+    ModelMissing { name: String, path: PathBuf, missing: String },
+
+    /// A model could not be loaded or run (candle, tokenizer).
+    #[error("model {context}: {message}")]
+    Model { context: String, message: String },
+
+    /// LanceDB (the vector tables).
+    #[error("LanceDB, {context}: {source}")]
+    Lance {
+        context: String,
+        #[source]
+        source: Box<lancedb::Error>,
+    },
+
     /// A run or task that does not exist, or cannot be resumed.
     #[error("{0}")]
     NotFound(String),
@@ -123,6 +139,14 @@ impl Error {
 
     pub fn parquet(context: impl Into<String>, source: parquet::errors::ParquetError) -> Self {
         Error::Parquet { context: context.into(), source }
+    }
+
+    pub fn model(context: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Error::Model { context: context.into(), message: message.to_string() }
+    }
+
+    pub fn lance(context: impl Into<String>, source: lancedb::Error) -> Self {
+        Error::Lance { context: context.into(), source: Box::new(source) }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {

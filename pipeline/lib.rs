@@ -2,15 +2,19 @@
 //! specialised language models. See `README.md` and `../shared/DESIGN.md`.
 //!
 //! Module map: `dag` (the engine), `tasks` (the registry of task kinds), one
-//! module per task kind (`ingest`, `anonymize`, `sql`), `warehouse` (storage
-//! and table contracts), `demo` (synthetic corpus), `cli` (the binary's commands).
+//! module per task kind (`ingest`, `anonymize`, `sql`, `embed`, `cluster`),
+//! `models` (MiniLM in candle), `warehouse` (storage, Parquet and Lance table
+//! contracts), `demo` (synthetic corpus), `cli` (the binary's commands).
 
 pub mod anonymize;
 pub mod cli;
+pub mod cluster;
 pub mod dag;
 pub mod demo;
+pub mod embed;
 pub mod error;
 pub mod ingest;
+pub mod models;
 pub mod progress;
 pub mod sql;
 pub mod tasks;

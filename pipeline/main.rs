@@ -3,10 +3,15 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// Our own progress at `info`; lance reports every read and commit at
+/// `info`, which drowns it: its crates log warnings only unless `SLM_LOG` says otherwise.
+const DEFAULT_LOG: &str = "info,lance=warn,lancedb=warn,lance_core=warn,lance_io=warn,lance_index=warn,\
+                           lance_file=warn,lance_table=warn,lance_encoding=warn,lance_datafusion=warn";
+
 fn main() {
     let cli = slm_pipeline::cli::Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("SLM_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(EnvFilter::try_from_env("SLM_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG)))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)

@@ -28,3 +28,18 @@ pub fn rows_bar(enabled: bool, label: &str) -> ProgressBar {
     bar.set_prefix(label.to_string());
     bar
 }
+
+/// A bar over a known number of items (calls to embed, ...).
+pub fn count_bar(enabled: bool, total: u64, label: &str) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>10} [{bar:30}] {human_pos}/{human_len} {per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(label.to_string());
+    bar
+}

@@ -35,6 +35,7 @@ pub async fn warehouse_session(wh: &Warehouse, views_dir: Option<&FsPath>) -> Re
             .await
             .map_err(|e| Error::datafusion(format!("registering derived table `{name}`"), e))?;
     }
+    crate::warehouse::vectors::register_all(&ctx, wh).await?;
     if let Some(dir) = views_dir {
         register_views(&ctx, dir).await?;
     }
@@ -67,6 +68,14 @@ async fn register_views(ctx: &SessionContext, dir: &FsPath) -> Result<()> {
         ctx.sql(&text).await.map_err(|e| Error::datafusion(format!("in view file {}", file.display()), e))?;
     }
     Ok(())
+}
+
+/// Runs `sql` over the `calls` table alone (what the tasks after anonymize
+/// read): cheaper than registering the whole warehouse.
+pub async fn query_calls(wh: &Warehouse, sql: &str) -> Result<Vec<RecordBatch>> {
+    let ctx = session(wh);
+    register_parquet_dirs(&ctx, wh, "calls", &[Table::Calls.dir().to_string()], Table::Calls.schema()).await?;
+    Ok(query(&ctx, sql).await?.1)
 }
 
 pub async fn query(ctx: &SessionContext, sql: &str) -> Result<(arrow::datatypes::SchemaRef, Vec<RecordBatch>)> {

