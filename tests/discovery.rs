@@ -290,3 +290,92 @@ async fn cluster_ids_stay_stable_and_only_a_new_task_type_gets_a_new_id() {
     let new_id = *new_ids.iter().next().unwrap();
     assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM clusters WHERE is_new AND cluster_id = {new_id}")).await, 1);
 }
+
+/// On the demo corpus, with its ground-truth labels (never an input), the
+/// clusters reach a level that random (ARI ≈ 0) or degenerate (one cluster:
+/// ARI = NMI = 0) clusterings cannot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_corpus_clusters_agree_with_the_ground_truth() {
+    let p = Project::new();
+    let summary = slm_pipeline::demo::generate(&slm_pipeline::demo::DemoConfig {
+        out_dir: p.logs(),
+        calls: 360,
+        date: date(),
+        seed: 11,
+        faults: false,
+    })
+    .unwrap();
+    set_key("SLM_TEST_KEY_DEMO_QUALITY");
+    let cluster = format!("{{days: 1, k_min: 4, k_max: 14, labels: '{}'}}", summary.labels_path.display());
+    let yaml = discovery_yaml(&p, "SLM_TEST_KEY_DEMO_QUALITY", &real_model(), &cluster)
+        .replace("with: {model: '", "with: {max_tokens: 128, model: '");
+    let dag = p.dag(&yaml);
+    let run = run_day(&p, &dag, DATE).await;
+    let quality = &run.outputs["cluster"]["details"]["quality"];
+    let (ari, nmi) = (quality["ari"].as_f64().unwrap(), quality["nmi"].as_f64().unwrap());
+    eprintln!("demo corpus, 360 calls: ARI {ari:.3}, NMI {nmi:.3}");
+    assert!(ari > 0.3 && nmi > 0.5, "ARI {ari}, NMI {nmi}");
+    assert_eq!(quality["labelled_calls"], run.outputs["cluster"]["rows_in"]);
+}
+
+/// HDBSCAN finds dense task types and leaves scattered calls unassigned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hdbscan_leaves_outliers_unassigned() {
+    let p = Project::new();
+    let labels = write_tasks(&p, DATE, &TASKS[..3], 20);
+    // Three one-off calls unlike any task type.
+    let odd = ["Translate this haiku about autumn leaves into French.", "What is the boiling point of tungsten?", "Compose a limerick about a cat who codes."];
+    let mut lines: Vec<String> = std::fs::read_to_string(p.logs().join(DATE).join("calls.jsonl")).unwrap().lines().map(str::to_string).collect();
+    for (i, text) in odd.iter().enumerate() {
+        lines.push(json!({"trace_id": format!("odd-{i}"), "span_id": "s", "model": "gpt-4o", "messages": [{"role": "user", "content": text}], "response": {"content": "ok"}}).to_string());
+    }
+    write_lines(&p.logs().join(DATE).join("calls.jsonl"), &lines);
+    set_key("SLM_TEST_KEY_HDBSCAN");
+    let cluster = format!("{{method: hdbscan, min_cluster_size: 5, min_samples: 3, days: 1, labels: '{}'}}", labels.display());
+    let dag = p.dag(&discovery_yaml(&p, "SLM_TEST_KEY_HDBSCAN", &real_model(), &cluster));
+    let run = run_day(&p, &dag, DATE).await;
+    let details = &run.outputs["cluster"]["details"];
+    assert_eq!(details["method"], "hdbscan");
+    assert!(details["clusters"].as_i64().unwrap() >= 3, "{details}");
+    let wh = p.warehouse();
+    let odd_unassigned = count(
+        &wh,
+        "SELECT COUNT(*) FROM cluster_assignments a JOIN calls c ON a.call_id = c.call_id \
+         WHERE c.trace_id LIKE 'odd-%' AND a.cluster_id IS NULL",
+    )
+    .await;
+    assert_eq!(odd_unassigned, 3, "{details}");
+    // HDBSCAN may split a task type along its sub-structure (the wording
+    // variants); it must not merge them.
+    let (ari, nmi) = (details["quality"]["ari"].as_f64().unwrap(), details["quality"]["nmi"].as_f64().unwrap());
+    assert!(ari > 0.6 && nmi > 0.75, "{details}");
+}
+
+/// Once `call_embeddings` is large enough, an ANN index is built and the
+/// search goes through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ann_index_is_built_once_the_table_is_large_enough() {
+    let p = Project::new();
+    let model = p.dir.path().join("tiny-bert");
+    std::fs::create_dir_all(&model).unwrap();
+    write_tiny_random_model(&model).unwrap();
+    let words = ["invoice", "total", "tests", "python", "ticket", "click", "button", "code", "review", "email"];
+    let lines: Vec<String> = (0..300)
+        .map(|i| {
+            let text = format!("{} {} {} {}", words[i % 10], words[(i / 10) % 10], words[(i / 100) % 10], words[(i * 7) % 10]);
+            json!({"trace_id": format!("t{i}"), "span_id": "s", "model": "m", "messages": [{"role": "user", "content": text}], "response": {"content": "ok"}}).to_string()
+        })
+        .collect();
+    write_lines(&p.logs().join(DATE).join("a.jsonl"), &lines);
+    set_key("SLM_TEST_KEY_INDEX");
+    let yaml = discovery_yaml(&p, "SLM_TEST_KEY_INDEX", &model, "{k: 3, days: 1}")
+        .replace("with: {model: '", "with: {index_min_rows: 256, model: '");
+    let run = run_day(&p, &p.dag(&yaml), DATE).await;
+    assert_eq!(run.outputs["embed"]["details"]["vector_index"], "built");
+    let again = run_day(&p, &p.dag(&yaml), DATE).await;
+    assert_eq!(again.outputs["embed"]["details"]["vector_index"], "present");
+    let (_, hits) = slm_pipeline::cluster::report::similar_calls(&p.warehouse(), model.to_str().unwrap(), "invoice total", 7)
+        .await
+        .unwrap();
+    assert_eq!(hits.iter().map(|b| b.num_rows()).sum::<usize>(), 7);
+}
