@@ -118,3 +118,32 @@ fn a_missing_key_is_a_clear_error() {
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("SLM_TEST_KEY_NEVER_SET") && err.contains("--resume"), "{err}");
 }
+
+#[test]
+fn embed_and_cluster_blocks_are_validated_and_missing_inputs_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "name: bad\ntasks:\n  - {id: e, kind: embed, with: {template: '{system} {nope}'}}\n  - {id: c, kind: cluster, needs: [e], with: {k_min: 1, colour: red}}\n",
+    )
+    .unwrap();
+    let out = bin().args(["validate", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in ["unknown placeholder `{nope}`", "colour"] {
+        assert!(err.contains(needle), "missing {needle}:\n{err}");
+    }
+
+    // No clusters yet, no model: clear errors, not panics.
+    let wh = dir.path().join("warehouse");
+    let out = bin().args(["clusters", "--warehouse", wh.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no clusters"), "{out:?}");
+    let out = bin()
+        .args(["similar", "invoice", "--warehouse", wh.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no call_embeddings"), "{out:?}");
+}
