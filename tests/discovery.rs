@@ -36,7 +36,7 @@ fn minilm_matches_sentence_transformers() {
         assert!(c >= 0.999, "cosine {c} for {:?}", row["text"]);
         worst = worst.min(c);
     }
-    eprintln!("worst cosine over {} texts: {worst:.6}", rows.len());
+    eprintln!("worst cosine over {} texts: {worst:.8}", rows.len());
 }
 
 /// Task types with varied wording, so that a clustering has something to find.
