@@ -3,6 +3,7 @@
 //! is fetched from a model hub at run time.
 
 pub mod minilm;
+pub mod smollm;
 
 use std::path::{Path, PathBuf};
 

