@@ -13,6 +13,7 @@ pub mod dag;
 pub mod demo;
 pub mod embed;
 pub mod error;
+pub mod finetune;
 pub mod ingest;
 pub mod models;
 pub mod progress;

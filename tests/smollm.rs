@@ -54,3 +54,24 @@ fn greedy_generation_answers_a_simple_question() {
     eprintln!("answer: {answer:?}");
     assert!(answer.contains("Paris"), "{answer:?}");
 }
+
+/// The training path's differentiable forward gives SmolLM2 the same logits
+/// as candle's inference Llama (with zero-initialised adapters on every
+/// projection, as PEFT starts them).
+#[test]
+fn the_lora_forward_matches_inference_on_smollm2() {
+    use slm_pipeline::finetune::model::{LoraLlama, Target};
+    let base = base();
+    let prompt = chatml(&[("user", "Summarize: the meeting moved to Friday.")], true);
+    let ids: Vec<u32> = base.tokenizer.encode(prompt.as_str(), false).unwrap().get_ids().to_vec();
+    let input = candle_core::Tensor::new(ids.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+    let (reference, config) = base.candle_llama(&Device::Cpu).unwrap();
+    let mut cache = candle_transformers::models::llama::Cache::new(false, candle_core::DType::F32, &config, &Device::Cpu).unwrap();
+    let expected = reference.forward(&input, 0, &mut cache).unwrap().squeeze(0).unwrap();
+    let lora = LoraLlama::new(base.spec.clone(), base.weights.clone(), &Target::ALL, 8, 16.0, candle_core::DType::F32, &Device::Cpu)
+        .unwrap();
+    let got = lora.forward(&input).unwrap().squeeze(0).unwrap().get(ids.len() - 1).unwrap();
+    let diff = (expected - got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    eprintln!("max |logit difference| over {} vocabulary entries: {diff:e}", base.spec.vocab);
+    assert!(diff < 1e-3, "{diff}");
+}
