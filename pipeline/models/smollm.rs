@@ -269,21 +269,25 @@ pub fn chatml(messages: &[(&str, &str)], add_generation_prompt: bool) -> String 
 }
 
 /// Greedy decoding with candle's Llama and its KV cache, up to `max_new`
-/// tokens or the end-of-turn token.
+/// tokens or the end-of-turn token; the answer as text.
 pub fn greedy(base: &BaseModel, prompt: &str, max_new: usize, device: &Device) -> Result<String> {
-    let (model, config) = base.candle_llama(device)?;
     let encoding = base.tokenizer.encode(prompt, false).map_err(|e| Error::model("tokenizing the prompt", e))?;
-    let mut tokens: Vec<u32> = encoding.get_ids().to_vec();
+    let generated = greedy_ids(base, encoding.get_ids(), max_new, device)?;
+    base.tokenizer.decode(&generated, true).map_err(|e| Error::model("decoding", e))
+}
+
+/// Greedy decoding from token ids; the generated ids (without the end token).
+pub fn greedy_ids(base: &BaseModel, prompt: &[u32], max_new: usize, device: &Device) -> Result<Vec<u32>> {
+    let (model, config) = base.candle_llama(device)?;
     let mut cache =
         llama::Cache::new(true, DType::F32, &config, device).map_err(|e| Error::model("allocating the KV cache", e))?;
-    let mut generated = Vec::new();
-    let mut position = 0;
     let step = |input: &[u32], position: usize, cache: &mut llama::Cache| -> candle_core::Result<u32> {
         let x = Tensor::new(input, device)?.unsqueeze(0)?;
         let logits = model.forward(&x, position, cache)?.squeeze(0)?;
         logits.argmax(candle_core::D::Minus1)?.to_scalar::<u32>()
     };
-    let mut input = tokens.clone();
+    let mut generated = Vec::new();
+    let (mut input, mut position) = (prompt.to_vec(), 0);
     for _ in 0..max_new {
         let next = step(&input, position, &mut cache).map_err(|e| Error::model("generating", e))?;
         position += input.len();
@@ -291,10 +295,9 @@ pub fn greedy(base: &BaseModel, prompt: &str, max_new: usize, device: &Device) -
             break;
         }
         generated.push(next);
-        tokens.push(next);
         input = vec![next];
     }
-    base.tokenizer.decode(&generated, true).map_err(|e| Error::model("decoding", e))
+    Ok(generated)
 }
 
 #[cfg(test)]
