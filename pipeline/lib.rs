@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cluster;
 pub mod dag;
 pub mod demo;
+pub mod distill;
 pub mod embed;
 pub mod error;
 pub mod finetune;

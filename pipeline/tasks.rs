@@ -25,11 +25,19 @@ pub enum TaskKind {
     Embed,
     /// `call_embeddings` → the Lance tables `clusters` and `cluster_assignments`.
     Cluster,
+    /// `calls` + `cluster_assignments` → per-cluster fine-tuning datasets.
+    Distill,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 5] =
-        [TaskKind::Ingest, TaskKind::Anonymize, TaskKind::Sql, TaskKind::Embed, TaskKind::Cluster];
+    pub const ALL: [TaskKind; 6] = [
+        TaskKind::Ingest,
+        TaskKind::Anonymize,
+        TaskKind::Sql,
+        TaskKind::Embed,
+        TaskKind::Cluster,
+        TaskKind::Distill,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +46,7 @@ impl TaskKind {
             TaskKind::Sql => "sql",
             TaskKind::Embed => "embed",
             TaskKind::Cluster => "cluster",
+            TaskKind::Distill => "distill",
         }
     }
 
@@ -61,6 +70,7 @@ impl TaskKind {
             // Templates (`{{ ds }}`) are not rendered yet: only serde's checks here.
             TaskKind::Embed => parse_config::<crate::embed::EmbedConfig>(with).and_then(|c| c.check()),
             TaskKind::Cluster => parse_config::<crate::cluster::ClusterConfig>(with).and_then(|c| c.check()),
+            TaskKind::Distill => parse_config::<crate::distill::DistillConfig>(with).and_then(|c| c.check()),
         }
     }
 
@@ -76,6 +86,9 @@ impl TaskKind {
             }
             TaskKind::Cluster => {
                 Arc::new(crate::cluster::ClusterTask::new(parse_config(with).map_err(config)?).map_err(config)?)
+            }
+            TaskKind::Distill => {
+                Arc::new(crate::distill::DistillTask::new(parse_config(with).map_err(config)?).map_err(config)?)
             }
         })
     }

@@ -379,3 +379,96 @@ async fn an_ann_index_is_built_once_the_table_is_large_enough() {
         .unwrap();
     assert_eq!(hits.iter().map(|b| b.num_rows()).sum::<usize>(), 7);
 }
+
+/// distill: per-cluster datasets of well-answered calls, duplicates and
+/// over-long pairs out, a deterministic train/eval split, small clusters
+/// skipped and reported, versions stable for unchanged data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distill_writes_versioned_datasets_per_cluster() {
+    let p = Project::new();
+    // Three task types, each call with its own request and answer.
+    let mut lines: Vec<String> = Vec::new();
+    for kind in &TASKS[..3] {
+        for i in 0..30 {
+            let mut call = task_call(kind, i, DATE);
+            let user = format!("{} (request {i} of batch {kind})", call["messages"][1]["content"].as_str().unwrap());
+            call["messages"][1]["content"] = json!(user);
+            call["response"] = json!({"content": format!("Answer {i} for {kind}.")});
+            lines.push(call.to_string());
+        }
+    }
+    // Failed calls and empty answers are no training pairs; an exact copy of a
+    // call (another trace) is a duplicate; a huge prompt is over the limit.
+    let mut failed = task_call("invoice", 900, DATE);
+    failed["status"] = json!("error");
+    let mut empty = task_call("invoice", 901, DATE);
+    empty["response"] = json!({"content": "  "});
+    let mut copy: Value = serde_json::from_str(&lines[0]).unwrap();
+    copy["trace_id"] = json!("invoice-copy");
+    // Like the other invoice calls (same cluster), but with a long answer.
+    let like = |i: usize, request: usize| -> Value {
+        let mut call: Value = serde_json::from_str(&lines[i]).unwrap();
+        let user = call["messages"][1]["content"].as_str().unwrap().replace(&format!("(request {i} "), &format!("(request {request} "));
+        call["messages"][1]["content"] = json!(user);
+        call["trace_id"] = json!(format!("invoice-{DATE}-{request}"));
+        call
+    };
+    let mut huge = like(3, 903);
+    huge["response"] = json!({"content": "Line item: consulting services. ".repeat(200)});
+    // A tool-calling answer.
+    let mut tool = like(2, 902);
+    tool["response"] = json!({"content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "click", "arguments": "{\"button\": \"OK\"}"}}]});
+    for call in [failed, empty, copy, huge, tool] {
+        lines.push(call.to_string());
+    }
+    write_lines(&p.logs().join(DATE).join("calls.jsonl"), &lines);
+    set_key("SLM_TEST_KEY_DISTILL");
+    let yaml = format!(
+        "{}  - id: distill\n    kind: distill\n    needs: [cluster]\n    with: {{days: 1, min_pairs: MIN, max_tokens: 512, near_duplicate_distance: 0.0005}}\n",
+        discovery_yaml(&p, "SLM_TEST_KEY_DISTILL", &real_model(), "{days: 1, k: 3}")
+    );
+    let dag = p.dag(&yaml.replace("MIN", "20"));
+    let run = run_day(&p, &dag, DATE).await;
+    let details = &run.outputs["distill"]["details"];
+    eprintln!("{details:#}");
+    assert_eq!(details["datasets"], 3, "{details}");
+    let reports = details["clusters"].as_object().unwrap();
+    let sum = |key: &str| reports.values().map(|r| r[key].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(sum("exact_duplicates"), 1, "{details}");
+    assert_eq!(sum("too_long"), 1, "{details}");
+    let wh = p.warehouse();
+    let rows = count(&wh, "SELECT COUNT(*) FROM datasets").await;
+    assert_eq!(rows, sum("train") + sum("eval"));
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM datasets d JOIN calls c ON d.call_id = c.call_id WHERE c.status <> 'ok'").await, 0);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM datasets WHERE answer NOT LIKE '%<|im_end|>\n'").await, 0);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM datasets WHERE prompt_tokens + answer_tokens > 512").await, 0);
+    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let (_, b) = slm_pipeline::sql::query(&ctx, "SELECT answer FROM datasets WHERE answer LIKE '%tool_calls%'").await.unwrap();
+    let answers: Vec<String> = b
+        .iter()
+        .flat_map(|b| b.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().iter().flatten().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    assert_eq!(answers, [r#"{"tool_calls":[{"name":"click","arguments":{"button":"OK"}}]}<|im_end|>"#.to_string() + "\n"]);
+    // Every written dataset has at least 10% eval.
+    let low_eval = count(
+        &wh,
+        "SELECT COUNT(*) FROM (SELECT cluster_id, SUM(CASE WHEN split = 'eval' THEN 1 ELSE 0 END) AS e, COUNT(*) AS n \
+         FROM datasets GROUP BY cluster_id) WHERE e * 10 < n",
+    )
+    .await;
+    assert_eq!(low_eval, 0);
+
+    // A rerun on unchanged data: the same versions and the same split.
+    let again = run_day(&p, &dag, DATE).await;
+    let versions = |d: &Value| {
+        d["clusters"].as_object().unwrap().values().filter_map(|r| r["version"].as_str().map(str::to_string)).collect::<Vec<_>>()
+    };
+    assert_eq!(versions(details), versions(&again.outputs["distill"]["details"]));
+    assert_eq!(count(&wh, "SELECT COUNT(DISTINCT version) FROM datasets").await, versions(details).len() as i64);
+
+    // Clusters under min_pairs get no dataset, and the report says why.
+    let strict = run_day(&p, &p.dag(&yaml.replace("MIN", "1000")), DATE).await;
+    let d = &strict.outputs["distill"]["details"];
+    assert_eq!((d["datasets"].as_i64(), d["skipped_clusters"].as_i64()), (Some(0), Some(3)), "{d}");
+    assert!(d["clusters"]["0"]["skipped"].as_str().unwrap().contains("min_pairs = 1000"), "{d}");
+}

@@ -94,6 +94,17 @@ impl BaseModel {
     }
 }
 
+/// Only the tokenizer of `<dir>/SmolLM2-135M-Instruct.Q4_1.gguf` (reads the
+/// metadata, not the weights): for counting and rendering tokens.
+pub fn load_tokenizer(dir: &Path) -> Result<Tokenizer> {
+    require_files(MODEL_NAME, dir, &[GGUF_FILE])?;
+    let path = dir.join(GGUF_FILE);
+    let context = path.display().to_string();
+    let mut file = std::fs::File::open(&path).map_err(|e| Error::io(format!("opening {context}"), e))?;
+    let content = gguf_file::Content::read(&mut file).map_err(|e| Error::model(&context, e))?;
+    tokenizer_from_gguf(&content.metadata, &context)
+}
+
 /// Reads a Llama-family GGUF: metadata, tokenizer, and every tensor
 /// dequantized to f32 under its Hugging Face name.
 pub fn load_gguf(path: &Path, device: &Device) -> Result<BaseModel> {

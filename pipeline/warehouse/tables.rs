@@ -22,11 +22,20 @@ pub enum Table {
     Runs,
     /// One row per task attempt.
     TaskRuns,
+    /// Fine-tuning pairs per cluster and dataset version (train and eval).
+    Datasets,
 }
 
 impl Table {
-    pub const ALL: [Table; 6] =
-        [Table::Calls, Table::Quarantine, Table::IngestedObjects, Table::PiiFindings, Table::Runs, Table::TaskRuns];
+    pub const ALL: [Table; 7] = [
+        Table::Calls,
+        Table::Quarantine,
+        Table::IngestedObjects,
+        Table::PiiFindings,
+        Table::Runs,
+        Table::TaskRuns,
+        Table::Datasets,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -36,6 +45,7 @@ impl Table {
             Table::PiiFindings => "pii_findings",
             Table::Runs => "runs",
             Table::TaskRuns => "task_runs",
+            Table::Datasets => "datasets",
         }
     }
 
@@ -56,6 +66,7 @@ impl Table {
             Table::PiiFindings => pii_findings_schema(),
             Table::Runs => runs_schema(),
             Table::TaskRuns => task_runs_schema(),
+            Table::Datasets => datasets_schema(),
         }
     }
 }
@@ -179,5 +190,23 @@ pub fn task_runs_schema() -> SchemaRef {
         Field::new("rows_out", DataType::Int64, true),
         // JSON: task-specific figures.
         utf8("details", true),
+    ]))
+}
+
+/// `datasets/cluster=<id>/version=<version>/{train,eval}.parquet`: the
+/// training pairs of one cluster, rendered in the base model's chat template.
+pub fn datasets_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("cluster_id", DataType::Int64, false),
+        utf8("version", false),
+        // `train` or `eval`, decided by a hash of the call id.
+        utf8("split", false),
+        utf8("call_id", false),
+        // The chat up to the assistant's turn, ChatML, tools in the system turn.
+        utf8("prompt", false),
+        // The LLM's answer (text, or tool calls as JSON) and the end-of-turn token.
+        utf8("answer", false),
+        Field::new("prompt_tokens", DataType::Int64, false),
+        Field::new("answer_tokens", DataType::Int64, false),
     ]))
 }
