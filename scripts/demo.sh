@@ -22,6 +22,9 @@ echo "== quarantine by reason =="
 "$BIN" sql "SELECT reason, records FROM quarantine_by_reason WHERE date = DATE '$DATE'"
 echo "== PII replaced, by entity =="
 "$BIN" sql "SELECT entity, found FROM pii_counts_by_entity WHERE found > 0"
+echo "== fine-tuning datasets per cluster (distill) =="
+"$BIN" sql "SELECT cluster_id, version, SUM(CASE WHEN split = 'train' THEN 1 ELSE 0 END) AS train,
+            SUM(CASE WHEN split = 'eval' THEN 1 ELSE 0 END) AS eval FROM datasets GROUP BY cluster_id, version ORDER BY cluster_id"
 echo "== task clusters =="
 "$BIN" clusters
 echo "== calls nearest to a sample prompt =="
