@@ -472,3 +472,113 @@ async fn distill_writes_versioned_datasets_per_cluster() {
     assert_eq!((d["datasets"].as_i64(), d["skipped_clusters"].as_i64()), (Some(0), Some(3)), "{d}");
     assert!(d["clusters"]["0"]["skipped"].as_str().unwrap().contains("min_pairs = 1000"), "{d}");
 }
+
+/// A local OpenAI-compatible endpoint: the first request gets a 503 (to be
+/// retried), the others an answer. It records what it received.
+async fn teacher_server() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        let mut n = 0;
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 8192];
+            // Headers, then Content-Length bytes of body.
+            let request = loop {
+                let read = socket.read(&mut chunk).await.unwrap();
+                buf.extend_from_slice(&chunk[..read]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + length {
+                        break text;
+                    }
+                }
+                if read == 0 {
+                    break String::from_utf8_lossy(&buf).to_string();
+                }
+            };
+            log.lock().unwrap().push(request);
+            n += 1;
+            let (status, body) = if n == 1 {
+                ("503 Service Unavailable", "{}".to_string())
+            } else {
+                ("200 OK", json!({"choices": [{"message": {"role": "assistant", "content": format!("Teacher answer {n}.")}}]}).to_string())
+            };
+            let response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            socket.write_all(response.as_bytes()).await.unwrap();
+        }
+    });
+    (port, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distill_asks_the_teacher_for_failed_answers_with_anonymized_prompts() {
+    let p = Project::new();
+    let mut lines: Vec<String> = Vec::new();
+    for kind in &TASKS[..3] {
+        for i in 0..20 {
+            let mut call = task_call(kind, i, DATE);
+            let user = format!("{} (request {i} of batch {kind})", call["messages"][1]["content"].as_str().unwrap());
+            call["messages"][1]["content"] = json!(user);
+            call["response"] = json!({"content": format!("Answer {i} for {kind}.")});
+            lines.push(call.to_string());
+        }
+    }
+    // Three invoice calls whose logged answer failed, with PII in the prompt.
+    let (_, email) = canaries()[0];
+    for i in 0..3 {
+        let mut call: Value = serde_json::from_str(&lines[i]).unwrap();
+        let user = call["messages"][1]["content"].as_str().unwrap().replace(&format!("(request {i} "), &format!("(request {} ", 800 + i));
+        call["messages"][1]["content"] = json!(format!("{user} Send it to {email}."));
+        call["trace_id"] = json!(format!("invoice-{DATE}-failed{i}"));
+        call["status"] = json!("error");
+        call["response"] = json!({"content": null});
+        lines.push(call.to_string());
+    }
+    write_lines(&p.logs().join(DATE).join("calls.jsonl"), &lines);
+    let (port, seen) = teacher_server().await;
+    set_key("SLM_TEST_KEY_TEACHER");
+    std::env::set_var("SLM_TEST_TEACHER_API_KEY", "teacher-secret-123");
+    let yaml = format!(
+        "{}  - id: distill\n    kind: distill\n    needs: [cluster]\n    with: {{days: 1, min_pairs: 5, near_duplicate_distance: 0.0005, \
+         teacher: {{url: 'http://127.0.0.1:{port}/v1', model: teacher-model, api_key_env: SLM_TEST_TEACHER_API_KEY, requests_per_sec: 50, retries: 2}}}}\n",
+        discovery_yaml(&p, "SLM_TEST_KEY_TEACHER", &real_model(), "{days: 1, k: 3}")
+    );
+    let run = run_day(&p, &p.dag(&yaml), DATE).await;
+    let details = &run.outputs["distill"]["details"];
+    // The failed calls in a cluster go to the teacher (an outlier stays on the LLM).
+    let wh = p.warehouse();
+    let in_cluster = count(
+        &wh,
+        "SELECT COUNT(*) FROM calls c JOIN cluster_assignments a ON a.call_id = c.call_id \
+         WHERE c.status = 'error' AND a.cluster_id IS NOT NULL",
+    )
+    .await;
+    assert!(in_cluster >= 1, "{details}");
+    assert_eq!(details["teacher"], json!({"asked": in_cluster, "answered": in_cluster, "failed": 0}), "{details}");
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM datasets WHERE source = 'teacher' AND answer LIKE 'Teacher answer %'").await, in_cluster);
+
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len() as i64, in_cluster + 1, "one 503 retried, then the answers");
+    for r in &requests {
+        assert!(r.starts_with("POST /v1/chat/completions"), "{r}");
+        assert!(r.to_ascii_lowercase().contains("authorization: bearer teacher-secret-123"), "{r}");
+        assert!(!r.contains(email), "raw PII sent to the teacher: {r}");
+        assert!(r.contains("<EMAIL_") && r.contains("\"model\":\"teacher-model\""), "{r}");
+    }
+    // The key never lands in the run history.
+    for (path, bytes) in warehouse_text(&p.warehouse_path()) {
+        assert!(!bytes.windows(18).any(|w| w == b"teacher-secret-123"), "{}", path.display());
+    }
+}

@@ -14,6 +14,12 @@
 //! 6. `datasets/cluster=<id>/version=<version>/{train,eval}.parquet`, the
 //!    version being the date and a hash of the content: an unchanged dataset
 //!    keeps its version.
+//!
+//! With `teacher:`, the prompts whose logged answer failed
+//! (`sql/distill/failed.sql`) are answered again by an OpenAI-compatible
+//! endpoint (`teacher.rs`) and join the pairs with `source = teacher`.
+
+pub mod teacher;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -56,6 +62,16 @@ pub struct DistillConfig {
     pub eval_fraction: f64,
     #[serde(default = "default_eval_max")]
     pub eval_max: usize,
+    /// An OpenAI-compatible endpoint that answers the failed prompts again.
+    #[serde(default)]
+    pub teacher: Option<teacher::TeacherConfig>,
+    /// The prompts the teacher answers (same columns as `sql`).
+    #[serde(default = "default_teacher_sql")]
+    pub teacher_sql: String,
+}
+
+fn default_teacher_sql() -> String {
+    "sql/distill/failed.sql".into()
 }
 
 fn default_sql() -> String {
@@ -112,6 +128,7 @@ impl DistillTask {
 /// One rendered training pair.
 struct Pair {
     call_id: String,
+    source: &'static str,
     prompt: String,
     answer: String,
     prompt_tokens: usize,
@@ -127,6 +144,7 @@ struct ClusterReport {
     too_long: usize,
     train: usize,
     eval: usize,
+    teacher_answers: usize,
     version: Option<String>,
     skipped: Option<String>,
 }
@@ -146,12 +164,7 @@ impl Task for DistillTask {
         }
         let view = format!("CREATE VIEW calls_in_window AS SELECT * FROM calls WHERE {}", date_filter(first, last));
         crate::sql::query(&sql, &view).await?;
-        let file = ctx.resolve_file(&cfg.sql)?;
-        let text = std::fs::read_to_string(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
-        let (_, batches) = crate::sql::query(&sql, &text).await.map_err(|e| match e {
-            Error::DataFusion { source, .. } => Error::datafusion(format!("in {}", file.display()), *source),
-            other => other,
-        })?;
+        let batches = run_sql_file(ctx, &sql, &cfg.sql).await?;
 
         // The task texts' vectors, for near duplicates.
         let db = vectors::connect(&ctx.warehouse).await?;
@@ -169,34 +182,50 @@ impl Task for DistillTask {
         let mut by_cluster: BTreeMap<i64, Vec<Pair>> = BTreeMap::new();
         let mut reports: BTreeMap<i64, ClusterReport> = BTreeMap::new();
         let mut seen_exact: HashSet<String> = HashSet::new();
-        let mut rows = Vec::new();
+        let mut rows: Vec<(i64, String, String, String, &'static str)> = Vec::new();
         for batch in &batches {
-            let ids = string_column(batch, "call_id", &cfg.sql)?;
-            let clusters = batch
-                .column_by_name("cluster_id")
-                .and_then(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Int64).ok())
-                .ok_or_else(|| Error::task_config(&ctx.task_id, format!("{}: no integer column `cluster_id`", cfg.sql)))?;
-            let clusters = clusters.as_any().downcast_ref::<Int64Array>().expect("cast to Int64").clone();
-            let messages = batch
-                .column_by_name("messages")
-                .and_then(|c| c.as_any().downcast_ref::<ListArray>())
-                .ok_or_else(|| Error::task_config(&ctx.task_id, format!("{}: no list column `messages`", cfg.sql)))?;
-            let tools = string_column(batch, "tools", &cfg.sql)?;
-            let content = string_column(batch, "response_content", &cfg.sql)?;
-            let tool_calls = string_column(batch, "response_tool_calls", &cfg.sql)?;
-            for i in 0..batch.num_rows() {
-                let opt = |a: &StringArray| (!a.is_null(i)).then(|| a.value(i).to_string());
-                let chat = chat_messages(messages, i);
-                let prompt = render_prompt(&chat, opt(tools).as_deref());
-                let Some(answer) = render_answer(opt(content).as_deref(), opt(tool_calls).as_deref()) else { continue };
-                rows.push((clusters.value(i), ids.value(i).to_string(), prompt, answer));
+            for call in logged_calls(batch, &cfg.sql)? {
+                let prompt = render_prompt(&call.chat, call.tools.as_deref());
+                let Some(answer) = render_answer(call.content.as_deref(), call.tool_calls.as_deref()) else { continue };
+                rows.push((call.cluster, call.call_id, prompt, answer, "logged"));
             }
         }
+        let mut teacher_stats = json!(null);
+        if let Some(config) = &cfg.teacher {
+            let failed = run_sql_file(ctx, &sql, &cfg.teacher_sql).await?;
+            let mut calls = Vec::new();
+            for batch in &failed {
+                calls.extend(logged_calls(batch, &cfg.teacher_sql)?);
+            }
+            calls.sort_by(|a, b| (a.cluster, &a.call_id).cmp(&(b.cluster, &b.call_id)));
+            let mut teacher = teacher::Teacher::new(config.clone(), &ctx.task_id)?;
+            let (mut asked, mut answered, mut failures) = (0usize, 0usize, 0usize);
+            for call in calls.into_iter().take(teacher.max_requests()) {
+                asked += 1;
+                let tools = call.tools.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
+                match teacher.answer(&openai_messages(&call.chat), tools.as_ref()).await {
+                    Ok(reply) => {
+                        let prompt = render_prompt(&call.chat, call.tools.as_deref());
+                        if let Some(answer) = render_answer(reply.content.as_deref(), reply.tool_calls.as_deref()) {
+                            rows.push((call.cluster, call.call_id, prompt, answer, "teacher"));
+                            answered += 1;
+                        }
+                    }
+                    // One prompt the teacher cannot answer does not stop the run: counted.
+                    Err(e) => {
+                        failures += 1;
+                        tracing::warn!(task = %ctx.task_id, error = %e, "The teacher did not answer a prompt.");
+                    }
+                }
+            }
+            teacher_stats = json!({"asked": asked, "answered": answered, "failed": failures});
+        }
         // A stable order whatever the storage layout.
-        rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        for (cluster, call_id, prompt, answer) in rows {
+        rows.sort_by(|a, b| (a.0, &a.1, a.4).cmp(&(b.0, &b.1, b.4)));
+        for (cluster, call_id, prompt, answer, source) in rows {
             let report = reports.entry(cluster).or_default();
             report.selected += 1;
+            report.teacher_answers += usize::from(source == "teacher");
             if !seen_exact.insert(crate::ingest::batch::sha256_hex(&format!("{prompt}\u{0}{answer}"))) {
                 report.exact_duplicates += 1;
                 continue;
@@ -208,7 +237,7 @@ impl Task for DistillTask {
                 report.too_long += 1;
                 continue;
             }
-            by_cluster.entry(cluster).or_default().push(Pair { call_id, prompt, answer, prompt_tokens, answer_tokens });
+            by_cluster.entry(cluster).or_default().push(Pair { call_id, source, prompt, answer, prompt_tokens, answer_tokens });
         }
         for (cluster, pairs) in by_cluster.iter_mut() {
             let report = reports.entry(*cluster).or_default();
@@ -262,11 +291,78 @@ impl Task for DistillTask {
                 "datasets": written,
                 "skipped_clusters": skipped,
                 "pairs": pairs,
+                "teacher": teacher_stats,
                 "clusters": reports.iter().map(|(c, r)| (c.to_string(), json!(r))).collect::<serde_json::Map<_, _>>(),
                 "summary": summary,
             }),
         })
     }
+}
+
+/// Runs one of the task's SQL files in `sql` (which has `calls_in_window`).
+async fn run_sql_file(ctx: &TaskContext, sql: &datafusion::execution::context::SessionContext, path: &str) -> Result<Vec<RecordBatch>> {
+    let file = ctx.resolve_file(path)?;
+    let text = std::fs::read_to_string(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+    let (_, batches) = crate::sql::query(sql, &text).await.map_err(|e| match e {
+        Error::DataFusion { source, .. } => Error::datafusion(format!("in {}", file.display()), *source),
+        other => other,
+    })?;
+    Ok(batches)
+}
+
+/// A call as the distill SQL files return it.
+struct LoggedCall {
+    cluster: i64,
+    call_id: String,
+    chat: Vec<ChatMessage>,
+    tools: Option<String>,
+    content: Option<String>,
+    tool_calls: Option<String>,
+}
+
+fn logged_calls(batch: &RecordBatch, source: &str) -> Result<Vec<LoggedCall>> {
+    let ids = string_column(batch, "call_id", source)?;
+    let clusters = batch
+        .column_by_name("cluster_id")
+        .and_then(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Int64).ok())
+        .ok_or_else(|| Error::Contract { table: source.into(), message: "no integer column `cluster_id`".into() })?;
+    let clusters = clusters.as_any().downcast_ref::<Int64Array>().expect("cast to Int64").clone();
+    let messages = batch
+        .column_by_name("messages")
+        .and_then(|c| c.as_any().downcast_ref::<ListArray>())
+        .ok_or_else(|| Error::Contract { table: source.into(), message: "no list column `messages`".into() })?;
+    let tools = string_column(batch, "tools", source)?;
+    let content = string_column(batch, "response_content", source)?;
+    let tool_calls = string_column(batch, "response_tool_calls", source)?;
+    Ok((0..batch.num_rows())
+        .map(|i| {
+            let opt = |a: &StringArray| (!a.is_null(i)).then(|| a.value(i).to_string());
+            LoggedCall {
+                cluster: clusters.value(i),
+                call_id: ids.value(i).to_string(),
+                chat: chat_messages(messages, i),
+                tools: opt(tools),
+                content: opt(content),
+                tool_calls: opt(tool_calls),
+            }
+        })
+        .collect())
+}
+
+/// The chat in the OpenAI shape, for the teacher.
+fn openai_messages(chat: &[ChatMessage]) -> Vec<Value> {
+    chat.iter()
+        .map(|m| {
+            let mut v = json!({"role": m.role, "content": m.content});
+            if let Some(calls) = m.tool_calls.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()) {
+                v["tool_calls"] = calls;
+            }
+            if let Some(id) = &m.tool_call_id {
+                v["tool_call_id"] = json!(id);
+            }
+            v
+        })
+        .collect()
 }
 
 fn string_column<'a>(batch: &'a RecordBatch, name: &str, source: &str) -> Result<&'a StringArray> {
@@ -281,6 +377,7 @@ struct ChatMessage {
     role: String,
     content: String,
     tool_calls: Option<String>,
+    tool_call_id: Option<String>,
 }
 
 fn chat_messages(messages: &ListArray, row: usize) -> Vec<ChatMessage> {
@@ -290,7 +387,8 @@ fn chat_messages(messages: &ListArray, row: usize) -> Vec<ChatMessage> {
     let list = messages.value(row);
     let Some(s) = list.as_any().downcast_ref::<StructArray>() else { return Vec::new() };
     let col = |n: &str| s.column_by_name(n).and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned());
-    let (Some(roles), Some(contents), tool_calls) = (col("role"), col("content"), col("tool_calls")) else {
+    let (Some(roles), Some(contents), tool_calls, call_ids) = (col("role"), col("content"), col("tool_calls"), col("tool_call_id"))
+    else {
         return Vec::new();
     };
     (0..s.len())
@@ -299,6 +397,7 @@ fn chat_messages(messages: &ListArray, row: usize) -> Vec<ChatMessage> {
             role: roles.value(i).to_string(),
             content: if contents.is_null(i) { String::new() } else { contents.value(i).to_string() },
             tool_calls: tool_calls.as_ref().filter(|t| !t.is_null(i)).map(|t| t.value(i).to_string()),
+            tool_call_id: call_ids.as_ref().filter(|t| !t.is_null(i)).map(|t| t.value(i).to_string()),
         })
         .collect()
 }
@@ -327,7 +426,9 @@ pub fn tool_calls_json(openai: &str) -> Option<String> {
 /// into the system turn; earlier assistant tool calls are rendered as JSON.
 pub fn render_prompt_from(chat: &[(String, String, Option<String>)], tools: Option<&str>) -> String {
     let messages: Vec<ChatMessage> =
-        chat.iter().map(|(r, c, t)| ChatMessage { role: r.clone(), content: c.clone(), tool_calls: t.clone() }).collect();
+        chat.iter()
+            .map(|(r, c, t)| ChatMessage { role: r.clone(), content: c.clone(), tool_calls: t.clone(), tool_call_id: None })
+            .collect();
     render_prompt(&messages, tools)
 }
 
@@ -425,6 +526,7 @@ fn dataset_batch(cluster: i64, version: &str, split: &str, pairs: &[&Pair]) -> R
         Arc::new(StringArray::from(vec![version; n])),
         Arc::new(StringArray::from(vec![split; n])),
         Arc::new(StringArray::from_iter_values(pairs.iter().map(|p| p.call_id.as_str()))),
+        Arc::new(StringArray::from_iter_values(pairs.iter().map(|p| p.source))),
         Arc::new(StringArray::from_iter_values(pairs.iter().map(|p| p.prompt.as_str()))),
         Arc::new(StringArray::from_iter_values(pairs.iter().map(|p| p.answer.as_str()))),
         Arc::new(Int64Array::from_iter_values(pairs.iter().map(|p| p.prompt_tokens as i64))),
@@ -464,7 +566,7 @@ mod tests {
     #[test]
     fn the_split_is_deterministic_and_keeps_at_least_the_fraction() {
         let pairs: Vec<Pair> = (0..95)
-            .map(|i| Pair { call_id: format!("c{i}"), prompt: String::new(), answer: String::new(), prompt_tokens: 1, answer_tokens: 1 })
+            .map(|i| Pair { call_id: format!("c{i}"), source: "logged", prompt: String::new(), answer: String::new(), prompt_tokens: 1, answer_tokens: 1 })
             .collect();
         let a = eval_split(&pairs, 0.1, 200);
         assert!(a.len() >= 10, "{}", a.len());
@@ -472,7 +574,7 @@ mod tests {
         assert_eq!(eval_split(&pairs, 0.5, 7).len(), 7, "capped");
         // A call's split does not change when other calls come.
         let more: Vec<Pair> = (0..300)
-            .map(|i| Pair { call_id: format!("c{i}"), prompt: String::new(), answer: String::new(), prompt_tokens: 1, answer_tokens: 1 })
+            .map(|i| Pair { call_id: format!("c{i}"), source: "logged", prompt: String::new(), answer: String::new(), prompt_tokens: 1, answer_tokens: 1 })
             .collect();
         let b = eval_split(&more, 0.1, 200);
         let under: Vec<&&str> = a.iter().filter(|id| b.contains(**id)).collect();

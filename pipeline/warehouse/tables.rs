@@ -202,6 +202,8 @@ pub fn datasets_schema() -> SchemaRef {
         // `train` or `eval`, decided by a hash of the call id.
         utf8("split", false),
         utf8("call_id", false),
+        // `logged` (the LLM's logged answer) or `teacher` (asked again).
+        utf8("source", false),
         // The chat up to the assistant's turn, ChatML, tools in the system turn.
         utf8("prompt", false),
         // The LLM's answer (text, or tool calls as JSON) and the end-of-turn token.
