@@ -131,7 +131,7 @@ fn embed_and_cluster_blocks_are_validated_and_missing_inputs_are_named() {
     let out = bin().args(["validate", bad.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    for needle in ["unknown placeholder `{nope}`", "colour"] {
+    for needle in ["unknown template field `{nope}`", "colour"] {
         assert!(err.contains(needle), "missing {needle}:\n{err}");
     }
 

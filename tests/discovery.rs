@@ -380,16 +380,12 @@ async fn an_ann_index_is_built_once_the_table_is_large_enough() {
     assert_eq!(hits.iter().map(|b| b.num_rows()).sum::<usize>(), 7);
 }
 
-/// distill: per-cluster datasets of well-answered calls, duplicates and
-/// over-long pairs out, a deterministic train/eval split, small clusters
-/// skipped and reported, versions stable for unchanged data.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn distill_writes_versioned_datasets_per_cluster() {
-    let p = Project::new();
-    // Three task types, each call with its own request and answer.
-    let mut lines: Vec<String> = Vec::new();
-    for kind in &TASKS[..3] {
-        for i in 0..30 {
+/// `per_task` calls of each kind, each with its own request and answer (no
+/// duplicates among them).
+fn distinct_task_lines(kinds: &[&str], per_task: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for kind in kinds {
+        for i in 0..per_task {
             let mut call = task_call(kind, i, DATE);
             let user = format!("{} (request {i} of batch {kind})", call["messages"][1]["content"].as_str().unwrap());
             call["messages"][1]["content"] = json!(user);
@@ -397,6 +393,27 @@ async fn distill_writes_versioned_datasets_per_cluster() {
             lines.push(call.to_string());
         }
     }
+    lines
+}
+
+/// Call `i` of `distinct_task_lines` with another request number (so the
+/// same task type, a different call).
+fn variant_of(lines: &[String], i: usize, request: usize) -> Value {
+    let mut call: Value = serde_json::from_str(&lines[i]).unwrap();
+    let user = call["messages"][1]["content"].as_str().unwrap().replace(&format!("(request {i} "), &format!("(request {request} "));
+    call["messages"][1]["content"] = json!(user);
+    call["trace_id"] = json!(format!("invoice-{DATE}-{request}"));
+    call
+}
+
+/// distill: per-cluster datasets of well-answered calls, duplicates and
+/// over-long pairs out, a deterministic train/eval split, small clusters
+/// skipped and reported, versions stable for unchanged data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distill_writes_versioned_datasets_per_cluster() {
+    let p = Project::new();
+    // Three task types, each call with its own request and answer.
+    let mut lines = distinct_task_lines(&TASKS[..3], 30);
     // Failed calls and empty answers are no training pairs; an exact copy of a
     // call (another trace) is a duplicate; a huge prompt is over the limit.
     let mut failed = task_call("invoice", 900, DATE);
@@ -406,17 +423,10 @@ async fn distill_writes_versioned_datasets_per_cluster() {
     let mut copy: Value = serde_json::from_str(&lines[0]).unwrap();
     copy["trace_id"] = json!("invoice-copy");
     // Like the other invoice calls (same cluster), but with a long answer.
-    let like = |i: usize, request: usize| -> Value {
-        let mut call: Value = serde_json::from_str(&lines[i]).unwrap();
-        let user = call["messages"][1]["content"].as_str().unwrap().replace(&format!("(request {i} "), &format!("(request {request} "));
-        call["messages"][1]["content"] = json!(user);
-        call["trace_id"] = json!(format!("invoice-{DATE}-{request}"));
-        call
-    };
-    let mut huge = like(3, 903);
+    let mut huge = variant_of(&lines, 3, 903);
     huge["response"] = json!({"content": "Line item: consulting services. ".repeat(200)});
     // A tool-calling answer.
-    let mut tool = like(2, 902);
+    let mut tool = variant_of(&lines, 2, 902);
     tool["response"] = json!({"content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "click", "arguments": "{\"button\": \"OK\"}"}}]});
     for call in [failed, empty, copy, huge, tool] {
         lines.push(call.to_string());
@@ -525,21 +535,12 @@ async fn teacher_server() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn distill_asks_the_teacher_for_failed_answers_with_anonymized_prompts() {
     let p = Project::new();
-    let mut lines: Vec<String> = Vec::new();
-    for kind in &TASKS[..3] {
-        for i in 0..20 {
-            let mut call = task_call(kind, i, DATE);
-            let user = format!("{} (request {i} of batch {kind})", call["messages"][1]["content"].as_str().unwrap());
-            call["messages"][1]["content"] = json!(user);
-            call["response"] = json!({"content": format!("Answer {i} for {kind}.")});
-            lines.push(call.to_string());
-        }
-    }
+    let mut lines = distinct_task_lines(&TASKS[..3], 20);
     // Three invoice calls whose logged answer failed, with PII in the prompt.
     let (_, email) = canaries()[0];
     for i in 0..3 {
-        let mut call: Value = serde_json::from_str(&lines[i]).unwrap();
-        let user = call["messages"][1]["content"].as_str().unwrap().replace(&format!("(request {i} "), &format!("(request {} ", 800 + i));
+        let mut call = variant_of(&lines, i, 800 + i);
+        let user = call["messages"][1]["content"].as_str().unwrap().to_string();
         call["messages"][1]["content"] = json!(format!("{user} Send it to {email}."));
         call["trace_id"] = json!(format!("invoice-{DATE}-failed{i}"));
         call["status"] = json!("error");

@@ -78,7 +78,7 @@ async fn the_pipeline_runs_on_an_s3_compatible_store() {
     // Logs with canary PII, uploaded through our own S3 client.
     let mut lines: Vec<String> = canaries().iter().enumerate().map(|(i, (_, c))| call_with_pii(i, c).to_string()).collect();
     lines.extend((0..20).map(|i| plain_call(i).to_string()));
-    let logs = slm_pipeline::warehouse::Warehouse::open("s3://agent-logs/logs").unwrap();
+    let logs = Warehouse::open("s3://agent-logs/logs").unwrap();
     let key = logs.root().key(&format!("{DATE}/calls.jsonl")).unwrap();
     logs.root().put(&key, format!("{}\n", lines.join("\n")).into_bytes()).await.unwrap();
 

@@ -343,7 +343,7 @@ async fn write_query(
 }
 
 fn findings_batch(date: chrono::NaiveDate, run_id: &str, counts: &EntityCounts) -> Result<RecordBatch> {
-    let days = (date - crate::warehouse::history::date_from_days(0)).num_days() as i32;
+    let days = crate::warehouse::history::days_of(date);
     let n = Entity::ALL.len();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Date32Array::from(vec![days; n])),

@@ -82,7 +82,7 @@ impl Entity {
         Entity::Phone,
     ];
 
-    /// Placeholder tag, upper-case.
+    /// Pseudonym tag, upper-case.
     pub fn tag(self) -> &'static str {
         match self {
             Entity::UrlCredential => "URL",

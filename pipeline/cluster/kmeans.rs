@@ -329,7 +329,7 @@ fn nearest<C: AsRef<[f32]>>(point: &[f32], centroids: &[C]) -> (usize, f32) {
 }
 
 /// `1 − a·b`, floored at 0 against rounding.
-fn cosine_distance(a: &[f32], b: &[f32]) -> f32 {
+pub fn cosine_distance(a: &[f32], b: &[f32]) -> f32 {
     (1.0 - dot(a, b)).max(0.0)
 }
 

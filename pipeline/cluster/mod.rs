@@ -218,7 +218,7 @@ impl Task for ClusterTask {
         let mut assignment: Vec<Option<(usize, f32)>> = vec![None; n];
         for (c, cluster) in found.iter().enumerate() {
             for &m in &cluster.members {
-                assignment[m] = Some((c, cosine_distance(&calls.vectors[m], &cluster.centroid)));
+                assignment[m] = Some((c, kmeans::cosine_distance(&calls.vectors[m], &cluster.centroid)));
             }
         }
 
@@ -280,11 +280,7 @@ impl Task for ClusterTask {
         }
         let mut scores = json!(null);
         if let Some(path) = &cfg.labels {
-            let scored = match ctx.resolve_file(path) {
-                Ok(file) => score_against_labels(ctx, &file, &calls.ids, &assignment, first, last).await,
-                Err(e) => Err(e),
-            };
-            match scored {
+            match ctx.resolve_file(path).and_then(|file| score_against_labels(&file, &calls.ids, &assignment, &stats)) {
                 Ok((ari, nmi, labelled)) => {
                     summary.push(format!(
                         "quality vs {} ({labelled} labelled calls): ARI {ari:.3}, NMI {nmi:.3}",
@@ -398,9 +394,6 @@ fn robust_radius(distances: &[f32], mads: f32) -> f32 {
     (m + mads * mad).max(0.05)
 }
 
-fn cosine_distance(a: &[f32], b: &[f32]) -> f32 {
-    1.0 - a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>()
-}
 
 fn normalized(mut v: Vec<f32>) -> Vec<f32> {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -412,16 +405,7 @@ fn normalized(mut v: Vec<f32>) -> Vec<f32> {
 
 /// A deterministic sample of at most `max` of `0..n`, in order.
 fn sample_indices(n: usize, max: usize, seed: u64) -> Vec<usize> {
-    if n <= max {
-        return (0..n).collect();
-    }
-    let mut rng = rng::SplitMix64::new(seed);
-    let mut all: Vec<usize> = (0..n).collect();
-    for i in 0..max {
-        let j = i + rng.below(n - i);
-        all.swap(i, j);
-    }
-    let mut sample = all[..max].to_vec();
+    let mut sample = rng::SplitMix64::new(seed).sample(n, max);
     sample.sort_unstable();
     sample
 }
@@ -516,17 +500,20 @@ struct CallStat {
     model: Option<String>,
     prompt_tokens: i64,
     completion_tokens: i64,
+    /// For scoring against ground-truth labels, which name calls by span.
+    trace_id: Option<String>,
+    span_id: Option<String>,
 }
 
-/// Agent, model and tokens of the window's calls, from `calls`.
+/// Agent, model, tokens and span of the window's calls, from `calls` (one read).
 async fn call_stats(
     ctx: &TaskContext,
     first: chrono::NaiveDate,
     last: chrono::NaiveDate,
 ) -> Result<HashMap<String, CallStat>> {
     let query = format!(
-        "SELECT call_id, agent, model, COALESCE(prompt_tokens, 0) AS p, COALESCE(completion_tokens, 0) AS c \
-         FROM calls WHERE {}",
+        "SELECT call_id, agent, model, COALESCE(prompt_tokens, 0) AS p, COALESCE(completion_tokens, 0) AS c, \
+         trace_id, span_id FROM calls WHERE {}",
         date_filter(first, last)
     );
     let batches = crate::sql::query_calls(&ctx.warehouse, &query).await?;
@@ -534,7 +521,9 @@ async fn call_stats(
     for batch in &batches {
         let s = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>().cloned();
         let n = |i: usize| batch.column(i).as_any().downcast_ref::<Int64Array>().cloned();
-        let (Some(ids), Some(agents), Some(models), Some(p), Some(c)) = (s(0), s(1), s(2), n(3), n(4)) else {
+        let (Some(ids), Some(agents), Some(models), Some(p), Some(c), Some(traces), Some(spans)) =
+            (s(0), s(1), s(2), n(3), n(4), s(5), s(6))
+        else {
             return Err(Error::Contract {
                 table: "calls".into(),
                 message: "unexpected column types".into(),
@@ -549,6 +538,8 @@ async fn call_stats(
                     model: text(&models),
                     prompt_tokens: p.value(i),
                     completion_tokens: c.value(i),
+                    trace_id: text(&traces),
+                    span_id: text(&spans),
                 },
             );
         }
@@ -591,7 +582,7 @@ impl ClusterRows {
         let total = calls.ids.len() as f64;
         let mut rows = ClusterRows {
             run_id: ctx.run_id.clone(),
-            date: crate::embed::days_of(ctx.logical_date),
+            date: crate::warehouse::history::days_of(ctx.logical_date),
             ids: Vec::new(),
             labels: Vec::new(),
             terms: Vec::new(),
@@ -617,7 +608,7 @@ impl ClusterRows {
             let mut by_distance: Vec<(f32, usize)> = cluster
                 .members
                 .iter()
-                .map(|&m| (cosine_distance(&calls.vectors[m], &cluster.centroid), m))
+                .map(|&m| (kmeans::cosine_distance(&calls.vectors[m], &cluster.centroid), m))
                 .collect();
             by_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let mut examples: Vec<String> = Vec::new();
@@ -759,13 +750,11 @@ async fn write_picture(
 /// ARI and NMI of the clustering against a labels CSV (`trace_id`,
 /// `span_id`, `label`, ...), over the calls of the window that have a label.
 /// Unassigned calls count as one more cluster.
-async fn score_against_labels(
-    ctx: &TaskContext,
+fn score_against_labels(
     file: &std::path::Path,
     ids: &[String],
     assignment: &[Option<(usize, f32)>],
-    first: chrono::NaiveDate,
-    last: chrono::NaiveDate,
+    stats: &HashMap<String, CallStat>,
 ) -> Result<(f64, f64, usize)> {
     let text = std::fs::read_to_string(file).map_err(|e| Error::io(format!("reading labels {}", file.display()), e))?;
     let mut header = Vec::new();
@@ -797,33 +786,20 @@ async fn score_against_labels(
             file.display()
         )));
     }
-    let query = format!(
-        "SELECT call_id, trace_id, span_id FROM calls WHERE {}",
-        date_filter(first, last)
-    );
-    let batches = crate::sql::query_calls(&ctx.warehouse, &query).await?;
-    let mut label_of_call: HashMap<String, String> = HashMap::new();
-    for batch in &batches {
-        let s = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>().cloned();
-        let (Some(c), Some(t), Some(sp)) = (s(0), s(1), s(2)) else {
-            continue;
-        };
-        for i in 0..batch.num_rows() {
-            if t.is_null(i) || sp.is_null(i) {
-                continue;
-            }
-            if let Some(l) = by_span.get(&(t.value(i).to_string(), sp.value(i).to_string())) {
-                label_of_call.insert(c.value(i).to_string(), l.clone());
-            }
-        }
-    }
+    let label_of_call: HashMap<&str, &String> = stats
+        .iter()
+        .filter_map(|(id, s)| {
+            let key = (s.trace_id.clone()?, s.span_id.clone()?);
+            by_span.get(&key).map(|label| (id.as_str(), label))
+        })
+        .collect();
     let mut label_ids: HashMap<String, usize> = HashMap::new();
     let (mut truth, mut pred) = (Vec::new(), Vec::new());
     let unassigned = assignment.len();
     for (i, id) in ids.iter().enumerate() {
-        if let Some(l) = label_of_call.get(id) {
+        if let Some(l) = label_of_call.get(id.as_str()) {
             let next = label_ids.len();
-            truth.push(*label_ids.entry(l.clone()).or_insert(next));
+            truth.push(*label_ids.entry((*l).clone()).or_insert(next));
             pred.push(assignment[i].map_or(unassigned, |(c, _)| c));
         }
     }

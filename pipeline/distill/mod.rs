@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tracing::info;
 
-use crate::embed::{date_filter, vectors_of};
+use crate::embed::{date_filter, string_column, vectors_of};
 use crate::error::{Error, Result};
 use crate::models::smollm;
 use crate::tasks::{Task, TaskContext, TaskOutput};
@@ -365,13 +365,6 @@ fn openai_messages(chat: &[ChatMessage]) -> Vec<Value> {
         .collect()
 }
 
-fn string_column<'a>(batch: &'a RecordBatch, name: &str, source: &str) -> Result<&'a StringArray> {
-    batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>()).ok_or_else(|| Error::Contract {
-        table: source.to_string(),
-        message: format!("column `{name}` missing or not a string"),
-    })
-}
-
 /// One message of a logged chat: role, text, and tool calls (JSON) if any.
 struct ChatMessage {
     role: String,
@@ -491,7 +484,7 @@ fn drop_near_duplicates(pairs: &mut Vec<Pair>, vectors: &HashMap<String, Vec<f32
             keep.push(true);
             continue;
         };
-        let near = kept.iter().any(|k| 1.0 - k.iter().zip(v).map(|(a, b)| a * b).sum::<f32>() < distance);
+        let near = kept.iter().any(|k| crate::cluster::kmeans::cosine_distance(k, v) < distance);
         if !near {
             kept.push(v);
         }

@@ -22,7 +22,6 @@ use tracing::info;
 use crate::error::{Error, Result};
 use crate::models::minilm::{self, Embedder};
 use crate::tasks::{Task, TaskContext, TaskOutput};
-use crate::warehouse::history::date_from_days;
 use crate::warehouse::vectors::{self, VectorTable};
 use text::{CallsColumns, Template};
 
@@ -32,7 +31,7 @@ pub struct EmbedConfig {
     /// A model folder below `models/` (or a path).
     #[serde(default = "default_model")]
     pub model: String,
-    /// The task text template; placeholders: {system}, {first_user},
+    /// The task text template; fields: {system}, {first_user},
     /// {last_user}, {tools}, {agent}, {model}.
     #[serde(default = "default_template")]
     pub template: String,
@@ -108,9 +107,6 @@ struct Pending {
     text: String,
 }
 
-pub fn days_of(date: NaiveDate) -> i32 {
-    (date - date_from_days(0)).num_days() as i32
-}
 
 /// The dates `first..=last` as a Lance/SQL filter on the `date` column.
 pub fn date_filter(first: NaiveDate, last: NaiveDate) -> String {
@@ -135,7 +131,7 @@ impl Task for EmbedTask {
         let mut calls = Vec::new();
         for batch in &batches {
             let columns = CallsColumns::new(batch)?;
-            let ids = string_column(batch, "call_id")?;
+            let ids = string_column(batch, "call_id", "calls")?;
             let dates = batch
                 .column_by_name("date")
                 .and_then(|c| c.as_any().downcast_ref::<Date32Array>())
@@ -153,7 +149,7 @@ impl Task for EmbedTask {
         let table = vectors::open_or_create(&db, VectorTable::CallEmbeddings, embedder.dim()).await?;
         let mut embedded: HashMap<String, String> = HashMap::new();
         for batch in vectors::scan(&table, &["call_id", "text_hash"], Some(&date_filter(first, last))).await? {
-            let (ids, hashes) = (string_column(&batch, "call_id")?, string_column(&batch, "text_hash")?);
+            let (ids, hashes) = (string_column(&batch, "call_id", "call_embeddings")?, string_column(&batch, "text_hash", "call_embeddings")?);
             for i in 0..batch.num_rows() {
                 embedded.insert(ids.value(i).to_string(), hashes.value(i).to_string());
             }
@@ -216,9 +212,10 @@ impl Task for EmbedTask {
     }
 }
 
-fn string_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
+/// A string column of a batch read from `table` (named in the error).
+pub fn string_column<'a>(batch: &'a RecordBatch, name: &str, table: &str) -> Result<&'a StringArray> {
     batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>()).ok_or_else(|| Error::Contract {
-        table: "calls".into(),
+        table: table.to_string(),
         message: format!("column `{name}` missing or not a string"),
     })
 }

@@ -18,12 +18,12 @@ pub struct CallParts {
     pub model: String,
 }
 
-pub const PLACEHOLDERS: [&str; 6] = ["system", "first_user", "last_user", "tools", "agent", "model"];
+pub const FIELDS: [&str; 6] = ["system", "first_user", "last_user", "tools", "agent", "model"];
 
 /// The default: system prompt, last user message, tool names.
 pub const DEFAULT_TEMPLATE: &str = "{system}\n{last_user}\ntools: {tools}";
 
-/// A parsed template. A line whose placeholders all render empty is left out,
+/// A parsed template. A line whose fields all render empty is left out,
 /// so `tools: {tools}` disappears for a call without tools.
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -47,8 +47,8 @@ impl Template {
                     return Err(format!("unclosed `{{` in the template line `{line}`"));
                 };
                 let name = &rest[start + 1..start + len];
-                let Some(index) = PLACEHOLDERS.iter().position(|p| *p == name) else {
-                    return Err(format!("unknown placeholder `{{{name}}}`: use one of {}", PLACEHOLDERS.join(", ")));
+                let Some(index) = FIELDS.iter().position(|p| *p == name) else {
+                    return Err(format!("unknown template field `{{{name}}}`: use one of {}", FIELDS.join(", ")));
                 };
                 if start > 0 {
                     pieces.push(Piece::Text(rest[..start].to_string()));
@@ -62,7 +62,7 @@ impl Template {
             lines.push(pieces);
         }
         if !lines.iter().flatten().any(|p| matches!(p, Piece::Field(_))) {
-            return Err("the template names no placeholder: every call would get the same text".into());
+            return Err("the template names no field: every call would get the same text".into());
         }
         Ok(Self { lines })
     }
@@ -177,9 +177,9 @@ mod tests {
 
     #[test]
     fn bad_templates_are_refused_with_the_reason() {
-        assert!(Template::parse("{system} {nope}").unwrap_err().contains("unknown placeholder `{nope}`"));
+        assert!(Template::parse("{system} {nope}").unwrap_err().contains("unknown template field `{nope}`"));
         assert!(Template::parse("{system").unwrap_err().contains("unclosed"));
-        assert!(Template::parse("constant").unwrap_err().contains("no placeholder"));
+        assert!(Template::parse("constant").unwrap_err().contains("no field"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ use self::formats::{parse_line, QuarantineReason};
 use self::lines::{Line, LineReader, StoreReadError};
 use crate::error::{Error, Result};
 use crate::tasks::{Task, TaskContext, TaskOutput};
-use crate::warehouse::history::date_from_days;
+use crate::warehouse::history::days_of;
 use crate::warehouse::{tables, Encoding, Location, Table, Warehouse};
 
 /// The `with` block of an ingest task.
@@ -110,9 +110,6 @@ struct ObjectOutcome {
     quarantine: Vec<QuarantineRow>,
 }
 
-fn days_of(date: chrono::NaiveDate) -> i32 {
-    (date - date_from_days(0)).num_days() as i32
-}
 
 #[async_trait]
 impl Task for IngestTask {

@@ -78,7 +78,8 @@ fn from_micros(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(v).unwrap_or_default()
 }
 
-fn days(d: NaiveDate) -> i32 {
+/// A date as Arrow's `Date32`: days since 1970-01-01.
+pub fn days_of(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
@@ -99,7 +100,7 @@ impl Warehouse {
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(vec![run.run_id.as_str()])),
             Arc::new(StringArray::from(vec![run.dag.as_str()])),
-            Arc::new(Date32Array::from(vec![days(run.logical_date)])),
+            Arc::new(Date32Array::from(vec![days_of(run.logical_date)])),
             Arc::new(StringArray::from(vec![run.status.as_str()])),
             ts_array(vec![Some(micros(&run.started_at))]),
             ts_array(vec![run.ended_at.as_ref().map(micros)]),
