@@ -2,8 +2,9 @@
 //! specialised language models. See `README.md` and `../shared/DESIGN.md`.
 //!
 //! Module map: `dag` (the engine), `tasks` (the registry of task kinds), one
-//! module per task kind (`ingest`, `anonymize`, `sql`, `embed`, `cluster`),
-//! `models` (MiniLM in candle), `warehouse` (storage, Parquet and Lance table
+//! module per task kind (`ingest`, `anonymize`, `sql`, `embed`, `cluster`,
+//! `distill`, `finetune`), `models` (MiniLM and the small LM in candle), `rng`
+//! (the seeded generator behind every reproducible draw), `warehouse` (storage, Parquet and Lance table
 //! contracts), `demo` (synthetic corpus), `cli` (the binary's commands).
 
 pub mod anonymize;
@@ -18,6 +19,7 @@ pub mod finetune;
 pub mod ingest;
 pub mod models;
 pub mod progress;
+pub mod rng;
 pub mod sql;
 pub mod tasks;
 pub mod warehouse;

@@ -24,6 +24,11 @@ pub fn count_bar(enabled: bool, total: u64, label: &str) -> ProgressBar {
     sized_bar(enabled, total, label, "{human_pos}/{human_len} {per_sec}")
 }
 
+/// Training steps, with the caller's message (loss, tokens/s).
+pub fn steps_bar(enabled: bool, total: u64, label: &str) -> ProgressBar {
+    sized_bar(enabled, total, label, "step {pos}/{len} {msg}")
+}
+
 /// A bar of known length; `counts` is the template of its figures.
 fn sized_bar(enabled: bool, total: u64, label: &str, counts: &str) -> ProgressBar {
     if !enabled {

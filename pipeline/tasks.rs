@@ -27,16 +27,19 @@ pub enum TaskKind {
     Cluster,
     /// `calls` + `cluster_assignments` → per-cluster fine-tuning datasets.
     Distill,
+    /// `datasets` → one LoRA adapter per cluster (PEFT format) and `adapters`.
+    Finetune,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 6] = [
+    pub const ALL: [TaskKind; 7] = [
         TaskKind::Ingest,
         TaskKind::Anonymize,
         TaskKind::Sql,
         TaskKind::Embed,
         TaskKind::Cluster,
         TaskKind::Distill,
+        TaskKind::Finetune,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl TaskKind {
             TaskKind::Embed => "embed",
             TaskKind::Cluster => "cluster",
             TaskKind::Distill => "distill",
+            TaskKind::Finetune => "finetune",
         }
     }
 
@@ -71,6 +75,7 @@ impl TaskKind {
             TaskKind::Embed => parse_config::<crate::embed::EmbedConfig>(with).and_then(|c| c.check()),
             TaskKind::Cluster => parse_config::<crate::cluster::ClusterConfig>(with).and_then(|c| c.check()),
             TaskKind::Distill => parse_config::<crate::distill::DistillConfig>(with).and_then(|c| c.check()),
+            TaskKind::Finetune => parse_config::<crate::finetune::FinetuneConfig>(with).and_then(|c| c.check()),
         }
     }
 
@@ -89,6 +94,9 @@ impl TaskKind {
             }
             TaskKind::Distill => {
                 Arc::new(crate::distill::DistillTask::new(parse_config(with).map_err(config)?).map_err(config)?)
+            }
+            TaskKind::Finetune => {
+                Arc::new(crate::finetune::FinetuneTask::new(parse_config(with).map_err(config)?).map_err(config)?)
             }
         })
     }

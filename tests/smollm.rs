@@ -68,7 +68,7 @@ fn the_lora_forward_matches_inference_on_smollm2() {
     let (reference, config) = base.candle_llama(&Device::Cpu).unwrap();
     let mut cache = candle_transformers::models::llama::Cache::new(false, candle_core::DType::F32, &config, &Device::Cpu).unwrap();
     let expected = reference.forward(&input, 0, &mut cache).unwrap().squeeze(0).unwrap();
-    let lora = LoraLlama::new(base.spec.clone(), base.weights.clone(), &Target::ALL, 8, 16.0, candle_core::DType::F32, &Device::Cpu)
+    let lora = LoraLlama::new(base.spec.clone(), base.weights.clone(), &Target::ALL, 8, 16.0, 42, candle_core::DType::F32, &Device::Cpu)
         .unwrap();
     let got = lora.forward(&input).unwrap().squeeze(0).unwrap().get(ids.len() - 1).unwrap();
     let diff = (expected - got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();

@@ -343,7 +343,7 @@ fn distance(a: &[f32], b: &[f32]) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::rng::SplitMix64;
+    use crate::rng::SplitMix64;
     use super::*;
 
     fn normalised(v: Vec<f32>) -> Vec<f32> {

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use super::rng::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// Independent k-means++ starts per [`kmeans`] call; the lowest inertia wins.
 const RESTARTS: usize = 4;

@@ -146,7 +146,7 @@ fn cosine_distance(a: &[f32], b: &[f32]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::rng::SplitMix64;
+    use crate::rng::SplitMix64;
     use super::*;
 
     fn random_unit(rng: &mut SplitMix64, dim: usize) -> Vec<f32> {

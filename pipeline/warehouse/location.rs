@@ -190,6 +190,15 @@ impl Location {
             .map_err(|e| Error::object_store(format!("reading {}", self.url_of(key, false)), e))
     }
 
+    /// Is there an object at `key` (a file, not a folder)?
+    pub async fn object_exists(&self, key: &Path) -> Result<bool> {
+        match self.store.head(key).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(Error::object_store(format!("reading {}", self.url_of(key, false)), e)),
+        }
+    }
+
     /// Deletes one object; a missing object is not an error.
     pub async fn delete(&self, key: &Path) -> Result<()> {
         match self.store.delete(key).await {

@@ -24,10 +24,12 @@ pub enum Table {
     TaskRuns,
     /// Fine-tuning pairs per cluster and dataset version (train and eval).
     Datasets,
+    /// One row per trained LoRA adapter, beside its PEFT files.
+    Adapters,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Calls,
         Table::Quarantine,
         Table::IngestedObjects,
@@ -35,6 +37,7 @@ impl Table {
         Table::Runs,
         Table::TaskRuns,
         Table::Datasets,
+        Table::Adapters,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Table {
             Table::Runs => "runs",
             Table::TaskRuns => "task_runs",
             Table::Datasets => "datasets",
+            Table::Adapters => "adapters",
         }
     }
 
@@ -67,6 +71,7 @@ impl Table {
             Table::Runs => runs_schema(),
             Table::TaskRuns => task_runs_schema(),
             Table::Datasets => datasets_schema(),
+            Table::Adapters => adapters_schema(),
         }
     }
 }
@@ -210,5 +215,35 @@ pub fn datasets_schema() -> SchemaRef {
         utf8("answer", false),
         Field::new("prompt_tokens", DataType::Int64, false),
         Field::new("answer_tokens", DataType::Int64, false),
+    ]))
+}
+
+/// `adapters/cluster=<id>/version=<version>/adapter.parquet`, written last
+/// in the adapter's folder: a row here means the PEFT files are complete.
+pub fn adapters_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("cluster_id", DataType::Int64, false),
+        // The dataset version and a hash of the model and hyper-parameters.
+        utf8("version", false),
+        utf8("dataset_version", false),
+        utf8("base_model", false),
+        Field::new("rank", DataType::Int64, false),
+        Field::new("alpha", DataType::Float64, false),
+        // Comma-separated PEFT module names.
+        utf8("target_modules", false),
+        Field::new("train_pairs", DataType::Int64, false),
+        Field::new("eval_pairs", DataType::Int64, false),
+        Field::new("steps", DataType::Int64, false),
+        Field::new("tokens", DataType::Int64, false),
+        Field::new("train_seconds", DataType::Float64, false),
+        // Eval loss of the base model (no adapter) and of the adapter kept.
+        Field::new("base_eval_loss", DataType::Float64, false),
+        Field::new("eval_loss", DataType::Float64, false),
+        Field::new("best_step", DataType::Int64, false),
+        Field::new("stopped_early", DataType::Boolean, false),
+        // The folder with adapter_config.json and adapter_model.safetensors.
+        utf8("path", false),
+        utf8("run_id", false),
+        Field::new("created_at", timestamp_type(), false),
     ]))
 }

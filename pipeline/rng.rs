@@ -1,4 +1,5 @@
-//! A tiny deterministic PRNG for the clustering code.
+//! A tiny deterministic PRNG: clustering samples, LoRA initialisation,
+//! dropout masks and the order of training batches.
 //!
 //! SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
 //! generators", OOPSLA 2014; the constants of Vigna's `splitmix64.c`). It is
@@ -15,6 +16,12 @@ impl SplitMix64 {
     /// A generator whose whole output is determined by `seed`.
     pub fn new(seed: u64) -> Self {
         Self { state: seed }
+    }
+
+    /// The whole state: `SplitMix64::new(g.state())` continues where `g` is
+    /// (checkpoints store it).
+    pub fn state(&self) -> u64 {
+        self.state
     }
 
     /// The next 64 uniformly distributed bits.

@@ -1,0 +1,82 @@
+//! `x Wᵀ` for a frozen weight W, as a custom op whose backward pass returns
+//! the gradient of x only. candle's matmul backward always computes the
+//! gradient of both operands, so with plain matmuls every frozen weight of
+//! the base model would get a (never used) gradient: twice the backward
+//! FLOPs and a weight-sized buffer per projection. The forward pass is
+//! candle's own matmul kernel on the same storages.
+
+use candle_core::backend::BackendStorage;
+use candle_core::{CpuStorage, CudaStorage, CustomOp1, Layout, Shape, Storage, Tensor};
+
+struct FrozenLinear {
+    /// (out, in)
+    weight: Tensor,
+}
+
+impl FrozenLinear {
+    fn dims(&self, layout: &Layout) -> candle_core::Result<(usize, usize, usize)> {
+        let (m, k) = layout.shape().dims2()?;
+        let (n, k2) = self.weight.dims2()?;
+        if k != k2 {
+            candle_core::bail!("frozen linear: input width {k}, weight width {k2}");
+        }
+        Ok((m, n, k))
+    }
+}
+
+impl CustomOp1 for FrozenLinear {
+    fn name(&self) -> &'static str {
+        "frozen-linear"
+    }
+
+    fn cpu_fwd(&self, x: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (m, n, k) = self.dims(layout)?;
+        let wt = self.weight.t()?;
+        let (storage, w_layout) = wt.storage_and_layout();
+        let Storage::Cpu(w) = &*storage else { candle_core::bail!("frozen linear: the weight is not on the CPU") };
+        Ok((x.matmul(w, (1, m, n, k), layout, w_layout)?, Shape::from((m, n))))
+    }
+
+    fn cuda_fwd(&self, x: &CudaStorage, layout: &Layout) -> candle_core::Result<(CudaStorage, Shape)> {
+        let (m, n, k) = self.dims(layout)?;
+        let wt = self.weight.t()?;
+        let (storage, w_layout) = wt.storage_and_layout();
+        let Storage::Cuda(w) = &*storage else { candle_core::bail!("frozen linear: the weight is not on the GPU") };
+        Ok((x.matmul(w, (1, m, n, k), layout, w_layout)?, Shape::from((m, n))))
+    }
+
+    fn bwd(&self, _x: &Tensor, _res: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        Ok(Some(grad.matmul(&self.weight)?))
+    }
+}
+
+/// `x Wᵀ` for x of shape (..., in) and a frozen W (out, in).
+pub fn linear(x: &Tensor, weight: &Tensor) -> candle_core::Result<Tensor> {
+    let dims = x.dims().to_vec();
+    let (rows, width) = (x.elem_count() / dims[dims.len() - 1], dims[dims.len() - 1]);
+    let y = x.contiguous()?.reshape((rows, width))?.apply_op1(FrozenLinear { weight: weight.contiguous()? })?;
+    let mut out = dims;
+    *out.last_mut().expect("at least one dimension") = weight.dim(0)?;
+    y.reshape(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+
+    #[test]
+    fn same_values_and_input_gradient_as_matmul_and_no_weight_gradient() {
+        let x = Var::from_tensor(&Tensor::randn(0f64, 1.0, (2, 3, 5), &Device::Cpu).unwrap()).unwrap();
+        let w = Tensor::randn(0f64, 1.0, (4, 5), &Device::Cpu).unwrap();
+        let ours = linear(x.as_tensor(), &w).unwrap();
+        let plain = x.as_tensor().broadcast_matmul(&w.t().unwrap()).unwrap();
+        let diff = |a: &Tensor, b: &Tensor| (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f64>().unwrap();
+        assert!(diff(&ours, &plain) < 1e-12);
+        let weights = Tensor::randn(0f64, 1.0, (2, 3, 4), &Device::Cpu).unwrap();
+        let g_ours = (&ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let g_plain = (&plain * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        assert!(diff(g_ours.get(x.as_tensor()).unwrap(), g_plain.get(x.as_tensor()).unwrap()) < 1e-12);
+        assert!(g_ours.get(&w).is_none(), "no gradient is computed for the frozen weight");
+    }
+}

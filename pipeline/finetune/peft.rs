@@ -1,0 +1,114 @@
+//! Adapters in PEFT's format, which vLLM, LoRAX and PEFT load unchanged:
+//! `adapter_config.json` and `adapter_model.safetensors` with tensors named
+//! `base_model.model.model.layers.<n>.<block>.<module>.lora_A.weight` (r, in)
+//! and `...lora_B.weight` (out, r).
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Tensor};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::model::{LoraLlama, Target};
+use crate::error::{Error, Result};
+
+pub const CONFIG_FILE: &str = "adapter_config.json";
+pub const WEIGHTS_FILE: &str = "adapter_model.safetensors";
+
+/// The fields of `adapter_config.json` the pipeline reads back.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AdapterConfig {
+    pub peft_type: String,
+    pub task_type: String,
+    pub base_model_name_or_path: String,
+    pub r: usize,
+    pub lora_alpha: f64,
+    pub lora_dropout: f32,
+    pub target_modules: Vec<String>,
+}
+
+/// PEFT's name of a LoRA tensor (`which` is `A` or `B`).
+pub fn tensor_name(layer: usize, target: Target, which: char) -> String {
+    let base = target.weight_name(layer);
+    let module = base.trim_end_matches(".weight");
+    format!("base_model.model.{module}.lora_{which}.weight")
+}
+
+/// `adapter_config.json` as PEFT writes it for a LoRA on a causal LM.
+pub fn config_json(model: &LoraLlama, base_model: &str, dropout: f32) -> serde_json::Value {
+    let targets: Vec<&str> = model.targets().iter().map(|t| t.module()).collect();
+    json!({
+        "peft_type": "LORA",
+        "task_type": "CAUSAL_LM",
+        "base_model_name_or_path": base_model,
+        "r": model.rank,
+        "lora_alpha": model.alpha,
+        "lora_dropout": dropout,
+        "target_modules": targets,
+        "bias": "none",
+        "fan_in_fan_out": false,
+        "inference_mode": true,
+        "init_lora_weights": true,
+        "modules_to_save": null,
+        "layers_to_transform": null,
+        "layers_pattern": null,
+        "rank_pattern": {},
+        "alpha_pattern": {},
+        "use_rslora": false,
+        "use_dora": false,
+        "revision": null,
+    })
+}
+
+/// The two files of the adapter, as bytes: (config JSON, safetensors).
+/// Tensors are written in f32 whatever the training dtype.
+pub fn export(model: &LoraLlama, base_model: &str, dropout: f32) -> Result<(Vec<u8>, Vec<u8>)> {
+    let err = |e: candle_core::Error| Error::model("exporting the adapter", e);
+    let mut tensors: Vec<(String, Tensor)> = Vec::new();
+    for (layer, target, a, b) in model.adapter_tensors() {
+        tensors.push((tensor_name(layer, target, 'A'), a.to_dtype(DType::F32).map_err(err)?));
+        tensors.push((tensor_name(layer, target, 'B'), b.to_dtype(DType::F32).map_err(err)?));
+    }
+    let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
+    let weights = safetensors::serialize(tensors.iter().map(|(k, t)| (k.as_str(), t)), Some(metadata))
+        .map_err(|e| Error::model("exporting the adapter", e))?;
+    let config = serde_json::to_vec_pretty(&config_json(model, base_model, dropout)).expect("JSON");
+    Ok((config, weights))
+}
+
+/// Reads an adapter written by PEFT (or by [`export`]) into `model`'s LoRA
+/// pairs, checking that the configuration and every shape match.
+pub fn load_into(model: &LoraLlama, config: &[u8], weights: &[u8], context: &str) -> Result<AdapterConfig> {
+    let config: AdapterConfig =
+        serde_json::from_slice(config).map_err(|e| Error::model(format!("{context}/{CONFIG_FILE}"), e))?;
+    if config.peft_type != "LORA" {
+        return Err(Error::model(context, format!("peft_type `{}` is not LORA", config.peft_type)));
+    }
+    let tensors = candle_core::safetensors::load_buffer(weights, &Device::Cpu)
+        .map_err(|e| Error::model(format!("{context}/{WEIGHTS_FILE}"), e))?;
+    for (layer, target, a, b) in model.adapter_tensors() {
+        for (which, like) in [('A', &a), ('B', &b)] {
+            let name = tensor_name(layer, target, which);
+            let t = tensors.get(&name).ok_or_else(|| Error::model(context, format!("tensor `{name}` missing")))?;
+            if t.shape() != like.shape() {
+                return Err(Error::model(context, format!("tensor `{name}` has shape {:?}, expected {:?}", t.shape(), like.shape())));
+            }
+            let t = t.to_dtype(like.dtype()).and_then(|t| t.to_device(like.device())).map_err(|e| Error::model(context, e))?;
+            let pair = &model.adapters[&(layer, target)];
+            let var = if which == 'A' { &pair.a } else { &pair.b };
+            var.set(&t).map_err(|e| Error::model(context, e))?;
+        }
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_peft() {
+        assert_eq!(tensor_name(3, Target::Q, 'A'), "base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight");
+        assert_eq!(tensor_name(0, Target::Down, 'B'), "base_model.model.model.layers.0.mlp.down_proj.lora_B.weight");
+    }
+}
