@@ -124,6 +124,23 @@ pub enum Command {
     },
     /// Print the PII patterns as JSON (used by the DuckDB comparison benchmark).
     PiiPatterns,
+    /// Write the base model's logits, with a PEFT adapter applied, for each
+    /// prompt (ChatML, tokenized here) to a safetensors file: `ids.<i>` and
+    /// `logits.<i>` (tokens × vocabulary). `scripts/verify_peft.py` compares
+    /// them with transformers + PEFT.
+    Logits {
+        /// An adapter folder (adapter_config.json, adapter_model.safetensors); none: the base model.
+        #[arg(long)]
+        adapter: Option<PathBuf>,
+        /// The base model (a folder below models/, or a path).
+        #[arg(long, default_value = crate::models::smollm::MODEL_NAME)]
+        model: String,
+        /// User messages, each rendered as a ChatML prompt with the generation turn open.
+        #[arg(long = "prompt", required = true)]
+        prompts: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Exit codes: 0 ok, 1 a task failed, 2 bad usage or invalid DAG.
@@ -270,6 +287,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let wh = Warehouse::open(&warehouse.warehouse)?;
             let (schema, batches) = crate::cluster::report::similar_calls(&wh, &model, &text, k).await?;
             print!("{}", crate::sql::render(&schema, &batches, format)?);
+            Ok(0)
+        }
+        Command::Logits { adapter, model, prompts, out } => {
+            let bytes = crate::finetune::peft::logits_file(&crate::models::model_dir(&model), adapter.as_deref(), &prompts)?;
+            std::fs::write(&out, bytes).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
+            println!("{} prompts' logits written to {}", prompts.len(), out.display());
             Ok(0)
         }
         Command::PiiPatterns => {

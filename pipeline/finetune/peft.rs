@@ -102,6 +102,48 @@ pub fn load_into(model: &LoraLlama, config: &[u8], weights: &[u8], context: &str
     Ok(config)
 }
 
+/// The logits of `model_dir`'s model with the adapter of `adapter_dir` (or
+/// none) for each user message as a ChatML prompt, in f32, as a safetensors
+/// file: `ids.<i>` (u32, tokens) and `logits.<i>` (tokens × vocabulary).
+pub fn logits_file(model_dir: &std::path::Path, adapter_dir: Option<&std::path::Path>, prompts: &[String]) -> Result<Vec<u8>> {
+    let device = Device::Cpu;
+    let base = crate::models::smollm::BaseModel::load(model_dir, &device)?;
+    let (targets, rank, alpha) = match adapter_dir {
+        Some(dir) => {
+            let path = dir.join(CONFIG_FILE);
+            let text = std::fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            let config: AdapterConfig = serde_json::from_slice(&text).map_err(|e| Error::model(path.display().to_string(), e))?;
+            let targets = config
+                .target_modules
+                .iter()
+                .map(|m| Target::parse(m).ok_or_else(|| Error::model(path.display().to_string(), format!("unknown module `{m}`"))))
+                .collect::<Result<Vec<_>>>()?;
+            (targets, config.r, config.lora_alpha)
+        }
+        None => (Vec::new(), 1, 1.0),
+    };
+    let model = LoraLlama::new(base.spec.clone(), base.weights.clone(), &targets, rank, alpha, 0, DType::F32, &device)
+        .map_err(|e| Error::model("building the model", e))?;
+    if let Some(dir) = adapter_dir {
+        let read = |file: &str| {
+            let path = dir.join(file);
+            std::fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+        };
+        load_into(&model, &read(CONFIG_FILE)?, &read(WEIGHTS_FILE)?, &dir.display().to_string())?;
+    }
+    let mut tensors: Vec<(String, Tensor)> = Vec::new();
+    for (i, prompt) in prompts.iter().enumerate() {
+        let text = crate::models::smollm::chatml(&[("user", prompt.as_str())], true);
+        let ids = base.tokenizer.encode(text, false).map_err(|e| Error::model("tokenizing", e))?.get_ids().to_vec();
+        let err = |e: candle_core::Error| Error::model(format!("prompt {i}"), e);
+        let input = Tensor::new(ids.as_slice(), &device).and_then(|t| t.unsqueeze(0)).map_err(err)?;
+        let logits = model.forward(&input).and_then(|l| l.squeeze(0)).map_err(err)?;
+        tensors.push((format!("ids.{i}"), Tensor::new(ids.as_slice(), &device).map_err(err)?));
+        tensors.push((format!("logits.{i}"), logits));
+    }
+    safetensors::serialize(tensors.iter().map(|(k, t)| (k.as_str(), t)), None).map_err(|e| Error::model("writing logits", e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
