@@ -25,6 +25,9 @@ echo "== PII replaced, by entity =="
 echo "== fine-tuning datasets per cluster (distill) =="
 "$BIN" sql "SELECT cluster_id, version, SUM(CASE WHEN split = 'train' THEN 1 ELSE 0 END) AS train,
             SUM(CASE WHEN split = 'eval' THEN 1 ELSE 0 END) AS eval FROM datasets GROUP BY cluster_id, version ORDER BY cluster_id"
+echo "== LoRA adapters (finetune): eval loss of the base model and of the adapter =="
+"$BIN" sql "SELECT cluster_id, version, train_pairs, steps, ROUND(base_eval_loss, 3) AS base_eval_loss,
+            ROUND(eval_loss, 3) AS eval_loss, ROUND(tokens / train_seconds) AS tokens_per_s FROM adapters ORDER BY cluster_id"
 echo "== task clusters =="
 "$BIN" clusters
 echo "== calls nearest to a sample prompt =="

@@ -53,6 +53,10 @@ pub struct FinetuneConfig {
     /// At most this many adapters per run, the largest datasets first.
     #[serde(default)]
     pub max_adapters: Option<usize>,
+    /// Eval pairs used at most (the first of the dataset's eval split, which
+    /// a hash of the call id chose): bounds the cost of each evaluation.
+    #[serde(default = "default_max_eval_pairs")]
+    pub max_eval_pairs: usize,
     /// `f32`, `bf16`, or `auto` (bf16 on a GPU, f32 on the CPU).
     #[serde(default = "default_dtype")]
     pub dtype: String,
@@ -65,6 +69,9 @@ pub struct FinetuneConfig {
 fn default_model() -> String {
     smollm::MODEL_NAME.into()
 }
+fn default_max_eval_pairs() -> usize {
+    64
+}
 fn default_dtype() -> String {
     "auto".into()
 }
@@ -76,8 +83,8 @@ impl FinetuneConfig {
         if !matches!(self.dtype.as_str(), "auto" | "f32" | "bf16") {
             return Err(format!("`dtype` is auto, f32 or bf16 (got `{}`)", self.dtype));
         }
-        if self.max_adapters == Some(0) {
-            return Err("`max_adapters` must be at least 1".into());
+        if self.max_adapters == Some(0) || self.max_eval_pairs == 0 {
+            return Err("`max_adapters` and `max_eval_pairs` must be at least 1".into());
         }
         Ok(())
     }
@@ -85,7 +92,7 @@ impl FinetuneConfig {
     /// Names the model and hyper-parameters: part of the adapter version.
     fn fingerprint(&self, dataset_version: &str) -> String {
         let text = json!({"model": self.model, "dtype": self.dtype, "lora": self.lora, "training": self.training,
-                          "dataset": dataset_version})
+                          "max_eval_pairs": self.max_eval_pairs, "dataset": dataset_version})
         .to_string();
         crate::ingest::batch::sha256_hex(&text)[..8].to_string()
     }
@@ -229,7 +236,8 @@ impl FinetuneTask {
             Ok(out)
         };
         let train = encode(&dataset.train, &mut report.too_long)?;
-        let eval = encode(&dataset.eval, &mut report.too_long)?;
+        let eval_pairs = &dataset.eval[..dataset.eval.len().min(cfg.max_eval_pairs)];
+        let eval = encode(eval_pairs, &mut report.too_long)?;
         if train.is_empty() || eval.is_empty() {
             return Err(Error::model(
                 format!("cluster {} dataset {}", dataset.cluster, dataset.version),
