@@ -121,3 +121,31 @@ fn tokens_and_greedy_answers_match_llama_cpp() {
     eprintln!("{}", report.join("\n"));
     assert!(whole * 3 >= cases * 2, "{whole}/{cases} answers whole: {report:?}");
 }
+
+/// Any Llama-family model loads from Hugging Face's layout: SmolLM2 written
+/// as config.json + model.safetensors + tokenizer.json reads back with the
+/// same architecture, weights and tokenization.
+#[test]
+fn a_llama_in_hugging_face_layout_loads_from_safetensors() {
+    let base = base();
+    let dir = tempfile::tempdir().unwrap();
+    slm_pipeline::models::smollm::save_safetensors(&base, dir.path()).unwrap();
+    let again = BaseModel::load(dir.path(), &Device::Cpu).unwrap();
+    assert_eq!(again.spec, base.spec);
+    assert_eq!(again.hf_name, "HuggingFaceTB/SmolLM2-135M-Instruct");
+    assert!(again.tied_embeddings());
+    assert_eq!(again.weights.len(), base.weights.len());
+    for name in ["model.layers.7.self_attn.k_proj.weight", "model.embed_tokens.weight", "model.norm.weight"] {
+        let diff = (&again.weights[name] - &base.weights[name]).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert_eq!(diff, 0.0, "{name}");
+    }
+    let text = chatml(&[("user", "Tokenize me: 2026, naïve café 🚀")], true);
+    assert_eq!(
+        again.tokenizer.encode(text.as_str(), false).unwrap().get_ids(),
+        base.tokenizer.encode(text.as_str(), false).unwrap().get_ids()
+    );
+    // A folder that says it is another architecture is refused by name.
+    std::fs::write(dir.path().join("config.json"), r#"{"model_type": "gpt2"}"#).unwrap();
+    let err = BaseModel::load(dir.path(), &Device::Cpu).err().unwrap().to_string();
+    assert!(err.contains("model_type `gpt2` is not llama"), "{err}");
+}
