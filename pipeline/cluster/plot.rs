@@ -394,7 +394,7 @@ impl fmt::Display for Num {
 
 /// Text as XML character data or attribute value. Control characters, which
 /// XML 1.0 forbids even as references, and line breaks become spaces.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::cluster::plot::escape;
+
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 360.0;
 const LEFT: f64 = 60.0;
@@ -69,10 +71,6 @@ pub fn loss_svg(title: &str, train: &[(usize, f64)], eval: &[(usize, f64)], best
     );
     svg.push_str("</svg>\n");
     svg
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]

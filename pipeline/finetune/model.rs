@@ -127,9 +127,8 @@ impl LoraLlama {
     /// The adapters under stable names (`<layer>.<module>.lora_A|B`), for
     /// checkpoints and the PEFT export.
     pub fn adapter_tensors(&self) -> Vec<(usize, Target, Tensor, Tensor)> {
-        let mut keys: Vec<_> = self.adapters.keys().copied().collect();
-        keys.sort();
-        keys.iter()
+        self.trainable_keys()
+            .iter()
             .map(|k| (k.0, k.1, self.adapters[k].a.as_tensor().clone(), self.adapters[k].b.as_tensor().clone()))
             .collect()
     }
@@ -267,7 +266,7 @@ impl LoraLlama {
         let (sum, count) = self.answer_nll(&normed, ids, mask)?;
         let mut grads = vec![None; self.adapters.len() * 2];
         if count == 0 {
-            return Ok((0.0, 0, self.trainable().iter().map(|v| v.as_tensor().zeros_like()).collect::<candle_core::Result<_>>()?));
+            return Ok((0.0, 0, self.zero_grads()?));
         }
         let loss = (sum * scale)?;
         let value = loss.to_dtype(DType::F64)?.to_scalar::<f64>()?;
@@ -318,7 +317,7 @@ impl LoraLlama {
         let (sum, count) = self.nll_sum(ids, mask, dropout)?;
         let vars = self.trainable();
         if count == 0 {
-            return Ok((0.0, 0, vars.iter().map(|v| v.as_tensor().zeros_like()).collect::<candle_core::Result<_>>()?));
+            return Ok((0.0, 0, self.zero_grads()?));
         }
         let loss = (sum * scale)?;
         let store = loss.backward()?;
@@ -337,6 +336,11 @@ impl LoraLlama {
         let s = &self.spec;
         let per_layer = b * t * (40 * s.hidden + 12 * s.intermediate) + 10 * b * s.heads * t * t;
         per_layer * s.layers * self.cos.dtype().size_in_bytes()
+    }
+
+    /// Zero gradients for every trainable tensor (a batch without answer tokens).
+    fn zero_grads(&self) -> candle_core::Result<Vec<Tensor>> {
+        self.trainable().iter().map(|v| v.as_tensor().zeros_like()).collect()
     }
 
     fn trainable_keys(&self) -> Vec<(usize, Target)> {
