@@ -141,6 +141,64 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Route one request: print the decision (cluster, distance, target,
+    /// adapter) as JSON. The request is a prompt, or a JSON chat call on stdin.
+    Route {
+        /// A registry (folder or URL; its live version) or a routing_table.json file.
+        #[arg(long, env = "SLM_ROUTING_TABLE")]
+        table: String,
+        /// The prompt; without it, a JSON request is read from stdin
+        /// (`{"prompt": ...}` or `{"messages": [...], "tools": [...]}`).
+        prompt: Option<String>,
+        /// The embedding model named by the table (a folder below models/, or a path).
+        #[arg(long, default_value = crate::models::minilm::MODEL_NAME)]
+        embedding_model: String,
+    },
+    /// Serve routing decisions over HTTP: POST /v1/route, GET /healthz,
+    /// GET /metrics. Follows the registry's current.json.
+    Serve {
+        /// The registry (local folder or URL).
+        #[arg(long, env = "SLM_REGISTRY")]
+        table: String,
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// Seconds between checks of current.json.
+        #[arg(long, default_value_t = 10)]
+        poll_secs: u64,
+        #[arg(long, default_value = crate::models::minilm::MODEL_NAME)]
+        embedding_model: String,
+    },
+    /// Published routing tables: list, show, rollback.
+    Registry {
+        #[command(subcommand)]
+        action: RegistryAction,
+        /// The registry (default: registry/ in the warehouse).
+        #[arg(long, env = "SLM_REGISTRY", global = true)]
+        registry: Option<String>,
+        #[command(flatten)]
+        warehouse: WarehouseArg,
+    },
+    /// Print a run's report (Markdown), or with --html the path of its
+    /// self-contained HTML page (--open opens it).
+    Report {
+        run_id: String,
+        #[arg(long)]
+        html: bool,
+        #[arg(long)]
+        open: bool,
+        #[command(flatten)]
+        warehouse: WarehouseArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RegistryAction {
+    /// Every published version, newest first; `*` marks the live one.
+    List,
+    /// One version's routes (default: the live one).
+    Show { version: Option<String> },
+    /// Make an earlier version live again (its adapters are checked first).
+    Rollback { version: String },
 }
 
 /// Exit codes: 0 ok, 1 a task failed, 2 bad usage or invalid DAG.
@@ -293,6 +351,108 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let bytes = crate::finetune::peft::logits_file(&crate::models::model_dir(&model), adapter.as_deref(), &prompts)?;
             std::fs::write(&out, bytes).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
             println!("{} prompts' logits written to {}", prompts.len(), out.display());
+            Ok(0)
+        }
+        Command::Route { table, prompt, embedding_model } => {
+            let table = crate::routing::load_table(&table).await?;
+            let request = match prompt {
+                Some(p) => crate::routing::router::Request::prompt(&p),
+                None => {
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                        .map_err(|e| Error::io("reading the request from stdin", e))?;
+                    let value: serde_json::Value =
+                        serde_json::from_str(&text).map_err(|e| Error::usage(format!("stdin is not JSON: {e}")))?;
+                    crate::routing::router::Request::from_json(&value).map_err(Error::usage)?
+                }
+            };
+            let dir = crate::models::model_dir(&embedding_model);
+            let version = table.version.clone();
+            let decision = tokio::task::spawn_blocking(move || {
+                crate::routing::router::Router::new(table, &dir)?.decide(&request)
+            })
+            .await
+            .map_err(|e| Error::model("routing", e))??;
+            let mut out = serde_json::to_value(&decision).expect("JSON");
+            out["table_version"] = serde_json::json!(version);
+            println!("{}", serde_json::to_string_pretty(&out).expect("JSON"));
+            Ok(0)
+        }
+        Command::Serve { table, listen, poll_secs, embedding_model } => {
+            let registry = crate::routing::registry::Registry::open(&table)?;
+            let dir = crate::models::model_dir(&embedding_model);
+            crate::routing::serve::run(listen, registry, dir, std::time::Duration::from_secs(poll_secs.max(1))).await?;
+            Ok(0)
+        }
+        Command::Registry { action, registry, warehouse } => {
+            let registry = match registry {
+                Some(spec) => crate::routing::registry::Registry::open(&spec)?,
+                None => crate::routing::registry::Registry::new(Warehouse::open(&warehouse.warehouse)?.root().child("registry")?),
+            };
+            match action {
+                RegistryAction::List => {
+                    let versions = registry.versions().await?;
+                    if versions.is_empty() {
+                        println!("nothing published in {}", registry.location().display_url());
+                    }
+                    for v in versions {
+                        println!(
+                            "{} {}  {}  {} routes, {} to the SLM, {:.1}% of calls  run {}",
+                            if v.live { "*" } else { " " },
+                            v.version,
+                            v.published_at,
+                            v.routes,
+                            v.slm_clusters,
+                            v.slm_traffic_share * 100.0,
+                            v.dag_run_id
+                        );
+                    }
+                }
+                RegistryAction::Show { version } => {
+                    let table = match version {
+                        Some(v) => registry.table(&v).await?,
+                        None => registry.live().await?.map(|(_, t)| t).ok_or_else(|| Error::NotFound("nothing published yet".into()))?,
+                    };
+                    println!("version {}  published {}  run {}", table.version, table.published_at, table.dag_run_id);
+                    println!("{:<6} {:<8} {:>8} {:>9} {:>7}  {:<40} reason", "route", "target", "score", "max_dist", "traffic", "label");
+                    for r in &table.routes {
+                        println!(
+                            "{:<6} {:<8} {:>8} {:>9.3} {:>6.1}%  {:<40} {}",
+                            r.cluster_id,
+                            r.target,
+                            r.eval.as_ref().map_or("-".into(), |e| format!("{:.3}", e.score)),
+                            r.max_distance,
+                            r.traffic_share * 100.0,
+                            r.label.chars().take(40).collect::<String>(),
+                            r.reason
+                        );
+                    }
+                    let s = &table.summary;
+                    println!("summary: {} calls, {} of {} clusters to the SLM, SLM traffic share {:.1}%", s.calls, s.slm_clusters, s.clusters, s.slm_traffic_share * 100.0);
+                    if let Some(c) = &s.cost {
+                        println!("projected cost: {:.2} -> {:.2} {} ({:.1}% saved)", c.llm_only, c.with_routing, c.currency, c.saving_share * 100.0);
+                    }
+                }
+                RegistryAction::Rollback { version } => {
+                    let pointer = registry.rollback(&version).await?;
+                    println!("live version: {} (was {})", pointer.version, pointer.previous.as_deref().unwrap_or("-"));
+                }
+            }
+            Ok(0)
+        }
+        Command::Report { run_id, html, open, warehouse } => {
+            let wh = Warehouse::open(&warehouse.warehouse)?;
+            let (md, html_path) = crate::report::read(&wh, &run_id).await?;
+            if open {
+                let status = std::process::Command::new("xdg-open").arg(&html_path).status();
+                if !status.is_ok_and(|s| s.success()) {
+                    eprintln!("could not open a browser; the report is at {html_path}");
+                }
+            } else if html {
+                println!("{html_path}");
+            } else {
+                print!("{md}");
+            }
             Ok(0)
         }
         Command::PiiPatterns => {

@@ -3,23 +3,29 @@
 //!
 //! Module map: `dag` (the engine), `tasks` (the registry of task kinds), one
 //! module per task kind (`ingest`, `anonymize`, `sql`, `embed`, `cluster`,
-//! `distill`, `finetune`), `models` (MiniLM and the small LM in candle), `rng`
+//! `distill`, `finetune`, `evaluate`, `publish`), `routing` (the routing table, registry,
+//! router and its HTTP service), `report` (the run report), `models` (MiniLM and the small LM in candle), `rng`
 //! (the seeded generator behind every reproducible draw), `warehouse` (storage, Parquet and Lance table
 //! contracts), `demo` (synthetic corpus), `cli` (the binary's commands).
 
 pub mod anonymize;
 pub mod cli;
 pub mod cluster;
+pub mod crash;
 pub mod dag;
 pub mod demo;
 pub mod distill;
 pub mod embed;
 pub mod error;
+pub mod evaluate;
 pub mod finetune;
 pub mod ingest;
 pub mod models;
 pub mod progress;
+pub mod publish;
+pub mod report;
 pub mod rng;
+pub mod routing;
 pub mod sql;
 pub mod tasks;
 pub mod warehouse;

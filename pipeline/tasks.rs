@@ -29,10 +29,14 @@ pub enum TaskKind {
     Distill,
     /// `datasets` → one LoRA adapter per cluster (PEFT format) and `adapters`.
     Finetune,
+    /// Adapters + eval splits → `evaluations` (adapter and base model against the LLM).
+    Evaluate,
+    /// `evaluations` + adapters → the registry: adapters and `routing_table.json`.
+    Publish,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 7] = [
+    pub const ALL: [TaskKind; 9] = [
         TaskKind::Ingest,
         TaskKind::Anonymize,
         TaskKind::Sql,
@@ -40,6 +44,8 @@ impl TaskKind {
         TaskKind::Cluster,
         TaskKind::Distill,
         TaskKind::Finetune,
+        TaskKind::Evaluate,
+        TaskKind::Publish,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +57,8 @@ impl TaskKind {
             TaskKind::Cluster => "cluster",
             TaskKind::Distill => "distill",
             TaskKind::Finetune => "finetune",
+            TaskKind::Evaluate => "evaluate",
+            TaskKind::Publish => "publish",
         }
     }
 
@@ -76,6 +84,8 @@ impl TaskKind {
             TaskKind::Cluster => parse_config::<crate::cluster::ClusterConfig>(with).and_then(|c| c.check()),
             TaskKind::Distill => parse_config::<crate::distill::DistillConfig>(with).and_then(|c| c.check()),
             TaskKind::Finetune => parse_config::<crate::finetune::FinetuneConfig>(with).and_then(|c| c.check()),
+            TaskKind::Evaluate => parse_config::<crate::evaluate::EvaluateConfig>(with).and_then(|c| c.check()),
+            TaskKind::Publish => parse_config::<crate::publish::PublishConfig>(with).and_then(|c| c.check()),
         }
     }
 
@@ -97,6 +107,12 @@ impl TaskKind {
             }
             TaskKind::Finetune => {
                 Arc::new(crate::finetune::FinetuneTask::new(parse_config(with).map_err(config)?).map_err(config)?)
+            }
+            TaskKind::Evaluate => {
+                Arc::new(crate::evaluate::EvaluateTask::new(parse_config(with).map_err(config)?).map_err(config)?)
+            }
+            TaskKind::Publish => {
+                Arc::new(crate::publish::PublishTask::new(parse_config(with).map_err(config)?).map_err(config)?)
             }
         })
     }

@@ -32,3 +32,18 @@ echo "== task clusters =="
 "$BIN" clusters
 echo "== calls nearest to a sample prompt =="
 "$BIN" similar "Extract the invoice number and total as JSON" --k 5
+echo "== evaluations: adapter and base model against the LLM's answers =="
+"$BIN" sql "SELECT cluster_id, metric, n, ROUND(score, 3) AS score, ROUND(ci_low, 3) AS ci_low, ROUND(ci_high, 3) AS ci_high,
+            ROUND(base_score, 3) AS base_score, ROUND(teacher_agreement, 2) AS agreement FROM evaluations ORDER BY cluster_id"
+echo "== published routing table =="
+"$BIN" registry show
+echo "== sample prompts routed =="
+for prompt in "Extract the invoice number, vendor, dates and total of this invoice as JSON" \
+              "Summarise the following meeting notes in two sentences with action items" \
+              "Write a sonnet about the moons of Jupiter"; do
+  echo "\$ slm-pipeline route --table warehouse/registry \"$prompt\""
+  "$BIN" route --table warehouse/registry "$prompt" | tr -d '\n' | sed 's/  */ /g' | cut -c1-400
+  echo
+done
+RUN_ID=$("$BIN" runs --limit 1 | head -1 | cut -d' ' -f1)
+echo "report: $("$BIN" report "$RUN_ID" --html)"

@@ -82,6 +82,35 @@ impl EmbedConfig {
     }
 }
 
+/// Where the embed task records its settings (below the warehouse root).
+pub const EMBEDDING_SETTINGS: &str = "_meta/embedding.json";
+
+/// The settings the vectors in `call_embeddings` were made with.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EmbeddingSettings {
+    /// The model folder's name below `models/`.
+    pub model: String,
+    /// The model's Hugging Face name (what the routing table shows).
+    pub hf_name: String,
+    pub template: String,
+    pub max_tokens: usize,
+    pub dim: usize,
+}
+
+/// The settings the embed task last ran with.
+pub async fn read_settings(wh: &crate::warehouse::Warehouse) -> Result<EmbeddingSettings> {
+    let root = wh.root();
+    let key = root.key(EMBEDDING_SETTINGS)?;
+    if !root.object_exists(&key).await? {
+        return Err(Error::NotFound(format!(
+            "{} is missing: run an embed task (it records how calls are embedded)",
+            root.url_of(&key, false)
+        )));
+    }
+    let bytes = root.get(&key).await?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Contract { table: EMBEDDING_SETTINGS.into(), message: e.to_string() })
+}
+
 pub struct EmbedTask {
     config: EmbedConfig,
     template: Template,
@@ -193,6 +222,17 @@ impl Task for EmbedTask {
         // 4. The ANN index, once the table is large enough for one.
         let rows = table.count_rows(None).await.map_err(|e| Error::lance("counting call_embeddings", e))?;
         let index = ensure_vector_index(&table, rows, self.config.index_min_rows, todo > 0).await?;
+        // 5. How the vectors were made, for whoever must embed a new request
+        //    the same way (publish copies it into the routing table).
+        let settings = EmbeddingSettings {
+            model: model_name.clone(),
+            hf_name: minilm::hf_name(&model_dir),
+            template: self.config.template.clone(),
+            max_tokens: embedder.max_tokens(),
+            dim: embedder.dim(),
+        };
+        let key = ctx.warehouse.root().key(EMBEDDING_SETTINGS)?;
+        ctx.warehouse.root().put(&key, serde_json::to_vec_pretty(&settings).expect("JSON")).await?;
         info!(task = %ctx.task_id, embedded = todo, secs = format!("{secs:.1}"), rows, index, "Embedded.");
         Ok(TaskOutput {
             rows_in: seen as u64,

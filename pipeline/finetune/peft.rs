@@ -102,6 +102,55 @@ pub fn load_into(model: &LoraLlama, config: &[u8], weights: &[u8], context: &str
     Ok(config)
 }
 
+/// The base weights with a PEFT adapter merged in: `W + (alpha / r) B A`
+/// for every LoRA pair, which is what PEFT's `merge_and_unload` computes.
+/// Generation then runs at the base model's speed. Checks that every pair
+/// names a weight of the model with matching shapes.
+pub fn merged_weights(
+    base: &crate::models::smollm::BaseModel,
+    config: &[u8],
+    weights: &[u8],
+    context: &str,
+) -> Result<HashMap<String, Tensor>> {
+    let config: AdapterConfig =
+        serde_json::from_slice(config).map_err(|e| Error::model(format!("{context}/{CONFIG_FILE}"), e))?;
+    if config.peft_type != "LORA" || config.r == 0 {
+        return Err(Error::model(context, format!("not a LoRA adapter (peft_type `{}`, r {})", config.peft_type, config.r)));
+    }
+    let scale = config.lora_alpha / config.r as f64;
+    let tensors = candle_core::safetensors::load_buffer(weights, &Device::Cpu)
+        .map_err(|e| Error::model(format!("{context}/{WEIGHTS_FILE}"), e))?;
+    let mut merged = base.weights.clone();
+    let mut pairs = 0;
+    for (name, a) in &tensors {
+        let Some(module) = name.strip_prefix("base_model.model.").and_then(|n| n.strip_suffix(".lora_A.weight")) else {
+            continue;
+        };
+        let b_name = format!("base_model.model.{module}.lora_B.weight");
+        let b = tensors.get(&b_name).ok_or_else(|| Error::model(context, format!("tensor `{b_name}` missing")))?;
+        let weight_name = format!("{module}.weight");
+        let w = merged
+            .get(&weight_name)
+            .ok_or_else(|| Error::model(context, format!("`{name}` adapts `{weight_name}`, which the base model has not")))?;
+        let err = |e: candle_core::Error| Error::model(format!("{context}: merging `{name}`"), e);
+        let delta = b
+            .to_dtype(DType::F32)
+            .and_then(|b| b.to_device(w.device()))
+            .and_then(|b| b.matmul(&a.to_dtype(DType::F32)?.to_device(w.device())?))
+            .map_err(err)?;
+        if delta.shape() != w.shape() {
+            return Err(Error::model(context, format!("`{name}`: B·A is {:?}, the weight {:?}", delta.shape(), w.shape())));
+        }
+        let sum = (w.to_dtype(DType::F32).map_err(err)? + (delta * scale).map_err(err)?).map_err(err)?;
+        merged.insert(weight_name, sum);
+        pairs += 1;
+    }
+    if pairs == 0 {
+        return Err(Error::model(context, "the adapter holds no LoRA pair"));
+    }
+    Ok(merged)
+}
+
 /// The logits of `model_dir`'s model with the adapter of `adapter_dir` (or
 /// none) for each user message as a ChatML prompt, in f32, as a safetensors
 /// file: `ids.<i>` (u32, tokens) and `logits.<i>` (tokens × vocabulary).

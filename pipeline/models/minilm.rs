@@ -19,6 +19,16 @@ pub const MODEL_NAME: &str = "all-minilm-l6-v2";
 /// The token limit of sentence-transformers' configuration for this model.
 pub const DEFAULT_MAX_TOKENS: usize = 256;
 
+/// The Hugging Face name of an embedding model folder: sentence-transformers'
+/// name for ours, else the folder's name.
+pub fn hf_name(dir: &Path) -> String {
+    match dir.file_name().map(|n| n.to_string_lossy().to_string()) {
+        Some(n) if n == MODEL_NAME => "sentence-transformers/all-MiniLM-L6-v2".to_string(),
+        Some(n) => n,
+        None => dir.display().to_string(),
+    }
+}
+
 pub struct Embedder {
     model: BertModel,
     tokenizer: Tokenizer,

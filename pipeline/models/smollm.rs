@@ -446,26 +446,60 @@ pub fn greedy(base: &BaseModel, prompt: &str, max_new: usize, device: &Device) -
 
 /// Greedy decoding from token ids; the generated ids (without the end token).
 pub fn greedy_ids(base: &BaseModel, prompt: &[u32], max_new: usize, device: &Device) -> Result<Vec<u32>> {
-    let (model, config) = base.candle_llama(device)?;
-    let mut cache =
-        llama::Cache::new(true, DType::F32, &config, device).map_err(|e| Error::model("allocating the KV cache", e))?;
-    let step = |input: &[u32], position: usize, cache: &mut llama::Cache| -> candle_core::Result<u32> {
-        let x = Tensor::new(input, device)?.unsqueeze(0)?;
-        let logits = model.forward(&x, position, cache)?.squeeze(0)?;
-        logits.argmax(candle_core::D::Minus1)?.to_scalar::<u32>()
-    };
-    let mut generated = Vec::new();
-    let (mut input, mut position) = (prompt.to_vec(), 0);
-    for _ in 0..max_new {
-        let next = step(&input, position, &mut cache).map_err(|e| Error::model("generating", e))?;
-        position += input.len();
-        if next == base.spec.eos {
-            break;
-        }
-        generated.push(next);
-        input = vec![next];
+    Generator::new(base, &base.weights, device)?.greedy(prompt, max_new)
+}
+
+/// Greedy decoding with a KV cache over one set of weights (the base
+/// model's, or with a LoRA adapter merged in): built once, used for many
+/// prompts.
+pub struct Generator {
+    model: llama::Llama,
+    config: llama::Config,
+    eos: u32,
+    device: Device,
+}
+
+impl Generator {
+    pub fn new(base: &BaseModel, weights: &HashMap<String, Tensor>, device: &Device) -> Result<Self> {
+        let config = base.spec.candle_config(base.tied_embeddings());
+        let vb = VarBuilder::from_tensors(weights.clone(), DType::F32, device);
+        let model = llama::Llama::load(vb, &config).map_err(|e| Error::model("building the Llama", e))?;
+        Ok(Self { model, config, eos: base.spec.eos, device: device.clone() })
     }
-    Ok(generated)
+
+    /// Up to `max_new` tokens after `prompt`, stopping at the end-of-turn
+    /// token (not returned).
+    pub fn greedy(&self, prompt: &[u32], max_new: usize) -> Result<Vec<u32>> {
+        self.decode(prompt, max_new, true)
+    }
+
+    /// Exactly `count` tokens, through the end-of-turn token (benchmarks).
+    pub fn greedy_exact(&self, prompt: &[u32], count: usize) -> Result<Vec<u32>> {
+        self.decode(prompt, count, false)
+    }
+
+    fn decode(&self, prompt: &[u32], max_new: usize, stop_at_eos: bool) -> Result<Vec<u32>> {
+        let device = &self.device;
+        let mut cache = llama::Cache::new(true, DType::F32, &self.config, device)
+            .map_err(|e| Error::model("allocating the KV cache", e))?;
+        let step = |input: &[u32], position: usize, cache: &mut llama::Cache| -> candle_core::Result<u32> {
+            let x = Tensor::new(input, device)?.unsqueeze(0)?;
+            let logits = self.model.forward(&x, position, cache)?.squeeze(0)?;
+            logits.argmax(candle_core::D::Minus1)?.to_scalar::<u32>()
+        };
+        let mut generated = Vec::new();
+        let (mut input, mut position) = (prompt.to_vec(), 0);
+        for _ in 0..max_new {
+            let next = step(&input, position, &mut cache).map_err(|e| Error::model("generating", e))?;
+            position += input.len();
+            if stop_at_eos && next == self.eos {
+                break;
+            }
+            generated.push(next);
+            input = vec![next];
+        }
+        Ok(generated)
+    }
 }
 
 #[cfg(test)]

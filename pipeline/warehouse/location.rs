@@ -83,6 +83,12 @@ impl Location {
         })
     }
 
+    /// The location of a folder below this one (same store): the registry's
+    /// default home inside the warehouse.
+    pub fn child(&self, rel: &str) -> Result<Self> {
+        Ok(Self { prefix: self.key(rel)?, ..self.clone() })
+    }
+
     /// The same location served by another store (a fault-injecting wrapper in tests).
     pub fn with_store(&self, store: Arc<dyn ObjectStore>) -> Self {
         Self { store, store_url: self.store_url.clone(), prefix: self.prefix.clone(), local_fs: None }

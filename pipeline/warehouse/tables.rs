@@ -26,10 +26,14 @@ pub enum Table {
     Datasets,
     /// One row per trained LoRA adapter, beside its PEFT files.
     Adapters,
+    /// One row per evaluated adapter: score against the LLM, base score, n, interval.
+    Evaluations,
+    /// One row per eval call of an evaluation: both answers and their scores.
+    EvaluationExamples,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 10] = [
         Table::Calls,
         Table::Quarantine,
         Table::IngestedObjects,
@@ -38,6 +42,8 @@ impl Table {
         Table::TaskRuns,
         Table::Datasets,
         Table::Adapters,
+        Table::Evaluations,
+        Table::EvaluationExamples,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +56,8 @@ impl Table {
             Table::TaskRuns => "task_runs",
             Table::Datasets => "datasets",
             Table::Adapters => "adapters",
+            Table::Evaluations => "evaluations",
+            Table::EvaluationExamples => "evaluation_examples",
         }
     }
 
@@ -72,6 +80,8 @@ impl Table {
             Table::TaskRuns => task_runs_schema(),
             Table::Datasets => datasets_schema(),
             Table::Adapters => adapters_schema(),
+            Table::Evaluations => evaluations_schema(),
+            Table::EvaluationExamples => evaluation_examples_schema(),
         }
     }
 }
@@ -245,5 +255,60 @@ pub fn adapters_schema() -> SchemaRef {
         utf8("path", false),
         utf8("run_id", false),
         Field::new("created_at", timestamp_type(), false),
+    ]))
+}
+
+/// `evaluations/cluster=<id>/evaluation=<id>/evaluation.parquet`, written
+/// after the examples: a row here means the evaluation is complete. Scores
+/// are means over the eval calls of the metric named in `metric`, against
+/// the LLM's logged answers; intervals are 95%.
+pub fn evaluations_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        // The adapter version and a hash of the evaluation's settings.
+        utf8("evaluation_id", false),
+        Field::new("cluster_id", DataType::Int64, false),
+        utf8("adapter_version", false),
+        utf8("dataset_version", false),
+        utf8("base_model", false),
+        // tool_call_match, json_field_match, rouge_l, or mixed (several kinds of answer).
+        utf8("metric", false),
+        Field::new("score", DataType::Float64, false),
+        Field::new("ci_low", DataType::Float64, false),
+        Field::new("ci_high", DataType::Float64, false),
+        // The base model without the adapter, same calls, same metric.
+        Field::new("base_score", DataType::Float64, false),
+        Field::new("base_ci_low", DataType::Float64, false),
+        Field::new("base_ci_high", DataType::Float64, false),
+        // Share of calls where the answer means the same as the LLM's.
+        Field::new("teacher_agreement", DataType::Float64, false),
+        Field::new("base_teacher_agreement", DataType::Float64, false),
+        Field::new("n", DataType::Int64, false),
+        Field::new("tokens_generated", DataType::Int64, false),
+        Field::new("eval_seconds", DataType::Float64, false),
+        // The adapter's folder (adapter_config.json, adapter_model.safetensors).
+        utf8("adapter_path", false),
+        utf8("run_id", false),
+        Field::new("created_at", timestamp_type(), false),
+    ]))
+}
+
+/// `evaluation_examples/cluster=<id>/evaluation=<id>/examples.parquet`:
+/// what the adapter and the base model answered on each eval call. The
+/// prompts were anonymized, so the answers hold pseudonyms at most.
+pub fn evaluation_examples_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8("evaluation_id", false),
+        Field::new("cluster_id", DataType::Int64, false),
+        utf8("call_id", false),
+        // tool_call, json or text: the kind of the LLM's answer.
+        utf8("kind", false),
+        Field::new("score", DataType::Float64, false),
+        Field::new("agrees", DataType::Boolean, false),
+        Field::new("base_score", DataType::Float64, false),
+        Field::new("base_agrees", DataType::Boolean, false),
+        utf8("answer", false),
+        utf8("base_answer", false),
+        Field::new("answer_tokens", DataType::Int64, false),
+        Field::new("base_answer_tokens", DataType::Int64, false),
     ]))
 }

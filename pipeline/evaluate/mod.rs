@@ -1,0 +1,483 @@
+//! The `evaluate` task: how well each adapter imitates the LLM on its
+//! cluster's eval split, against the base model on the same calls.
+//!
+//! 1. The newest adapter of each cluster (`adapters` table);
+//! 2. its dataset's eval split (calls chosen by a hash of the call id, never
+//!    trained on), in call-id order, at most `max_eval_pairs`;
+//! 3. greedy answers with a KV cache from the base model and from the base
+//!    model with the adapter merged in (`W + (alpha/r) B A`);
+//! 4. scores by the kind of the LLM's answer (`score.rs`), means with 95%
+//!    intervals, agreement with the LLM;
+//! 5. `evaluation_examples` first, then the `evaluations` row: a row means
+//!    the evaluation is complete. An evaluation already done (same adapter,
+//!    same settings) is not done again.
+
+pub mod score;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tracing::info;
+
+use crate::error::{Error, Result};
+use crate::finetune::peft;
+use crate::models::smollm::{self, BaseModel, Generator};
+use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::warehouse::columns;
+use crate::warehouse::tables::{evaluation_examples_schema, evaluations_schema};
+use crate::warehouse::{Table, Warehouse};
+use score::{AnswerKind, Estimate};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateConfig {
+    /// The base model the adapters were trained on (a folder below
+    /// `models/`, or a path).
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// Only these clusters (default: every cluster with an adapter).
+    #[serde(default)]
+    pub clusters: Option<Vec<i64>>,
+    /// Eval calls per cluster, at most (the first by call id).
+    #[serde(default = "default_max_eval_pairs")]
+    pub max_eval_pairs: usize,
+    /// Tokens generated per answer, at most. Each cluster also stops at 1.5×
+    /// its longest logged answer + 16: a longer answer cannot score better.
+    #[serde(default = "default_max_new_tokens")]
+    pub max_new_tokens: usize,
+    /// Seed of the bootstrap intervals.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_model() -> String {
+    smollm::MODEL_NAME.into()
+}
+fn default_max_eval_pairs() -> usize {
+    200
+}
+fn default_max_new_tokens() -> usize {
+    512
+}
+
+impl EvaluateConfig {
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.max_eval_pairs == 0 || self.max_new_tokens == 0 {
+            return Err("`max_eval_pairs` and `max_new_tokens` must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+pub struct EvaluateTask {
+    config: EvaluateConfig,
+}
+
+impl EvaluateTask {
+    pub fn new(config: EvaluateConfig) -> std::result::Result<Self, String> {
+        config.check()?;
+        Ok(Self { config })
+    }
+}
+
+/// A row of the `adapters` table.
+#[derive(Debug, Clone)]
+pub struct AdapterRow {
+    pub cluster_id: i64,
+    pub version: String,
+    pub dataset_version: String,
+    pub path: String,
+    pub created_at: i64,
+}
+
+/// The newest adapter of each cluster.
+pub async fn newest_adapters(wh: &Warehouse) -> Result<BTreeMap<i64, AdapterRow>> {
+    let table = Table::Adapters.name();
+    let mut newest: BTreeMap<i64, AdapterRow> = BTreeMap::new();
+    for batch in wh.read_parquet_dir(Table::Adapters.dir()).await? {
+        let cluster = columns::i64s(&batch, "cluster_id", table)?;
+        let version = columns::strings(&batch, "version", table)?;
+        let dataset = columns::strings(&batch, "dataset_version", table)?;
+        let path = columns::strings(&batch, "path", table)?;
+        let created = batch
+            .column_by_name("created_at")
+            .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+            .ok_or_else(|| Error::Contract { table: table.into(), message: "column `created_at` missing".into() })?;
+        for row in 0..batch.num_rows() {
+            let candidate = AdapterRow {
+                cluster_id: cluster.value(row),
+                version: version.value(row).to_string(),
+                dataset_version: dataset.value(row).to_string(),
+                path: path.value(row).to_string(),
+                created_at: created.value(row),
+            };
+            let keep = newest.get(&candidate.cluster_id).is_none_or(|n| (candidate.created_at, &candidate.version) > (n.created_at, &n.version));
+            if keep {
+                newest.insert(candidate.cluster_id, candidate);
+            }
+        }
+    }
+    Ok(newest)
+}
+
+/// The folder of an adapter below the warehouse root.
+pub fn adapter_dir(cluster: i64, version: &str) -> String {
+    format!("{}/cluster={cluster}/version={version}", Table::Adapters.dir())
+}
+
+/// One eval call: the prompt (ChatML, assistant turn open) and the LLM's answer.
+struct EvalPair {
+    call_id: String,
+    prompt: String,
+    answer: String,
+}
+
+/// What the two models answered on one call, scored.
+struct Example {
+    call_id: String,
+    adapter: score::Scored,
+    base: score::Scored,
+    answer: String,
+    base_answer: String,
+    answer_tokens: usize,
+    base_answer_tokens: usize,
+}
+
+/// One cluster's result, for the run summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub evaluation_id: String,
+    pub cluster_id: i64,
+    pub adapter_version: String,
+    pub metric: String,
+    pub score: f64,
+    pub ci: (f64, f64),
+    pub base_score: f64,
+    pub teacher_agreement: f64,
+    pub base_teacher_agreement: f64,
+    pub n: usize,
+    pub by_kind: BTreeMap<String, usize>,
+    pub tokens_per_second: f64,
+    pub cached: bool,
+}
+
+#[async_trait]
+impl Task for EvaluateTask {
+    async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput> {
+        let cfg = &self.config;
+        let mut adapters = newest_adapters(&ctx.warehouse).await?;
+        if let Some(only) = &cfg.clusters {
+            adapters.retain(|c, _| only.contains(c));
+        }
+        if adapters.is_empty() {
+            return Err(Error::task_config(&ctx.task_id, "no adapter to evaluate: run a finetune task first"));
+        }
+        let device = crate::models::device();
+        let dir = crate::models::model_dir(&cfg.model);
+        let mut base: Option<Arc<BaseModel>> = None;
+        let mut results = Vec::new();
+        let mut summary = Vec::new();
+        for adapter in adapters.values() {
+            let id = format!("{}-{}", adapter.version, self.fingerprint());
+            let rel = format!("{}/cluster={}/evaluation={id}/evaluation.parquet", Table::Evaluations.dir(), adapter.cluster_id);
+            if ctx.warehouse.root().object_exists(&ctx.warehouse.root().key(&rel)?).await? {
+                let mut e = read_evaluation(&ctx.warehouse, &rel).await?;
+                e.cached = true;
+                summary.push(format!("cluster {}: evaluation {id} already done", adapter.cluster_id));
+                results.push(e);
+                continue;
+            }
+            if base.is_none() {
+                let (dir, device) = (dir.clone(), device.clone());
+                let loaded = tokio::task::spawn_blocking(move || BaseModel::load(&dir, &device))
+                    .await
+                    .map_err(|e| Error::model("loading the base model", e))??;
+                base = Some(Arc::new(loaded));
+            }
+            let base = base.clone().expect("loaded above");
+            let e = self.evaluate(ctx, &base, adapter, &id, &device).await?;
+            summary.push(format!(
+                "cluster {}: {} {:.3} [{:.3}, {:.3}] vs base {:.3}, agreement {:.2}, n {}",
+                e.cluster_id, e.metric, e.score, e.ci.0, e.ci.1, e.base_score, e.teacher_agreement, e.n
+            ));
+            results.push(e);
+        }
+        Ok(TaskOutput {
+            rows_in: results.iter().map(|e| e.n as u64).sum(),
+            rows_out: results.len() as u64,
+            details: json!({
+                "evaluations": results,
+                "summary": summary,
+            }),
+        })
+    }
+}
+
+impl EvaluateTask {
+    fn fingerprint(&self) -> String {
+        let c = &self.config;
+        let text = json!({"model": c.model, "max_eval_pairs": c.max_eval_pairs, "max_new_tokens": c.max_new_tokens, "seed": c.seed});
+        crate::ingest::batch::sha256_hex(&text.to_string())[..8].to_string()
+    }
+
+    async fn evaluate(
+        &self,
+        ctx: &TaskContext,
+        base: &Arc<BaseModel>,
+        adapter: &AdapterRow,
+        id: &str,
+        device: &candle_core::Device,
+    ) -> Result<Evaluation> {
+        let cfg = &self.config;
+        let wh = &ctx.warehouse;
+        let root = wh.root();
+        let label = format!("cluster {} adapter {}", adapter.cluster_id, adapter.version);
+        let pairs = eval_pairs(wh, adapter.cluster_id, &adapter.dataset_version, cfg.max_eval_pairs).await?;
+        if pairs.is_empty() {
+            return Err(Error::model(&label, format!("dataset {} has no eval split", adapter.dataset_version)));
+        }
+        let dir = adapter_dir(adapter.cluster_id, &adapter.version);
+        let config_bytes = root.get(&root.key(&format!("{dir}/{}", peft::CONFIG_FILE))?).await?.to_vec();
+        let weight_bytes = root.get(&root.key(&format!("{dir}/{}", peft::WEIGHTS_FILE))?).await?.to_vec();
+
+        let progress = crate::progress::steps_bar(ctx.progress, pairs.len() as u64, &format!("cluster {}", adapter.cluster_id));
+        let (base_c, device_c, label_c, max_new) = (base.clone(), device.clone(), label.clone(), cfg.max_new_tokens);
+        let started = Instant::now();
+        let examples = tokio::task::spawn_blocking(move || -> Result<Vec<Example>> {
+            let merged = peft::merged_weights(&base_c, &config_bytes, &weight_bytes, &label_c)?;
+            let tuned = Generator::new(&base_c, &merged, &device_c)?;
+            let plain = Generator::new(&base_c, &base_c.weights, &device_c)?;
+            let tokens = |text: &str| -> Result<Vec<u32>> {
+                Ok(base_c.tokenizer.encode(text, false).map_err(|e| Error::model(&label_c, e))?.get_ids().to_vec())
+            };
+            let longest = pairs.iter().map(|p| tokens(&p.answer).map(|t| t.len())).collect::<Result<Vec<_>>>()?;
+            let max_new = max_new.min(longest.iter().max().copied().unwrap_or(0) * 3 / 2 + 16);
+            let decode = |ids: &[u32]| base_c.tokenizer.decode(ids, true).map_err(|e| Error::model(&label_c, e));
+            let mut out = Vec::with_capacity(pairs.len());
+            for pair in &pairs {
+                let prompt = tokens(&pair.prompt)?;
+                let with = tuned.greedy(&prompt, max_new)?;
+                let without = plain.greedy(&prompt, max_new)?;
+                let (answer, base_answer) = (decode(&with)?, decode(&without)?);
+                out.push(Example {
+                    call_id: pair.call_id.clone(),
+                    adapter: score::score(&pair.answer, &answer),
+                    base: score::score(&pair.answer, &base_answer),
+                    answer,
+                    base_answer,
+                    answer_tokens: with.len(),
+                    base_answer_tokens: without.len(),
+                });
+                progress.inc(1);
+            }
+            progress.finish_and_clear();
+            Ok(out)
+        })
+        .await
+        .map_err(|e| Error::model("the evaluation thread", e))??;
+        let seconds = started.elapsed().as_secs_f64();
+
+        let result = summarize(id, adapter, &examples, self.config.seed, seconds);
+        let examples_rel = format!("{}/cluster={}/evaluation={id}/examples.parquet", Table::EvaluationExamples.dir(), adapter.cluster_id);
+        wh.write_parquet(&examples_rel, evaluation_examples_schema(), &[examples_batch(id, adapter.cluster_id, &examples)?]).await?;
+        let row = evaluation_row(ctx, adapter, &base.hf_name, &result, &examples, seconds)?;
+        let rel = format!("{}/cluster={}/evaluation={id}/evaluation.parquet", Table::Evaluations.dir(), adapter.cluster_id);
+        wh.write_parquet(&rel, evaluations_schema(), &[row]).await?;
+        info!(task = %ctx.task_id, cluster = adapter.cluster_id, metric = %result.metric, score = result.score,
+              base_score = result.base_score, n = result.n, "Adapter evaluated.");
+        Ok(result)
+    }
+}
+
+/// The eval split of one dataset version, in call-id order, at most `max`.
+async fn eval_pairs(wh: &Warehouse, cluster: i64, version: &str, max: usize) -> Result<Vec<EvalPair>> {
+    let dir = format!("{}/cluster={cluster}/version={version}", Table::Datasets.dir());
+    let table = Table::Datasets.name();
+    let mut pairs = Vec::new();
+    for batch in wh.read_parquet_dir(&dir).await? {
+        let split = columns::strings(&batch, "split", table)?;
+        let call = columns::strings(&batch, "call_id", table)?;
+        let prompt = columns::strings(&batch, "prompt", table)?;
+        let answer = columns::strings(&batch, "answer", table)?;
+        for row in (0..batch.num_rows()).filter(|&r| split.value(r) == "eval") {
+            pairs.push(EvalPair {
+                call_id: call.value(row).to_string(),
+                prompt: prompt.value(row).to_string(),
+                answer: answer.value(row).to_string(),
+            });
+        }
+    }
+    pairs.sort_by(|a, b| a.call_id.cmp(&b.call_id));
+    pairs.truncate(max);
+    Ok(pairs)
+}
+
+fn summarize(id: &str, adapter: &AdapterRow, examples: &[Example], seed: u64, seconds: f64) -> Evaluation {
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for e in examples {
+        *by_kind.entry(e.adapter.kind.name().to_string()).or_default() += 1;
+    }
+    let kinds: Vec<AnswerKind> = {
+        let mut k: Vec<AnswerKind> = examples.iter().map(|e| e.adapter.kind).collect();
+        k.sort();
+        k.dedup();
+        k
+    };
+    let metric = match kinds.as_slice() {
+        [one] => one.metric().to_string(),
+        _ => "mixed".to_string(),
+    };
+    let scores: Vec<f64> = examples.iter().map(|e| e.adapter.score).collect();
+    let base_scores: Vec<f64> = examples.iter().map(|e| e.base.score).collect();
+    let share = |f: &dyn Fn(&Example) -> bool| examples.iter().filter(|e| f(e)).count() as f64 / examples.len().max(1) as f64;
+    let tuned = score::estimate(&scores, seed);
+    let tokens: usize = examples.iter().map(|e| e.answer_tokens + e.base_answer_tokens).sum();
+    Evaluation {
+        evaluation_id: id.to_string(),
+        cluster_id: adapter.cluster_id,
+        adapter_version: adapter.version.clone(),
+        metric,
+        score: tuned.mean,
+        ci: (tuned.low, tuned.high),
+        base_score: score::estimate(&base_scores, seed).mean,
+        teacher_agreement: share(&|e| e.adapter.agrees),
+        base_teacher_agreement: share(&|e| e.base.agrees),
+        n: examples.len(),
+        by_kind,
+        tokens_per_second: tokens as f64 / seconds.max(1e-9),
+        cached: false,
+    }
+}
+
+fn examples_batch(id: &str, cluster: i64, examples: &[Example]) -> Result<RecordBatch> {
+    let n = examples.len();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![id; n])),
+        Arc::new(Int64Array::from(vec![cluster; n])),
+        Arc::new(StringArray::from_iter_values(examples.iter().map(|e| e.call_id.as_str()))),
+        Arc::new(StringArray::from_iter_values(examples.iter().map(|e| e.adapter.kind.name()))),
+        Arc::new(Float64Array::from_iter_values(examples.iter().map(|e| e.adapter.score))),
+        Arc::new(BooleanArray::from(examples.iter().map(|e| e.adapter.agrees).collect::<Vec<_>>())),
+        Arc::new(Float64Array::from_iter_values(examples.iter().map(|e| e.base.score))),
+        Arc::new(BooleanArray::from(examples.iter().map(|e| e.base.agrees).collect::<Vec<_>>())),
+        Arc::new(StringArray::from_iter_values(examples.iter().map(|e| e.answer.as_str()))),
+        Arc::new(StringArray::from_iter_values(examples.iter().map(|e| e.base_answer.as_str()))),
+        Arc::new(Int64Array::from_iter_values(examples.iter().map(|e| e.answer_tokens as i64))),
+        Arc::new(Int64Array::from_iter_values(examples.iter().map(|e| e.base_answer_tokens as i64))),
+    ];
+    RecordBatch::try_new(evaluation_examples_schema(), columns).map_err(|e| Error::arrow("building evaluation_examples", e))
+}
+
+fn evaluation_row(
+    ctx: &TaskContext,
+    adapter: &AdapterRow,
+    base_model: &str,
+    e: &Evaluation,
+    examples: &[Example],
+    seconds: f64,
+) -> Result<RecordBatch> {
+    let base_scores: Vec<f64> = examples.iter().map(|x| x.base.score).collect();
+    let base: Estimate = score::estimate(&base_scores, 0);
+    let s = |v: &str| Arc::new(StringArray::from(vec![v.to_string()])) as ArrayRef;
+    let i = |v: i64| Arc::new(Int64Array::from(vec![v])) as ArrayRef;
+    let f = |v: f64| Arc::new(Float64Array::from(vec![v])) as ArrayRef;
+    let tokens: usize = examples.iter().map(|x| x.answer_tokens + x.base_answer_tokens).sum();
+    let columns: Vec<ArrayRef> = vec![
+        s(&e.evaluation_id),
+        i(e.cluster_id),
+        s(&e.adapter_version),
+        s(&adapter.dataset_version),
+        s(base_model),
+        s(&e.metric),
+        f(e.score),
+        f(e.ci.0),
+        f(e.ci.1),
+        f(base.mean),
+        f(base.low),
+        f(base.high),
+        f(e.teacher_agreement),
+        f(e.base_teacher_agreement),
+        i(e.n as i64),
+        i(tokens as i64),
+        f(seconds),
+        s(&adapter.path),
+        s(&ctx.run_id),
+        Arc::new(TimestampMicrosecondArray::from(vec![chrono::Utc::now().timestamp_micros()]).with_timezone("UTC")),
+    ];
+    RecordBatch::try_new(evaluations_schema(), columns).map_err(|e| Error::arrow("building the evaluations row", e))
+}
+
+/// A stored evaluation row (for cached evaluations and for publish).
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluationRow {
+    pub evaluation_id: String,
+    pub cluster_id: i64,
+    pub adapter_version: String,
+    pub metric: String,
+    pub score: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub base_score: f64,
+    pub teacher_agreement: f64,
+    pub n: i64,
+    pub adapter_path: String,
+    pub created_at: i64,
+}
+
+/// Every row of the `evaluations` files below `rel`.
+pub async fn read_evaluations(wh: &Warehouse, rel: &str) -> Result<Vec<EvaluationRow>> {
+    let table = Table::Evaluations.name();
+    let mut rows = Vec::new();
+    for batch in wh.read_parquet_dir(rel).await? {
+        let created = batch
+            .column_by_name("created_at")
+            .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+            .ok_or_else(|| Error::Contract { table: table.into(), message: "column `created_at` missing".into() })?;
+        for row in 0..batch.num_rows() {
+            rows.push(EvaluationRow {
+                evaluation_id: columns::strings(&batch, "evaluation_id", table)?.value(row).to_string(),
+                cluster_id: columns::i64s(&batch, "cluster_id", table)?.value(row),
+                adapter_version: columns::strings(&batch, "adapter_version", table)?.value(row).to_string(),
+                metric: columns::strings(&batch, "metric", table)?.value(row).to_string(),
+                score: columns::f64s(&batch, "score", table)?.value(row),
+                ci_low: columns::f64s(&batch, "ci_low", table)?.value(row),
+                ci_high: columns::f64s(&batch, "ci_high", table)?.value(row),
+                base_score: columns::f64s(&batch, "base_score", table)?.value(row),
+                teacher_agreement: columns::f64s(&batch, "teacher_agreement", table)?.value(row),
+                n: columns::i64s(&batch, "n", table)?.value(row),
+                adapter_path: columns::strings(&batch, "adapter_path", table)?.value(row).to_string(),
+                created_at: created.value(row),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+async fn read_evaluation(wh: &Warehouse, rel: &str) -> Result<Evaluation> {
+    let dir = rel.rsplit_once('/').map_or(rel, |(d, _)| d);
+    let row = read_evaluations(wh, dir)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Contract { table: "evaluations".into(), message: format!("{rel} holds no row") })?;
+    Ok(Evaluation {
+        evaluation_id: row.evaluation_id,
+        cluster_id: row.cluster_id,
+        adapter_version: row.adapter_version,
+        metric: row.metric,
+        score: row.score,
+        ci: (row.ci_low, row.ci_high),
+        base_score: row.base_score,
+        teacher_agreement: row.teacher_agreement,
+        base_teacher_agreement: f64::NAN,
+        n: row.n as usize,
+        by_kind: BTreeMap::new(),
+        tokens_per_second: f64::NAN,
+        cached: true,
+    })
+}

@@ -1,0 +1,296 @@
+//! The run report: `reports/<run_id>/report.md` and a self-contained
+//! `report.html` (pictures inline, no external file or script) with the
+//! run's tasks, the clusters and their routes, eval scores against
+//! thresholds, the SLM traffic share, the projected cost saving, and what
+//! changed since the previously published routing table.
+
+use std::fmt::Write as _;
+
+use crate::cluster::plot::escape;
+use crate::error::Result;
+use crate::routing::registry::Registry;
+use crate::routing::table::{Route, RoutingTable};
+use crate::warehouse::Warehouse;
+
+/// The report's folder below the warehouse root.
+pub fn dir(run_id: &str) -> String {
+    format!("reports/{run_id}")
+}
+
+/// Writes both files; returns the HTML's URL.
+pub async fn write(
+    wh: &Warehouse,
+    run_id: &str,
+    table: &RoutingTable,
+    previous: Option<&RoutingTable>,
+    registry: &Registry,
+) -> Result<String> {
+    let root = wh.root();
+    let attempts = wh.load_attempts(run_id).await.unwrap_or_default();
+    let tasks: Vec<(String, String, i32, f64)> = attempts
+        .iter()
+        .map(|a| {
+            let secs = a.ended_at.map_or(0.0, |e| (e - a.started_at).num_milliseconds() as f64 / 1000.0);
+            (a.task_id.clone(), a.status.as_str().to_string(), a.attempt, secs)
+        })
+        .collect();
+    // The pictures earlier tasks of the run left (cluster map, loss curves).
+    let mut pictures = Vec::new();
+    for object in root.list(&dir(run_id)).await? {
+        let rel = root.relative(&object.location);
+        if rel.ends_with(".svg") {
+            let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
+            pictures.push((name, String::from_utf8_lossy(&root.get(&object.location).await?).to_string()));
+        }
+    }
+    let changes = changes(previous, table);
+    let context = Context { run_id, table, tasks: &tasks, changes: &changes, registry: &registry.location().display_url() };
+    let md = markdown(&context, &pictures);
+    let html = html(&context, &pictures);
+    root.put(&root.key(&format!("{}/report.md", dir(run_id)))?, md.into_bytes()).await?;
+    let key = root.key(&format!("{}/report.html", dir(run_id)))?;
+    root.put(&key, html.into_bytes()).await?;
+    Ok(root.url_of(&key, false))
+}
+
+struct Context<'a> {
+    run_id: &'a str,
+    table: &'a RoutingTable,
+    tasks: &'a [(String, String, i32, f64)],
+    changes: &'a [String],
+    registry: &'a str,
+}
+
+/// What changed, route by route, since `previous`.
+pub fn changes(previous: Option<&RoutingTable>, table: &RoutingTable) -> Vec<String> {
+    let Some(previous) = previous else {
+        return vec!["first published version".into()];
+    };
+    let mut out = Vec::new();
+    for route in &table.routes {
+        match previous.routes.iter().find(|r| r.cluster_id == route.cluster_id) {
+            None => out.push(format!("{}: new cluster, to the {}", route.cluster_id, route.target.to_uppercase())),
+            Some(old) if old.target != route.target => {
+                out.push(format!("{}: {} → {} ({})", route.cluster_id, old.target.to_uppercase(), route.target.to_uppercase(), route.reason))
+            }
+            Some(old) if old.adapter.as_ref().map(|a| &a.sha256) != route.adapter.as_ref().map(|a| &a.sha256) => out.push(format!(
+                "{}: new adapter, score {} → {}",
+                route.cluster_id,
+                old.eval.as_ref().map_or("-".into(), |e| format!("{:.3}", e.score)),
+                route.eval.as_ref().map_or("-".into(), |e| format!("{:.3}", e.score))
+            )),
+            Some(_) => {}
+        }
+    }
+    for old in &previous.routes {
+        if !table.routes.iter().any(|r| r.cluster_id == old.cluster_id) {
+            out.push(format!("{}: cluster gone (was {})", old.cluster_id, old.target.to_uppercase()));
+        }
+    }
+    let (a, b) = (previous.summary.slm_traffic_share, table.summary.slm_traffic_share);
+    if a != b {
+        out.push(format!("SLM traffic share {:.1}% → {:.1}%", a * 100.0, b * 100.0));
+    }
+    if out.is_empty() {
+        out.push(format!("no change since {}", previous.version));
+    }
+    out
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+fn score_cell(route: &Route) -> (String, String, String, String) {
+    match &route.eval {
+        Some(e) => (
+            e.metric.clone(),
+            format!("{:.3} [{:.3}, {:.3}]", e.score, e.ci_low, e.ci_high),
+            format!("{:.3}", e.base_score),
+            format!("{:.2} / n {}", e.threshold, e.n),
+        ),
+        None => ("-".into(), "-".into(), "-".into(), "-".into()),
+    }
+}
+
+fn summary_lines(t: &RoutingTable) -> Vec<String> {
+    let s = &t.summary;
+    let mut lines = vec![
+        format!("Calls in the window: {}", s.calls),
+        format!("Clusters: {}, sent to an SLM: {}", s.clusters, s.slm_clusters),
+        format!("SLM traffic share (measured on the window's calls): {}", pct(s.slm_traffic_share)),
+        format!("Fallback: {} ({})", t.fallback.model, t.fallback.target),
+    ];
+    if let Some(c) = &s.cost {
+        lines.push(format!(
+            "Projected cost: {:.2} {cur} all on the LLM → {:.2} {cur} with routing: {:.2} {cur} saved ({}); {} calls without a price",
+            c.llm_only,
+            c.with_routing,
+            c.saving,
+            pct(c.saving_share),
+            c.unpriced_calls,
+            cur = c.currency
+        ));
+    }
+    lines
+}
+
+fn markdown(c: &Context, pictures: &[(String, String)]) -> String {
+    let t = c.table;
+    let mut md = String::new();
+    let _ = writeln!(md, "# slm-pipeline run `{}`\n", c.run_id);
+    let _ = writeln!(md, "Routing table `{}` ({}), registry {}.\n", t.version, t.published_at, c.registry);
+    let _ = writeln!(md, "## Summary\n");
+    for line in summary_lines(t) {
+        let _ = writeln!(md, "- {line}");
+    }
+    let _ = writeln!(md, "\n## Changes since the last published version\n");
+    for line in c.changes {
+        let _ = writeln!(md, "- {line}");
+    }
+    let _ = writeln!(md, "\n## Routes\n");
+    let _ = writeln!(md, "| cluster | label | traffic | target | metric | score [95% CI] | base | threshold / n | max distance | reason |");
+    let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in &t.routes {
+        let (metric, score, base, threshold) = score_cell(r);
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {metric} | {score} | {base} | {threshold} | {:.3} | {} |",
+            r.cluster_id,
+            r.label.replace('|', "/"),
+            pct(r.traffic_share),
+            r.target.to_uppercase(),
+            r.max_distance,
+            r.reason.replace('|', "/")
+        );
+    }
+    if !c.tasks.is_empty() {
+        let _ = writeln!(md, "\n## Tasks\n\n| task | attempt | status | seconds |\n| --- | --- | --- | --- |");
+        for (task, status, attempt, secs) in c.tasks {
+            let _ = writeln!(md, "| {task} | {attempt} | {status} | {secs:.1} |");
+        }
+    }
+    let _ = writeln!(md, "\n## Pictures\n");
+    let _ = writeln!(md, "- scores against thresholds, and every picture below: `report.html`");
+    for (name, _) in pictures {
+        let _ = writeln!(md, "- [{name}]({name})");
+    }
+    md
+}
+
+/// Scores (adapter and base) against each route's threshold, as bars.
+fn scores_svg(t: &RoutingTable) -> String {
+    let rows: Vec<&Route> = t.routes.iter().filter(|r| r.eval.is_some()).collect();
+    let (w, row_h, left) = (640.0, 22.0, 70.0);
+    let h = 40.0 + row_h * rows.len().max(1) as f64;
+    let scale = |v: f64| left + v.clamp(0.0, 1.0) * (w - left - 20.0);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"11\">\
+         <text x=\"{left}\" y=\"14\">score (dark) and base model (light) against the threshold (red)</text>"
+    );
+    if rows.is_empty() {
+        svg.push_str("<text x=\"10\" y=\"34\">no evaluation yet</text>");
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let e = r.eval.as_ref().expect("filtered");
+        let y = 24.0 + i as f64 * row_h;
+        let colour = if r.is_slm() { "#2b7a3d" } else { "#555" };
+        let _ = write!(
+            svg,
+            "<text x=\"4\" y=\"{:.1}\">{}</text>\
+             <rect x=\"{left}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"8\" fill=\"{colour}\"><title>{} {:.3}</title></rect>\
+             <rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" fill=\"#bbb\"><title>base {:.3}</title></rect>\
+             <line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#c00\" stroke-width=\"2\"/>",
+            y + 11.0,
+            escape(&r.cluster_id),
+            scale(e.score) - left,
+            escape(&e.metric),
+            e.score,
+            y + 9.0,
+            scale(e.base_score) - left,
+            e.base_score,
+            scale(e.threshold),
+            scale(e.threshold),
+            y - 2.0,
+            y + 17.0
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn html(c: &Context, pictures: &[(String, String)]) -> String {
+    let t = c.table;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>slm-pipeline run {}</title><style>\
+         body{{font-family:sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:3px 6px;font-size:13px;text-align:left}}.slm{{color:#2b7a3d;font-weight:bold}}\
+         </style></head><body><h1>slm-pipeline run <code>{}</code></h1><p>Routing table <code>{}</code> ({}), registry {}.</p>",
+        escape(c.run_id),
+        escape(c.run_id),
+        escape(&t.version),
+        escape(&t.published_at),
+        escape(c.registry)
+    );
+    h.push_str("<h2>Summary</h2><ul>");
+    for line in summary_lines(t) {
+        let _ = write!(h, "<li>{}</li>", escape(&line));
+    }
+    h.push_str("</ul><h2>Changes since the last published version</h2><ul>");
+    for line in c.changes {
+        let _ = write!(h, "<li>{}</li>", escape(line));
+    }
+    h.push_str("</ul><h2>Routes</h2><table><tr><th>cluster</th><th>label</th><th>traffic</th><th>target</th><th>metric</th><th>score [95% CI]</th><th>base</th><th>threshold / n</th><th>max distance</th><th>reason</th></tr>");
+    for r in &t.routes {
+        let (metric, score, base, threshold) = score_cell(r);
+        let class = if r.is_slm() { " class=\"slm\"" } else { "" };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td{class}>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td><td>{}</td></tr>",
+            escape(&r.cluster_id),
+            escape(&r.label),
+            pct(r.traffic_share),
+            r.target.to_uppercase(),
+            escape(&metric),
+            score,
+            base,
+            threshold,
+            r.max_distance,
+            escape(&r.reason)
+        );
+    }
+    h.push_str("</table><h2>Scores against thresholds</h2>");
+    h.push_str(&scores_svg(t));
+    if !c.tasks.is_empty() {
+        h.push_str("<h2>Tasks</h2><table><tr><th>task</th><th>attempt</th><th>status</th><th>seconds</th></tr>");
+        for (task, status, attempt, secs) in c.tasks {
+            let _ = write!(h, "<tr><td>{}</td><td>{attempt}</td><td>{}</td><td>{secs:.1}</td></tr>", escape(task), escape(status));
+        }
+        h.push_str("</table>");
+    }
+    for (name, svg) in pictures {
+        // The SVGs are our own (cluster map, loss curves): inline them, minus any XML prolog.
+        let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+        let _ = write!(h, "<h2>{}</h2><div>{body}</div>", escape(name));
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// The report of `run_id` as Markdown, and the path or URL of its HTML.
+pub async fn read(wh: &Warehouse, run_id: &str) -> Result<(String, String)> {
+    let root = wh.root();
+    let md_key = root.key(&format!("{}/report.md", dir(run_id)))?;
+    if !root.object_exists(&md_key).await? {
+        return Err(crate::Error::NotFound(format!(
+            "no report for run `{run_id}` in {} (a run writes one when its publish task runs; `slm-pipeline runs` lists runs)",
+            root.display_url()
+        )));
+    }
+    let md = String::from_utf8_lossy(&root.get(&md_key).await?).to_string();
+    let html_key = root.key(&format!("{}/report.html", dir(run_id)))?;
+    let html = root.local_file(&html_key).map_or_else(|| root.url_of(&html_key, false), |p| p.display().to_string());
+    Ok((md, html))
+}

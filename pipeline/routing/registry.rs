@@ -1,0 +1,274 @@
+//! The registry the serving layer reads (an object-store location):
+//!
+//! ```text
+//! adapters/<cluster_id>/<sha256-12>/{adapter_config.json, adapter_model.safetensors, metrics.json}
+//! routing/<version>/routing_table.json
+//! routing/current.json        # the live version; written last
+//! ```
+//!
+//! Publishing writes the adapters (content-addressed: a folder never
+//! changes once written), then the table, then the pointer, each in one
+//! atomic put. A crash anywhere before the pointer leaves the previous
+//! version live; files of an unpublished version are harmless, since
+//! nothing points at them.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::table::{route_id, AdapterRef, CurrentPointer, RoutingTable, SCHEMA_VERSION};
+use crate::error::{Error, Result};
+use crate::finetune::peft;
+use crate::warehouse::Location;
+
+pub const CURRENT: &str = "routing/current.json";
+pub const TABLE_FILE: &str = "routing_table.json";
+
+#[derive(Clone, Debug)]
+pub struct Registry {
+    loc: Location,
+}
+
+/// One published version, for `registry list`.
+#[derive(Debug, Clone)]
+pub struct VersionInfo {
+    pub version: String,
+    pub published_at: String,
+    pub dag_run_id: String,
+    pub routes: usize,
+    pub slm_clusters: usize,
+    pub slm_traffic_share: f64,
+    pub live: bool,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A version or file name from a table or the command line: one path part,
+/// no `..`, no separators (keys may never leave the registry's root).
+fn check_part(what: &str, part: &str) -> Result<()> {
+    let ok = !part.is_empty()
+        && part != "."
+        && part != ".."
+        && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("{what} `{part}` is not a plain name (letters, digits, `-_.:`)")))
+    }
+}
+
+/// An adapter path from a table: `adapters/<part>/<part>`.
+fn check_adapter_path(path: &str) -> Result<()> {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        ["adapters", cluster, digest] => {
+            check_part("cluster", cluster)?;
+            check_part("adapter digest", digest)
+        }
+        _ => Err(Error::usage(format!("adapter path `{path}` is not adapters/<cluster>/<digest>"))),
+    }
+}
+
+impl Registry {
+    pub fn new(loc: Location) -> Self {
+        Self { loc }
+    }
+
+    pub fn open(spec: &str) -> Result<Self> {
+        Ok(Self::new(Location::parse(spec)?))
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.loc
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, rel: &str) -> Result<Option<(T, Vec<u8>)>> {
+        let key = self.loc.key(rel)?;
+        if !self.loc.object_exists(&key).await? {
+            return Ok(None);
+        }
+        let bytes = self.loc.get(&key).await?.to_vec();
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Contract { table: self.loc.url_of(&key, false), message: e.to_string() })?;
+        Ok(Some((value, bytes)))
+    }
+
+    /// The live pointer, if anything was ever published.
+    pub async fn current(&self) -> Result<Option<CurrentPointer>> {
+        Ok(self.get_json::<CurrentPointer>(CURRENT).await?.map(|(p, _)| p))
+    }
+
+    /// One version's table.
+    pub async fn table(&self, version: &str) -> Result<RoutingTable> {
+        check_part("version", version)?;
+        let rel = format!("routing/{version}/{TABLE_FILE}");
+        let (table, _) = self.get_json::<RoutingTable>(&rel).await?.ok_or_else(|| {
+            Error::NotFound(format!("no version `{version}` in the registry {}", self.loc.display_url()))
+        })?;
+        if table.schema_version != SCHEMA_VERSION {
+            return Err(Error::Contract {
+                table: rel,
+                message: format!("schema_version {} (this build reads {SCHEMA_VERSION})", table.schema_version),
+            });
+        }
+        Ok(table)
+    }
+
+    /// The live table, checked against the pointer's sha256.
+    pub async fn live(&self) -> Result<Option<(CurrentPointer, RoutingTable)>> {
+        let Some(pointer) = self.current().await? else { return Ok(None) };
+        check_part("version", &pointer.version)?;
+        let rel = format!("routing/{}/{TABLE_FILE}", pointer.version);
+        let key = self.loc.key(&rel)?;
+        let bytes = self.loc.get(&key).await?;
+        let digest = sha256_hex(&bytes);
+        if digest != pointer.sha256 {
+            return Err(Error::Contract {
+                table: self.loc.url_of(&key, false),
+                message: format!("sha256 {digest} differs from current.json's {}", pointer.sha256),
+            });
+        }
+        let table = self.table(&pointer.version).await?;
+        Ok(Some((pointer, table)))
+    }
+
+    /// Every version with a table, newest first.
+    pub async fn versions(&self) -> Result<Vec<VersionInfo>> {
+        let live = self.current().await?.map(|p| p.version);
+        let mut out = Vec::new();
+        for object in self.loc.list("routing").await? {
+            let rel = self.loc.relative(&object.location);
+            let Some(version) = rel.strip_prefix("routing/").and_then(|r| r.strip_suffix(&format!("/{TABLE_FILE}"))) else {
+                continue;
+            };
+            let table = self.table(version).await?;
+            out.push(VersionInfo {
+                version: table.version.clone(),
+                published_at: table.published_at.clone(),
+                dag_run_id: table.dag_run_id.clone(),
+                routes: table.routes.len(),
+                slm_clusters: table.summary.slm_clusters,
+                slm_traffic_share: table.summary.slm_traffic_share,
+                live: live.as_deref() == Some(version),
+            });
+        }
+        out.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.version.cmp(&a.version)));
+        Ok(out)
+    }
+
+    /// Uploads an adapter's files under `adapters/<cluster>/<sha256-12 of
+    /// the weights>/`. Content-addressed: an adapter already there (same
+    /// digests) is not written again.
+    pub async fn put_adapter(&self, cluster: i64, version: &str, files: &[(&str, Vec<u8>)]) -> Result<AdapterRef> {
+        let weights = files
+            .iter()
+            .find(|(n, _)| *n == peft::WEIGHTS_FILE)
+            .ok_or_else(|| Error::usage(format!("adapter {version} has no {}", peft::WEIGHTS_FILE)))?;
+        let digest = sha256_hex(&weights.1);
+        let path = format!("adapters/{}/{}", route_id(cluster), &digest[..12]);
+        let mut sums = BTreeMap::new();
+        for (name, bytes) in files {
+            check_part("file", name)?;
+            let sum = sha256_hex(bytes);
+            let key = self.loc.key(&format!("{path}/{name}"))?;
+            let present = self.loc.object_exists(&key).await? && sha256_hex(&self.loc.get(&key).await?) == sum;
+            if !present {
+                self.loc.put(&key, bytes.clone()).await?;
+            }
+            sums.insert(name.to_string(), sum);
+        }
+        Ok(AdapterRef { path, sha256: digest, files: sums, version: version.to_string() })
+    }
+
+    /// Downloads an adapter's files and checks each against its sha256:
+    /// what a consumer must do before loading it.
+    pub async fn fetch_adapter(&self, adapter: &AdapterRef) -> Result<BTreeMap<String, Vec<u8>>> {
+        check_adapter_path(&adapter.path)?;
+        let mut sums = adapter.files.clone();
+        sums.entry(peft::WEIGHTS_FILE.to_string()).or_insert_with(|| adapter.sha256.clone());
+        if sums[peft::WEIGHTS_FILE] != adapter.sha256 {
+            return Err(Error::Contract {
+                table: adapter.path.clone(),
+                message: "the weights' sha256 differs between `sha256` and `files`".into(),
+            });
+        }
+        let mut out = BTreeMap::new();
+        for (name, expected) in &sums {
+            check_part("file", name)?;
+            let key = self.loc.key(&format!("{}/{name}", adapter.path))?;
+            let bytes = self.loc.get(&key).await?.to_vec();
+            let got = sha256_hex(&bytes);
+            if &got != expected {
+                return Err(Error::Contract {
+                    table: self.loc.url_of(&key, false),
+                    message: format!("sha256 {got} differs from the routing table's {expected}: refusing to use the adapter"),
+                });
+            }
+            out.insert(name.clone(), bytes);
+        }
+        Ok(out)
+    }
+
+    /// Writes a version's table (not yet live). Returns its sha256.
+    pub async fn write_table(&self, table: &RoutingTable) -> Result<String> {
+        check_part("version", &table.version)?;
+        let bytes = serde_json::to_vec_pretty(table).expect("JSON");
+        let sha = sha256_hex(&bytes);
+        self.loc.put(&self.loc.key(&format!("routing/{}/{TABLE_FILE}", table.version))?, bytes).await?;
+        Ok(sha)
+    }
+
+    /// Makes `version` live: one atomic put of `current.json`.
+    async fn point_at(&self, version: &str, sha256: String) -> Result<CurrentPointer> {
+        let previous = self.current().await?.map(|p| p.version).filter(|v| v != version);
+        let pointer = CurrentPointer {
+            schema_version: SCHEMA_VERSION,
+            version: version.to_string(),
+            path: format!("routing/{version}/{TABLE_FILE}"),
+            sha256,
+            updated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            previous,
+        };
+        self.loc.put(&self.loc.key(CURRENT)?, serde_json::to_vec_pretty(&pointer).expect("JSON")).await?;
+        Ok(pointer)
+    }
+
+    /// Makes a written version live after checking that its table reads and
+    /// every SLM route's adapter is complete and matches its sha256.
+    pub async fn activate(&self, version: &str) -> Result<CurrentPointer> {
+        let table = self.table(version).await?;
+        for route in table.routes.iter().filter(|r| r.is_slm()) {
+            let adapter = route.adapter.as_ref().expect("is_slm");
+            self.fetch_adapter(adapter)
+                .await
+                .map_err(|e| Error::usage(format!("version {version}, route {}: {e}", route.cluster_id)))?;
+        }
+        let key = self.loc.key(&format!("routing/{version}/{TABLE_FILE}"))?;
+        let sha = sha256_hex(&self.loc.get(&key).await?);
+        self.point_at(version, sha).await
+    }
+
+    /// Points `current` back at an earlier version.
+    pub async fn rollback(&self, version: &str) -> Result<CurrentPointer> {
+        self.activate(version).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_tables_cannot_escape_the_registry() {
+        assert!(check_part("version", "2026-11-21T03:00:00Z-1a2b3c").is_ok());
+        for bad in ["..", "a/b", "", "x\\y", "../../etc"] {
+            assert!(check_part("version", bad).is_err(), "{bad}");
+        }
+        assert!(check_adapter_path("adapters/c05/0123456789ab").is_ok());
+        assert!(check_adapter_path("adapters/../c05").is_err());
+        assert!(check_adapter_path("/etc/passwd").is_err());
+        assert!(check_adapter_path("adapters/c05/x/y").is_err());
+    }
+}

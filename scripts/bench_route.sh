@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Routing benchmarks on one CPU core: decision latency (p50/p99) for ~200-token
+# prompts and /v1/route throughput on loopback. Needs a published routing
+# table: run `bash scripts/demo.sh` first.
+#   bash scripts/bench_route.sh [registry] [requests] [clients]
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+OPT=(--config 'profile.dev.package."slm-pipeline".opt-level=3'
+     --config 'profile.dev.package."slm-pipeline".debug-assertions=false'
+     --config 'profile.dev.package."slm-pipeline".overflow-checks=false')
+cargo build --quiet --locked --example bench_route "${OPT[@]}"
+taskset -c 0 "$CARGO_TARGET_DIR/debug/examples/bench_route" "${1:-warehouse/registry}" "${2:-300}" "${3:-4}"

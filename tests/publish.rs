@@ -1,0 +1,379 @@
+//! evaluate → publish → route, end to end on the demo corpus: the real
+//! MiniLM for embeddings, a tiny random Llama (SmolLM2's tokenizer) as the
+//! small LM so that training and generation take seconds. The gate is set
+//! to pass anything (the tiny model's answers are noise); the gate's
+//! decisions themselves are unit-tested in `publish`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::*;
+use slm_pipeline::routing::registry::{sha256_hex, Registry};
+use slm_pipeline::routing::router::{decide, Request, Router};
+use slm_pipeline::routing::serve::{serve, ServiceState};
+use slm_pipeline::routing::table::RoutingTable;
+use slm_pipeline::warehouse::Warehouse;
+
+const KEY_ENV: &str = "SLM_TEST_KEY_PUBLISH";
+
+struct Fixture {
+    /// Kept alive for the whole test binary.
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    planted_pii: Vec<String>,
+}
+
+fn tiny_model(dir: &Path) -> PathBuf {
+    let tokenizer = slm_pipeline::models::smollm::load_tokenizer(&slm_pipeline::models::model_dir("smollm2-135m-instruct"))
+        .expect("bash scripts/setup.sh fetches SmolLM2");
+    let path = dir.join("tiny-llama");
+    slm_pipeline::models::smollm::write_tiny_llama(&path, tokenizer, 32, 2, 5).unwrap();
+    path
+}
+
+fn publish_yaml(extra: &str) -> String {
+    format!(
+        "  - id: publish\n    kind: publish\n    with: {{threshold: 0.0, min_eval: 1, ambiguity_margin: 0.01, prices: {{gpt-4o: {{input: 2.5, output: 10.0}}, gpt-4o-mini: {{input: 0.15, output: 0.6}}}}, slm_price: {{input: 0.02, output: 0.04}}{extra}}}\n"
+    )
+}
+
+/// The whole DAG once per test binary; tests copy the result.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        std::thread::spawn(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().to_path_buf();
+            let summary = slm_pipeline::demo::generate(&slm_pipeline::demo::DemoConfig {
+                out_dir: root.join("logs"),
+                calls: 500,
+                date: date(),
+                seed: 11,
+                faults: false,
+            })
+            .unwrap();
+            let planted_pii = std::fs::read_to_string(&summary.pii_path).unwrap().lines().filter(|l| !l.is_empty()).map(String::from).collect();
+            let model = tiny_model(&root);
+            set_key(KEY_ENV);
+            let yaml = format!(
+                "{}  - id: embed\n    kind: embed\n    needs: [anonymize]\n    with: {{max_tokens: 64}}\n  - id: cluster\n    kind: cluster\n    needs: [embed]\n    with: {{method: kmeans, k_min: 4, k_max: 8}}\n  - id: distill\n    kind: distill\n    needs: [cluster]\n    with: {{model: '{m}', min_pairs: 5, max_tokens: 1024}}\n  - id: finetune\n    kind: finetune\n    needs: [distill]\n    with: {{model: '{m}', max_adapters: 2, max_eval_pairs: 4, lora: {{rank: 2, alpha: 4, target_modules: [q, v]}}, training: {{max_steps: 2, batch_size: 2, eval_every: 2, warmup_steps: 1, max_seq_len: 1024}}}}\n  - id: evaluate\n    kind: evaluate\n    needs: [finetune]\n    with: {{model: '{m}', max_eval_pairs: 5, max_new_tokens: 6}}\n{}",
+                standard_yaml(&root.join("logs"), KEY_ENV).replace("max_line_bytes: 65536", "max_line_bytes: 1048576"),
+                publish_yaml("").replace("    with:", "    needs: [evaluate]\n    with:"),
+                m = model.display()
+            );
+            let dags = root.join("dags");
+            std::fs::create_dir_all(&dags).unwrap();
+            std::fs::write(dags.join("full.yaml"), yaml).unwrap();
+            let dag = slm_pipeline::dag::Dag::load(&dags.join("full.yaml")).unwrap();
+            let wh = Warehouse::open(root.join("warehouse").to_str().unwrap()).unwrap();
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            let (runner, _) = runner(wh);
+            let run = runtime.block_on(runner.run(&dag, date())).unwrap();
+            assert!(run.succeeded(), "{run:#?}");
+            eprintln!("evaluate: {:#}\npublish: {:#}", run.outputs["evaluate"]["details"], run.outputs["publish"]["details"]);
+            Fixture { _dir: dir, root, planted_pii }
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+/// A private copy of the fixture's warehouse.
+fn copy_warehouse(to: &Path) -> PathBuf {
+    let from = fixture().root.join("warehouse");
+    for file in files_under(&from) {
+        let target = to.join("warehouse").join(file.strip_prefix(&from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &target).unwrap();
+    }
+    to.join("warehouse")
+}
+
+fn registry_of(warehouse: &Path) -> Registry {
+    Registry::open(warehouse.join("registry").to_str().unwrap()).unwrap()
+}
+
+async fn live(registry: &Registry) -> RoutingTable {
+    registry.live().await.unwrap().expect("a live version").1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pipeline_evaluates_publishes_and_reports() {
+    let f = fixture();
+    let wh = Warehouse::open(f.root.join("warehouse").to_str().unwrap()).unwrap();
+    // The evaluations table: one row per adapter, scores in range, intervals around them.
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM evaluations").await, 2);
+    assert_eq!(
+        count(&wh, "SELECT COUNT(*) FROM evaluations WHERE score BETWEEN 0 AND 1 AND ci_low <= score AND score <= ci_high \
+                    AND base_score BETWEEN 0 AND 1 AND n BETWEEN 1 AND 5 AND tokens_generated > 0 \
+                    AND metric IN ('tool_call_match', 'json_field_match', 'rouge_l', 'mixed')").await,
+        2
+    );
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM evaluation_examples").await, count(&wh, "SELECT SUM(n) FROM evaluations").await);
+
+    // The registry: a live table whose SLM routes' adapters verify.
+    let registry = registry_of(&f.root.join("warehouse"));
+    let (pointer, table) = registry.live().await.unwrap().unwrap();
+    assert_eq!(pointer.version, table.version);
+    assert_eq!(table.embedding.model, "sentence-transformers/all-MiniLM-L6-v2");
+    assert_eq!((table.embedding.dim, table.embedding.max_tokens), (384, 64));
+    let slm: Vec<_> = table.routes.iter().filter(|r| r.is_slm()).collect();
+    assert_eq!(slm.len(), 2, "{:#?}", table.routes);
+    assert_eq!(table.summary.slm_clusters, 2);
+    assert_eq!(table.routes.len(), table.summary.clusters);
+    for route in &slm {
+        let adapter = route.adapter.as_ref().unwrap();
+        assert!(adapter.path.ends_with(&adapter.sha256[..12]), "content-addressed: {}", adapter.path);
+        let files = registry.fetch_adapter(adapter).await.unwrap();
+        assert_eq!(sha256_hex(&files["adapter_model.safetensors"]), adapter.sha256);
+        assert!(files.contains_key("adapter_config.json") && files.contains_key("metrics.json"));
+        assert!(route.max_distance > 0.0 && route.eval.as_ref().unwrap().n >= 1);
+        assert_eq!(route.base_model.as_deref(), Some("tiny-random-llama"));
+    }
+    // Measured share: at most the SLM clusters' share, and some traffic moves.
+    let cluster_share: f64 = slm.iter().map(|r| r.traffic_share).sum();
+    let share = table.summary.slm_traffic_share;
+    assert!(share > 0.0 && share <= cluster_share + 1e-9, "{share} vs {cluster_share}");
+    let cost = table.summary.cost.as_ref().unwrap();
+    assert!(cost.saving > 0.0 && cost.with_routing < cost.llm_only && cost.unpriced_calls > 0, "{cost:?}");
+
+    // The report: Markdown and self-contained HTML with its pictures.
+    let run_dir = files_under(&f.root.join("warehouse/reports")).into_iter().find(|p| p.ends_with("report.md")).unwrap();
+    let md = std::fs::read_to_string(&run_dir).unwrap();
+    assert!(md.contains("SLM traffic share") && md.contains("first published version") && md.contains(&table.version), "{md}");
+    let html = std::fs::read_to_string(run_dir.with_file_name("report.html")).unwrap();
+    assert!(html.matches("<svg").count() >= 3, "scores, cluster map and loss curves inline");
+    assert!(!html.contains("<script") && !html.contains("src=\"http"), "self-contained, no script");
+
+    // No planted PII anywhere: tables, datasets, adapters, evaluations, registry, report.
+    let files = warehouse_text(&f.root.join("warehouse"));
+    for value in &f.planted_pii {
+        for (path, bytes) in &files {
+            assert!(!bytes.windows(value.len()).any(|w| w == value.as_bytes()), "planted `{value}` found in {}", path.display());
+        }
+    }
+}
+
+/// The binary is killed (abort, as `kill -9`) between the steps of a
+/// publish: the live version never changes until the pointer is written,
+/// and a rerun publishes. Rollback makes the old version live again.
+#[test]
+fn a_crash_mid_publish_leaves_the_previous_version_live() {
+    let bin = env!("CARGO_BIN_EXE_slm-pipeline");
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = copy_warehouse(dir.path());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let registry = registry_of(&warehouse);
+    let before = runtime.block_on(live(&registry));
+    let current = warehouse.join("registry/routing/current.json");
+    let pointer_bytes = std::fs::read(&current).unwrap();
+
+    // Another margin: another table to publish.
+    let dag = dir.path().join("publish.yaml");
+    std::fs::write(&dag, format!("name: republish\ntasks:\n{}", publish_yaml(", ambiguity_margin: 0.05").replace("ambiguity_margin: 0.01, ", ""))).unwrap();
+    let cli = |args: &[&str], kill: Option<&str>| {
+        let mut cmd = Command::new(bin);
+        cmd.args(args).arg("--warehouse").arg(&warehouse);
+        cmd.env("SLM_MODELS", slm_pipeline::models::models_root().canonicalize().unwrap());
+        if let Some(point) = kill {
+            cmd.env("SLM_KILL_AT", point);
+        }
+        cmd.output().unwrap()
+    };
+    for point in ["publish:adapters", "publish:table"] {
+        let out = cli(&["run", dag.to_str().unwrap(), "--date", "2026-11-20"], Some(point));
+        assert!(!out.status.success(), "killed at {point}");
+        assert_eq!(std::fs::read(&current).unwrap(), pointer_bytes, "current.json untouched after a kill at {point}");
+        assert_eq!(runtime.block_on(live(&registry)).version, before.version);
+    }
+    // The kill after the table left an unpublished version: listed, not live.
+    let list = String::from_utf8(cli(&["registry", "list"], None).stdout).unwrap();
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(list.lines().any(|l| l.starts_with('*') && l.contains(&before.version)), "{list}");
+
+    let out = cli(&["run", dag.to_str().unwrap(), "--date", "2026-11-20"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let after = runtime.block_on(live(&registry));
+    assert_ne!(after.version, before.version);
+    assert_eq!(after.ambiguity_margin, 0.05);
+    let pointer = runtime.block_on(registry.current()).unwrap().unwrap();
+    assert_eq!(pointer.previous.as_deref(), Some(before.version.as_str()));
+    // The same configuration again publishes nothing new.
+    let again = cli(&["run", dag.to_str().unwrap(), "--date", "2026-11-20"], None);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("unchanged"), "{}", String::from_utf8_lossy(&again.stdout));
+    assert_eq!(runtime.block_on(live(&registry)).version, after.version);
+
+    // Rollback, then `registry show` and `route` read the old version.
+    let out = cli(&["registry", "rollback", &before.version], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(runtime.block_on(live(&registry)).version, before.version);
+    let show = String::from_utf8(cli(&["registry", "show"], None).stdout).unwrap();
+    assert!(show.contains(&before.version) && show.contains("slm"), "{show}");
+    let out = Command::new(bin)
+        .args(["route", "--table", warehouse.join("registry").to_str().unwrap(), "Write a haiku about the sea"])
+        .env("SLM_MODELS", slm_pipeline::models::models_root().canonicalize().unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let decision: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(decision["table_version"], before.version.as_str());
+    assert!(decision["target"] == "llm" || decision["target"] == "slm");
+    assert!(decision["reason"].is_string() && decision["distance"].is_number(), "{decision}");
+
+    // A tampered adapter is refused: rollback checks every sha256 first.
+    let adapter = before.routes.iter().find(|r| r.is_slm()).unwrap().adapter.clone().unwrap();
+    let weights = warehouse.join("registry").join(&adapter.path).join("adapter_model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&weights, bytes).unwrap();
+    let out = cli(&["registry", "rollback", &after.version], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    if after.routes.iter().any(|r| r.adapter.as_ref().is_some_and(|a| a.sha256 == adapter.sha256)) {
+        assert!(!out.status.success() && err.contains("sha256"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_near_far_and_ambiguous_requests() {
+    let f = fixture();
+    let wh = Warehouse::open(f.root.join("warehouse").to_str().unwrap()).unwrap();
+    let table = live(&registry_of(&f.root.join("warehouse"))).await;
+    let slm = table.routes.iter().find(|r| r.is_slm()).unwrap().clone();
+    let cluster = slm_pipeline::routing::table::cluster_of(&slm.cluster_id).unwrap();
+
+    // Near: the stored task text of one of that cluster's eval calls, routed
+    // as a prompt, lands on that cluster's SLM.
+    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let sql = format!(
+        "SELECT e.text FROM call_embeddings e JOIN evaluation_examples x ON e.call_id = x.call_id WHERE x.cluster_id = {cluster} ORDER BY e.call_id LIMIT 1"
+    );
+    let (_, batches) = slm_pipeline::sql::query(&ctx, &sql).await.unwrap();
+    let text = slm_pipeline::warehouse::columns::strings(&batches[0], "text", "call_embeddings").unwrap().value(0).to_string();
+    let router = Router::new(table.clone(), &slm_pipeline::models::model_dir("all-minilm-l6-v2")).unwrap();
+    let near = router.decide(&Request::prompt(&text)).unwrap();
+    assert_eq!((near.target.as_str(), near.cluster_id.as_deref(), near.reason.as_str()), ("slm", Some(slm.cluster_id.as_str()), "within"), "{near:?}");
+    assert_eq!(near.adapter.as_ref(), slm.adapter.as_ref());
+
+    // Far: nothing like the corpus.
+    let far = router.decide(&Request::prompt("Derive the lattice QCD beta function at two loops in Klingon verse.")).unwrap();
+    assert_eq!(far.target, "llm", "{far:?}");
+
+    // Ambiguous: half-way between two SLM centroids, with both in reach.
+    let mut wide = table.clone();
+    for r in &mut wide.routes {
+        r.max_distance = 2.0;
+    }
+    wide.ambiguity_margin = 0.05;
+    let two: Vec<_> = wide.routes.iter().filter(|r| r.is_slm()).take(2).collect();
+    let mid: Vec<f32> = two[0].centroid.iter().zip(&two[1].centroid).map(|(a, b)| a + b).collect();
+    let norm = mid.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let mid: Vec<f32> = mid.iter().map(|x| x / norm).collect();
+    assert_eq!(decide(&wide, &mid).reason, "ambiguous");
+    wide.ambiguity_margin = 0.0;
+    assert_eq!(decide(&wide, &mid).target, "slm");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_http_service_routes_under_load_and_follows_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = copy_warehouse(dir.path());
+    let registry = registry_of(&warehouse);
+    let first = live(&registry).await;
+    let state = ServiceState::new(registry.clone(), slm_pipeline::models::model_dir("all-minilm-l6-v2"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state.clone(), std::time::Duration::from_millis(100), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("http://{addr}{path}");
+    // Health once the table is loaded.
+    let mut healthy = false;
+    for _ in 0..100 {
+        if client.get(url("/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(healthy);
+
+    // A short bounded load: 8 clients, 25 requests each.
+    let prompts = ["Extract the invoice number and total as JSON", "Summarise this meeting in two lines", "Write a haiku about the sea"];
+    let mut clients = Vec::new();
+    for c in 0..8 {
+        let (client, url) = (client.clone(), url("/v1/route"));
+        clients.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for i in 0..25 {
+                let body = serde_json::json!({"prompt": prompts[(c + i) % prompts.len()]});
+                let response = client.post(&url).json(&body).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                let decision: serde_json::Value = response.json().await.unwrap();
+                assert!(decision["target"] == "llm" || decision["target"] == "slm", "{decision}");
+                ok += 1;
+            }
+            ok
+        }));
+    }
+    let mut total = 0;
+    for c in clients {
+        total += c.await.unwrap();
+    }
+    assert_eq!(total, 200);
+    // A chat call body works too; bad bodies and paths are refused with a reason.
+    let call = serde_json::json!({"messages": [{"role": "user", "content": "Summarise this meeting"}]});
+    assert_eq!(client.post(url("/v1/route")).json(&call).send().await.unwrap().status(), 200);
+    let bad = client.post(url("/v1/route")).body("{not json").send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("bad request body"));
+    assert_eq!(client.get(url("/nope")).send().await.unwrap().status(), 404);
+    let metrics = client.get(url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("slm_route_latency_seconds_count 201"), "{metrics}");
+    assert!(metrics.contains("slm_route_errors_total 2"), "{metrics}");
+
+    // A new version goes live: the service follows current.json. Its
+    // adapter was tampered with after publishing: the route goes to the LLM.
+    let mut second = first.clone();
+    second.version = format!("{}-b", first.version);
+    second.ambiguity_margin = 0.07;
+    let tampered = second.routes.iter().find(|r| r.is_slm()).unwrap().adapter.clone().unwrap();
+    let sha = registry.write_table(&second).await.unwrap();
+    let weights = warehouse.join("registry").join(&tampered.path).join("adapter_model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&weights, bytes).unwrap();
+    // `activate` would refuse it now: point at it by hand, as a registry
+    // tampered with after publishing would.
+    let pointer = slm_pipeline::routing::table::CurrentPointer {
+        schema_version: 1,
+        version: second.version.clone(),
+        path: format!("routing/{}/routing_table.json", second.version),
+        sha256: sha,
+        updated_at: "2026-11-21T04:00:00Z".into(),
+        previous: Some(first.version.clone()),
+    };
+    std::fs::write(warehouse.join("registry/routing/current.json"), serde_json::to_vec(&pointer).unwrap()).unwrap();
+    let mut followed = false;
+    for _ in 0..100 {
+        let health: serde_json::Value = client.get(url("/healthz")).send().await.unwrap().json().await.unwrap();
+        if health["version"] == second.version.as_str() {
+            followed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(followed, "the service did not load the new version");
+    let metrics = client.get(url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("slm_route_table_reloads_total 2"), "{metrics}");
+    // Every route sharing the tampered adapter was rejected.
+    let shared = second.routes.iter().filter(|r| r.adapter.as_ref().is_some_and(|a| a.sha256 == tampered.sha256)).count();
+    assert!(metrics.contains(&format!("slm_route_rejected_adapters_total {shared}")), "{metrics}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
