@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, state, Duration::from_secs(60), async {
+    let server = tokio::spawn(serve(listener, state, Duration::from_secs(60), async move {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::new();

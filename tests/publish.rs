@@ -245,11 +245,12 @@ async fn routes_near_far_and_ambiguous_requests() {
     let slm = table.routes.iter().find(|r| r.is_slm()).unwrap().clone();
     let cluster = slm_pipeline::routing::table::cluster_of(&slm.cluster_id).unwrap();
 
-    // Near: the stored task text of one of that cluster's eval calls, routed
-    // as a prompt, lands on that cluster's SLM.
+    // Near: the stored task text of that cluster's eval call nearest its
+    // centroid, routed as a prompt, lands on that cluster's SLM.
     let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
     let sql = format!(
-        "SELECT e.text FROM call_embeddings e JOIN evaluation_examples x ON e.call_id = x.call_id WHERE x.cluster_id = {cluster} ORDER BY e.call_id LIMIT 1"
+        "SELECT e.text FROM call_embeddings e JOIN evaluation_examples x ON e.call_id = x.call_id \
+         JOIN cluster_assignments a ON a.call_id = e.call_id WHERE x.cluster_id = {cluster} ORDER BY a.distance, e.call_id LIMIT 1"
     );
     let (_, batches) = slm_pipeline::sql::query(&ctx, &sql).await.unwrap();
     let text = slm_pipeline::warehouse::columns::strings(&batches[0], "text", "call_embeddings").unwrap().value(0).to_string();
@@ -287,7 +288,7 @@ async fn the_http_service_routes_under_load_and_follows_current() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, state.clone(), std::time::Duration::from_millis(100), async {
+    let server = tokio::spawn(serve(listener, state.clone(), std::time::Duration::from_millis(100), async move {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::new();
