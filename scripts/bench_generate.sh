@@ -15,7 +15,7 @@ fi
 OPT=(--config 'profile.dev.package."slm-pipeline".opt-level=3'
      --config 'profile.dev.package."slm-pipeline".debug-assertions=false'
      --config 'profile.dev.package."slm-pipeline".overflow-checks=false')
-cargo build --quiet --locked --example bench_generate "${OPT[@]}"
+cargo build --quiet --locked --features pending --example bench_generate "${OPT[@]}"
 echo "== slm-pipeline (candle) =="
 "$CARGO_TARGET_DIR/debug/examples/bench_generate" "$ADAPTER" "$NEW" "$RUNS"
 echo "== HF transformers + PEFT =="
