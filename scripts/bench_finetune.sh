@@ -5,14 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 LEN="${1:-256}"; BATCH="${2:-4}"; STEPS="${3:-5}"
-VENV="${SLM_PEFT_VENV:-$HOME/.cache/slm-pipeline/peft-venv}"
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch, transformers, peft, gguf" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet "torch==2.15.0" "transformers==5.23.0" "peft==0.21.2" "gguf" "safetensors"
-fi
-OPT=(--config 'profile.dev.package."slm-pipeline".opt-level=3'
-     --config 'profile.dev.package."slm-pipeline".debug-assertions=false'
-     --config 'profile.dev.package."slm-pipeline".overflow-checks=false')
+ensure_peft_venv
 cargo build --quiet --locked --example bench_finetune "${OPT[@]}"
 echo "== slm-pipeline (candle), activation checkpointing =="
 "$CARGO_TARGET_DIR/debug/examples/bench_finetune" "$LEN" "$BATCH" "$STEPS" 0

@@ -7,14 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 ADAPTER="${1:?an adapter folder (adapter_config.json, adapter_model.safetensors)}"
 NEW="${2:-128}"; RUNS="${3:-3}"
-VENV="${SLM_PEFT_VENV:-$HOME/.cache/slm-pipeline/peft-venv}"
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch, transformers, peft, gguf" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet "torch==2.15.0" "transformers==5.23.0" "peft==0.21.2" "gguf" "safetensors"
-fi
-OPT=(--config 'profile.dev.package."slm-pipeline".opt-level=3'
-     --config 'profile.dev.package."slm-pipeline".debug-assertions=false'
-     --config 'profile.dev.package."slm-pipeline".overflow-checks=false')
+ensure_peft_venv
 cargo build --quiet --locked --features pending --example bench_generate "${OPT[@]}"
 echo "== slm-pipeline (candle) =="
 "$CARGO_TARGET_DIR/debug/examples/bench_generate" "$ADAPTER" "$NEW" "$RUNS"

@@ -11,7 +11,6 @@ WORK="${BENCH_DIR:-/tmp/slm-bench}"
 mkdir -p "$WORK"
 # Our own crate optimized too (dependencies already are in the dev profile);
 # this rebuilds only this crate, not the dependency tree.
-OPT=(--config 'profile.dev.package."slm-pipeline".opt-level=3' --config 'profile.dev.package."slm-pipeline".debug-assertions=false' --config 'profile.dev.package."slm-pipeline".overflow-checks=false')
 cargo build --quiet "${OPT[@]}" --bin slm-pipeline
 BIN="$CARGO_TARGET_DIR/debug/slm-pipeline"
 

@@ -5,8 +5,5 @@
 #   bash scripts/bench_route.sh [registry] [requests] [clients]
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-OPT=(--config 'profile.dev.package."slm-pipeline".opt-level=3'
-     --config 'profile.dev.package."slm-pipeline".debug-assertions=false'
-     --config 'profile.dev.package."slm-pipeline".overflow-checks=false')
 cargo build --quiet --locked --features pending --example bench_route "${OPT[@]}"
 taskset -c 0 "$CARGO_TARGET_DIR/debug/examples/bench_route" "${1:-warehouse/registry}" "${2:-300}" "${3:-4}"

@@ -7,10 +7,7 @@ DATE="${DATE:-2026-11-20}"
 CALLS="${CALLS:-2000}"
 # Our own crate optimized (k-means, PCA... are our loops); the dependencies
 # are already optimized in the dev profile, so this rebuilds one crate only.
-cargo build --quiet --bin slm-pipeline \
-  --config 'profile.dev.package."slm-pipeline".opt-level=3' \
-  --config 'profile.dev.package."slm-pipeline".debug-assertions=false' \
-  --config 'profile.dev.package."slm-pipeline".overflow-checks=false'
+cargo build --quiet --bin slm-pipeline "${OPT[@]}"
 BIN="$CARGO_TARGET_DIR/debug/slm-pipeline"
 "$BIN" demo-data --out demo-logs --calls "$CALLS" --date "$DATE"
 "$BIN" validate dags/demo.yaml

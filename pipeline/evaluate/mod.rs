@@ -31,7 +31,7 @@ use crate::tasks::{Task, TaskContext, TaskOutput};
 use crate::warehouse::columns;
 use crate::warehouse::tables::{evaluation_examples_schema, evaluations_schema};
 use crate::warehouse::{Table, Warehouse};
-use score::{AnswerKind, Estimate};
+use score::AnswerKind;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -158,9 +158,11 @@ pub struct Evaluation {
     pub score: f64,
     pub ci: (f64, f64),
     pub base_score: f64,
+    pub base_ci: (f64, f64),
     pub teacher_agreement: f64,
     pub base_teacher_agreement: f64,
     pub n: usize,
+    pub tokens_generated: usize,
     pub by_kind: BTreeMap<String, usize>,
     pub tokens_per_second: f64,
     pub cached: bool,
@@ -285,7 +287,7 @@ impl EvaluateTask {
         let result = summarize(id, adapter, &examples, self.config.seed, seconds);
         let examples_rel = format!("{}/cluster={}/evaluation={id}/examples.parquet", Table::EvaluationExamples.dir(), adapter.cluster_id);
         wh.write_parquet(&examples_rel, evaluation_examples_schema(), &[examples_batch(id, adapter.cluster_id, &examples)?]).await?;
-        let row = evaluation_row(ctx, adapter, &base.hf_name, &result, &examples, seconds)?;
+        let row = evaluation_row(ctx, adapter, &base.hf_name, &result, seconds)?;
         let rel = format!("{}/cluster={}/evaluation={id}/evaluation.parquet", Table::Evaluations.dir(), adapter.cluster_id);
         wh.write_parquet(&rel, evaluations_schema(), &[row]).await?;
         info!(task = %ctx.task_id, cluster = adapter.cluster_id, metric = %result.metric, score = result.score,
@@ -336,6 +338,7 @@ fn summarize(id: &str, adapter: &AdapterRow, examples: &[Example], seed: u64, se
     let base_scores: Vec<f64> = examples.iter().map(|e| e.base.score).collect();
     let share = |f: &dyn Fn(&Example) -> bool| examples.iter().filter(|e| f(e)).count() as f64 / examples.len().max(1) as f64;
     let tuned = score::estimate(&scores, seed);
+    let base = score::estimate(&base_scores, seed);
     let tokens: usize = examples.iter().map(|e| e.answer_tokens + e.base_answer_tokens).sum();
     Evaluation {
         evaluation_id: id.to_string(),
@@ -344,10 +347,12 @@ fn summarize(id: &str, adapter: &AdapterRow, examples: &[Example], seed: u64, se
         metric,
         score: tuned.mean,
         ci: (tuned.low, tuned.high),
-        base_score: score::estimate(&base_scores, seed).mean,
+        base_score: base.mean,
+        base_ci: (base.low, base.high),
         teacher_agreement: share(&|e| e.adapter.agrees),
         base_teacher_agreement: share(&|e| e.base.agrees),
         n: examples.len(),
+        tokens_generated: tokens,
         by_kind,
         tokens_per_second: tokens as f64 / seconds.max(1e-9),
         cached: false,
@@ -378,15 +383,11 @@ fn evaluation_row(
     adapter: &AdapterRow,
     base_model: &str,
     e: &Evaluation,
-    examples: &[Example],
     seconds: f64,
 ) -> Result<RecordBatch> {
-    let base_scores: Vec<f64> = examples.iter().map(|x| x.base.score).collect();
-    let base: Estimate = score::estimate(&base_scores, 0);
     let s = |v: &str| Arc::new(StringArray::from(vec![v.to_string()])) as ArrayRef;
     let i = |v: i64| Arc::new(Int64Array::from(vec![v])) as ArrayRef;
     let f = |v: f64| Arc::new(Float64Array::from(vec![v])) as ArrayRef;
-    let tokens: usize = examples.iter().map(|x| x.answer_tokens + x.base_answer_tokens).sum();
     let columns: Vec<ArrayRef> = vec![
         s(&e.evaluation_id),
         i(e.cluster_id),
@@ -397,13 +398,13 @@ fn evaluation_row(
         f(e.score),
         f(e.ci.0),
         f(e.ci.1),
-        f(base.mean),
-        f(base.low),
-        f(base.high),
+        f(e.base_score),
+        f(e.base_ci.0),
+        f(e.base_ci.1),
         f(e.teacher_agreement),
         f(e.base_teacher_agreement),
         i(e.n as i64),
-        i(tokens as i64),
+        i(e.tokens_generated as i64),
         f(seconds),
         s(&adapter.path),
         s(&ctx.run_id),
@@ -473,9 +474,11 @@ async fn read_evaluation(wh: &Warehouse, rel: &str) -> Result<Evaluation> {
         score: row.score,
         ci: (row.ci_low, row.ci_high),
         base_score: row.base_score,
+        base_ci: (f64::NAN, f64::NAN),
         teacher_agreement: row.teacher_agreement,
         base_teacher_agreement: f64::NAN,
         n: row.n as usize,
+        tokens_generated: 0,
         by_kind: BTreeMap::new(),
         tokens_per_second: f64::NAN,
         cached: true,
