@@ -8,7 +8,7 @@ source "$(dirname "$0")/env.sh"
 ADAPTER="${1:?an adapter folder (adapter_config.json, adapter_model.safetensors)}"
 NEW="${2:-128}"; RUNS="${3:-3}"
 ensure_peft_venv
-cargo build --quiet --locked --features pending --example bench_generate "${OPT[@]}"
+cargo build --quiet --locked --example bench_generate "${OPT[@]}"
 echo "== slm-pipeline (candle) =="
 "$CARGO_TARGET_DIR/debug/examples/bench_generate" "$ADAPTER" "$NEW" "$RUNS"
 echo "== HF transformers + PEFT =="

@@ -5,5 +5,5 @@
 #   bash scripts/bench_route.sh [registry] [requests] [clients]
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-cargo build --quiet --locked --features pending --example bench_route "${OPT[@]}"
+cargo build --quiet --locked --example bench_route "${OPT[@]}"
 taskset -c 0 "$CARGO_TARGET_DIR/debug/examples/bench_route" "${1:-warehouse/registry}" "${2:-300}" "${3:-4}"

@@ -293,10 +293,9 @@ impl Task for PublishTask {
         let summary = summarize(&routes, &calls, cfg);
         let fallback_model = cfg.fallback_model.clone().unwrap_or_else(|| most_common_model(&calls));
         let now = chrono::Utc::now();
-        let digest = crate::routing::registry::sha256_hex(&serde_json::to_vec(&routes).expect("JSON"));
         let mut table = RoutingTable {
             schema_version: SCHEMA_VERSION,
-            version: format!("{}-{}", now.format("%Y-%m-%dT%H%M%SZ"), &digest[..6]),
+            version: String::new(),
             dag_run_id: ctx.run_id.clone(),
             published_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             embedding: EmbeddingSpec { model: settings.hf_name, dim: settings.dim, text: settings.template, max_tokens: settings.max_tokens },
@@ -305,9 +304,16 @@ impl Task for PublishTask {
             routes,
             summary,
         };
+        // The name digests the whole table, so two publishes in one second
+        // with any difference (a margin, a run) get different versions.
+        let digest = crate::routing::registry::sha256_hex(&serde_json::to_vec(&table).expect("JSON"));
+        table.version = format!("{}-{}", now.format("%Y-%m-%dT%H%M%SZ"), &digest[..6]);
 
         // Unchanged since the live version: nothing to publish.
-        let unchanged = live.as_ref().is_some_and(|(_, t)| same_routing(t, &table));
+        // The live table went through JSON, whose float parsing may differ in
+        // the last bit: compare against this table after the same trip.
+        let as_read: RoutingTable = serde_json::from_slice(&serde_json::to_vec(&table).expect("JSON")).expect("own JSON");
+        let unchanged = live.as_ref().is_some_and(|(_, t)| same_routing(t, &as_read));
         let previous = live.as_ref().map(|(_, t)| t.clone());
         if unchanged {
             let (pointer, live_table) = live.expect("unchanged implies live");
@@ -418,9 +424,11 @@ async fn window_calls(wh: &Warehouse, cluster_run: &str) -> Result<Vec<CallRow>>
     let sql = format!(
         "SELECT a.cluster_id, a.distance, COALESCE(c.model, '') AS model, COALESCE(c.prompt_tokens, 0) AS prompt_tokens, \
          COALESCE(c.completion_tokens, 0) AS completion_tokens \
-         FROM cluster_assignments a JOIN calls c ON a.call_id = c.call_id WHERE a.run_id = '{}'",
+         FROM cluster_assignments a JOIN calls c ON a.call_id = c.call_id WHERE a.run_id = '{}' \
+         ORDER BY a.call_id",
         cluster_run.replace('\'', "''")
     );
+    // In call order, so that sums (the cost) are the same on every run.
     let (_, batches) = crate::sql::query(&ctx, &sql).await?;
     let mut out = Vec::new();
     for batch in &batches {

@@ -216,7 +216,15 @@ impl Registry {
         check_part("version", &table.version)?;
         let bytes = serde_json::to_vec_pretty(table).expect("JSON");
         let sha = sha256_hex(&bytes);
-        self.loc.put(&self.loc.key(&format!("routing/{}/{TABLE_FILE}", table.version))?, bytes).await?;
+        let key = self.loc.key(&format!("routing/{}/{TABLE_FILE}", table.version))?;
+        // A version is written once: overwriting one could change the live
+        // table under its pointer. The same bytes again (a retried publish) are fine.
+        if !self.loc.put_new(&key, bytes).await? && sha256_hex(&self.loc.get(&key).await?) != sha {
+            return Err(Error::Contract {
+                table: self.loc.url_of(&key, false),
+                message: format!("version {} already exists with other contents; versions are immutable", table.version),
+            });
+        }
         Ok(sha)
     }
 
@@ -270,5 +278,23 @@ mod tests {
         assert!(check_adapter_path("adapters/../c05").is_err());
         assert!(check_adapter_path("/etc/passwd").is_err());
         assert!(check_adapter_path("adapters/c05/x/y").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_written_version_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(dir.path().to_str().unwrap()).unwrap();
+        let table = crate::routing::router::tests::table(vec![]);
+        let sha = registry.write_table(&table).await.unwrap();
+        registry.activate(&table.version).await.unwrap();
+        // The same bytes again: a retried publish, accepted.
+        assert_eq!(registry.write_table(&table).await.unwrap(), sha);
+        // Other contents under the same version: refused, the live table intact.
+        let mut other = table.clone();
+        other.ambiguity_margin = 0.2;
+        let err = registry.write_table(&other).await.unwrap_err().to_string();
+        assert!(err.contains("already exists") && err.contains(&table.version), "{err}");
+        let (pointer, live) = registry.live().await.unwrap().unwrap();
+        assert_eq!((pointer.sha256, live), (sha, table));
     }
 }

@@ -202,7 +202,7 @@ pub fn decide(table: &RoutingTable, vector: &[f32]) -> Decision {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::table::*;
     use super::*;
 

@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -182,6 +182,24 @@ impl Location {
             .await
             .map(|_| ())
             .map_err(|e| Error::object_store(format!("writing {}", self.url_of(key, false)), e))
+    }
+
+    /// Writes `key` only if no object is there yet; `false` when one was.
+    /// Stores without conditional puts (some S3 servers) fall back to a
+    /// check then a put, which is enough for one publisher at a time.
+    pub async fn put_new(&self, key: &Path, bytes: Vec<u8>) -> Result<bool> {
+        let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
+        match self.store.put_opts(key, PutPayload::from(bytes.clone()), opts).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(object_store::Error::NotImplemented { .. }) => {
+                if self.object_exists(key).await? {
+                    return Ok(false);
+                }
+                self.put(key, bytes).await.map(|_| true)
+            }
+            Err(e) => Err(Error::object_store(format!("writing {}", self.url_of(key, false)), e)),
+        }
     }
 
     pub async fn get(&self, key: &Path) -> Result<bytes::Bytes> {
