@@ -10,6 +10,15 @@ const DEFAULT_LOG: &str = "info,lance=warn,lancedb=warn,lance_core=warn,lance_io
 
 fn main() {
     let cli = slm_pipeline::cli::Cli::parse();
+    // A command whose output is piped into `head` ends quietly when the pipe
+    // closes, as Unix tools do; Rust ignores SIGPIPE, so `println!` would panic.
+    // The HTTP service keeps ignoring it (a client that hangs up is routine).
+    if !matches!(cli.command, slm_pipeline::cli::Command::Serve { .. }) {
+        // SAFETY: at start-up, before any thread exists; SIG_DFL is a valid handler.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("SLM_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG)))
         .with_writer(std::io::stderr)

@@ -11,7 +11,9 @@ cargo build --quiet --bin slm-pipeline "${OPT[@]}"
 BIN="$CARGO_TARGET_DIR/debug/slm-pipeline"
 "$BIN" demo-data --out demo-logs --calls "$CALLS" --date "$DATE"
 "$BIN" validate dags/demo.yaml
-"$BIN" run dags/demo.yaml --date "$DATE"
+RUN_OUT=$("$BIN" run dags/demo.yaml --date "$DATE")
+echo "$RUN_OUT"
+[[ $RUN_OUT =~ ^run\ ([^:]+): ]] && RUN_ID="${BASH_REMATCH[1]}"
 echo
 echo "== calls per agent and model =="
 "$BIN" sql "SELECT agent, model, calls, total_tokens FROM calls_per_agent_model_day WHERE date = DATE '$DATE'"
@@ -34,13 +36,19 @@ echo "== evaluations: adapter and base model against the LLM's answers =="
             ROUND(base_score, 3) AS base_score, ROUND(teacher_agreement, 2) AS agreement FROM evaluations ORDER BY cluster_id"
 echo "== published routing table =="
 "$BIN" registry show
-echo "== sample prompts routed =="
-for prompt in "Extract the invoice number, vendor, dates and total of this invoice as JSON" \
-              "Summarise the following meeting notes in two sentences with action items" \
-              "Write a sonnet about the moons of Jupiter"; do
-  echo "\$ slm-pipeline route --table warehouse/registry \"$prompt\""
-  "$BIN" route --table warehouse/registry "$prompt" | tr -d '\n' | sed 's/  */ /g' | cut -c1-400
+echo "== sample requests routed =="
+# The embedding template is "{system} {last_user} tools: {tools}": a chat call
+# with its system prompt lands where its task's calls did; a bare prompt may not.
+route() {
+  echo "\$ slm-pipeline route --table warehouse/registry  # $1"
+  "$BIN" route --table warehouse/registry <<<"$2" | tr -d '\n' | sed 's/  */ /g'
   echo
-done
-RUN_ID=$("$BIN" runs --limit 1 | head -1 | cut -d' ' -f1)
+}
+route "a summary for the next support agent" '{"messages": [
+  {"role": "system", "content": "You are a support assistant. Summarize the following text in two or three sentences for the agent who takes over. Keep names, numbers and dates exactly as written."},
+  {"role": "user", "content": "From: Dana Novak\nTo: Accounts team\nSubject: Re: renewal proposal\n\nHello,\n\nWe reviewed your proposal with our finance lead. Acme Corp accepts the renewal at USD 120000.00 per year. The signed contract is due by December 15.\n\nBest regards,\nDana"}]}'
+route "invoice fields as JSON" '{"messages": [
+  {"role": "system", "content": "Extract the requested fields from the document. Answer with a single JSON object and nothing else."},
+  {"role": "user", "content": "Fields: invoice_number, vendor, total\n\nINVOICE INV-2291 from Globex Ltd. Total due: EUR 1,240.00"}]}'
+route "a bare prompt far from every task" '{"prompt": "Write a sonnet about the moons of Jupiter"}'
 echo "report: $("$BIN" report "$RUN_ID" --html)"
