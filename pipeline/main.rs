@@ -10,6 +10,7 @@ const DEFAULT_LOG: &str = "info,lance=warn,lancedb=warn,lance_core=warn,lance_io
 
 fn main() {
     let cli = slm_pipeline::cli::Cli::parse();
+    slm_pipeline::models::match_candle_threads_to_cpus();
     // A command whose output is piped into `head` ends quietly when the pipe
     // closes, as Unix tools do; Rust ignores SIGPIPE, so `println!` would panic.
     // The HTTP service keeps ignoring it (a client that hangs up is routine).
