@@ -14,7 +14,7 @@
 
 pub mod curve;
 pub mod data;
-mod frozen;
+pub(crate) mod frozen;
 pub mod model;
 pub mod optim;
 pub mod peft;

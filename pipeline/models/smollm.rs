@@ -449,22 +449,89 @@ pub fn greedy_ids(base: &BaseModel, prompt: &[u32], max_new: usize, device: &Dev
     Generator::new(base, &base.weights, device)?.greedy(prompt, max_new)
 }
 
-/// Greedy decoding with a KV cache over one set of weights (the base
-/// model's, or with a LoRA adapter merged in): built once, used for many
-/// prompts.
+/// Greedy decoding with a KV cache: our own Llama forward pass over the
+/// (possibly adapter-merged) f32 weights. Decoding multiplies one row by
+/// each weight matrix; those products go through [`linear`]'s matrix-vector
+/// path, which streams each weight row once (decoding is memory-bound),
+/// where candle's general matmul was 3x slower on them. Prefill (many rows)
+/// uses candle's matmul.
 pub struct Generator {
-    model: llama::Llama,
-    config: llama::Config,
+    spec: LlamaSpec,
+    embed: Tensor,
+    /// (vocab, hidden): the output projection, or the embedding when tied.
+    head: Tensor,
+    norm: Tensor,
+    layers: Vec<DecoderWeights>,
+    /// (context, head_dim / 2) rotary tables.
+    cos: Tensor,
+    sin: Tensor,
     eos: u32,
     device: Device,
 }
 
+struct DecoderWeights {
+    input_norm: Tensor,
+    post_norm: Tensor,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    o: Tensor,
+    gate: Tensor,
+    up: Tensor,
+    down: Tensor,
+}
+
+/// Each layer's keys and values so far, (1, kv_heads, positions, head_dim).
+type KvCache = Vec<Option<(Tensor, Tensor)>>;
+
 impl Generator {
     pub fn new(base: &BaseModel, weights: &HashMap<String, Tensor>, device: &Device) -> Result<Self> {
-        let config = base.spec.candle_config(base.tied_embeddings());
-        let vb = VarBuilder::from_tensors(weights.clone(), DType::F32, device);
-        let model = llama::Llama::load(vb, &config).map_err(|e| Error::model("building the Llama", e))?;
-        Ok(Self { model, config, eos: base.spec.eos, device: device.clone() })
+        let build = || -> candle_core::Result<Self> {
+            let get = |name: &str| -> candle_core::Result<Tensor> {
+                weights
+                    .get(name)
+                    .ok_or_else(|| candle_core::Error::Msg(format!("no tensor `{name}`")))?
+                    .to_device(device)?
+                    .to_dtype(DType::F32)?
+                    .contiguous()
+            };
+            let spec = base.spec.clone();
+            let layers = (0..spec.layers)
+                .map(|l| {
+                    let w = |part: &str| get(&format!("model.layers.{l}.{part}.weight"));
+                    Ok(DecoderWeights {
+                        input_norm: w("input_layernorm")?,
+                        post_norm: w("post_attention_layernorm")?,
+                        q: w("self_attn.q_proj")?,
+                        k: w("self_attn.k_proj")?,
+                        v: w("self_attn.v_proj")?,
+                        o: w("self_attn.o_proj")?,
+                        gate: w("mlp.gate_proj")?,
+                        up: w("mlp.up_proj")?,
+                        down: w("mlp.down_proj")?,
+                    })
+                })
+                .collect::<candle_core::Result<Vec<_>>>()?;
+            let embed = get("model.embed_tokens.weight")?;
+            let head = if weights.contains_key("lm_head.weight") { get("lm_head.weight")? } else { embed.clone() };
+            let half = spec.head_dim() / 2;
+            let inv_freq: Vec<f32> = (0..half).map(|i| 1.0 / spec.rope_theta.powf(2.0 * i as f32 / spec.head_dim() as f32)).collect();
+            let inv_freq = Tensor::from_vec(inv_freq, (1, half), device)?;
+            let positions = Tensor::arange(0u32, spec.context as u32, device)?.to_dtype(DType::F32)?.reshape((spec.context, 1))?;
+            let freqs = positions.matmul(&inv_freq)?;
+            Ok(Self {
+                norm: get("model.norm.weight")?,
+                cos: freqs.cos()?,
+                sin: freqs.sin()?,
+                eos: spec.eos,
+                spec,
+                embed,
+                head,
+                layers,
+                device: device.clone(),
+            })
+        };
+        build().map_err(|e| Error::model("building the generator", e))
     }
 
     /// Up to `max_new` tokens after `prompt`, stopping at the end-of-turn
@@ -479,18 +546,18 @@ impl Generator {
     }
 
     fn decode(&self, prompt: &[u32], max_new: usize, stop_at_eos: bool) -> Result<Vec<u32>> {
-        let device = &self.device;
-        let mut cache = llama::Cache::new(true, DType::F32, &self.config, device)
-            .map_err(|e| Error::model("allocating the KV cache", e))?;
-        let step = |input: &[u32], position: usize, cache: &mut llama::Cache| -> candle_core::Result<u32> {
-            let x = Tensor::new(input, device)?.unsqueeze(0)?;
-            let logits = self.model.forward(&x, position, cache)?.squeeze(0)?;
-            logits.argmax(candle_core::D::Minus1)?.to_scalar::<u32>()
-        };
+        if prompt.len() + max_new > self.spec.context {
+            return Err(Error::usage(format!(
+                "{} prompt tokens + {max_new} new ones exceed the model's context of {}",
+                prompt.len(),
+                self.spec.context
+            )));
+        }
+        let mut cache: KvCache = vec![None; self.spec.layers];
         let mut generated = Vec::new();
         let (mut input, mut position) = (prompt.to_vec(), 0);
         for _ in 0..max_new {
-            let next = step(&input, position, &mut cache).map_err(|e| Error::model("generating", e))?;
+            let next = self.next_token(&input, position, &mut cache).map_err(|e| Error::model("generating", e))?;
             position += input.len();
             if stop_at_eos && next == self.eos {
                 break;
@@ -500,6 +567,60 @@ impl Generator {
         }
         Ok(generated)
     }
+
+    /// Runs `input` (at `position..`) through the model, extending the
+    /// cache; the most likely next token.
+    fn next_token(&self, input: &[u32], position: usize, cache: &mut KvCache) -> candle_core::Result<u32> {
+        let s = &self.spec;
+        let (t, hd) = (input.len(), s.head_dim());
+        let ids = Tensor::new(input, &self.device)?;
+        let mut x = self.embed.index_select(&ids, 0)?; // (t, hidden)
+        let cos = self.cos.narrow(0, position, t)?;
+        let sin = self.sin.narrow(0, position, t)?;
+        // Query i (at position + i) sees keys up to position + i.
+        let mask = (t > 1)
+            .then(|| {
+                let total = position + t;
+                let m: Vec<f32> = (0..t * total).map(|j| if j % total > position + j / total { f32::NEG_INFINITY } else { 0.0 }).collect();
+                Tensor::from_vec(m, (t, total), &self.device)
+            })
+            .transpose()?;
+        for (layer, w) in self.layers.iter().enumerate() {
+            let h = candle_nn::ops::rms_norm(&x, &w.input_norm, s.rms_eps as f32)?;
+            let heads = |y: Tensor, n: usize| y.reshape((1, t, n, hd))?.transpose(1, 2)?.contiguous();
+            let q = candle_nn::rotary_emb::rope(&heads(linear(&h, &w.q)?, s.heads)?, &cos, &sin)?;
+            let k = candle_nn::rotary_emb::rope(&heads(linear(&h, &w.k)?, s.kv_heads)?, &cos, &sin)?;
+            let v = heads(linear(&h, &w.v)?, s.kv_heads)?;
+            let (k, v) = match cache[layer].take() {
+                Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+                None => (k, v),
+            };
+            cache[layer] = Some((k.clone(), v.clone()));
+            // Grouped-query attention: each KV head serves `group` query heads,
+            // as (1, kv, group·t, d) against (1, kv, total, d).
+            let group = s.heads / s.kv_heads;
+            let total = k.dim(2)?;
+            let q = (q.reshape((1, s.kv_heads, group * t, hd))? / (hd as f64).sqrt())?;
+            let mut scores = q.matmul(&k.t()?)?; // (1, kv, group·t, total)
+            if let Some(mask) = &mask {
+                scores = scores.reshape((1, s.kv_heads, group, t, total))?.broadcast_add(mask)?.reshape((1, s.kv_heads, group * t, total))?;
+            }
+            let attn = candle_nn::ops::softmax_last_dim(&scores)?.matmul(&v)?; // (1, kv, group·t, d)
+            let attn = attn.reshape((1, s.heads, t, hd))?.transpose(1, 2)?.reshape((t, s.hidden))?;
+            x = (x + linear(&attn, &w.o)?)?;
+            let h = candle_nn::ops::rms_norm(&x, &w.post_norm, s.rms_eps as f32)?;
+            let act = (candle_nn::ops::silu(&linear(&h, &w.gate)?)? * linear(&h, &w.up)?)?;
+            x = (x + linear(&act, &w.down)?)?;
+        }
+        let last = candle_nn::ops::rms_norm(&x.narrow(0, t - 1, 1)?, &self.norm, s.rms_eps as f32)?;
+        linear(&last, &self.head)?.squeeze(0)?.argmax(0)?.to_scalar::<u32>()
+    }
+}
+
+/// `x Wᵀ` for x (rows, in) and W (out, in): a few rows (decoding) through
+/// the frozen-weight op's matrix-vector path, many through candle's matmul.
+fn linear(x: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
+    crate::finetune::frozen::linear(x, w)
 }
 
 #[cfg(test)]

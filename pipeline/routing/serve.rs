@@ -84,8 +84,9 @@ impl ServiceState {
             .await
             .map_err(|e| Error::model("loading the router", e))??;
         info!(version = %pointer.version, routes = router.table().routes.len(), "Routing table loaded.");
-        *self.live.write().expect("lock") = Some((pointer.version, Arc::new(router)));
+        // Counted before the swap: whoever sees the new version sees its count.
         self.reloads.fetch_add(1, Ordering::Relaxed);
+        *self.live.write().expect("lock") = Some((pointer.version, Arc::new(router)));
         Ok(true)
     }
 
