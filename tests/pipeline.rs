@@ -353,3 +353,32 @@ async fn the_demo_corpus_leaves_none_of_its_planted_pii() {
         }
     }
 }
+
+/// Two runs of one DAG and date: the second is refused with who holds it;
+/// after the first ends, the lock is gone and a new run goes ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_of_the_same_dag_and_date_is_refused() {
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_LOCK");
+    let dag = p.dag(&standard_yaml(&p.logs(), "SLM_TEST_KEY_LOCK"));
+    let wh = p.warehouse();
+    let (runner, clock) = runner(wh.clone());
+    let held = slm_pipeline::dag::lock::RunLock::acquire(
+        wh.root(),
+        clock.clone(),
+        &dag.name,
+        date(),
+        "another-scheduler-run",
+        Duration::from_secs(300),
+    )
+    .await
+    .unwrap();
+    let err = runner.run(&dag, date()).await.err().expect("refused").to_string();
+    assert!(err.contains("already being run") && err.contains("another-scheduler-run"), "{err}");
+    assert!(wh.load_runs().await.unwrap().is_empty(), "a refused run leaves no run record");
+    held.release().await.unwrap();
+    let summary = runner.run(&dag, date()).await.unwrap();
+    assert!(summary.succeeded(), "{summary:?}");
+    assert!(files_under(&p.warehouse_path().join("_locks")).is_empty(), "the lock is released");
+}

@@ -3,6 +3,7 @@
 //! and resume (`runner`).
 
 pub mod clock;
+pub mod lock;
 pub mod runner;
 pub mod spec;
 pub mod template;

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use tracing::{error, info, warn};
 
 use super::clock::Clock;
+use super::lock::RunLock;
 use super::spec::{Dag, TaskSpec};
 use super::template::{self, Vars};
 use crate::error::{Error, Result};
@@ -45,16 +46,43 @@ pub struct Runner {
     /// Tasks run at the same time, at most.
     max_parallel: usize,
     progress: bool,
+    /// The run lock's lease (see `lock`).
+    lease: Duration,
 }
 
 impl Runner {
     pub fn new(warehouse: Warehouse, clock: Arc<dyn Clock>) -> Self {
-        Self { warehouse, clock, max_parallel: 4, progress: false }
+        Self { warehouse, clock, max_parallel: 4, progress: false, lease: super::lock::DEFAULT_LEASE }
     }
 
     pub fn with_progress(mut self, progress: bool) -> Self {
         self.progress = progress;
         self
+    }
+
+    /// How long a crashed run's lock outlives its last renewal.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Takes the run lock of (dag, date), runs `execute`, releases the lock.
+    async fn locked<F, Fut>(&self, dag: &Dag, date: NaiveDate, run_id: &str, execute: F) -> Result<RunSummary>
+    where
+        F: FnOnce(Arc<RunLock>) -> Fut,
+        Fut: std::future::Future<Output = Result<RunSummary>>,
+    {
+        let lock = Arc::new(RunLock::acquire(self.warehouse.root(), self.clock.clone(), &dag.name, date, run_id, self.lease).await?);
+        let result = execute(lock.clone()).await;
+        match Arc::try_unwrap(lock) {
+            Ok(lock) => {
+                if let Err(e) = lock.release().await {
+                    warn!(run_id, error = %e, "Could not release the run lock; it expires with its lease.");
+                }
+            }
+            Err(_) => warn!(run_id, "The run lock is still in use; it expires with its lease."),
+        }
+        result
     }
 
     pub fn with_max_parallel(mut self, n: usize) -> Self {
@@ -82,15 +110,24 @@ impl Runner {
             error: None,
             report: Value::Null,
         };
-        self.purge_orphan_staging(dag, &run_id).await?;
-        self.warehouse.write_run(&run).await?;
-        info!(run_id = %run_id, dag = %dag.name, date = %logical_date, "Run started.");
-        self.execute(dag, run, BTreeMap::new(), BTreeMap::new()).await
+        self.locked(dag, logical_date, &run_id.clone(), |lock| async move {
+            self.purge_orphan_staging(dag, &run_id).await?;
+            self.warehouse.write_run(&run).await?;
+            info!(run_id = %run_id, dag = %dag.name, date = %logical_date, "Run started.");
+            self.execute(dag, run, BTreeMap::new(), BTreeMap::new(), &lock).await
+        })
+        .await
     }
 
     /// Continues a failed run from its failed tasks.
     pub async fn resume(&self, dag: &Dag, run_id: &str) -> Result<RunSummary> {
-        let mut run = self.warehouse.load_run(run_id).await?;
+        let run = self.warehouse.load_run(run_id).await?;
+        self.locked(dag, run.logical_date, run_id, |lock| async move { self.resume_locked(dag, run, &lock).await }).await
+    }
+
+    async fn resume_locked(&self, dag: &Dag, mut run: RunRecord, lock: &RunLock) -> Result<RunSummary> {
+        let run_id = run.run_id.clone();
+        let run_id = run_id.as_str();
         if run.dag != dag.name {
             return Err(Error::usage(format!("run `{run_id}` is a run of DAG `{}`, not `{}`", run.dag, dag.name)));
         }
@@ -126,7 +163,7 @@ impl Runner {
         run.error = None;
         self.warehouse.write_run(&run).await?;
         info!(run_id, dag = %dag.name, finished = done.len(), "Resuming run.");
-        self.execute(dag, run, done, next_attempt).await
+        self.execute(dag, run, done, next_attempt, lock).await
     }
 
     async fn execute(
@@ -135,6 +172,7 @@ impl Runner {
         mut run: RunRecord,
         mut state: BTreeMap<String, Status>,
         next_attempt: BTreeMap<String, i32>,
+        lock: &RunLock,
     ) -> Result<RunSummary> {
         let vars = Vars::new(run.logical_date, &run.run_id, &dag.name);
         let mut outputs: BTreeMap<String, Value> = BTreeMap::new();
@@ -156,8 +194,13 @@ impl Runner {
                     state.insert(task.id.clone(), Status::Skipped);
                 }
             }
+            // Another run took the lock (this one was paused past its
+            // lease): start nothing more.
+            if lock.lost() && first_error.is_none() {
+                first_error = Some("lost the run lock to another run of this DAG and date; no further task started".into());
+            }
             // Start every ready task, up to the parallelism bound.
-            for task in &dag.tasks {
+            for task in dag.tasks.iter().filter(|_| !lock.lost()) {
                 if running.len() >= self.max_parallel {
                     break;
                 }
