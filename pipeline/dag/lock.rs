@@ -129,7 +129,7 @@ impl RunLock {
                     stop: None,
                     heartbeat: None,
                 };
-                lock.start_heartbeat(clock, lease_for);
+                lock.start_heartbeat(clock, lease_for, lease_span);
                 return Ok(lock);
             }
         }
@@ -137,11 +137,10 @@ impl RunLock {
     }
 
     /// Renews the lease every third of it, in real time.
-    fn start_heartbeat(&mut self, clock: Arc<dyn Clock>, lease_for: Duration) {
+    fn start_heartbeat(&mut self, clock: Arc<dyn Clock>, lease_for: Duration, span: chrono::Duration) {
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel();
         let (loc, folder, generation, lost) = (self.loc.clone(), self.folder.clone(), self.generation, self.lost.clone());
         let mut lease = self.lease.clone();
-        let span = chrono::Duration::from_std(lease_for).unwrap_or(chrono::Duration::seconds(300));
         self.stop = Some(stop_tx);
         self.heartbeat = Some(tokio::spawn(async move {
             let mut tick = tokio::time::interval((lease_for / 3).max(Duration::from_millis(10)));
@@ -247,6 +246,13 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
     }
 
+    /// A local warehouse root and a clock that moves only when told.
+    fn setup() -> (tempfile::TempDir, Location, Arc<TestClock>) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Location::parse(dir.path().to_str().unwrap()).unwrap();
+        (dir, root, Arc::new(TestClock::new(Utc::now())))
+    }
+
     fn files(dir: &std::path::Path) -> Vec<String> {
         let folder = dir.join("_locks/nightly/2026-11-20");
         let mut names: Vec<String> = std::fs::read_dir(&folder)
@@ -258,9 +264,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_second_run_is_refused_until_the_first_releases() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Location::parse(dir.path().to_str().unwrap()).unwrap();
-        let clock = Arc::new(TestClock::new(Utc::now()));
+        let (dir, root, clock) = setup();
         let lease = Duration::from_secs(60);
         let first = RunLock::acquire(&root, clock.clone(), "nightly", date(), "run-a", lease).await.unwrap();
         let err = RunLock::acquire(&root, clock.clone(), "nightly", date(), "run-b", lease).await.err().unwrap().to_string();
@@ -275,9 +279,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_lock_of_a_crashed_run_is_recovered_after_its_lease() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Location::parse(dir.path().to_str().unwrap()).unwrap();
-        let clock = Arc::new(TestClock::new(Utc::now()));
+        let (dir, root, clock) = setup();
         let lease = Duration::from_secs(60);
         // A run that dies holding the lock: it never renews nor releases.
         let crashed = RunLock::acquire(&root, clock.clone(), "nightly", date(), "run-a", lease).await.unwrap();
@@ -300,9 +302,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_lock_of_a_dead_process_on_this_machine_is_recovered_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Location::parse(dir.path().to_str().unwrap()).unwrap();
-        let clock = Arc::new(TestClock::new(Utc::now()));
+        let (dir, root, clock) = setup();
         // A child that has exited: its pid no longer exists.
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
@@ -322,9 +322,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_holder_paused_past_its_lease_learns_it_lost_the_lock() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Location::parse(dir.path().to_str().unwrap()).unwrap();
-        let clock = Arc::new(TestClock::new(Utc::now()));
+        let (dir, root, clock) = setup();
         // Renewals every 200 ms of real time: the first comes after the takeover,
         // which happens at once in clock time.
         let paused = RunLock::acquire(&root, clock.clone(), "nightly", date(), "run-a", Duration::from_millis(600)).await.unwrap();

@@ -66,23 +66,16 @@ impl Runner {
         self
     }
 
-    /// Takes the run lock of (dag, date), runs `execute`, releases the lock.
-    async fn locked<F, Fut>(&self, dag: &Dag, date: NaiveDate, run_id: &str, execute: F) -> Result<RunSummary>
-    where
-        F: FnOnce(Arc<RunLock>) -> Fut,
-        Fut: std::future::Future<Output = Result<RunSummary>>,
-    {
-        let lock = Arc::new(RunLock::acquire(self.warehouse.root(), self.clock.clone(), &dag.name, date, run_id, self.lease).await?);
-        let result = execute(lock.clone()).await;
-        match Arc::try_unwrap(lock) {
-            Ok(lock) => {
-                if let Err(e) = lock.release().await {
-                    warn!(run_id, error = %e, "Could not release the run lock; it expires with its lease.");
-                }
-            }
-            Err(_) => warn!(run_id, "The run lock is still in use; it expires with its lease."),
+    /// Takes the run lock of (dag, date), or says who holds it.
+    async fn lock(&self, dag: &Dag, date: NaiveDate, run_id: &str) -> Result<RunLock> {
+        RunLock::acquire(self.warehouse.root(), self.clock.clone(), &dag.name, date, run_id, self.lease).await
+    }
+
+    /// Releases it; one that cannot be deleted expires with its lease.
+    async fn unlock(lock: RunLock, run_id: &str) {
+        if let Err(e) = lock.release().await {
+            warn!(run_id, error = %e, "Could not release the run lock; it expires with its lease.");
         }
-        result
     }
 
     pub fn with_max_parallel(mut self, n: usize) -> Self {
@@ -110,24 +103,28 @@ impl Runner {
             error: None,
             report: Value::Null,
         };
-        self.locked(dag, logical_date, &run_id.clone(), |lock| async move {
+        let lock = self.lock(dag, logical_date, &run_id).await?;
+        let result = async {
             self.purge_orphan_staging(dag, &run_id).await?;
             self.warehouse.write_run(&run).await?;
             info!(run_id = %run_id, dag = %dag.name, date = %logical_date, "Run started.");
             self.execute(dag, run, BTreeMap::new(), BTreeMap::new(), &lock).await
-        })
-        .await
+        }
+        .await;
+        Self::unlock(lock, &run_id).await;
+        result
     }
 
     /// Continues a failed run from its failed tasks.
     pub async fn resume(&self, dag: &Dag, run_id: &str) -> Result<RunSummary> {
         let run = self.warehouse.load_run(run_id).await?;
-        self.locked(dag, run.logical_date, run_id, |lock| async move { self.resume_locked(dag, run, &lock).await }).await
+        let lock = self.lock(dag, run.logical_date, run_id).await?;
+        let result = self.resume_locked(dag, run_id, run, &lock).await;
+        Self::unlock(lock, run_id).await;
+        result
     }
 
-    async fn resume_locked(&self, dag: &Dag, mut run: RunRecord, lock: &RunLock) -> Result<RunSummary> {
-        let run_id = run.run_id.clone();
-        let run_id = run_id.as_str();
+    async fn resume_locked(&self, dag: &Dag, run_id: &str, mut run: RunRecord, lock: &RunLock) -> Result<RunSummary> {
         if run.dag != dag.name {
             return Err(Error::usage(format!("run `{run_id}` is a run of DAG `{}`, not `{}`", run.dag, dag.name)));
         }
