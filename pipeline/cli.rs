@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use crate::dag::{Dag, Runner, SystemClock};
+use crate::dag::{Dag, Force, Runner, SystemClock};
 use crate::error::{Error, Result};
 use crate::sql::OutputFormat;
 use crate::warehouse::history::Status;
@@ -48,6 +48,11 @@ pub enum Command {
         /// Tasks run at the same time, at most.
         #[arg(long, default_value_t = 4)]
         max_parallel: usize,
+        /// Run tasks even when their inputs and configuration are unchanged
+        /// since their last success: every task, or the ones listed
+        /// (`--force embed,cluster`).
+        #[arg(long, num_args = 0..=1, value_delimiter = ',', value_name = "TASKS")]
+        force: Option<Vec<String>>,
         #[command(flatten)]
         warehouse: WarehouseArg,
     },
@@ -224,12 +229,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
             Ok(if invalid > 0 { 2 } else { 0 })
         }
-        Command::Run { dag, date, resume, max_parallel, warehouse } => {
+        Command::Run { dag, date, resume, max_parallel, force, warehouse } => {
             let dag = Dag::load(&dag)?;
+            let force = Force::from_cli(force);
+            if let Force::Tasks(ids) = &force {
+                if let Some(unknown) = ids.iter().find(|id| dag.task(id).is_none()) {
+                    return Err(Error::usage(format!("--force: DAG `{}` has no task `{unknown}`", dag.name)));
+                }
+            }
             let wh = Warehouse::open(&warehouse.warehouse)?;
             let runner = Runner::new(wh, Arc::new(SystemClock))
                 .with_progress(std::io::stderr().is_terminal())
-                .with_max_parallel(max_parallel);
+                .with_max_parallel(max_parallel)
+                .with_force(force);
             let summary = match resume {
                 Some(run_id) => runner.resume(&dag, &run_id).await?,
                 None => {

@@ -144,7 +144,11 @@ async fn finetune_writes_peft_adapters_metrics_and_curves() {
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM adapters WHERE eval_loss < base_eval_loss AND rank = 4").await, 2);
     assert!(files_under(&p.warehouse_path().join("adapters/_checkpoints")).is_empty());
 
-    // A second run trains nothing: the adapters of these datasets exist.
+    // A second run skips the task: nothing it reads has changed.
+    let cached = runner.run(&dag, date()).await.unwrap();
+    assert!(cached.outputs["finetune"]["details"]["cached_from_run"].is_string(), "{cached:?}");
+    // Forced, it trains nothing either: the adapters of these datasets exist.
+    let runner = runner.with_force(Force::Tasks(vec!["finetune".into()]));
     let again = runner.run(&dag, date()).await.unwrap();
     assert_eq!(again.outputs["finetune"]["details"]["trained"], 0);
     // Other hyper-parameters are another adapter version.

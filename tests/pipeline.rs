@@ -167,6 +167,7 @@ async fn rerunning_a_date_replaces_its_partition() {
     let dag = p.standard_dag("SLM_TEST_KEY_RERUN");
     let wh = p.warehouse();
     let (runner, _) = runner(wh.clone());
+    let runner = runner.with_force(Force::All);
     assert!(runner.run(&dag, date()).await.unwrap().succeeded());
     let first = count(&wh, "SELECT COUNT(*) FROM calls").await;
     let first_ids = count(&wh, "SELECT COUNT(DISTINCT call_id) FROM calls").await;
@@ -381,4 +382,75 @@ async fn a_second_run_of_the_same_dag_and_date_is_refused() {
     let summary = runner.run(&dag, date()).await.unwrap();
     assert!(summary.succeeded(), "{summary:?}");
     assert!(files_under(&p.warehouse_path().join("_locks")).is_empty(), "the lock is released");
+}
+
+/// The standard DAG and a derived table: a task of each cacheable shape.
+fn cached_dag(p: &Project, key_env: &str) -> slm_pipeline::dag::Dag {
+    let yaml = standard_yaml(&p.logs(), key_env)
+        + "  - id: usage\n    kind: sql\n    needs: [anonymize]\n    with: {table: usage, query: \"SELECT date, COUNT(*) AS calls FROM calls GROUP BY date\"}\n";
+    p.dag(&yaml)
+}
+
+fn cached(summary: &slm_pipeline::dag::RunSummary) -> Vec<String> {
+    summary
+        .tasks
+        .iter()
+        .filter(|(t, _)| summary.outputs[t]["details"]["cached_from_run"].is_string())
+        .map(|(t, _)| t.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_tasks_are_skipped_and_force_runs_them() {
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_CACHE");
+    let dag = cached_dag(&p, "SLM_TEST_KEY_CACHE");
+    let wh = p.warehouse();
+    let (runner, _) = runner(wh.clone());
+    let first = runner.run(&dag, date()).await.unwrap();
+    assert!(first.succeeded() && cached(&first).is_empty(), "{first:?}");
+    let calls = count(&wh, "SELECT COUNT(*) FROM calls").await;
+
+    // Nothing changed: every task is skipped and says where its result is from.
+    let second = runner.run(&dag, date()).await.unwrap();
+    assert!(second.succeeded());
+    assert_eq!(cached(&second), ["ingest", "anonymize", "usage"]);
+    assert_eq!(second.outputs["anonymize"]["details"]["cached_from_run"], first.run_id.as_str());
+    assert_eq!(second.outputs["anonymize"]["rows_out"], first.outputs["anonymize"]["rows_out"]);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls").await, calls);
+    let attempts = wh.load_attempts(&second.run_id).await.unwrap();
+    assert!(attempts.iter().all(|a| a.status == Status::Success && a.details["summary"][0].as_str().unwrap().contains("--force")));
+    // No raw staging was written by the skipped ingest.
+    assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
+
+    // Another date is another cache entry.
+    let next = date().succ_opt().unwrap();
+    std::fs::create_dir_all(p.logs().join(next.to_string())).unwrap();
+    assert!(cached(&runner.run(&dag, next).await.unwrap()).is_empty());
+
+    // A new log object: ingest and everything after it run again.
+    write_lines(&p.logs().join(DATE).join("agent-c.jsonl"), &[plain_call(500).to_string()]);
+    let third = runner.run(&dag, date()).await.unwrap();
+    assert!(third.succeeded() && cached(&third).is_empty(), "{third:?}");
+    assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM calls WHERE date = DATE '{DATE}'")).await, calls + 1);
+
+    // Another configuration of the last task: only it runs.
+    let changed = p.dag(&(standard_yaml(&p.logs(), "SLM_TEST_KEY_CACHE")
+        + "  - id: usage\n    kind: sql\n    needs: [anonymize]\n    with: {table: usage, query: \"SELECT date, COUNT(*) AS n FROM calls GROUP BY date\"}\n"));
+    assert_eq!(cached(&runner.run(&changed, date()).await.unwrap()), ["ingest", "anonymize"]);
+
+    // An output deleted behind the pipeline's back: its task runs again.
+    std::fs::remove_dir_all(p.warehouse_path().join("derived/usage")).unwrap();
+    assert_eq!(cached(&runner.run(&changed, date()).await.unwrap()), ["ingest", "anonymize"]);
+
+    // Forcing the consumer of raw staging runs its ingest too; forcing all runs all.
+    let runner = runner.with_force(Force::Tasks(vec!["anonymize".into()]));
+    let forced = runner.run(&changed, date()).await.unwrap();
+    assert!(forced.succeeded());
+    assert!(!cached(&forced).contains(&"ingest".to_string()), "{forced:?}");
+    let (runner, _) = common::runner(wh.clone());
+    let all = runner.with_force(Force::All).run(&changed, date()).await.unwrap();
+    assert!(all.succeeded() && cached(&all).is_empty());
+    assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM calls WHERE date = DATE '{DATE}'")).await, calls + 1);
 }

@@ -202,8 +202,8 @@ fn a_crash_mid_publish_leaves_the_previous_version_live() {
     let pointer = runtime.block_on(registry.current()).unwrap().unwrap();
     assert_eq!(pointer.previous.as_deref(), Some(before.version.as_str()));
     // The same configuration again publishes nothing new.
-    let again = cli(&["run", dag.to_str().unwrap(), "--date", "2026-11-20"], None);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("unchanged"), "{}", String::from_utf8_lossy(&again.stdout));
+    let again = cli(&["run", dag.to_str().unwrap(), "--date", "2026-11-20", "--force", "publish"], None);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("unchanged") && !String::from_utf8_lossy(&again.stdout).contains("skipped: inputs"), "{}", String::from_utf8_lossy(&again.stdout));
     assert_eq!(runtime.block_on(live(&registry)).version, after.version);
 
     // Rollback, then `registry show` and `route` read the old version.

@@ -106,7 +106,13 @@ async fn the_pipeline_runs_on_an_s3_compatible_store() {
         count(&wh, "SELECT COUNT(*) FROM cluster_assignments a JOIN calls c ON a.call_id = c.call_id").await,
         n
     );
-    // A rerun embeds nothing again.
+    // A rerun skips every task (the cache lists S3 objects by etag)...
+    let cached = runner.run(&dag, date()).await.unwrap();
+    for (task, _) in &cached.tasks {
+        assert!(cached.outputs[task]["details"]["cached_from_run"].is_string(), "{task}: {cached:?}");
+    }
+    // ...and a forced embed embeds nothing again.
+    let runner = runner.with_force(Force::Tasks(vec!["embed".into()]));
     let again = runner.run(&dag, date()).await.unwrap();
     assert_eq!(again.outputs["embed"]["details"]["embedded"], 0, "{again:?}");
 

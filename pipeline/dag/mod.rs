@@ -2,12 +2,14 @@
 //! injected time (`clock`) and execution with retries, timeouts, run history
 //! and resume (`runner`).
 
+pub mod cache;
 pub mod clock;
 pub mod lock;
 pub mod runner;
 pub mod spec;
 pub mod template;
 
+pub use cache::Force;
 pub use clock::{Clock, SystemClock, TestClock};
 pub use runner::{RunSummary, Runner};
 pub use spec::{Dag, Policy, TaskSpec};

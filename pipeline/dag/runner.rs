@@ -5,7 +5,7 @@
 //! task whose raw staging was deleted when the run failed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -13,6 +13,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::{json, Value};
 use tracing::{error, info, warn};
 
+use super::cache::{self, CacheRecord, Force, TaskIo};
 use super::clock::Clock;
 use super::lock::RunLock;
 use super::spec::{Dag, TaskSpec};
@@ -21,6 +22,16 @@ use crate::error::{Error, Result};
 use crate::tasks::{TaskContext, TaskKind, TaskOutput};
 use crate::warehouse::history::{RunRecord, Status, TaskAttempt};
 use crate::warehouse::Warehouse;
+
+/// What the cache says about a task about to run.
+enum Lookup {
+    /// Unchanged since this success: skip.
+    Hit(CacheRecord),
+    /// Run it, and record this fingerprint after it succeeds.
+    Miss(String, TaskIo),
+    /// Run it; it cannot be cached (an upstream fingerprint is unknown).
+    Uncacheable,
+}
 
 /// The outcome of a run, for the CLI and tests.
 #[derive(Debug, Clone)]
@@ -48,11 +59,16 @@ pub struct Runner {
     progress: bool,
     /// The run lock's lease (see `lock`).
     lease: Duration,
+    /// Tasks run even when the cache says their inputs are unchanged.
+    force: Force,
 }
+
+/// Fingerprints of the tasks of one run so far, by task id (see `cache`).
+type Fingerprints = Mutex<BTreeMap<String, String>>;
 
 impl Runner {
     pub fn new(warehouse: Warehouse, clock: Arc<dyn Clock>) -> Self {
-        Self { warehouse, clock, max_parallel: 4, progress: false, lease: super::lock::DEFAULT_LEASE }
+        Self { warehouse, clock, max_parallel: 4, progress: false, lease: super::lock::DEFAULT_LEASE, force: Force::Nothing }
     }
 
     pub fn with_progress(mut self, progress: bool) -> Self {
@@ -76,6 +92,12 @@ impl Runner {
         if let Err(e) = lock.release().await {
             warn!(run_id, error = %e, "Could not release the run lock; it expires with its lease.");
         }
+    }
+
+    /// Runs these tasks even when their inputs are unchanged since their last success.
+    pub fn with_force(mut self, force: Force) -> Self {
+        self.force = force;
+        self
     }
 
     pub fn with_max_parallel(mut self, n: usize) -> Self {
@@ -172,6 +194,8 @@ impl Runner {
         lock: &RunLock,
     ) -> Result<RunSummary> {
         let vars = Vars::new(run.logical_date, &run.run_id, &dag.name);
+        // Declared before the running futures, which borrow it.
+        let fingerprints: Fingerprints = Mutex::new(BTreeMap::new());
         let mut outputs: BTreeMap<String, Value> = BTreeMap::new();
         let mut running = FuturesUnordered::new();
         let mut first_error: Option<String> = None;
@@ -207,7 +231,7 @@ impl Runner {
                 if task.needs.iter().all(|n| state.get(n) == Some(&Status::Success)) {
                     state.insert(task.id.clone(), Status::Running);
                     let first = next_attempt.get(&task.id).copied().unwrap_or(1);
-                    running.push(self.run_task(dag, task, &run, &vars, first));
+                    running.push(self.run_task(dag, task, &run, &vars, first, &fingerprints));
                 }
             }
             let Some((task_id, result)) = running.next().await else { break };
@@ -271,8 +295,9 @@ impl Runner {
         run: &RunRecord,
         vars: &Vars,
         first_attempt: i32,
+        fingerprints: &Fingerprints,
     ) -> (String, Result<TaskOutput>) {
-        let result = self.run_task_inner(dag, task, run, vars, first_attempt).await;
+        let result = self.run_task_inner(dag, task, run, vars, first_attempt, fingerprints).await;
         (task.id.clone(), result)
     }
 
@@ -283,6 +308,7 @@ impl Runner {
         run: &RunRecord,
         vars: &Vars,
         first_attempt: i32,
+        fingerprints: &Fingerprints,
     ) -> Result<TaskOutput> {
         let ctx = TaskContext {
             run_id: run.run_id.clone(),
@@ -298,6 +324,17 @@ impl Runner {
             base_dirs: dag.base_dirs(),
             progress: self.progress,
         };
+        // The cache: unchanged inputs and configuration since the last
+        // success skip the task. A cache that cannot be read only costs a run.
+        let mut cached_as: Option<(String, TaskIo)> = None;
+        if let Ok(with) = template::render(&task.with, vars) {
+            match self.cache_lookup(dag, task, &with, vars, run.logical_date, fingerprints).await {
+                Ok(Lookup::Hit(record)) => return self.record_cached(task, run, first_attempt, record).await,
+                Ok(Lookup::Miss(fingerprint, io)) => cached_as = Some((fingerprint, io)),
+                Ok(Lookup::Uncacheable) => {}
+                Err(e) => warn!(run_id = %run.run_id, task = %task.id, error = %e, "Could not check the task cache; running the task."),
+            }
+        }
         let mut attempt = first_attempt;
         let mut retry = 0;
         loop {
@@ -340,6 +377,11 @@ impl Runner {
                     record.details = output.details.clone();
                     self.warehouse.write_attempt(&record).await?;
                     info!(run_id = %run.run_id, task = %task.id, attempt, rows_in = output.rows_in, rows_out = output.rows_out, "Task succeeded.");
+                    if let Some((fingerprint, io)) = &cached_as {
+                        if let Err(e) = self.remember(dag, task, run, fingerprint, io, &output).await {
+                            warn!(run_id = %run.run_id, task = %task.id, error = %e, "Could not record the task in the cache; it runs again next time.");
+                        }
+                    }
                     return Ok(output);
                 }
                 Err(e) => {
@@ -360,6 +402,121 @@ impl Runner {
                 }
             }
         }
+    }
+
+    /// The task's fingerprint and io; `None` when it cannot be cached.
+    async fn fingerprint_of(
+        &self,
+        dag: &Dag,
+        task: &TaskSpec,
+        with: &Value,
+        date: NaiveDate,
+        upstream: &BTreeMap<String, String>,
+    ) -> Result<Option<(String, TaskIo)>> {
+        let needs: Vec<(String, TaskKind)> =
+            task.needs.iter().filter_map(|n| dag.task(n).map(|t| (t.id.clone(), t.kind))).collect();
+        let io = cache::io_of(task.kind, with, date, &needs, &self.warehouse)?;
+        let base_dirs = dag.base_dirs();
+        let resolve = |s: &str| -> Option<std::path::PathBuf> {
+            let given = std::path::Path::new(s);
+            if given.is_absolute() {
+                return given.is_file().then(|| given.to_path_buf());
+            }
+            base_dirs.iter().map(|d| d.join(given)).find(|p| p.is_file())
+        };
+        let files = cache::named_files(with, &resolve);
+        let inputs = cache::FingerprintInputs { kind: task.kind, with, date, files, io: &io, upstream };
+        Ok(cache::fingerprint(inputs).await?.map(|fp| (fp, io)))
+    }
+
+    /// The task's cache record, if its fingerprint and outputs still match it.
+    async fn still_valid(&self, dag: &Dag, task_id: &str, date: NaiveDate, fingerprint: &str, io: &TaskIo) -> Result<Option<CacheRecord>> {
+        let Some(record) = cache::load(&self.warehouse, &dag.name, task_id, date).await? else { return Ok(None) };
+        if record.fingerprint != fingerprint || cache::digest_listings(&io.writes).await? != record.outputs {
+            return Ok(None);
+        }
+        Ok(Some(record))
+    }
+
+    async fn cache_lookup(
+        &self,
+        dag: &Dag,
+        task: &TaskSpec,
+        with: &Value,
+        vars: &Vars,
+        date: NaiveDate,
+        fingerprints: &Fingerprints,
+    ) -> Result<Lookup> {
+        let mut upstream = fingerprints.lock().expect("fingerprints").clone();
+        let Some((fingerprint, io)) = self.fingerprint_of(dag, task, with, date, &upstream).await? else {
+            return Ok(Lookup::Uncacheable);
+        };
+        fingerprints.lock().expect("fingerprints").insert(task.id.clone(), fingerprint.clone());
+        let miss = |fingerprint: String, io: TaskIo| Ok(Lookup::Miss(fingerprint, io));
+        if self.force.covers(&task.id) {
+            return miss(fingerprint, io);
+        }
+        let Some(record) = self.still_valid(dag, &task.id, date, &fingerprint, &io).await? else {
+            return miss(fingerprint, io);
+        };
+        // Raw staging lives for one run: skip its writer only if every task
+        // that consumes it is skipped too.
+        if task.kind.writes_raw_staging() {
+            upstream.insert(task.id.clone(), fingerprint.clone());
+            for consumer in dag.tasks.iter().filter(|t| t.needs.contains(&task.id)) {
+                if self.force.covers(&consumer.id) {
+                    return miss(fingerprint, io);
+                }
+                let Ok(consumer_with) = template::render(&consumer.with, vars) else { return miss(fingerprint, io) };
+                let Some((fp, consumer_io)) = self.fingerprint_of(dag, consumer, &consumer_with, date, &upstream).await?
+                else {
+                    return miss(fingerprint, io);
+                };
+                if self.still_valid(dag, &consumer.id, date, &fp, &consumer_io).await?.is_none() {
+                    return miss(fingerprint, io);
+                }
+            }
+        }
+        Ok(Lookup::Hit(record))
+    }
+
+    /// A skipped task is recorded as a successful attempt that says so.
+    async fn record_cached(&self, task: &TaskSpec, run: &RunRecord, attempt: i32, record: CacheRecord) -> Result<TaskOutput> {
+        let now = self.clock.now();
+        let why = format!(
+            "skipped: inputs and configuration unchanged since run {} (--force runs it)",
+            record.run_id
+        );
+        let details = json!({"cached_from_run": record.run_id, "summary": [why]});
+        let attempt = TaskAttempt {
+            run_id: run.run_id.clone(),
+            task_id: task.id.clone(),
+            kind: task.kind.name().to_string(),
+            attempt,
+            status: Status::Success,
+            started_at: now,
+            ended_at: Some(now),
+            error: None,
+            rows_in: Some(record.rows_in as i64),
+            rows_out: Some(record.rows_out as i64),
+            details: details.clone(),
+        };
+        self.warehouse.write_attempt(&attempt).await?;
+        info!(run_id = %run.run_id, task = %task.id, cached_from = %record.run_id, "Task skipped: its inputs and configuration are unchanged since its last success (--force runs it).");
+        Ok(TaskOutput { rows_in: record.rows_in, rows_out: record.rows_out, details })
+    }
+
+    /// After a success: the fingerprint and a digest of the outputs.
+    async fn remember(&self, dag: &Dag, task: &TaskSpec, run: &RunRecord, fingerprint: &str, io: &TaskIo, output: &TaskOutput) -> Result<()> {
+        let record = CacheRecord {
+            fingerprint: fingerprint.to_string(),
+            outputs: cache::digest_listings(&io.writes).await?,
+            run_id: run.run_id.clone(),
+            finished_at: self.clock.now(),
+            rows_in: output.rows_in,
+            rows_out: output.rows_out,
+        };
+        cache::store(&self.warehouse, &dag.name, &task.id, run.logical_date, &record).await
     }
 
     /// Raw staging left by runs of this DAG that were killed before they

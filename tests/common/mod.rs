@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde_json::{json, Value};
+#[allow(unused_imports)] // Not every test file forces tasks.
+pub use slm_pipeline::dag::Force;
 use slm_pipeline::dag::{Dag, Runner, TestClock};
 use slm_pipeline::warehouse::Warehouse;
 
