@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use crate::dag::{Dag, Force, Runner, SystemClock};
+use crate::dag::scheduler::backfill;
+use crate::dag::{Dag, Force, RunSummary, Runner, Scheduler, SystemClock};
 use crate::error::{Error, Result};
 use crate::sql::OutputFormat;
 use crate::warehouse::history::Status;
@@ -51,6 +52,39 @@ pub enum Command {
         /// Run tasks even when their inputs and configuration are unchanged
         /// since their last success: every task, or the ones listed
         /// (`--force embed,cluster`).
+        #[arg(long, num_args = 0..=1, value_delimiter = ',', value_name = "TASKS")]
+        force: Option<Vec<String>>,
+        #[command(flatten)]
+        warehouse: WarehouseArg,
+    },
+    /// The scheduler daemon: fires every DAG of a folder on its cron schedule
+    /// (UTC), catches up missed fires of `catchup: true` DAGs, and on SIGTERM
+    /// lets running tasks finish and exits.
+    Schedule {
+        /// A folder of DAG files (`*.yaml`, `*.yml`), or DAG files.
+        #[arg(required = true)]
+        dags: Vec<PathBuf>,
+        /// Runs going on at once, at most (one per DAG at a time).
+        #[arg(long, default_value_t = 2)]
+        max_concurrent: usize,
+        #[command(flatten)]
+        warehouse: WarehouseArg,
+    },
+    /// Run a DAG for each logical date of a range, in order; stops at the
+    /// first failed date. Tasks unchanged since their last success are skipped.
+    Backfill {
+        /// The DAG file (YAML).
+        dag: PathBuf,
+        /// First logical date (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last logical date, included.
+        #[arg(long)]
+        to: NaiveDate,
+        /// Tasks run at the same time, at most.
+        #[arg(long, default_value_t = 4)]
+        max_parallel: usize,
+        /// As for `run`: every task, or the ones listed.
         #[arg(long, num_args = 0..=1, value_delimiter = ',', value_name = "TASKS")]
         force: Option<Vec<String>>,
         #[command(flatten)]
@@ -210,6 +244,7 @@ pub enum RegistryAction {
 pub fn exit_code(e: &Error) -> i32 {
     match e {
         Error::InvalidDag { .. } | Error::Usage(_) => 2,
+        Error::Locked(_) => 3,
         _ => 1,
     }
 }
@@ -231,12 +266,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Run { dag, date, resume, max_parallel, force, warehouse } => {
             let dag = Dag::load(&dag)?;
-            let force = Force::from_cli(force);
-            if let Force::Tasks(ids) = &force {
-                if let Some(unknown) = ids.iter().find(|id| dag.task(id).is_none()) {
-                    return Err(Error::usage(format!("--force: DAG `{}` has no task `{unknown}`", dag.name)));
-                }
-            }
+            let force = force_of(&dag, force)?;
             let wh = Warehouse::open(&warehouse.warehouse)?;
             let runner = Runner::new(wh, Arc::new(SystemClock))
                 .with_progress(std::io::stderr().is_terminal())
@@ -249,31 +279,52 @@ pub async fn run(cli: Cli) -> Result<i32> {
                     runner.run(&dag, date).await?
                 }
             };
-            println!("run {}: {}", summary.run_id, summary.status.as_str());
-            for (task, status) in &summary.tasks {
-                let detail = summary
-                    .outputs
-                    .get(task)
-                    .map(|o| format!("  rows in {} out {}", o["rows_in"], o["rows_out"]))
-                    .unwrap_or_default();
-                println!("  {task:<20} {:<8}{detail}", status.as_str());
-                // Tasks may report a few lines worth reading at the end of a run.
-                if let Some(lines) = summary.outputs.get(task).and_then(|o| o["details"]["summary"].as_array()) {
-                    for line in lines.iter().filter_map(|l| l.as_str()) {
-                        println!("  {:<20} {line}", "");
-                    }
-                }
-                if let Some(q) = summary.outputs.get(task).and_then(|o| o["details"].get("quarantined_by_reason")) {
-                    if q.as_object().is_some_and(|m| !m.is_empty()) {
-                        println!("  {:<20} quarantined: {q}", "");
-                    }
-                }
-            }
+            print_summary(&summary);
             if let Some(e) = &summary.error {
                 eprintln!("error: {e}");
                 eprintln!("resume with: slm-pipeline run {} --resume {}", dag.path.display(), summary.run_id);
             }
             Ok(if summary.status == Status::Success { 0 } else { 1 })
+        }
+        Command::Schedule { dags, max_concurrent, warehouse } => {
+            let dags = load_dag_files(&dags)?;
+            let wh = Warehouse::open(&warehouse.warehouse)?;
+            let scheduler = Scheduler::new(wh, Arc::new(SystemClock), dags, max_concurrent)?;
+            for dag in scheduler.dags() {
+                println!("scheduled: {} `{}` catchup {}", dag.name, dag.schedule_text.as_deref().unwrap_or(""), dag.catchup);
+            }
+            let report = scheduler.run(None, shutdown_signal()).await?;
+            let failed = report.outcomes.iter().filter(|o| !o.summary.as_ref().is_some_and(|s| s.succeeded() || s.stopped)).count();
+            println!("scheduler stopped: {} runs, {failed} failed or not started", report.outcomes.len());
+            Ok(0)
+        }
+        Command::Backfill { dag, from, to, max_parallel, force, warehouse } => {
+            let dag = Dag::load(&dag)?;
+            let force = force_of(&dag, force)?;
+            let wh = Warehouse::open(&warehouse.warehouse)?;
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let runner = Runner::new(wh, Arc::new(SystemClock))
+                .with_progress(std::io::stderr().is_terminal())
+                .with_max_parallel(max_parallel)
+                .with_force(force)
+                .with_stop(stop.clone());
+            // SIGTERM: the running tasks finish, no further date starts.
+            let watcher = tokio::spawn(async move {
+                shutdown_signal().await;
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+            let summaries = backfill(&runner, &dag, from, to, print_summary).await;
+            watcher.abort();
+            let summaries = summaries?;
+            let last = summaries.last().expect("at least one date");
+            if !last.succeeded() {
+                let date = to.min(from + chrono::Duration::days(summaries.len() as i64 - 1));
+                eprintln!("error: {}", last.error.as_deref().unwrap_or("the run failed"));
+                eprintln!("backfill stopped at {date}; continue with: slm-pipeline backfill {} --from {date} --to {to}", dag.path.display());
+                return Ok(1);
+            }
+            println!("backfill {from}..{to}: {} dates, all succeeded", summaries.len());
+            Ok(0)
         }
         Command::Runs { limit, warehouse } => {
             let wh = Warehouse::open(&warehouse.warehouse)?;
@@ -474,6 +525,78 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&patterns).expect("JSON"));
             Ok(0)
+        }
+    }
+}
+
+/// `--force` as given, with its task ids checked against the DAG.
+fn force_of(dag: &Dag, tasks: Option<Vec<String>>) -> Result<Force> {
+    let force = Force::from_cli(tasks);
+    if let Force::Tasks(ids) = &force {
+        if let Some(unknown) = ids.iter().find(|id| dag.task(id).is_none()) {
+            return Err(Error::usage(format!("--force: DAG `{}` has no task `{unknown}`", dag.name)));
+        }
+    }
+    Ok(force)
+}
+
+/// The DAG files given, a folder standing for its `*.yaml` and `*.yml` files.
+fn load_dag_files(paths: &[PathBuf]) -> Result<Vec<Dag>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    if files.is_empty() {
+        return Err(Error::usage("no DAG files (*.yaml, *.yml) found"));
+    }
+    files.iter().map(|f| Dag::load(f)).collect()
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+/// A run's outcome: each task's status, rows and the lines it reports.
+fn print_summary(summary: &RunSummary) {
+    println!("run {}: {}", summary.run_id, summary.status.as_str());
+    for (task, status) in &summary.tasks {
+        let detail = summary
+            .outputs
+            .get(task)
+            .map(|o| format!("  rows in {} out {}", o["rows_in"], o["rows_out"]))
+            .unwrap_or_default();
+        println!("  {task:<20} {:<8}{detail}", status.as_str());
+        // Tasks may report a few lines worth reading at the end of a run.
+        if let Some(lines) = summary.outputs.get(task).and_then(|o| o["details"]["summary"].as_array()) {
+            for line in lines.iter().filter_map(|l| l.as_str()) {
+                println!("  {:<20} {line}", "");
+            }
+        }
+        if let Some(q) = summary.outputs.get(task).and_then(|o| o["details"].get("quarantined_by_reason")) {
+            if q.as_object().is_some_and(|m| !m.is_empty()) {
+                println!("  {:<20} quarantined: {q}", "");
+            }
         }
     }
 }

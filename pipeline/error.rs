@@ -15,6 +15,10 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// Another process holds the run lock of this DAG and date.
+    #[error("{0}")]
+    Locked(String),
+
     /// A task's configuration is missing something it needs at run time.
     #[error("task `{task}`: {message}")]
     TaskConfig { task: String, message: String },

@@ -147,3 +147,34 @@ fn embed_and_cluster_blocks_are_validated_and_missing_inputs_are_named() {
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no call_embeddings"), "{out:?}");
 }
+
+#[test]
+fn the_scheduler_daemon_exits_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let p = Project::new();
+    let dags = p.dir.path().join("dags");
+    std::fs::create_dir_all(&dags).unwrap();
+    let yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_CLI").replace("name: test\n", "name: test\nschedule: '0 3 * * *'\n");
+    std::fs::write(dags.join("test.yaml"), yaml).unwrap();
+    let mut child = bin()
+        .args(["schedule", dags.to_str().unwrap(), "--warehouse", p.warehouse_path().to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it is up, then ask it to stop as a service manager would.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("Scheduler started") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the scheduler ended before starting");
+    }
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("scheduled: test `0 3 * * *`") && stdout.contains("scheduler stopped: 0 runs"), "{stdout}");
+    // Its first start recorded where this DAG's schedule begins.
+    assert!(p.warehouse_path().join("_scheduler/test.json").is_file());
+}

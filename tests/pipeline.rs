@@ -11,6 +11,7 @@ use arrow::array::Array;
 use common::*;
 use serde_json::json;
 use slm_pipeline::warehouse::faults::{Fault, FaultyStore, Op};
+use slm_pipeline::dag::{Clock, TestClock};
 use slm_pipeline::warehouse::history::Status;
 
 fn canary_corpus(p: &Project) {
@@ -453,4 +454,131 @@ async fn unchanged_tasks_are_skipped_and_force_runs_them() {
     let all = runner.with_force(Force::All).run(&changed, date()).await.unwrap();
     assert!(all.succeeded() && cached(&all).is_empty());
     assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM calls WHERE date = DATE '{DATE}'")).await, calls + 1);
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    s.parse().unwrap()
+}
+
+/// Plain calls in the log folder of each date.
+fn logs_for_dates(p: &Project, dates: &[&str], per_date: usize) {
+    for (d, day) in dates.iter().enumerate() {
+        let lines: Vec<String> = (0..per_date).map(|i| plain_call(d * 1000 + i).to_string()).collect();
+        write_lines(&p.logs().join(day).join("calls.jsonl"), &lines);
+    }
+}
+
+fn write_scheduler_state(p: &Project, dag: &str, last_fire: &str) {
+    let path = p.warehouse_path().join(format!("_scheduler/{dag}.json"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, json!({"last_fire": last_fire}).to_string()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_catches_up_missed_fires_in_order_within_its_bound() {
+    use slm_pipeline::dag::Scheduler;
+    let p = Project::new();
+    logs_for_dates(&p, &["2026-11-18", "2026-11-19", "2026-11-20", "2026-11-21"], 3);
+    set_key("SLM_TEST_KEY_SCHED");
+    let nightly_yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_SCHED").replace("name: test\n", "name: nightly\nschedule: '0 3 * * *'\ncatchup: true\n");
+    let nightly = p.dag(&nightly_yaml);
+    let report_yaml = "name: usage\nschedule: '30 4 * * *'\ncatchup: false\ntasks:\n  - id: usage\n    kind: sql\n    with: {table: usage, query: \"SELECT date, COUNT(*) AS calls FROM calls WHERE date = DATE '{{ ds }}' GROUP BY date\"}\n";
+    let usage = p.dag(report_yaml);
+    let manual = p.dag(&standard_yaml(&p.logs(), "SLM_TEST_KEY_SCHED"));
+    let wh = p.warehouse();
+    // Down since the fire of the 18th (logical date 17th); back on the 21st at noon.
+    write_scheduler_state(&p, "nightly", "2026-11-18T03:00:00Z");
+    write_scheduler_state(&p, "usage", "2026-11-18T04:30:00Z");
+    let clock = Arc::new(TestClock::new(at("2026-11-21T12:00:00Z")));
+    let scheduler = Scheduler::new(wh.clone(), clock.clone(), vec![nightly, usage, manual], 1).unwrap();
+    assert_eq!(scheduler.dags().count(), 2, "a DAG without a schedule is not scheduled");
+    let report = scheduler.run(Some(at("2026-11-22T12:00:00Z")), std::future::pending()).await.unwrap();
+
+    let fired = |dag: &str| -> Vec<String> {
+        report.outcomes.iter().filter(|o| o.fire.dag == dag).map(|o| o.fire.logical_date.to_string()).collect()
+    };
+    // catchup: every missed night, oldest first, then the next night's fire.
+    assert_eq!(fired("nightly"), ["2026-11-18", "2026-11-19", "2026-11-20", "2026-11-21"]);
+    // no catchup: only the latest missed fire, then the next one.
+    assert_eq!(fired("usage"), ["2026-11-20", "2026-11-21"]);
+    assert!(report.outcomes.iter().all(|o| o.summary.as_ref().is_some_and(|s| s.succeeded())), "{:?}", report.outcomes);
+    assert_eq!(report.peak_concurrent, 1);
+    for day in ["2026-11-18", "2026-11-19", "2026-11-20", "2026-11-21"] {
+        assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM calls WHERE date = DATE '{day}'")).await, 3, "{day}");
+    }
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.warehouse_path().join("_scheduler/nightly.json")).unwrap()).unwrap();
+    assert_eq!(state["last_fire"], "2026-11-22T03:00:00Z");
+
+    // Restarted at once: nothing is due, nothing runs again.
+    let (nightly, usage) = (p.dag(&nightly_yaml), p.dag(report_yaml));
+    let again = Scheduler::new(wh.clone(), clock.clone(), vec![nightly, usage], 2).unwrap();
+    let report = again.run(Some(clock.now()), std::future::pending()).await.unwrap();
+    assert!(report.outcomes.is_empty(), "{:?}", report.outcomes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_shutdown_the_running_task_finishes_and_the_next_start_completes_the_date() {
+    use slm_pipeline::dag::Scheduler;
+    use slm_pipeline::warehouse::faults::Pause;
+    let p = Project::new();
+    logs_for_dates(&p, &[DATE], 20);
+    set_key("SLM_TEST_KEY_STOP");
+    let yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_STOP").replace("name: test\n", "name: test\nschedule: '0 3 * * *'\n");
+    let wh = p.warehouse();
+    write_scheduler_state(&p, "test", "2026-11-20T03:00:00Z");
+    let clock = Arc::new(TestClock::new(at("2026-11-21T04:00:00Z")));
+    // The ingest's first raw staging write waits until the shutdown is under way.
+    let reached = Arc::new(tokio::sync::Notify::new());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let paused = FaultyStore::new(wh.root().store().clone(), vec![])
+        .with_pause(Pause::new(Op::Put, "_staging/", reached.clone(), stop.clone()));
+    let scheduler = Scheduler::new(wh.with_store(Arc::new(paused)), clock.clone(), vec![p.dag(&yaml)], 2).unwrap().with_stop(stop);
+    let shutdown = async move { reached.notified().await };
+    // Only the fire due now (the test clock would leap to later fires while it waits).
+    let report = scheduler.run(Some(clock.now()), shutdown).await.unwrap();
+
+    assert_eq!(report.outcomes.len(), 1);
+    let summary = report.outcomes[0].summary.clone().unwrap();
+    assert!(summary.stopped, "{summary:?}");
+    assert_eq!(summary.tasks, vec![("ingest".to_string(), Status::Success), ("anonymize".to_string(), Status::Skipped)]);
+    assert!(summary.error.unwrap().contains("shutdown"));
+    // The run is recorded as cut short, no raw text is left, the fire is not done.
+    let attempts = wh.load_attempts(&summary.run_id).await.unwrap();
+    assert_eq!(attempts.iter().map(|a| (a.task_id.as_str(), a.status)).collect::<Vec<_>>(), [("ingest", Status::Success)]);
+    assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
+    let state = std::fs::read_to_string(p.warehouse_path().join("_scheduler/test.json")).unwrap();
+    assert!(state.contains("2026-11-20T03:00:00Z"), "{state}");
+
+    // The next start runs the date again, to the end.
+    let scheduler = Scheduler::new(wh.clone(), clock.clone(), vec![p.dag(&yaml)], 2).unwrap();
+    let report = scheduler.run(Some(clock.now()), std::future::pending()).await.unwrap();
+    assert_eq!(report.outcomes.len(), 1);
+    let summary = report.outcomes[0].summary.clone().unwrap();
+    assert!(summary.succeeded());
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls").await, 20, "{summary:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backfill_runs_its_dates_in_order_and_stops_at_a_failure() {
+    use slm_pipeline::dag::scheduler::backfill;
+    let p = Project::new();
+    logs_for_dates(&p, &["2026-11-17", "2026-11-18", "2026-11-19"], 2);
+    set_key("SLM_TEST_KEY_BACKFILL");
+    let dag = p.standard_dag("SLM_TEST_KEY_BACKFILL");
+    let wh = p.warehouse();
+    let (runner, _) = runner(wh.clone());
+    let from = "2026-11-17".parse().unwrap();
+    let mut seen = Vec::new();
+    let runs = backfill(&runner, &dag, from, "2026-11-19".parse().unwrap(), |s| seen.push(s.run_id.clone())).await.unwrap();
+    assert_eq!(runs.len(), 3);
+    assert!(runs.iter().all(|r| r.succeeded()));
+    assert!(seen[0].contains("2026-11-17") && seen[2].contains("2026-11-19"), "{seen:?}");
+    assert_eq!(count(&wh, "SELECT COUNT(DISTINCT date) FROM calls").await, 3);
+    // A date that fails ends the backfill there.
+    let broken = p.dag(&standard_yaml(&p.logs(), "SLM_TEST_KEY_UNSET"));
+    let runs = backfill(&runner, &broken, from, "2026-11-19".parse().unwrap(), |_| {}).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert!(!runs[0].succeeded());
+    assert!(backfill(&runner, &dag, "2026-11-19".parse().unwrap(), from, |_| {}).await.is_err());
 }

@@ -89,7 +89,7 @@ impl RunLock {
             let generation = match present.last() {
                 None => 0,
                 Some((_, Some(lease))) if lease.expires_at > now && !holder_is_dead(lease) => {
-                    return Err(Error::usage(format!(
+                    return Err(Error::Locked(format!(
                         "DAG `{dag}` for {date} is already being run: run {} (pid {} on {}) since {}, lease until {}. \
                          Wait for it to end; if that process died, its lock is recovered when the lease expires.",
                         lease.run_id,
@@ -133,7 +133,17 @@ impl RunLock {
                 return Ok(lock);
             }
         }
-        Err(Error::usage(format!("DAG `{dag}` for {date}: could not take the run lock (other runs keep taking it)")))
+        Err(Error::Locked(format!("DAG `{dag}` for {date}: could not take the run lock (other runs keep taking it)")))
+    }
+
+    /// The run holding the lock of `dag` on `date` now, if any (a live lease).
+    pub async fn holder(root: &Location, clock: &dyn Clock, dag: &str, date: NaiveDate) -> Result<Option<String>> {
+        let folder = format!("_locks/{dag}/{}", date.format("%Y-%m-%d"));
+        let now = clock.now();
+        Ok(match generations(root, &folder).await?.pop() {
+            Some((_, Some(lease))) if lease.expires_at > now && !holder_is_dead(&lease) => Some(lease.run_id),
+            _ => None,
+        })
     }
 
     /// Renews the lease every third of it, in real time.

@@ -6,10 +6,12 @@ pub mod cache;
 pub mod clock;
 pub mod lock;
 pub mod runner;
+pub mod scheduler;
 pub mod spec;
 pub mod template;
 
 pub use cache::Force;
 pub use clock::{Clock, SystemClock, TestClock};
 pub use runner::{RunSummary, Runner};
+pub use scheduler::Scheduler;
 pub use spec::{Dag, Policy, TaskSpec};

@@ -5,6 +5,7 @@
 //! task whose raw staging was deleted when the run failed.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,6 +44,8 @@ pub struct RunSummary {
     /// Per-task outputs (rows, details) of tasks that succeeded in this invocation.
     pub outputs: BTreeMap<String, Value>,
     pub error: Option<String>,
+    /// Ended early by a shutdown (`Runner::with_stop`), not by a failure.
+    pub stopped: bool,
 }
 
 impl RunSummary {
@@ -61,6 +64,8 @@ pub struct Runner {
     lease: Duration,
     /// Tasks run even when the cache says their inputs are unchanged.
     force: Force,
+    /// Set on shutdown: the running tasks finish, no further task starts.
+    stop: Arc<AtomicBool>,
 }
 
 /// Fingerprints of the tasks of one run so far, by task id (see `cache`).
@@ -68,7 +73,7 @@ type Fingerprints = Mutex<BTreeMap<String, String>>;
 
 impl Runner {
     pub fn new(warehouse: Warehouse, clock: Arc<dyn Clock>) -> Self {
-        Self { warehouse, clock, max_parallel: 4, progress: false, lease: super::lock::DEFAULT_LEASE, force: Force::Nothing }
+        Self { warehouse, clock, max_parallel: 4, progress: false, lease: super::lock::DEFAULT_LEASE, force: Force::Nothing, stop: Arc::default() }
     }
 
     pub fn with_progress(mut self, progress: bool) -> Self {
@@ -97,6 +102,13 @@ impl Runner {
     /// Runs these tasks even when their inputs are unchanged since their last success.
     pub fn with_force(mut self, force: Force) -> Self {
         self.force = force;
+        self
+    }
+
+    /// Shares a shutdown flag: once set, runs start no further task and end
+    /// as stopped (`RunSummary::stopped`); a later run continues from the cache.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = stop;
         self
     }
 
@@ -199,6 +211,7 @@ impl Runner {
         let mut outputs: BTreeMap<String, Value> = BTreeMap::new();
         let mut running = FuturesUnordered::new();
         let mut first_error: Option<String> = None;
+        let mut stopped = false;
 
         loop {
             // Tasks whose needs failed are skipped.
@@ -220,8 +233,13 @@ impl Runner {
             if lock.lost() && first_error.is_none() {
                 first_error = Some("lost the run lock to another run of this DAG and date; no further task started".into());
             }
+            let stopping = self.stop.load(Ordering::SeqCst);
+            if stopping && first_error.is_none() && state.len() < dag.tasks.len() {
+                stopped = true;
+                first_error = Some("stopped by a shutdown; no further task started (a new run continues from the cache)".into());
+            }
             // Start every ready task, up to the parallelism bound.
-            for task in dag.tasks.iter().filter(|_| !lock.lost()) {
+            for task in dag.tasks.iter().filter(|_| !lock.lost() && !stopping) {
                 if running.len() >= self.max_parallel {
                     break;
                 }
@@ -284,6 +302,7 @@ impl Runner {
             tasks: dag.tasks.iter().map(|t| (t.id.clone(), state.get(&t.id).copied().unwrap_or(Status::Skipped))).collect(),
             outputs,
             error: first_error,
+            stopped,
         })
     }
 
@@ -533,6 +552,15 @@ impl Runner {
             }
         }
         for run_id in orphans {
+            // A run of another date of this DAG may be going on right now
+            // (a backfill beside the scheduler): its staging is not orphaned.
+            let date = run_id[prefix.len()..].split("__").next().and_then(|d| d.parse::<NaiveDate>().ok());
+            if let Some(date) = date {
+                let holder = RunLock::holder(self.warehouse.root(), self.clock.as_ref(), &dag.name, date).await?;
+                if holder.as_deref() == Some(run_id.as_str()) {
+                    continue;
+                }
+            }
             let n = self.warehouse.root().delete_prefix(&format!("{}/{run_id}", Warehouse::staging_root())).await?;
             warn!(run_id = %run_id, objects = n, "Deleted raw staging left by an interrupted run.");
         }

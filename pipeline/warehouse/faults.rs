@@ -65,12 +65,37 @@ pub struct FaultyStore {
 struct FaultState {
     faults: Vec<(Fault, AtomicU64)>,
     injected: AtomicU64,
+    pause: Option<Pause>,
+}
+
+/// Holds the first operation of kind `op` on a key containing
+/// `key_contains`: signals `reached`, then waits until `release` is set.
+/// Tests use it to act at a known point inside a task (a shutdown, say).
+#[derive(Debug, Clone)]
+pub struct Pause {
+    pub op: Op,
+    pub key_contains: String,
+    pub reached: Arc<tokio::sync::Notify>,
+    pub release: Arc<std::sync::atomic::AtomicBool>,
+    used: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Pause {
+    pub fn new(op: Op, key_contains: &str, reached: Arc<tokio::sync::Notify>, release: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        Self { op, key_contains: key_contains.into(), reached, release, used: Arc::default() }
+    }
 }
 
 impl FaultyStore {
     pub fn new(inner: Arc<dyn ObjectStore>, faults: Vec<Fault>) -> Self {
         let faults = faults.into_iter().map(|f| (f, AtomicU64::new(0))).collect();
-        Self { inner, state: Arc::new(FaultState { faults, injected: AtomicU64::new(0) }) }
+        Self { inner, state: Arc::new(FaultState { faults, injected: AtomicU64::new(0), pause: None }) }
+    }
+
+    /// Adds a pause (see `Pause`).
+    pub fn with_pause(self, pause: Pause) -> Self {
+        let faults = self.state.faults.iter().map(|(f, n)| (f.clone(), AtomicU64::new(n.load(Ordering::SeqCst)))).collect();
+        Self { inner: self.inner, state: Arc::new(FaultState { faults, injected: AtomicU64::new(0), pause: Some(pause) }) }
     }
 
     /// How many operations were made to fail so far.
@@ -84,6 +109,14 @@ impl FaultyStore {
 
     /// Like `check`, but a hanging fault waits forever.
     async fn gate(&self, op: Op, key: &str) -> Result<()> {
+        if let Some(p) = &self.state.pause {
+            if p.op == op && key.contains(&p.key_contains) && !p.used.swap(true, Ordering::SeqCst) {
+                p.reached.notify_one();
+                while !p.release.load(Ordering::SeqCst) {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+            }
+        }
         let hang = self.state.faults.iter().any(|(f, _)| f.effect == Effect::Hang && f.op == op && key.contains(&f.key_contains));
         if hang {
             self.state.injected.fetch_add(1, Ordering::SeqCst);
@@ -132,7 +165,7 @@ impl ObjectStore for FaultyStore {
     }
 
     async fn put_multipart_opts(&self, location: &Path, opts: PutMultipartOptions) -> Result<Box<dyn MultipartUpload>> {
-        self.check(Op::Put, location.as_ref())?;
+        self.gate(Op::Put, location.as_ref()).await?;
         self.inner.put_multipart_opts(location, opts).await
     }
 
