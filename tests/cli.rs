@@ -178,3 +178,88 @@ fn the_scheduler_daemon_exits_cleanly_on_sigterm() {
     // Its first start recorded where this DAG's schedule begins.
     assert!(p.warehouse_path().join("_scheduler/test.json").is_file());
 }
+
+/// Every secret the pipeline handles, planted as canaries: none may be
+/// printed, logged (at debug), written to the warehouse (history, cache,
+/// locks, scheduler state, Parquet values) or put in an error message.
+#[test]
+fn secrets_never_reach_logs_history_or_error_messages() {
+    const PII_KEY: &str = "pii-key-canary-7f1c9e2d4b6a8c0e";
+    const SHORT_KEY: &str = "short-canary";
+    const AWS_ID: &str = "AKIACANARY7F1C9E2D4B";
+    const AWS_SECRET: &str = "aws-secret-canary-Zq8W3x1L5v7N9b";
+    let secrets = [PII_KEY, SHORT_KEY, AWS_ID, AWS_SECRET];
+    let p = Project::new();
+    let lines: Vec<String> = (0..8).map(|i| plain_call(i).to_string()).chain(["{broken".to_string()]).collect();
+    write_lines(&p.logs().join(DATE).join("a.jsonl"), &lines);
+    let dags = p.dir.path().join("dags");
+    std::fs::create_dir_all(&dags).unwrap();
+    let dag = dags.join("secret.yaml");
+    std::fs::write(&dag, standard_yaml(&p.logs(), "SLM_TEST_KEY_SECRET")).unwrap();
+    let short = dags.join("short.yaml");
+    std::fs::write(&short, standard_yaml(&p.logs(), "SLM_TEST_KEY_SHORT").replace("name: test", "name: short")).unwrap();
+    let wh = p.warehouse_path();
+    let wh = wh.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = bin()
+            .args(args)
+            .env("SLM_TEST_KEY_SECRET", PII_KEY)
+            .env("SLM_TEST_KEY_SHORT", SHORT_KEY)
+            .env("AWS_ACCESS_KEY_ID", AWS_ID)
+            .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("SLM_LOG", "debug")
+            .output()
+            .unwrap();
+        (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    let mut transcript = Vec::new();
+    let (code, text) = run(&["run", dag.to_str().unwrap(), "--date", DATE, "--warehouse", wh]);
+    assert_eq!(code, Some(0), "{text}");
+    transcript.push(text);
+    transcript.push(run(&["run", dag.to_str().unwrap(), "--date", DATE, "--warehouse", wh]).1);
+    transcript.push(run(&["runs", "--warehouse", wh]).1);
+    transcript.push(run(&["sql", "SELECT * FROM task_runs", "--format", "json", "--warehouse", wh]).1);
+    // Failures: a key too short, a store that cannot be reached with the
+    // credentials set, a query error.
+    let (code, text) = run(&["run", short.to_str().unwrap(), "--date", DATE, "--warehouse", wh]);
+    assert_eq!(code, Some(1));
+    assert!(text.contains("SLM_TEST_KEY_SHORT") && text.contains("too short"), "{text}");
+    transcript.push(text);
+    let (code, text) = run(&["run", dag.to_str().unwrap(), "--date", DATE, "--warehouse", "s3://no-such-bucket/wh"]);
+    assert_ne!(code, Some(0));
+    transcript.push(text);
+    transcript.push(run(&["sql", "SELECT secret FROM calls", "--warehouse", wh]).1);
+    for text in &transcript {
+        for secret in secrets {
+            assert!(!text.contains(secret), "secret `{secret}` printed:\n{text}");
+        }
+    }
+    for (path, bytes) in warehouse_text(&p.warehouse_path()) {
+        for secret in secrets {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "secret `{secret}` in {}", path.display());
+        }
+    }
+}
+
+/// A DAG's values are data: shell syntax in them is never executed.
+#[test]
+fn nothing_in_a_dag_file_runs_a_shell_command() {
+    let p = Project::new();
+    let marker = p.dir.path().join("pwned");
+    let m = marker.display();
+    write_lines(&p.logs().join(DATE).join("a.jsonl"), &[plain_call(1).to_string()]);
+    let yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_CLI").replace("name: test\n", "name: test\ndescription: \"$(touch {M}) `touch {M}`\"\n").replace("{M}", &m.to_string())
+        + &format!("  - id: usage\n    kind: sql\n    needs: [anonymize]\n    with: {{table: usage, query: \"SELECT '$(touch {m})' AS a, '`touch {m}`' AS b FROM calls\"}}\n");
+    let dag = p.dir.path().join("shell.yaml");
+    std::fs::write(&dag, yaml).unwrap();
+    let out = bin()
+        .args(["run", dag.to_str().unwrap(), "--date", DATE, "--warehouse", p.warehouse_path().to_str().unwrap()])
+        .env("SLM_TEST_KEY_CLI", "cli-test-key-0123456789abcdef")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!marker.exists(), "a shell command ran");
+}

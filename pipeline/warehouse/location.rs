@@ -250,6 +250,10 @@ mod tests {
         let loc = Location::parse("/tmp/wh").unwrap();
         assert_eq!(loc.key("calls/date=2026-11-20").unwrap().as_ref(), "tmp/wh/calls/date=2026-11-20");
         assert!(loc.key("calls/../../etc").is_err());
+        assert!(loc.key("./x").is_err());
+        // An absolute path is taken below the root, never as the filesystem's.
+        assert_eq!(loc.key("/etc/passwd").unwrap().as_ref(), "tmp/wh/etc/passwd");
+        assert!(loc.key("/etc/passwd").unwrap().prefix_match(loc.prefix()).is_some());
         assert_eq!(loc.url_of(&loc.key("calls").unwrap(), true), "file:///tmp/wh/calls/");
     }
 
