@@ -103,6 +103,8 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::ObjectStore { transient, .. } => *transient,
+            // A store error in the middle of a streamed read (a reset connection, a short read).
+            Error::Io { source, .. } if crate::ingest::lines::is_store_error(source) => true,
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted
@@ -119,6 +121,11 @@ impl Error {
             }
             Error::DataFusion { source, .. } => {
                 matches!(source.find_root(), datafusion::error::DataFusionError::ObjectStore(e) if store_error_is_transient(e))
+                    || store_error_in_chain(source.as_ref()).is_some_and(store_error_is_transient)
+                    || names_transient_store_error(&source.to_string())
+            }
+            Error::Parquet { source: parquet::errors::ParquetError::General(message), .. } => {
+                names_transient_store_error(message)
             }
             _ => false,
         }
@@ -165,7 +172,43 @@ impl Error {
 /// Store errors worth a retry: the generic kind (network, throttling, 5xx
 /// after the client's own retries), not missing objects or denied access.
 fn store_error_is_transient(e: &object_store::Error) -> bool {
-    matches!(e, object_store::Error::Generic { .. } | object_store::Error::JoinError { .. })
+    matches!(e, object_store::Error::Generic { .. } | object_store::Error::JoinError { .. }) && !has_permanent_io_cause(e)
+}
+
+/// DataFusion's Parquet reader turns a store error met while fetching a
+/// file's footer into text (`ParquetError::General`), which loses its type:
+/// a generic store error is then only known by its message.
+fn names_transient_store_error(message: &str) -> bool {
+    message.contains("Object Store error: Generic ") && !message.contains("No space left on device")
+}
+
+/// The first object-store error among an error's causes.
+fn store_error_in_chain<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a object_store::Error> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(store) = c.downcast_ref::<object_store::Error>() {
+            return Some(store);
+        }
+        cause = c.source();
+    }
+    None
+}
+
+/// A full disk, a read-only filesystem or denied access somewhere in the
+/// error's causes: retrying cannot help (the local store reports these as
+/// generic errors).
+fn has_permanent_io_cause(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(io.kind(), StorageFull | ReadOnlyFilesystem | PermissionDenied | QuotaExceeded | FileTooLarge) {
+                return true;
+            }
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Finds an object-store error in a boxed error, directly or inside an

@@ -11,7 +11,7 @@ use arrow::array::Array;
 use common::*;
 use serde_json::json;
 use slm_pipeline::warehouse::faults::{Fault, FaultyStore, Op};
-use slm_pipeline::dag::{Clock, TestClock};
+use slm_pipeline::dag::{Clock, Runner, TestClock};
 use slm_pipeline::warehouse::history::Status;
 
 fn canary_corpus(p: &Project) {
@@ -581,4 +581,108 @@ async fn a_backfill_runs_its_dates_in_order_and_stops_at_a_failure() {
     assert_eq!(runs.len(), 1);
     assert!(!runs[0].succeeded());
     assert!(backfill(&runner, &dag, "2026-11-19".parse().unwrap(), from, |_| {}).await.is_err());
+}
+
+/// The standard DAG with a derived table, 5 retries and a short timeout;
+/// log objects read one at a time, so each fault fails its own attempt.
+fn flaky_dag(p: &Project, key_env: &str) -> slm_pipeline::dag::Dag {
+    let yaml = standard_yaml(&p.logs(), key_env)
+        .replace("retries: 2, retry_backoff_secs: 7, timeout_secs: 600", "retries: 5, retry_backoff_secs: 7, timeout_secs: 5")
+        .replace("concurrency: 2", "concurrency: 1")
+        + "  - id: usage\n    kind: sql\n    needs: [anonymize]\n    with: {table: usage, query: \"SELECT agent, COUNT(*) AS calls FROM calls GROUP BY agent\"}\n";
+    p.dag(&yaml)
+}
+
+/// Every row a run leaves, as text, for comparing two warehouses.
+async fn final_tables(wh: &slm_pipeline::warehouse::Warehouse) -> String {
+    let mut out = String::new();
+    for sql in [
+        "SELECT * FROM calls ORDER BY call_id",
+        "SELECT reason, line, detail FROM quarantine ORDER BY source_object, line",
+        "SELECT source_object, size, lines, calls FROM ingested_objects ORDER BY source_object",
+        "SELECT * FROM usage ORDER BY agent",
+    ] {
+        out += &table_text(wh, sql).await;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flaky_storage_is_survived_with_identical_results() {
+    use slm_pipeline::warehouse::StoreWrapper;
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_FLAKY");
+    let dag = flaky_dag(&p, "SLM_TEST_KEY_FLAKY");
+    // The reference: the same logs into a warehouse without faults.
+    let clean = slm_pipeline::warehouse::Warehouse::open(p.dir.path().join("clean").to_str().unwrap()).unwrap();
+    assert!(runner(clean.clone()).0.run(&dag, date()).await.unwrap().succeeded());
+
+    let faults = vec![
+        // The log source: a failed listing, a body that breaks off, a read that hangs.
+        Fault::transient(Op::List, "/logs/", 1),
+        Fault::short_read("agent-a.jsonl", 1),
+        Fault::hang_first(Op::Get, "agent-b.jsonl", 1),
+        Fault::truncate("agent-b.jsonl", 1),
+        // Raw staging: a failed write, a read that breaks off.
+        Fault::transient(Op::Put, "_staging/", 1),
+        Fault::short_read("_staging/", 1),
+        // The tables, the derived table, the run history.
+        Fault::transient(Op::Put, "calls/date=", 1),
+        Fault::short_read("calls/date=", 1),
+        Fault::transient(Op::Put, "derived/", 1),
+        Fault::transient(Op::Put, "_history/", 2),
+        Fault::transient(Op::Get, "_cache/", 1),
+    ];
+    let n_faults = faults.len() as u64 + 1;
+    let wh = p.warehouse();
+    let faulty = Arc::new(FaultyStore::new(wh.root().store().clone(), faults));
+    let shared = faulty.clone();
+    let flaky = wh.with_store_wrapper(StoreWrapper(Arc::new(move |inner| Arc::new(shared.share(inner)) as _)));
+    let summary = runner(flaky).0.run(&dag, date()).await.unwrap();
+    assert!(summary.succeeded(), "{summary:?}");
+    assert_eq!(faulty.injected(), n_faults, "every fault was injected");
+    let attempts = wh.load_attempts(&summary.run_id).await.unwrap();
+    let failed: Vec<String> = attempts.iter().filter(|a| a.status == Status::Failed).map(|a| a.error.clone().unwrap()).collect();
+    assert!(failed.iter().any(|e| e.contains("timed out")), "{failed:?}");
+    assert!(failed.iter().any(|e| e.contains("connection reset")), "{failed:?}");
+    assert!(failed.iter().any(|e| e.contains("short read")), "{failed:?}");
+    // Identical results, nothing left in staging.
+    assert_eq!(final_tables(&wh).await, final_tables(&clean).await);
+    assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_the_task_clearly_and_keeps_the_tables_consistent() {
+    use slm_pipeline::warehouse::StoreWrapper;
+    let p = Project::new();
+    canary_corpus(&p);
+    set_key("SLM_TEST_KEY_FULL");
+    let dag = flaky_dag(&p, "SLM_TEST_KEY_FULL");
+    let wh = p.warehouse();
+    let (runner, clock) = runner(wh.clone());
+    assert!(runner.run(&dag, date()).await.unwrap().succeeded());
+    let before = final_tables(&wh).await;
+
+    // New logs for the date, then the disk fills up while the calls are rewritten.
+    write_lines(&p.logs().join(DATE).join("agent-c.jsonl"), &[plain_call(900).to_string()]);
+    for fault in [Fault::disk_full("calls/date="), Fault::permanent(Op::Put, "calls/date=")] {
+        let faulty = Arc::new(FaultyStore::new(wh.root().store().clone(), vec![fault]));
+        let full = wh.with_store_wrapper(StoreWrapper(Arc::new(move |inner| Arc::new(faulty.share(inner)) as _)));
+        let sleeps = clock.sleeps().len();
+        let (runner, clock) = (Runner::new(full, clock.clone()), clock.clone());
+        let summary = runner.run(&dag, date()).await.unwrap();
+        assert_eq!(summary.status, Status::Failed);
+        let error = summary.error.unwrap();
+        assert!(error.contains("anonymize") && error.contains("calls/date=2026-11-20"), "{error}");
+        assert!(error.contains("No space left on device") || error.contains("injected fault"), "{error}");
+        assert_eq!(clock.sleeps().len(), sleeps, "not retried: {error}");
+        // The tables are as the last success left them: no new file beside the old ones.
+        assert_eq!(final_tables(&wh).await, before);
+        assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
+    }
+    // Space again: the next run takes the new log in.
+    let summary = runner.run(&dag, date()).await.unwrap();
+    assert!(summary.succeeded(), "{summary:?}");
+    assert_ne!(final_tables(&wh).await, before);
 }

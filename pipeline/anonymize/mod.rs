@@ -220,28 +220,46 @@ impl Task for AnonymizeTask {
         let tag = format!("{}-{}", ctx.run_id, ctx.task_id);
         let progress = crate::progress::rows_bar(ctx.progress, "anonymize");
 
-        // 1. calls: one file per DataFusion partition, written concurrently.
         let calls_dir = Warehouse::partition_dir(Table::Calls, date);
-        let (calls_files, rows_in, rows_out) =
-            write_query(ctx, &sql, &calls_sql.1, &calls_sql.0, Table::Calls, &calls_dir, &tag, &progress).await?;
-        progress.finish_and_clear();
-
-        // 2. quarantine, 3. the object manifest: small, one file each.
         let q_dir = Warehouse::partition_dir(Table::Quarantine, date);
-        let (q_files, _, quarantined) =
-            write_query(ctx, &sql, &quarantine_sql.1, &quarantine_sql.0, Table::Quarantine, &q_dir, &tag, &progress)
-                .await?;
-        let objects_sql = "SELECT date, run_id, task_id, pii_redact(source_object) AS source_object, object_key_sha256, \
-                           size, etag, last_modified, lines, calls, quarantined FROM staged_objects";
         let o_dir = Warehouse::partition_dir(Table::IngestedObjects, date);
-        let (o_files, _, objects) =
-            write_query(ctx, &sql, "(built in)", objects_sql, Table::IngestedObjects, &o_dir, &tag, &progress).await?;
-
-        // 4. PII findings, from the tally of the functions above.
-        let counts = tally.lock().expect("tally lock").clone();
-        let findings = findings_batch(date, &ctx.run_id, &counts)?;
         let p_dir = Warehouse::partition_dir(Table::PiiFindings, date);
-        let p_file = wh.write_parquet(&format!("{p_dir}/part-{tag}.parquet"), Table::PiiFindings.schema(), &[findings]).await?;
+        let written = async {
+            // 1. calls: one file per DataFusion partition, written concurrently.
+            let (calls_files, rows_in, rows_out) =
+                write_query(ctx, &sql, &calls_sql.1, &calls_sql.0, Table::Calls, &calls_dir, &tag, &progress).await?;
+            progress.finish_and_clear();
+
+            // 2. quarantine, 3. the object manifest: small, one file each.
+            let (q_files, _, quarantined) =
+                write_query(ctx, &sql, &quarantine_sql.1, &quarantine_sql.0, Table::Quarantine, &q_dir, &tag, &progress)
+                    .await?;
+            let objects_sql = "SELECT date, run_id, task_id, pii_redact(source_object) AS source_object, object_key_sha256, \
+                               size, etag, last_modified, lines, calls, quarantined FROM staged_objects";
+            let (o_files, _, objects) =
+                write_query(ctx, &sql, "(built in)", objects_sql, Table::IngestedObjects, &o_dir, &tag, &progress).await?;
+
+            // 4. PII findings, from the tally of the functions above.
+            let counts = tally.lock().expect("tally lock").clone();
+            let findings = findings_batch(date, &ctx.run_id, &counts)?;
+            let p_file = wh.write_parquet(&format!("{p_dir}/part-{tag}.parquet"), Table::PiiFindings.schema(), &[findings]).await?;
+            Ok::<_, Error>((calls_files, rows_in, rows_out, q_files, quarantined, o_files, objects, p_file, counts))
+        }
+        .await;
+        // A failure before the commit (a full disk, say) takes this
+        // attempt's new files away again: the partitions keep their old rows
+        // only, never old and new side by side.
+        let (calls_files, rows_in, rows_out, q_files, quarantined, o_files, objects, p_file, counts) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                for dir in [&calls_dir, &q_dir, &o_dir, &p_dir] {
+                    if let Err(cleanup) = remove_files_tagged(wh, dir, &tag).await {
+                        warn!(task = %ctx.task_id, dir = %dir, error = %cleanup, "Could not remove this attempt's new files; the next run replaces them.");
+                    }
+                }
+                return Err(e);
+            }
+        };
 
         // Commit: older files of the date's partitions go, then the raw staging.
         let mut replaced = 0;
@@ -352,4 +370,14 @@ fn findings_batch(date: chrono::NaiveDate, run_id: &str, counts: &EntityCounts) 
         Arc::new(Int64Array::from_iter_values(Entity::ALL.iter().map(|e| counts.get(*e) as i64))),
     ];
     RecordBatch::try_new(Table::PiiFindings.schema(), columns).map_err(|e| Error::arrow("building pii_findings", e))
+}
+
+/// Deletes the files of `dir` written by one attempt (their names carry its tag).
+async fn remove_files_tagged(wh: &Warehouse, dir: &str, tag: &str) -> Result<()> {
+    for object in wh.root().list(dir).await? {
+        if object.location.filename().is_some_and(|f| f.contains(tag)) {
+            wh.root().delete(&object.location).await?;
+        }
+    }
+    Ok(())
 }

@@ -118,7 +118,7 @@ pub fn io_of(
     match kind {
         TaskKind::Ingest => {
             let source = with["source"].as_str().unwrap_or_default();
-            io.reads.push(Listing { location: Location::parse(source)?, rel: String::new(), except: None });
+            io.reads.push(Listing { location: warehouse.open_location(source)?, rel: String::new(), except: None });
             // Incremental ingest skips objects ingested for *other* dates;
             // this date's rows are written by the anonymize that follows.
             io.reads.push(Listing { except: Some(partition), ..parquet(Table::IngestedObjects) });
@@ -191,7 +191,7 @@ pub fn io_of(
             io.reads.push(lance(VectorTable::ClusterAssignments));
             io.reads.push(table(warehouse, crate::embed::EMBEDDING_SETTINGS));
             let registry = match with["registry"].as_str() {
-                Some(url) => Location::parse(url)?,
+                Some(url) => warehouse.open_location(url)?,
                 None => warehouse.root().child("registry")?,
             };
             io.writes.push(Listing { location: registry, rel: String::new(), except: None });

@@ -114,7 +114,7 @@ struct ObjectOutcome {
 #[async_trait]
 impl Task for IngestTask {
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput> {
-        let source = Location::parse(&self.config.source)?;
+        let source = ctx.warehouse.open_location(&self.config.source)?;
         let staging = Warehouse::staging_dir(&ctx.run_id, &ctx.task_id);
         // A previous attempt of this task may have left part of its staging.
         ctx.warehouse.root().delete_prefix(&staging).await?;
@@ -305,14 +305,27 @@ async fn ingest_object(
                 .map_err(|e| Error::object_store(format!("reading {url}"), e))?;
             let counter = read_bytes.clone();
             let bar = progress.clone();
-            let byte_stream = get.into_stream().map(move |chunk| {
-                chunk
-                    .inspect(|b| {
-                        counter.fetch_add(b.len() as u64, Ordering::Relaxed);
-                        bar.inc(b.len() as u64);
-                    })
-                    .map_err(|e| std::io::Error::other(StoreReadError(e.to_string())))
-            });
+            // A body that ends early without an error would read as a
+            // shorter, valid object: its length is checked at the end.
+            let (expected, seen) = (meta.size, Arc::new(AtomicU64::new(0)));
+            let seen_at_end = seen.clone();
+            let byte_stream = get
+                .into_stream()
+                .map(move |chunk| {
+                    chunk
+                        .inspect(|b| {
+                            seen.fetch_add(b.len() as u64, Ordering::Relaxed);
+                            counter.fetch_add(b.len() as u64, Ordering::Relaxed);
+                            bar.inc(b.len() as u64);
+                        })
+                        .map_err(|e| std::io::Error::other(StoreReadError(e.to_string())))
+                })
+                .chain(futures::stream::once(futures::future::lazy(move |_| {
+                    match seen_at_end.load(Ordering::Relaxed) {
+                        got if got == expected => Ok(bytes::Bytes::new()),
+                        got => Err(std::io::Error::other(StoreReadError(format!("short read: {got} of {expected} bytes")))),
+                    }
+                })));
             Box::new(tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(byte_stream)))
         }
     };

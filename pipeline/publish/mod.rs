@@ -221,7 +221,7 @@ impl Task for PublishTask {
         let cfg = &self.config;
         let wh = &ctx.warehouse;
         let registry = match &cfg.registry {
-            Some(spec) => Registry::open(spec)?,
+            Some(spec) => Registry::new(wh.open_location(spec)?),
             None => Registry::new(wh.root().child("registry")?),
         };
         let settings = crate::embed::read_settings(wh).await?;

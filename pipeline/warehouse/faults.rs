@@ -1,6 +1,8 @@
 //! A fault-injecting object store: wraps a real store and makes the first N
-//! operations of a chosen kind fail with a transient error, or fail for good.
-//! Tests use it to prove retries, resume and clean failure.
+//! operations of a chosen kind fail: a transient error, a hang (a timeout),
+//! a short read (the body breaks off half-way), or a permanent error
+//! (permission denied, disk full). Tests use it to prove retries, resume and
+//! clean failure.
 
 use std::fmt;
 use std::ops::Range;
@@ -43,6 +45,12 @@ pub enum Effect {
     Permanent,
     /// The operation never answers (for timeouts).
     Hang,
+    /// A read whose body breaks off half-way with a connection error.
+    ShortRead,
+    /// A read whose body ends half-way without an error (a faulty proxy).
+    Truncate,
+    /// A write that fails with "no space left on device": not worth a retry.
+    DiskFull,
 }
 
 impl Fault {
@@ -54,6 +62,21 @@ impl Fault {
     }
     pub fn hang(op: Op, key_contains: &str) -> Self {
         Self { op, key_contains: key_contains.into(), count: u64::MAX, effect: Effect::Hang }
+    }
+    /// The first `count` matching operations hang; later ones go through.
+    pub fn hang_first(op: Op, key_contains: &str, count: u64) -> Self {
+        Self { op, key_contains: key_contains.into(), count, effect: Effect::Hang }
+    }
+    /// The first `count` matching reads break off half-way.
+    pub fn short_read(key_contains: &str, count: u64) -> Self {
+        Self { op: Op::Get, key_contains: key_contains.into(), count, effect: Effect::ShortRead }
+    }
+    /// The first `count` matching reads end half-way, silently.
+    pub fn truncate(key_contains: &str, count: u64) -> Self {
+        Self { op: Op::Get, key_contains: key_contains.into(), count, effect: Effect::Truncate }
+    }
+    pub fn disk_full(key_contains: &str) -> Self {
+        Self { op: Op::Put, key_contains: key_contains.into(), count: u64::MAX, effect: Effect::DiskFull }
     }
 }
 
@@ -98,6 +121,12 @@ impl FaultyStore {
         Self { inner: self.inner, state: Arc::new(FaultState { faults, injected: AtomicU64::new(0), pause: Some(pause) }) }
     }
 
+    /// Another store behind the same faults and counters (a run's log
+    /// source beside its warehouse).
+    pub fn share(&self, inner: Arc<dyn ObjectStore>) -> Self {
+        Self { inner, state: self.state.clone() }
+    }
+
     /// How many operations were made to fail so far.
     pub fn injected(&self) -> u64 {
         self.state.injected.load(Ordering::SeqCst)
@@ -109,6 +138,11 @@ impl FaultyStore {
 
     /// Like `check`, but a hanging fault waits forever.
     async fn gate(&self, op: Op, key: &str) -> Result<()> {
+        self.gate_reads(op, key).await.map(drop)
+    }
+
+    /// Like `gate`; `Some(effect)` when this read is to end half-way.
+    async fn gate_reads(&self, op: Op, key: &str) -> Result<Option<Effect>> {
         if let Some(p) = &self.state.pause {
             if p.op == op && key.contains(&p.key_contains) && !p.used.swap(true, Ordering::SeqCst) {
                 p.reached.notify_one();
@@ -117,19 +151,27 @@ impl FaultyStore {
                 }
             }
         }
-        let hang = self.state.faults.iter().any(|(f, _)| f.effect == Effect::Hang && f.op == op && key.contains(&f.key_contains));
-        if hang {
-            self.state.injected.fetch_add(1, Ordering::SeqCst);
-            futures::future::pending::<()>().await;
+        for (fault, used) in &self.state.faults {
+            let matches = fault.op == op && key.contains(&fault.key_contains);
+            if !matches || !matches!(fault.effect, Effect::Hang | Effect::ShortRead | Effect::Truncate) {
+                continue;
+            }
+            if used.fetch_add(1, Ordering::SeqCst) < fault.count {
+                self.state.injected.fetch_add(1, Ordering::SeqCst);
+                if fault.effect != Effect::Hang {
+                    return Ok(Some(fault.effect));
+                }
+                futures::future::pending::<()>().await;
+            }
         }
-        self.check(op, key)
+        self.check(op, key).map(|()| None)
     }
 }
 
 impl FaultState {
     fn check(&self, op: Op, key: &str) -> Result<()> {
         for (fault, used) in &self.faults {
-            if fault.effect == Effect::Hang || fault.op != op || !key.contains(&fault.key_contains) {
+            if matches!(fault.effect, Effect::Hang | Effect::ShortRead | Effect::Truncate) || fault.op != op || !key.contains(&fault.key_contains) {
                 continue;
             }
             if used.fetch_add(1, Ordering::SeqCst) < fault.count {
@@ -137,6 +179,11 @@ impl FaultState {
                 let source = format!("injected fault on {op:?} {key}").into();
                 return Err(match fault.effect {
                     Effect::Permanent => object_store::Error::PermissionDenied { path: key.to_string(), source },
+                    // As the local store reports it: a generic error caused by ENOSPC.
+                    Effect::DiskFull => object_store::Error::Generic {
+                        store: "faulty",
+                        source: Box::new(std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device (injected)")),
+                    },
                     _ => object_store::Error::Generic { store: "faulty", source },
                 });
             }
@@ -170,12 +217,27 @@ impl ObjectStore for FaultyStore {
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> Result<GetResult> {
-        self.gate(Op::Get, location.as_ref()).await?;
-        self.inner.get_opts(location, options).await
+        let effect = self.gate_reads(Op::Get, location.as_ref()).await?;
+        let result = self.inner.get_opts(location, options).await?;
+        let Some(effect) = effect else { return Ok(result) };
+        // Half the body, then the connection drops (or the body just ends).
+        let (meta, range, attributes) = (result.meta.clone(), result.range.clone(), result.attributes.clone());
+        let body = result.bytes().await?;
+        let half = body.slice(..body.len() / 2);
+        let mut parts = vec![Ok(half)];
+        if effect == Effect::ShortRead {
+            let source = "connection reset mid-body (injected)".into();
+            parts.push(Err(object_store::Error::Generic { store: "faulty", source }));
+        }
+        let stream = futures::stream::iter(parts).boxed();
+        Ok(GetResult { payload: object_store::GetResultPayload::Stream(stream), meta, range, attributes })
     }
 
     async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
-        self.gate(Op::Get, location.as_ref()).await?;
+        if self.gate_reads(Op::Get, location.as_ref()).await?.is_some() {
+            let source = "connection reset mid-body (injected)".into();
+            return Err(object_store::Error::Generic { store: "faulty", source });
+        }
         self.inner.get_ranges(location, ranges).await
     }
 

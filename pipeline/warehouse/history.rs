@@ -70,6 +70,28 @@ pub struct TaskAttempt {
     pub details: serde_json::Value,
 }
 
+/// The run history is written by the runner itself, outside any task's
+/// retries: a storage hiccup there is retried here (4 tries in about a
+/// second) rather than failing a run whose tasks all succeeded.
+async fn retry_transient<T, F, Fut>(mut write: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut wait = std::time::Duration::from_millis(100);
+    for _ in 0..3 {
+        match write().await {
+            Err(e) if e.is_transient() => {
+                tracing::warn!(error = %e, "Writing the run history failed; retrying.");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            other => return other,
+        }
+    }
+    write().await
+}
+
 fn micros(t: &DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
@@ -109,8 +131,8 @@ impl Warehouse {
         ];
         let batch = RecordBatch::try_new(Table::Runs.schema(), columns)
             .map_err(|e| Error::arrow("building a runs row", e))?;
-        self.write_parquet(&format!("{}/{}.parquet", Table::Runs.dir(), run.run_id), Table::Runs.schema(), &[batch])
-            .await?;
+        let rel = format!("{}/{}.parquet", Table::Runs.dir(), run.run_id);
+        retry_transient(|| self.write_parquet(&rel, Table::Runs.schema(), std::slice::from_ref(&batch))).await?;
         Ok(())
     }
 
@@ -133,7 +155,7 @@ impl Warehouse {
         // `run_id=` makes the folder a partition, which DataFusion's listing
         // tables descend into (plain subfolders are ignored).
         let rel = format!("{}/run_id={}/{}-{:03}.parquet", Table::TaskRuns.dir(), a.run_id, a.task_id, a.attempt);
-        self.write_parquet(&rel, Table::TaskRuns.schema(), &[batch]).await?;
+        retry_transient(|| self.write_parquet(&rel, Table::TaskRuns.schema(), std::slice::from_ref(&batch))).await?;
         Ok(())
     }
 

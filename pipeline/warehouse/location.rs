@@ -208,10 +208,20 @@ impl Location {
             .get(key)
             .await
             .map_err(|e| Error::object_store(format!("reading {}", self.url_of(key, false)), e))?;
-        result
+        let expected = result.range.end - result.range.start;
+        let bytes = result
             .bytes()
             .await
-            .map_err(|e| Error::object_store(format!("reading {}", self.url_of(key, false)), e))
+            .map_err(|e| Error::object_store(format!("reading {}", self.url_of(key, false)), e))?;
+        if bytes.len() as u64 != expected {
+            // A store that ends a body early without an error: worth a retry.
+            return Err(Error::Transient(format!(
+                "short read of {}: {} of {expected} bytes",
+                self.url_of(key, false),
+                bytes.len()
+            )));
+        }
+        Ok(bytes)
     }
 
     /// Is there an object at `key` (a file, not a folder)?

@@ -40,6 +40,19 @@ const ROW_GROUP_BYTES: usize = 64 << 20;
 #[derive(Clone, Debug)]
 pub struct Warehouse {
     root: Location,
+    /// Applied to every store a task opens (log sources, registries) as it
+    /// is to the root's: fault injection in tests.
+    wrapper: Option<StoreWrapper>,
+}
+
+/// Wraps an object store (see `Warehouse::with_store_wrapper`).
+#[derive(Clone)]
+pub struct StoreWrapper(pub Arc<dyn Fn(Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore> + Send + Sync>);
+
+impl std::fmt::Debug for StoreWrapper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreWrapper")
+    }
 }
 
 /// How a Parquet file is encoded: staging is short-lived and read once, so it
@@ -52,11 +65,27 @@ pub enum Encoding {
 
 impl Warehouse {
     pub fn open(spec: &str) -> Result<Self> {
-        Ok(Self { root: Location::parse(spec)? })
+        Ok(Self { root: Location::parse(spec)?, wrapper: None })
     }
 
     pub fn from_location(root: Location) -> Self {
-        Self { root }
+        Self { root, wrapper: None }
+    }
+
+    /// The warehouse with every store it and its tasks open wrapped.
+    pub fn with_store_wrapper(&self, wrapper: StoreWrapper) -> Self {
+        let root = self.root.with_store((wrapper.0)(self.root.store().clone()));
+        Self { root, wrapper: Some(wrapper) }
+    }
+
+    /// Opens a location a task names (a log source, a registry), through
+    /// the same wrapper as the warehouse's own store.
+    pub fn open_location(&self, spec: &str) -> Result<Location> {
+        let loc = Location::parse(spec)?;
+        Ok(match &self.wrapper {
+            Some(w) => loc.with_store((w.0)(loc.store().clone())),
+            None => loc,
+        })
     }
 
     pub fn root(&self) -> &Location {
@@ -65,7 +94,7 @@ impl Warehouse {
 
     /// The same warehouse served by another store (fault injection in tests).
     pub fn with_store(&self, store: Arc<dyn ObjectStore>) -> Self {
-        Self { root: self.root.with_store(store) }
+        Self { root: self.root.with_store(store), wrapper: self.wrapper.clone() }
     }
 
     /// `<table>/date=YYYY-MM-DD`

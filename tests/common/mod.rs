@@ -209,3 +209,10 @@ pub async fn count(wh: &Warehouse, sql: &str) -> i64 {
         .unwrap()
         .value(0)
 }
+
+/// A query's result as text (the query must order its rows).
+pub async fn table_text(wh: &Warehouse, sql: &str) -> String {
+    let ctx = slm_pipeline::sql::warehouse_session(wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(&ctx, sql).await.unwrap();
+    arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string()
+}
