@@ -33,7 +33,9 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let code = match runtime.block_on(slm_pipeline::cli::run(cli)) {
+    let result = runtime.block_on(slm_pipeline::cli::run(cli));
+    slm_pipeline::crash::report();
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
             // Every variant's message already carries its cause.

@@ -263,3 +263,73 @@ fn nothing_in_a_dag_file_runs_a_shell_command() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!marker.exists(), "a shell command ran");
 }
+
+/// One gzip member of `n` copies of `byte`: members concatenate into one
+/// stream, so a few kilobytes stand for gigabytes.
+fn gz_member(byte: u8, n: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&vec![byte; n]).unwrap();
+    enc.finish().unwrap()
+}
+
+/// A 512 MiB line, JSON nested 100,000 deep, and a 1 GiB compression bomb
+/// (32 KiB on disk; the limit here is 768 MiB)
+/// are each quarantined with their reason, and the run's peak memory stays
+/// far below what buffering any of them would take.
+#[test]
+fn hostile_objects_are_quarantined_within_bounded_memory() {
+    let p = Project::new();
+    let day = p.logs().join(DATE);
+    std::fs::create_dir_all(&day).unwrap();
+    let member = gz_member(b'a', 32 << 20);
+    let mut giant = Vec::new();
+    for _ in 0..16 {
+        giant.extend_from_slice(&member);
+    }
+    giant.extend_from_slice(&gz_member(b'\n', 1));
+    let good = plain_call(1).to_string();
+    std::fs::write(day.join("giant.jsonl.gz"), &giant).unwrap();
+    let deep = format!("{}{}\n{good}\n", "[".repeat(100_000), "]".repeat(100_000));
+    std::fs::write(day.join("deep.jsonl"), deep).unwrap();
+    let zeros = gz_member(0, 32 << 20);
+    let mut bomb = Vec::new();
+    for _ in 0..32 {
+        bomb.extend_from_slice(&zeros);
+    }
+    std::fs::write(day.join("bomb.jsonl.gz"), &bomb).unwrap();
+    write_lines(&day.join("fine.jsonl"), &[plain_call(2).to_string()]);
+
+    let dag = p.dir.path().join("hostile.yaml");
+    let yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_CLI").replace("max_line_bytes: 65536", "max_line_bytes: 1048576, max_object_bytes: 805306368");
+    std::fs::write(&dag, yaml).unwrap();
+    let wh = p.warehouse_path();
+    let child = bin()
+        .args(["run", dag.to_str().unwrap(), "--date", DATE, "--warehouse", wh.to_str().unwrap()])
+        .env("SLM_TEST_KEY_CLI", "cli-test-key-0123456789abcdef")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The child's own peak resident memory, from wait4 (not the whole test process's children).
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "status {status}");
+    let peak_mib = usage.ru_maxrss / 1024;
+    eprintln!("hostile objects: peak RSS {peak_mib} MiB");
+    assert!(peak_mib < 400, "peak RSS {peak_mib} MiB: something was buffered");
+
+    let sql = |q: &str| {
+        let out = bin().args(["sql", q, "--format", "csv", "--warehouse", wh.to_str().unwrap()]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let reasons = sql("SELECT regexp_replace(source_object, '.*/', '') AS object, reason FROM quarantine ORDER BY object, reason");
+    assert!(reasons.contains("giant.jsonl.gz,line_too_long"), "{reasons}");
+    assert!(reasons.contains("deep.jsonl,too_deep") || reasons.contains("deep.jsonl,malformed_json"), "{reasons}");
+    assert!(reasons.contains("bomb.jsonl.gz,corrupt_object"), "{reasons}");
+    let detail = sql("SELECT detail FROM quarantine WHERE source_object LIKE '%bomb.jsonl.gz'");
+    assert!(detail.contains("max_object_bytes"), "{detail}");
+    // The good calls around them are all in.
+    assert_eq!(sql("SELECT COUNT(*) AS n FROM calls"), "n\n2\n");
+}

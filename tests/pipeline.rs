@@ -650,6 +650,14 @@ async fn flaky_storage_is_survived_with_identical_results() {
     // Identical results, nothing left in staging.
     assert_eq!(final_tables(&wh).await, final_tables(&clean).await);
     assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
+    let (rows, reference) = (count(&wh, "SELECT COUNT(DISTINCT call_id) FROM calls").await, count(&clean, "SELECT COUNT(*) FROM calls").await);
+    // For scripts/reliability.sh.
+    println!(
+        "RELIABILITY faults {{\"transient_faults_injected\": {}, \"failed_attempts_retried\": {}, \"rows_lost\": {}}}",
+        faulty.injected(),
+        failed.len(),
+        reference - rows
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -681,6 +689,7 @@ async fn a_full_disk_fails_the_task_clearly_and_keeps_the_tables_consistent() {
         assert_eq!(final_tables(&wh).await, before);
         assert!(files_under(&p.warehouse_path().join("_staging")).is_empty());
     }
+    println!("RELIABILITY permanent {{\"permanent_faults\": 2, \"failed_cleanly\": 2}}");
     // Space again: the next run takes the new log in.
     let summary = runner.run(&dag, date()).await.unwrap();
     assert!(summary.succeeded(), "{summary:?}");

@@ -249,6 +249,7 @@ impl Task for ClusterTask {
             .execute()
             .await
             .map_err(|e| Error::lance("writing clusters", e))?;
+        crate::crash::kill_point("cluster:clusters-written");
         // An unassigned call keeps its distance to the nearest cluster, which it
         // is too far from.
         let nearest = kmeans::assign(&calls.vectors, &centroids);
@@ -261,6 +262,7 @@ impl Task for ClusterTask {
             .execute(Box::new(RecordBatchIterator::new(vec![Ok(assigned)], schema)))
             .await
             .map_err(|e| Error::lance("writing cluster_assignments", e))?;
+        crate::crash::kill_point("cluster:assigned");
 
         // The picture.
         let unassigned = assignment.iter().filter(|a| a.is_none()).count();

@@ -390,12 +390,14 @@ impl Runner {
             record.ended_at = Some(self.clock.now());
             match result {
                 Ok(output) => {
+                    crate::crash::kill_point(&format!("task:{}:done", task.id));
                     record.status = Status::Success;
                     record.rows_in = Some(output.rows_in as i64);
                     record.rows_out = Some(output.rows_out as i64);
                     record.details = output.details.clone();
                     self.warehouse.write_attempt(&record).await?;
                     info!(run_id = %run.run_id, task = %task.id, attempt, rows_in = output.rows_in, rows_out = output.rows_out, "Task succeeded.");
+                    crate::crash::kill_point(&format!("task:{}:recorded", task.id));
                     if let Some((fingerprint, io)) = &cached_as {
                         if let Err(e) = self.remember(dag, task, run, fingerprint, io, &output).await {
                             warn!(run_id = %run.run_id, task = %task.id, error = %e, "Could not record the task in the cache; it runs again next time.");

@@ -215,6 +215,8 @@ impl Task for EmbedTask {
             let mut merge = table.merge_insert(&["call_id"]);
             merge.when_matched_update_all(None).when_not_matched_insert_all();
             merge.execute(Box::new(reader)).await.map_err(|e| Error::lance("writing call_embeddings", e))?;
+            // Lance writes through its own store client: a named kill point.
+            crate::crash::kill_point("embed:chunk-merged");
         }
         bar.finish_and_clear();
         let secs = started.elapsed().as_secs_f64();

@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use candle_core::DType;
 use serde::Deserialize;
 use serde_json::json;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::embed::string_column;
 use crate::error::{Error, Result};
@@ -132,6 +132,8 @@ struct AdapterReport {
     stopped_early: bool,
     tokens_per_second: f64,
     cached: bool,
+    /// Why no adapter was trained (no pair fits `max_seq_len`).
+    skipped: Option<String>,
     path: String,
     loss_curve: Option<String>,
 }
@@ -167,7 +169,9 @@ impl Task for FinetuneTask {
         let mut summary = Vec::new();
         for dataset in datasets {
             let report = self.adapter(ctx, &base, &dataset, dtype, &device).await?;
-            summary.push(if report.cached {
+            summary.push(if let Some(why) = &report.skipped {
+                format!("cluster {}: skipped, {why}", dataset.cluster)
+            } else if report.cached {
                 format!("cluster {}: adapter {} already trained", dataset.cluster, report.version)
             } else {
                 format!(
@@ -185,12 +189,14 @@ impl Task for FinetuneTask {
         if left_out > 0 {
             summary.push(format!("{left_out} smaller datasets left for later runs (max_adapters)"));
         }
-        let trained = reports.values().filter(|r| !r.cached).count();
+        let trained = reports.values().filter(|r| !r.cached && r.skipped.is_none()).count();
+        let adapters = reports.values().filter(|r| r.skipped.is_none()).count();
         Ok(TaskOutput {
             rows_in: reports.values().map(|r| (r.train_pairs + r.eval_pairs) as u64).sum(),
-            rows_out: reports.len() as u64,
+            rows_out: adapters as u64,
             details: json!({
-                "adapters": reports.len(),
+                "adapters": adapters,
+                "skipped": reports.len() - adapters,
                 "trained": trained,
                 "left_out": left_out,
                 "clusters": reports.iter().map(|(c, r)| (c.to_string(), json!(r))).collect::<serde_json::Map<_, _>>(),
@@ -239,10 +245,16 @@ impl FinetuneTask {
         let eval_pairs = &dataset.eval[..dataset.eval.len().min(cfg.max_eval_pairs)];
         let eval = encode(eval_pairs, &mut report.too_long)?;
         if train.is_empty() || eval.is_empty() {
-            return Err(Error::model(
-                format!("cluster {} dataset {}", dataset.cluster, dataset.version),
-                format!("no train or no eval pair within max_seq_len = {}", cfg.training.max_seq_len),
-            ));
+            // The other clusters still get their adapters; this one stays on the LLM.
+            let why = format!(
+                "no {} pair within max_seq_len = {} ({} too long)",
+                if train.is_empty() { "train" } else { "eval" },
+                cfg.training.max_seq_len,
+                report.too_long
+            );
+            warn!(task = %ctx.task_id, cluster = dataset.cluster, dataset = %dataset.version, "Skipped: {why}.");
+            report.skipped = Some(why);
+            return Ok(report);
         }
         report.train_pairs = train.len();
         report.eval_pairs = eval.len();

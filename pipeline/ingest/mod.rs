@@ -49,6 +49,11 @@ pub struct IngestConfig {
     /// Longest line accepted, in bytes; longer lines are quarantined. Default 1 MiB.
     #[serde(default = "default_max_line_bytes")]
     pub max_line_bytes: usize,
+    /// Most bytes one object may decompress to; past it the object is
+    /// quarantined (`corrupt_object`, a compression bomb), what was read
+    /// before stays. Default 16 GiB.
+    #[serde(default = "default_max_object_bytes")]
+    pub max_object_bytes: u64,
     /// Rows per staged batch. Default 4096.
     #[serde(default = "default_batch_rows")]
     pub batch_rows: usize,
@@ -71,6 +76,9 @@ pub enum InputFormat {
 
 fn default_max_line_bytes() -> usize {
     1 << 20
+}
+fn default_max_object_bytes() -> u64 {
+    16 << 30
 }
 fn default_batch_rows() -> usize {
     4096
@@ -355,6 +363,57 @@ async fn ingest_object(
     outcome
 }
 
+/// An object that decompresses past `max_object_bytes`.
+#[derive(Debug)]
+struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("object larger than max_object_bytes")
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// The decompressed bytes of one object, cut off at a limit: a small
+/// object that expands without end (a compression bomb) costs bounded time,
+/// as the line limit bounds its memory.
+struct Capped<R> {
+    inner: R,
+    read: u64,
+    cap: u64,
+}
+
+impl<R: std::io::BufRead> std::io::Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let available = std::io::BufRead::fill_buf(self)?;
+            let n = available.len().min(buf.len());
+            buf[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for Capped<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let left = self.cap.saturating_sub(self.read);
+        let buf = self.inner.fill_buf()?;
+        if !buf.is_empty() && left == 0 {
+            return Err(std::io::Error::other(TooLarge));
+        }
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        Ok(&buf[..n])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.read += n as u64;
+        self.inner.consume(n);
+    }
+}
+
 /// Counts the bytes read from a local file for the progress bar.
 struct ProgressReader<R> {
     inner: R,
@@ -391,7 +450,7 @@ fn parse_object(
             return Ok(out);
         }
     };
-    let mut reader = LineReader::new(reader, config.max_line_bytes);
+    let mut reader = LineReader::new(Capped { inner: reader, read: 0, cap: config.max_object_bytes }, config.max_line_bytes);
     let mut builder = CallBatchBuilder::new(date_days);
     let mut buf = Vec::with_capacity(64 * 1024);
     let send = |builder: &mut CallBatchBuilder| -> Result<()> {
@@ -451,6 +510,16 @@ fn parse_object(
                 }
             }
             Err(e) if lines::is_store_error(&e) => return Err(Error::io(format!("reading {url}"), e)),
+            Err(e) if e.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) => {
+                quarantine(
+                    &mut out,
+                    Some(line_no),
+                    QuarantineReason::CorruptObject,
+                    format!("decompressed past {} bytes (max_object_bytes) at line {line_no}: a compression bomb?", config.max_object_bytes),
+                    None,
+                );
+                break;
+            }
             Err(e) => {
                 // The object is corrupt from here on; what was read stays.
                 quarantine(

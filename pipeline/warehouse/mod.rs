@@ -65,7 +65,13 @@ pub enum Encoding {
 
 impl Warehouse {
     pub fn open(spec: &str) -> Result<Self> {
-        Ok(Self { root: Location::parse(spec)?, wrapper: None })
+        let warehouse = Self { root: Location::parse(spec)?, wrapper: None };
+        // Crash tests (`SLM_KILL_AT`): every write of the run is a kill point.
+        Ok(if crate::crash::is_armed() {
+            warehouse.with_store_wrapper(StoreWrapper(Arc::new(crate::crash::wrap)))
+        } else {
+            warehouse
+        })
     }
 
     pub fn from_location(root: Location) -> Self {

@@ -123,8 +123,13 @@ pub async fn open(db: &lancedb::Connection, table: VectorTable) -> Result<Option
     if !names.iter().any(|n| n == table.name()) {
         return Ok(None);
     }
-    let t = db.open_table(table.name()).execute().await.map_err(|e| Error::lance(format!("opening {}", table.name()), e))?;
-    Ok(Some(t))
+    match db.open_table(table.name()).execute().await {
+        Ok(t) => Ok(Some(t)),
+        // Listed but not there yet: another task is creating it right now
+        // (an SQL task beside the embed task that makes call_embeddings).
+        Err(lancedb::Error::TableNotFound { .. }) => Ok(None),
+        Err(e) => Err(Error::lance(format!("opening {}", table.name()), e)),
+    }
 }
 
 /// Opens the table, creating it empty with its contract's schema if needed.
