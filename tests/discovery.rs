@@ -125,8 +125,11 @@ fn discovery_yaml(p: &Project, key_env: &str, model: &std::path::Path, cluster: 
     )
 }
 
+/// Runs every task, even one the run cache would skip: these tests check
+/// the tasks' own incremental work (embeddings, datasets, the index).
 async fn run_day(p: &Project, dag: &slm_pipeline::dag::Dag, day: &str) -> slm_pipeline::dag::RunSummary {
     let (runner, _) = runner(p.warehouse());
+    let runner = runner.with_force(Force::All);
     let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
     let summary = runner.run(dag, date).await.unwrap();
     assert!(summary.succeeded(), "{summary:?}");

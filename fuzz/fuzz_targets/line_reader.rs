@@ -93,13 +93,10 @@ fuzz_target!(|data: &[u8]| {
     // chunk size; the rest is the stream.
     let Some((&head, body)) = data.split_first() else { return };
     let max = 1 + (head as usize & 0x3f) * 64; // 1 ..= 4033 bytes
-    let chunk = 1 + (head as usize >> 6) * 7; // 1, 8, 15, 22 bytes
+    let chunk = [1, 7, 64, usize::MAX][head as usize >> 6];
 
     // Hostile bytes as each kind of stream.
     for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
-        if let Ok(inner) = decoder(body, compression) {
-            read_all(inner, max);
-        }
         if let Ok(inner) = decoder(Trickle(body, chunk), compression) {
             read_all(inner, max);
         }
@@ -107,7 +104,7 @@ fuzz_target!(|data: &[u8]| {
 
     // Round trip: the reader must find exactly the lines of the input.
     let expected = reference(body, max);
-    let plain = read_all(BufReader::with_capacity(chunk, body), max);
+    let plain = read_all(BufReader::with_capacity(chunk.min(1 << 16), body), max);
     assert_eq!(plain, (expected.clone(), true), "plain, max {max}");
 
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
