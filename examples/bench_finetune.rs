@@ -21,6 +21,8 @@ fn main() -> slm_pipeline::Result<()> {
     let (len, batch, steps) = (args.first().copied().unwrap_or(256), args.get(1).copied().unwrap_or(4), args.get(2).copied().unwrap_or(5));
     let budget = args.get(3).copied().unwrap_or(TrainParams::default().activation_budget_mib);
     let device = Device::Cpu;
+    // As the finetune task does across its training steps (see `memory`).
+    let _memory = slm_pipeline::memory::KeepFreedMemory::new();
     let base = smollm::BaseModel::load(&model_dir(smollm::MODEL_NAME), &device)?;
     let mut rng = SplitMix64::new(1);
     let example = |rng: &mut SplitMix64| Example {

@@ -20,6 +20,7 @@ pub mod error;
 pub mod evaluate;
 pub mod finetune;
 pub mod ingest;
+pub mod memory;
 pub mod models;
 pub mod progress;
 pub mod publish;

@@ -165,6 +165,8 @@ impl Task for FinetuneTask {
         let base = Arc::new(base);
         info!(task = %ctx.task_id, model = %dir.display(), ?dtype, adapters = datasets.len(), "Fine-tuning.");
 
+        // The heap keeps what one adapter's training frees for the next.
+        let _memory = crate::memory::KeepFreedMemory::new();
         let mut reports: BTreeMap<i64, AdapterReport> = BTreeMap::new();
         let mut summary = Vec::new();
         for dataset in datasets {

@@ -190,6 +190,8 @@ impl Trainer<'_> {
     /// Trains from scratch, or from `checkpoint` when it belongs to the same
     /// data and parameters.
     pub fn run(&self, checkpoint: Option<&[u8]>, save: &mut SaveCheckpoint<'_>) -> Result<Trained> {
+        // Each step frees and allocates the same buffers again: keep them.
+        let _memory = crate::memory::KeepFreedMemory::new();
         let p = self.params;
         let vars = self.model.trainable();
         let adam = AdamWParams { weight_decay: p.weight_decay, ..AdamWParams::default() };
