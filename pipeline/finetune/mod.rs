@@ -15,6 +15,7 @@
 pub mod curve;
 pub mod data;
 pub(crate) mod frozen;
+pub(crate) mod fused;
 pub mod model;
 pub mod optim;
 pub mod peft;

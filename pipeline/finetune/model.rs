@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor, Var, D};
 
+use super::fused;
 use crate::rng::SplitMix64;
 use crate::models::smollm::LlamaSpec;
 
@@ -222,8 +223,8 @@ impl LoraLlama {
         let q = (rope(&q.contiguous()?, cos, sin)? / (hd as f64).sqrt())?;
         let k = rope(&k.contiguous()?, cos, sin)?;
         let (k, v) = (repeat_kv(&k, heads / kv)?, repeat_kv(&v, heads / kv)?);
-        let scores = q.matmul(&k.t()?)?.broadcast_add(mask)?;
-        let attn = softmax_last(&scores)?.matmul(&v.contiguous()?)?;
+        let scores = q.matmul(&k.t()?)?;
+        let attn = fused::causal_softmax(&scores, mask)?.matmul(&v.contiguous()?)?;
         let attn = attn.transpose(1, 2)?.reshape((b, t, s.hidden))?;
         let x = (x + self.project(&attn, layer, Target::O, dropout)?)?;
 
@@ -231,7 +232,7 @@ impl LoraLlama {
         let h = rms_norm(&x, ln, s.rms_eps)?;
         let gate = self.project(&h, layer, Target::Gate, dropout)?;
         let up = self.project(&h, layer, Target::Up, dropout)?;
-        let act = (&gate * sigmoid(&gate)?)?;
+        let act = fused::silu(&gate)?;
         x + self.project(&(act * up)?, layer, Target::Down, dropout)?
     }
 
@@ -448,16 +449,6 @@ fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> candle_core::Result<Tensor> {
 fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
     let inv = (x.sqr()?.mean_keepdim(D::Minus1)? + eps)?.sqrt()?.recip()?;
     x.broadcast_mul(&inv)?.broadcast_mul(w)
-}
-
-fn sigmoid(x: &Tensor) -> candle_core::Result<Tensor> {
-    (x.neg()?.exp()? + 1.0)?.recip()
-}
-
-fn softmax_last(x: &Tensor) -> candle_core::Result<Tensor> {
-    let max = x.max_keepdim(D::Minus1)?.detach();
-    let e = x.broadcast_sub(&max)?.exp()?;
-    e.broadcast_div(&e.sum_keepdim(D::Minus1)?)
 }
 
 fn log_softmax_last(x: &Tensor) -> candle_core::Result<Tensor> {
