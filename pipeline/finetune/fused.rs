@@ -1,5 +1,5 @@
 //! Fused CPU ops for training, each with its backward pass: the causal
-//! softmax of the attention scores and SiLU. Written as compositions of
+//! softmax of the attention scores, SiLU, and RMSNorm with a frozen weight. Written as compositions of
 //! candle ops (the fused `softmax_last_dim` drops gradients), each allocated
 //! and swept a full-size tensor per step: the mask add, max, subtract, exp,
 //! sum and divide of the softmax, and as many again in its backward pass.
@@ -107,7 +107,8 @@ impl CustomOp1 for CausalSoftmax {
 
     fn bwd(&self, _x: &Tensor, y: &Tensor, dy: &Tensor) -> candle_core::Result<Option<Tensor>> {
         // dx = y ⊙ (dy − Σⱼ dyⱼ yⱼ), row by row.
-        Ok(Some(y.apply_op2(&dy.contiguous()?, SoftmaxBackward)?))
+        // Detached: only first-order gradients are taken (no op behind them).
+        Ok(Some(y.detach().apply_op2(&dy.detach().contiguous()?, SoftmaxBackward)?.detach()))
     }
 }
 
@@ -187,7 +188,7 @@ impl CustomOp1 for Silu {
     }
 
     fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> candle_core::Result<Option<Tensor>> {
-        Ok(Some(x.apply_op2(&dy.contiguous()?, SiluBackward)?))
+        Ok(Some(x.detach().apply_op2(&dy.detach().contiguous()?, SiluBackward)?.detach()))
     }
 }
 
@@ -218,6 +219,133 @@ impl CustomOp2 for SiluBackward {
         };
         Ok((out, lx.shape().clone()))
     }
+}
+
+/// x / √(mean(x²) + eps) · w over the last dimension, w frozen (no gradient).
+struct RmsNorm {
+    weight: Tensor,
+    eps: f64,
+}
+
+/// The weight as a plain vector of the input's type.
+fn weight_as<T: candle_core::WithDType>(w: &Tensor) -> candle_core::Result<Vec<T>> {
+    w.to_dtype(T::DTYPE)?.flatten_all()?.to_vec1::<T>()
+}
+
+trait FromF64: Real {
+    fn from_f64(v: f64) -> Self;
+    fn sqrt(self) -> Self;
+}
+impl FromF64 for f32 {
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+}
+impl FromF64 for f64 {
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+}
+
+/// 1/√(mean(x²) + eps) of one row.
+fn inv_rms<T: FromF64>(xs: &[T], eps: f64) -> T {
+    let ss = xs.iter().fold(T::ZERO, |s, &v| s.add(v.mul(v)));
+    T::ONE.div(ss.div(T::from_f64(xs.len() as f64)).add(T::from_f64(eps)).sqrt())
+}
+
+fn rms_norm_rows<T: FromF64>(x: &[T], w: &[T], eps: f64) -> Vec<T> {
+    let n = w.len();
+    par_rows(x.len() / n, n, &|range, out| {
+        for (r, row) in range.clone().zip(out.chunks_mut(n)) {
+            let xs = &x[r * n..(r + 1) * n];
+            let inv = inv_rms(xs, eps);
+            for ((o, &v), &g) in row.iter_mut().zip(xs).zip(w) {
+                *o = v.mul(inv).mul(g);
+            }
+        }
+    })
+}
+
+impl CustomOp1 for RmsNorm {
+    fn name(&self) -> &'static str {
+        "rms-norm"
+    }
+
+    fn cpu_fwd(&self, x: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let y = match x {
+            CpuStorage::F32(d) => CpuStorage::F32(rms_norm_rows(contiguous(d, layout, self.name())?, &weight_as::<f32>(&self.weight)?, self.eps)),
+            CpuStorage::F64(d) => CpuStorage::F64(rms_norm_rows(contiguous(d, layout, self.name())?, &weight_as::<f64>(&self.weight)?, self.eps)),
+            _ => candle_core::bail!("rms norm: f32 or f64 only"),
+        };
+        Ok((y, layout.shape().clone()))
+    }
+
+    fn bwd(&self, x: &Tensor, _y: &Tensor, dy: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        let back = RmsNormBackward { weight: self.weight.clone(), eps: self.eps };
+        Ok(Some(x.detach().apply_op2(&dy.detach().contiguous()?, back)?.detach()))
+    }
+}
+
+/// With g = dy·w and r = 1/rms(x): dx = r·g − x·r³·mean(g·x).
+struct RmsNormBackward {
+    weight: Tensor,
+    eps: f64,
+}
+
+fn rms_norm_backward_rows<T: FromF64>(x: &[T], dy: &[T], w: &[T], eps: f64) -> Vec<T> {
+    let n = w.len();
+    par_rows(x.len() / n, n, &|range, out| {
+        for (r, row) in range.clone().zip(out.chunks_mut(n)) {
+            let (xs, dys) = (&x[r * n..(r + 1) * n], &dy[r * n..(r + 1) * n]);
+            let inv = inv_rms(xs, eps);
+            let gx = xs.iter().zip(dys).zip(w).fold(T::ZERO, |s, ((&a, &d), &g)| s.add(d.mul(g).mul(a)));
+            let k = inv.mul(inv).mul(inv).mul(gx.div(T::from_f64(n as f64)));
+            for (((o, &a), &d), &g) in row.iter_mut().zip(xs).zip(dys).zip(w) {
+                *o = inv.mul(d.mul(g)).sub(a.mul(k));
+            }
+        }
+    })
+}
+
+impl CustomOp2 for RmsNormBackward {
+    fn name(&self) -> &'static str {
+        "rms-norm-backward"
+    }
+
+    fn cpu_fwd(&self, x: &CpuStorage, lx: &Layout, dy: &CpuStorage, ldy: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let out = match (x, dy) {
+            (CpuStorage::F32(a), CpuStorage::F32(b)) => CpuStorage::F32(rms_norm_backward_rows(
+                contiguous(a, lx, self.name())?,
+                contiguous(b, ldy, self.name())?,
+                &weight_as::<f32>(&self.weight)?,
+                self.eps,
+            )),
+            (CpuStorage::F64(a), CpuStorage::F64(b)) => CpuStorage::F64(rms_norm_backward_rows(
+                contiguous(a, lx, self.name())?,
+                contiguous(b, ldy, self.name())?,
+                &weight_as::<f64>(&self.weight)?,
+                self.eps,
+            )),
+            _ => candle_core::bail!("rms norm backward: f32 or f64 only"),
+        };
+        Ok((out, lx.shape().clone()))
+    }
+}
+
+/// RMSNorm over the last dimension with the frozen weight `w`: the fused
+/// op on the CPU, a composition elsewhere.
+pub fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
+    if fusable(x) {
+        return x.contiguous()?.apply_op1(RmsNorm { weight: w.detach(), eps });
+    }
+    let inv = (x.sqr()?.mean_keepdim(D::Minus1)? + eps)?.sqrt()?.recip()?;
+    x.broadcast_mul(&inv)?.broadcast_mul(w)
 }
 
 fn fusable(x: &Tensor) -> bool {
@@ -280,6 +408,19 @@ mod tests {
         let weights = Tensor::randn(0f64, 1.0, (3, 7000), &dev).unwrap();
         let ours = silu(x.as_tensor()).unwrap();
         let composed = (x.as_tensor() * (x.as_tensor().neg().unwrap().exp().unwrap() + 1.0).unwrap().recip().unwrap()).unwrap();
+        assert!(diff(&ours, &composed) < 1e-12);
+        let g1 = (&ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (&composed * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        assert!(diff(g1.get(x.as_tensor()).unwrap(), g2.get(x.as_tensor()).unwrap()) < 1e-12);
+
+        let x = Var::from_tensor(&Tensor::randn(0f64, 2.0, (2, 3, 8), &dev).unwrap()).unwrap();
+        let w = Tensor::randn(1f64, 0.3, 8, &dev).unwrap();
+        let weights = Tensor::randn(0f64, 1.0, (2, 3, 8), &dev).unwrap();
+        let ours = rms_norm(x.as_tensor(), &w, 1e-5).unwrap();
+        let composed = {
+            let inv = (x.as_tensor().sqr().unwrap().mean_keepdim(D::Minus1).unwrap() + 1e-5).unwrap().sqrt().unwrap().recip().unwrap();
+            x.as_tensor().broadcast_mul(&inv).unwrap().broadcast_mul(&w).unwrap()
+        };
         assert!(diff(&ours, &composed) < 1e-12);
         let g1 = (&ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
         let g2 = (&composed * &weights).unwrap().sum_all().unwrap().backward().unwrap();
