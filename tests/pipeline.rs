@@ -609,7 +609,6 @@ async fn final_tables(wh: &slm_pipeline::warehouse::Warehouse) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flaky_storage_is_survived_with_identical_results() {
-    use slm_pipeline::warehouse::StoreWrapper;
     let p = Project::new();
     canary_corpus(&p);
     set_key("SLM_TEST_KEY_FLAKY");
@@ -637,8 +636,7 @@ async fn flaky_storage_is_survived_with_identical_results() {
     let n_faults = faults.len() as u64 + 1;
     let wh = p.warehouse();
     let faulty = Arc::new(FaultyStore::new(wh.root().store().clone(), faults));
-    let shared = faulty.clone();
-    let flaky = wh.with_store_wrapper(StoreWrapper(Arc::new(move |inner| Arc::new(shared.share(inner)) as _)));
+    let flaky = wh.with_store_wrapper(faulty.wrapper());
     let summary = runner(flaky).0.run(&dag, date()).await.unwrap();
     assert!(summary.succeeded(), "{summary:?}");
     assert_eq!(faulty.injected(), n_faults, "every fault was injected");
@@ -662,7 +660,6 @@ async fn flaky_storage_is_survived_with_identical_results() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_the_task_clearly_and_keeps_the_tables_consistent() {
-    use slm_pipeline::warehouse::StoreWrapper;
     let p = Project::new();
     canary_corpus(&p);
     set_key("SLM_TEST_KEY_FULL");
@@ -676,7 +673,7 @@ async fn a_full_disk_fails_the_task_clearly_and_keeps_the_tables_consistent() {
     write_lines(&p.logs().join(DATE).join("agent-c.jsonl"), &[plain_call(900).to_string()]);
     for fault in [Fault::disk_full("calls/date="), Fault::permanent(Op::Put, "calls/date=")] {
         let faulty = Arc::new(FaultyStore::new(wh.root().store().clone(), vec![fault]));
-        let full = wh.with_store_wrapper(StoreWrapper(Arc::new(move |inner| Arc::new(faulty.share(inner)) as _)));
+        let full = wh.with_store_wrapper(faulty.wrapper());
         let sleeps = clock.sleeps().len();
         let (runner, clock) = (Runner::new(full, clock.clone()), clock.clone());
         let summary = runner.run(&dag, date()).await.unwrap();

@@ -115,16 +115,23 @@ impl FaultyStore {
         Self { inner, state: Arc::new(FaultState { faults, injected: AtomicU64::new(0), pause: None }) }
     }
 
-    /// Adds a pause (see `Pause`).
-    pub fn with_pause(self, pause: Pause) -> Self {
-        let faults = self.state.faults.iter().map(|(f, n)| (f.clone(), AtomicU64::new(n.load(Ordering::SeqCst)))).collect();
-        Self { inner: self.inner, state: Arc::new(FaultState { faults, injected: AtomicU64::new(0), pause: Some(pause) }) }
+    /// Adds a pause (see `Pause`); before the store is shared.
+    pub fn with_pause(mut self, pause: Pause) -> Self {
+        Arc::get_mut(&mut self.state).expect("a pause is added before the store is shared").pause = Some(pause);
+        self
     }
 
     /// Another store behind the same faults and counters (a run's log
     /// source beside its warehouse).
     pub fn share(&self, inner: Arc<dyn ObjectStore>) -> Self {
         Self { inner, state: self.state.clone() }
+    }
+
+    /// A warehouse wrapper that puts these faults in front of every store
+    /// the warehouse and its tasks open (`Warehouse::with_store_wrapper`).
+    pub fn wrapper(self: &Arc<Self>) -> super::StoreWrapper {
+        let faults = self.clone();
+        super::StoreWrapper(Arc::new(move |inner| Arc::new(faults.share(inner)) as Arc<dyn ObjectStore>))
     }
 
     /// How many operations were made to fail so far.
