@@ -47,6 +47,9 @@ impl CustomOp1 for FrozenLinear {
                 return Ok((CpuStorage::F32(y), Shape::from((m, n))));
             }
         }
+        if let Some(y) = avx512_product(x, layout, &self.weight, Side::Transposed)? {
+            return Ok((CpuStorage::F32(y), Shape::from((m, n))));
+        }
         let wt = self.weight.t()?;
         let (storage, w_layout) = wt.storage_and_layout();
         let Storage::Cpu(w) = &*storage else { candle_core::bail!("frozen linear: the weight is not on the CPU") };
@@ -62,8 +65,73 @@ impl CustomOp1 for FrozenLinear {
     }
 
     fn bwd(&self, _x: &Tensor, _res: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
-        Ok(Some(grad.matmul(&self.weight)?))
+        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&FrozenLinearInputGrad { weight: self.weight.clone() })?))
     }
+}
+
+/// `g W` for the gradient g (m, out) of `x Wᵀ`: the input's gradient (m, in).
+struct FrozenLinearInputGrad {
+    /// (out, in)
+    weight: Tensor,
+}
+
+impl CustomOp1 for FrozenLinearInputGrad {
+    fn name(&self) -> &'static str {
+        "frozen-linear-input-grad"
+    }
+
+    fn cpu_fwd(&self, g: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (m, n) = layout.shape().dims2()?;
+        let (n2, k) = self.weight.dims2()?;
+        if n != n2 {
+            candle_core::bail!("frozen linear backward: gradient width {n}, weight rows {n2}");
+        }
+        if let Some(y) = avx512_product(g, layout, &self.weight, Side::AsIs)? {
+            return Ok((CpuStorage::F32(y), Shape::from((m, k))));
+        }
+        let (storage, w_layout) = self.weight.storage_and_layout();
+        let Storage::Cpu(w) = &*storage else { candle_core::bail!("frozen linear: the weight is not on the CPU") };
+        Ok((g.matmul(w, (1, m, k, n), layout, w_layout)?, Shape::from((m, k))))
+    }
+
+    fn cuda_fwd(&self, g: &CudaStorage, layout: &Layout) -> candle_core::Result<(CudaStorage, Shape)> {
+        let (m, n) = layout.shape().dims2()?;
+        let (_, k) = self.weight.dims2()?;
+        let (storage, w_layout) = self.weight.storage_and_layout();
+        let Storage::Cuda(w) = &*storage else { candle_core::bail!("frozen linear: the weight is not on the GPU") };
+        Ok((g.matmul(w, (1, m, k, n), layout, w_layout)?, Shape::from((m, k))))
+    }
+}
+
+/// Whether the weight (out, in) enters the product transposed (`x Wᵀ`) or as is (`g W`).
+#[derive(Clone, Copy)]
+enum Side {
+    Transposed,
+    AsIs,
+}
+
+/// The product of a contiguous f32 input with the weight by the AVX-512
+/// kernel of `slm_kernels::gemm`, or None where it does not apply (another
+/// dtype, a strided input, a CPU without AVX-512): candle's matmul then.
+fn avx512_product(x: &CpuStorage, layout: &Layout, weight: &Tensor, side: Side) -> candle_core::Result<Option<Vec<f32>>> {
+    let (m, width) = layout.shape().dims2()?;
+    let (out, inp) = weight.dims2()?;
+    let (storage, w_layout) = weight.storage_and_layout();
+    let (CpuStorage::F32(xs), Some((x0, x1)), Storage::Cpu(CpuStorage::F32(ws)), Some((w0, w1))) =
+        (x, layout.contiguous_offsets(), &*storage, w_layout.contiguous_offsets())
+    else {
+        return Ok(None);
+    };
+    let w = slm_kernels::gemm::View::row_major(&ws[w0..w1], out, inp);
+    let b = match side {
+        Side::Transposed => w.t(),
+        Side::AsIs => w,
+    };
+    if b.rows != width {
+        candle_core::bail!("frozen linear: input width {width}, weight {out}x{inp}");
+    }
+    let pool = |n: usize, f: &(dyn Fn(std::ops::Range<usize>) + Sync)| candle_core::utils::barrier_pool().execute_chunked(n, f);
+    Ok(slm_kernels::gemm::gemm(slm_kernels::gemm::View::row_major(&xs[x0..x1], m, width), b, pool))
 }
 
 /// Inputs of at most this many rows take the matrix-vector path on the CPU.
@@ -109,6 +177,24 @@ mod tests {
             let plain = x.matmul(&w.t().unwrap()).unwrap();
             let diff = (ours - plain).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
             assert!(diff < 1e-4, "{m}x{n}x{k}: {diff}");
+        }
+    }
+
+    #[test]
+    fn the_avx512_path_equals_matmul_in_value_and_input_gradient() {
+        // f32 with more rows than the matrix-vector path takes; fringes in
+        // every dimension of the kernel's blocking.
+        for (m, n, k) in [(5, 20, 40), (37, 33, 200), (130, 64, 577)] {
+            let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (m, k), &Device::Cpu).unwrap()).unwrap();
+            let w = Tensor::randn(0f32, 1.0, (n, k), &Device::Cpu).unwrap();
+            let ours = linear(x.as_tensor(), &w).unwrap();
+            let plain = x.as_tensor().matmul(&w.t().unwrap()).unwrap();
+            let diff = |a: &Tensor, b: &Tensor| (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+            assert!(diff(&ours, &plain) < 1e-3, "{m}x{n}x{k} values");
+            let weights = Tensor::randn(0f32, 1.0, (m, n), &Device::Cpu).unwrap();
+            let g_ours = (&ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+            let g_plain = (&plain * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+            assert!(diff(g_ours.get(x.as_tensor()).unwrap(), g_plain.get(x.as_tensor()).unwrap()) < 1e-3, "{m}x{n}x{k} gradient");
         }
     }
 }

@@ -1,0 +1,316 @@
+//! `C = A·B` in f32 with AVX-512, for the large products of training: the
+//! frozen projections of the base model (1,024 tokens × 576 × 1,536 and the
+//! like) and their input gradients. The `gemm` crate that candle uses is
+//! built here for AVX2 (its AVX-512 kernels need a build flag that would
+//! rebuild the whole dependency tree), which halves the arithmetic a core
+//! can do per cycle on CPUs with full-width AVX-512.
+//!
+//! The layout is the classic one (Goto/BLIS): B is packed once into panels
+//! of [`NR`] columns, each a run of `KC × NR` floats; each thread packs its
+//! block of A into panels of [`MR`] rows; a register-blocked micro-kernel
+//! multiplies one A panel by one B panel, with the B panel (24 KiB) held in
+//! L1 while the A panels of the block stream from L2.
+
+use std::ops::Range;
+
+/// Rows of C per micro-kernel call: 14 × 2 accumulators, 2 registers of B.
+pub const MR: usize = 14;
+/// Columns of C per micro-kernel call: two 16-float vectors.
+pub const NR: usize = 32;
+/// Depth of one packed block: a B panel of KC × NR floats is 24 KiB (L1).
+const KC: usize = 192;
+/// Rows of A per thread work item: 4 micro-panels (42 KiB, L2).
+const MC: usize = 4 * MR;
+
+/// A matrix view: element (i, j) is `data[i * row_stride + j * col_stride]`.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub data: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub row_stride: usize,
+    pub col_stride: usize,
+}
+
+impl<'a> View<'a> {
+    /// A row-major (rows, cols) matrix.
+    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Self { data, rows, cols, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of this view (no copy).
+    pub fn t(self) -> Self {
+        Self { rows: self.cols, cols: self.rows, row_stride: self.col_stride, col_stride: self.row_stride, ..self }
+    }
+
+    fn check(&self, what: &str) {
+        if self.rows > 0 && self.cols > 0 {
+            let last = (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride;
+            assert!(last < self.data.len(), "{what}: a {}x{} view reaches past its {} floats", self.rows, self.cols, self.data.len());
+        }
+    }
+}
+
+/// Whether [`gemm`] runs on this CPU (AVX-512F).
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `A·B` as a row-major (A.rows, B.cols) vector, or None when the CPU lacks
+/// AVX-512 (the caller then uses its general kernel). `pool(n, f)` must call
+/// `f` on disjoint ranges covering `0..n` and return when all calls have.
+pub fn gemm(a: View, b: View, pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Option<Vec<f32>> {
+    if !available() {
+        return None;
+    }
+    assert_eq!(a.cols, b.rows, "A is {}x{}, B is {}x{}", a.rows, a.cols, b.rows, b.cols);
+    a.check("A");
+    b.check("B");
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    let mut c = vec![0f32; m * n];
+    if m == 0 || n == 0 || k == 0 {
+        return Some(c);
+    }
+    let panels = n.div_ceil(NR);
+    let blocks = k.div_ceil(KC);
+    // Packed B: for each k block, its panels one after another, each
+    // kc × NR floats (zero past column n).
+    let mut packed_b = vec![0f32; blocks * KC * panels * NR];
+    {
+        let out = Shared(packed_b.as_mut_ptr());
+        pool(blocks * panels, &|items: Range<usize>| {
+            let out = &out;
+            for item in items {
+                let (block, panel) = (item / panels, item % panels);
+                let (k0, kc) = (block * KC, KC.min(k - block * KC));
+                // SAFETY: item `item` writes only its own panel of the buffer.
+                let dst = unsafe { std::slice::from_raw_parts_mut(out.0.add(block_offset(block, panels) + panel * KC * NR), kc * NR) };
+                pack_b(&b, k0, kc, panel * NR, dst);
+            }
+        });
+    }
+    let row_blocks = m.div_ceil(MC);
+    let out = Shared(c.as_mut_ptr());
+    pool(row_blocks, &|items: Range<usize>| {
+        let out = &out;
+        let mut packed_a = vec![0f32; MC * KC];
+        for item in items {
+            let (i0, mc) = (item * MC, MC.min(m - item * MC));
+            for block in 0..blocks {
+                let (k0, kc) = (block * KC, KC.min(k - block * KC));
+                pack_a(&a, i0, mc, k0, kc, &mut packed_a);
+                for panel in 0..panels {
+                    let b_panel = &packed_b[block_offset(block, panels) + panel * KC * NR..][..kc * NR];
+                    let (j0, cols) = (panel * NR, NR.min(n - panel * NR));
+                    for sub in 0..mc.div_ceil(MR) {
+                        let rows = MR.min(mc - sub * MR);
+                        let a_panel = &packed_a[sub * MR * kc..][..MR * kc];
+                        // SAFETY: rows i0 + sub·MR.. of C belong to this work item
+                        // only; the tile (rows, cols) lies inside C.
+                        unsafe {
+                            let c_tile = out.0.add((i0 + sub * MR) * n + j0);
+                            kernel(kc, a_panel, b_panel, c_tile, n, rows, cols, block > 0);
+                        }
+                    }
+                }
+            }
+        }
+    });
+    Some(c)
+}
+
+fn block_offset(block: usize, panels: usize) -> usize {
+    block * KC * panels * NR
+}
+
+struct Shared(*mut f32);
+// SAFETY: threads write disjoint parts only (see the call sites), and the
+// pool returns before the buffer is used again.
+unsafe impl Sync for Shared {}
+
+/// Rows k0..k0+kc of B's columns j0..j0+NR, row after row, zero past B.
+fn pack_b(b: &View, k0: usize, kc: usize, j0: usize, dst: &mut [f32]) {
+    let cols = NR.min(b.cols - j0);
+    if b.col_stride == 1 {
+        for l in 0..kc {
+            let src = &b.data[(k0 + l) * b.row_stride + j0..][..cols];
+            dst[l * NR..l * NR + cols].copy_from_slice(src);
+            dst[l * NR + cols..(l + 1) * NR].fill(0.0);
+        }
+    } else {
+        // B is a transposed row-major matrix: read each of its columns
+        // (a row in memory) contiguously.
+        dst.fill(0.0);
+        for jj in 0..cols {
+            let base = (j0 + jj) * b.col_stride + k0 * b.row_stride;
+            for l in 0..kc {
+                dst[l * NR + jj] = b.data[base + l * b.row_stride];
+            }
+        }
+    }
+}
+
+/// Rows i0..i0+mc of A's columns k0..k0+kc as panels of MR rows, each
+/// column of a panel contiguous, zero past A.
+fn pack_a(a: &View, i0: usize, mc: usize, k0: usize, kc: usize, dst: &mut [f32]) {
+    for sub in 0..mc.div_ceil(MR) {
+        let panel = &mut dst[sub * MR * kc..][..MR * kc];
+        let rows = MR.min(mc - sub * MR);
+        if rows < MR {
+            panel.fill(0.0);
+        }
+        for r in 0..rows {
+            let row = i0 + sub * MR + r;
+            if a.col_stride == 1 {
+                let src = &a.data[row * a.row_stride + k0..][..kc];
+                for (l, &v) in src.iter().enumerate() {
+                    panel[l * MR + r] = v;
+                }
+            } else {
+                for l in 0..kc {
+                    panel[l * MR + r] = a.data[row * a.row_stride + (k0 + l) * a.col_stride];
+                }
+            }
+        }
+    }
+}
+
+/// C[0..rows, 0..cols] (+)= A panel · B panel over depth kc.
+///
+/// # Safety
+/// The CPU has AVX-512F; `c` points at a tile of at least (rows, cols)
+/// with row stride `ldc`, written by this thread only.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn kernel(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, accumulate: bool) {
+    use std::arch::x86_64::*;
+    debug_assert!(a.len() >= kc * MR && b.len() >= kc * NR);
+    let (a, b) = (a.as_ptr(), b.as_ptr());
+    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
+    for l in 0..kc {
+        let b0 = _mm512_loadu_ps(b.add(l * NR));
+        let b1 = _mm512_loadu_ps(b.add(l * NR + 16));
+        let a_col = a.add(l * MR);
+        for r in 0..MR {
+            let ar = _mm512_set1_ps(*a_col.add(r));
+            acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
+        }
+    }
+    // Columns past `cols` are masked off; rows past `rows` are not stored.
+    let mask = |from: usize| -> __mmask16 {
+        let valid = cols.saturating_sub(from).min(16);
+        if valid == 16 { 0xffff } else { ((1u32 << valid) - 1) as __mmask16 }
+    };
+    let (m0, m1) = (mask(0), mask(16));
+    for (r, acc_r) in acc.iter().enumerate().take(rows) {
+        let row = c.add(r * ldc);
+        let (mut v0, mut v1) = (acc_r[0], acc_r[1]);
+        if accumulate {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, row.add(16)));
+        }
+        _mm512_mask_storeu_ps(row, m0, v0);
+        if m1 != 0 {
+            _mm512_mask_storeu_ps(row.add(16), m1, v1);
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel(_: usize, _: &[f32], _: &[f32], _: *mut f32, _: usize, _: usize, _: usize, _: bool) {
+    unreachable!("gemm runs only where available() is true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serial(n: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
+        f(0..n / 2);
+        f(n / 2..n);
+    }
+
+    fn naive(a: View, b: View) -> Vec<f32> {
+        let mut c = vec![0f32; a.rows * b.cols];
+        for i in 0..a.rows {
+            for j in 0..b.cols {
+                c[i * b.cols + j] = (0..a.cols)
+                    .map(|l| a.data[i * a.row_stride + l * a.col_stride] as f64 * b.data[l * b.row_stride + j * b.col_stride] as f64)
+                    .sum::<f64>() as f32;
+            }
+        }
+        c
+    }
+
+    fn values(n: usize, seed: usize) -> Vec<f32> {
+        (0..n).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 - 1001.0) / 700.0).collect()
+    }
+
+    #[test]
+    fn equals_the_naive_product_for_every_layout_and_fringe() {
+        if !available() {
+            eprintln!("no AVX-512 on this CPU: gemm is not used");
+            return;
+        }
+        // Fringes in every dimension: m not a multiple of MR or MC, n of NR,
+        // k of KC; and k spanning several blocks.
+        for (m, n, k) in [(1, 1, 1), (13, 31, 5), (15, 33, 193), (57, 64, 384), (100, 70, 500), (3, 200, 40)] {
+            let a_data = values(m * k, 1);
+            let b_data = values(k * n, 2);
+            for (a, b) in [
+                (View::row_major(&a_data, m, k), View::row_major(&b_data, k, n)),
+                (View::row_major(&a_data, k, m).t(), View::row_major(&b_data, n, k).t()),
+            ] {
+                let want = naive(a, b);
+                let got = gemm(a, b, serial).unwrap();
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{m}x{n}x{k} at {i}: {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    /// `cargo test -p slm-kernels --release -- --ignored --nocapture gemm_speed`
+    #[test]
+    #[ignore]
+    fn gemm_speed() {
+        if !available() {
+            return;
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pool = |n: usize, f: &(dyn Fn(Range<usize>) + Sync)| {
+            std::thread::scope(|s| {
+                let per = n.div_ceil(threads);
+                for t in 0..threads {
+                    let range = (t * per).min(n)..((t + 1) * per).min(n);
+                    s.spawn(move || f(range));
+                }
+            })
+        };
+        for (m, n, k) in [(1024, 576, 576), (1024, 1536, 576), (1024, 576, 1536), (1024, 192, 576)] {
+            let a = values(m * k, 1);
+            let w = values(n * k, 2);
+            for (name, b) in [("x·Wᵀ", View::row_major(&w, n, k).t()), ("g·W", View::row_major(&w, k, n))] {
+                let mut times = Vec::new();
+                for _ in 0..9 {
+                    let start = std::time::Instant::now();
+                    std::hint::black_box(gemm(View::row_major(&a, m, k), b, pool).unwrap());
+                    times.push(start.elapsed().as_secs_f64());
+                }
+                times.sort_by(f64::total_cmp);
+                let gflops = 2.0 * (m * n * k) as f64 / times[4] / 1e9;
+                println!("{m}x{n}x{k} {name}: {:.3} ms, {gflops:.1} GFLOP/s ({threads} threads)", times[4] * 1e3);
+            }
+        }
+    }
+}
