@@ -67,42 +67,64 @@ pub fn available() -> bool {
 /// AVX-512 (the caller then uses its general kernel). `pool(n, f)` must call
 /// `f` on disjoint ranges covering `0..n` and return when all calls have.
 pub fn gemm(a: View, b: View, pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Option<Vec<f32>> {
+    gemm_batched(1, |_| a, |_| b, pool)
+}
+
+/// `A_i·B_i` for i in 0..batch, as one row-major (batch, m, n) vector: the
+/// products of attention, one per (sequence, head). The batch shares the
+/// threads: one pool call packs every B, one computes every product.
+pub fn gemm_batched<'a>(
+    batch: usize,
+    a_at: impl Fn(usize) -> View<'a> + Sync,
+    b_at: impl Fn(usize) -> View<'a> + Sync,
+    pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync)),
+) -> Option<Vec<f32>> {
     if !available() {
         return None;
     }
-    assert_eq!(a.cols, b.rows, "A is {}x{}, B is {}x{}", a.rows, a.cols, b.rows, b.cols);
-    a.check("A");
-    b.check("B");
+    let (a, b) = (a_at(0), b_at(0));
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    let mut c = vec![0f32; m * n];
-    if m == 0 || n == 0 || k == 0 {
+    for i in 0..batch {
+        let (a, b) = (a_at(i), b_at(i));
+        assert!(a.rows == m && a.cols == k && b.rows == k && b.cols == n, "product {i}: A is {}x{}, B is {}x{}", a.rows, a.cols, b.rows, b.cols);
+        a.check("A");
+        b.check("B");
+    }
+    let mut c = vec![0f32; batch * m * n];
+    if batch == 0 || m == 0 || n == 0 || k == 0 {
         return Some(c);
     }
     let panels = n.div_ceil(NR);
     let blocks = k.div_ceil(KC);
-    // Packed B: for each k block, its panels one after another, each
-    // kc × NR floats (zero past column n).
-    let mut packed_b = vec![0f32; blocks * KC * panels * NR];
+    let per_b = blocks * KC * panels * NR;
+    // Packed B: per product, for each k block, its panels one after
+    // another, each kc × NR floats (zero past column n).
+    let mut packed_b = vec![0f32; batch * per_b];
     {
         let out = Shared(packed_b.as_mut_ptr());
-        pool(blocks * panels, &|items: Range<usize>| {
+        pool(batch * blocks * panels, &|items: Range<usize>| {
             let out = &out;
             for item in items {
-                let (block, panel) = (item / panels, item % panels);
+                let (product, block, panel) = (item / (blocks * panels), item / panels % blocks, item % panels);
                 let (k0, kc) = (block * KC, KC.min(k - block * KC));
+                let offset = product * per_b + block_offset(block, panels) + panel * KC * NR;
                 // SAFETY: item `item` writes only its own panel of the buffer.
-                let dst = unsafe { std::slice::from_raw_parts_mut(out.0.add(block_offset(block, panels) + panel * KC * NR), kc * NR) };
-                pack_b(&b, k0, kc, panel * NR, dst);
+                let dst = unsafe { std::slice::from_raw_parts_mut(out.0.add(offset), kc * NR) };
+                pack_b(&b_at(product), k0, kc, panel * NR, dst);
             }
         });
     }
     let row_blocks = m.div_ceil(MC);
     let out = Shared(c.as_mut_ptr());
-    pool(row_blocks, &|items: Range<usize>| {
+    pool(batch * row_blocks, &|items: Range<usize>| {
         let out = &out;
         let mut packed_a = vec![0f32; MC * KC];
         for item in items {
-            let (i0, mc) = (item * MC, MC.min(m - item * MC));
+            let (product, row_block) = (item / row_blocks, item % row_blocks);
+            let a = a_at(product);
+            let packed_b = &packed_b[product * per_b..][..per_b];
+            let c0 = product * m * n;
+            let (i0, mc) = (row_block * MC, MC.min(m - row_block * MC));
             for block in 0..blocks {
                 let (k0, kc) = (block * KC, KC.min(k - block * KC));
                 pack_a(&a, i0, mc, k0, kc, &mut packed_a);
@@ -112,10 +134,10 @@ pub fn gemm(a: View, b: View, pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync
                     for sub in 0..mc.div_ceil(MR) {
                         let rows = MR.min(mc - sub * MR);
                         let a_panel = &packed_a[sub * MR * kc..][..MR * kc];
-                        // SAFETY: rows i0 + sub·MR.. of C belong to this work item
-                        // only; the tile (rows, cols) lies inside C.
+                        // SAFETY: rows i0 + sub·MR.. of product `product` of C
+                        // belong to this work item only; the tile lies inside C.
                         unsafe {
-                            let c_tile = out.0.add((i0 + sub * MR) * n + j0);
+                            let c_tile = out.0.add(c0 + (i0 + sub * MR) * n + j0);
                             kernel(kc, a_panel, b_panel, c_tile, n, rows, cols, block > 0);
                         }
                     }
@@ -139,19 +161,29 @@ unsafe impl Sync for Shared {}
 fn pack_b(b: &View, k0: usize, kc: usize, j0: usize, dst: &mut [f32]) {
     let cols = NR.min(b.cols - j0);
     if b.col_stride == 1 {
-        for l in 0..kc {
+        for (l, row) in dst.chunks_exact_mut(NR).take(kc).enumerate() {
             let src = &b.data[(k0 + l) * b.row_stride + j0..][..cols];
-            dst[l * NR..l * NR + cols].copy_from_slice(src);
-            dst[l * NR + cols..(l + 1) * NR].fill(0.0);
+            row[..cols].copy_from_slice(src);
+            row[cols..].fill(0.0);
+        }
+        return;
+    }
+    if cols < NR {
+        dst.fill(0.0);
+    }
+    if b.row_stride == 1 {
+        // A transposed row-major matrix (`Wᵀ`, `kᵀ`): each column of B is a
+        // row in memory, read contiguously.
+        for jj in 0..cols {
+            let src = &b.data[(j0 + jj) * b.col_stride + k0..][..kc];
+            for (row, &v) in dst.chunks_exact_mut(NR).zip(src) {
+                row[jj] = v;
+            }
         }
     } else {
-        // B is a transposed row-major matrix: read each of its columns
-        // (a row in memory) contiguously.
-        dst.fill(0.0);
-        for jj in 0..cols {
-            let base = (j0 + jj) * b.col_stride + k0 * b.row_stride;
-            for l in 0..kc {
-                dst[l * NR + jj] = b.data[base + l * b.row_stride];
+        for (l, row) in dst.chunks_exact_mut(NR).take(kc).enumerate() {
+            for (jj, v) in row.iter_mut().take(cols).enumerate() {
+                *v = b.data[(k0 + l) * b.row_stride + (j0 + jj) * b.col_stride];
             }
         }
     }
@@ -163,19 +195,26 @@ fn pack_a(a: &View, i0: usize, mc: usize, k0: usize, kc: usize, dst: &mut [f32])
     for sub in 0..mc.div_ceil(MR) {
         let panel = &mut dst[sub * MR * kc..][..MR * kc];
         let rows = MR.min(mc - sub * MR);
+        let first = i0 + sub * MR;
         if rows < MR {
             panel.fill(0.0);
         }
-        for r in 0..rows {
-            let row = i0 + sub * MR + r;
-            if a.col_stride == 1 {
-                let src = &a.data[row * a.row_stride + k0..][..kc];
-                for (l, &v) in src.iter().enumerate() {
-                    panel[l * MR + r] = v;
+        if a.col_stride == 1 {
+            for r in 0..rows {
+                let src = &a.data[(first + r) * a.row_stride + k0..][..kc];
+                for (column, &v) in panel.chunks_exact_mut(MR).zip(src) {
+                    column[r] = v;
                 }
-            } else {
-                for l in 0..kc {
-                    panel[l * MR + r] = a.data[row * a.row_stride + (k0 + l) * a.col_stride];
+            }
+        } else if a.row_stride == 1 {
+            // A transposed matrix: a panel's column is contiguous in memory.
+            for (l, column) in panel.chunks_exact_mut(MR).enumerate() {
+                column[..rows].copy_from_slice(&a.data[(k0 + l) * a.col_stride + first..][..rows]);
+            }
+        } else {
+            for (l, column) in panel.chunks_exact_mut(MR).enumerate() {
+                for (r, v) in column.iter_mut().take(rows).enumerate() {
+                    *v = a.data[(first + r) * a.row_stride + (k0 + l) * a.col_stride];
                 }
             }
         }
@@ -267,15 +306,39 @@ mod tests {
         for (m, n, k) in [(1, 1, 1), (13, 31, 5), (15, 33, 193), (57, 64, 384), (100, 70, 500), (3, 200, 40)] {
             let a_data = values(m * k, 1);
             let b_data = values(k * n, 2);
+            let (wide_a, wide_b) = (values(2 * m * k, 5), values(2 * k * n, 6));
             for (a, b) in [
                 (View::row_major(&a_data, m, k), View::row_major(&b_data, k, n)),
                 (View::row_major(&a_data, k, m).t(), View::row_major(&b_data, n, k).t()),
+                // Neither stride 1: every other column of a wider matrix.
+                (View { data: &wide_a, rows: m, cols: k, row_stride: 2 * k, col_stride: 2 }, View { data: &wide_b, rows: k, cols: n, row_stride: 2 * n, col_stride: 2 }),
             ] {
                 let want = naive(a, b);
                 let got = gemm(a, b, serial).unwrap();
                 for (i, (g, w)) in got.iter().zip(&want).enumerate() {
                     assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{m}x{n}x{k} at {i}: {g} vs {w}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_batch_equals_its_products_one_by_one() {
+        if !available() {
+            return;
+        }
+        // Three (m, k) x (k, n) products laid out as attention's are: B
+        // transposed, each product at its own offset.
+        let (batch, m, n, k) = (3, 20, 37, 16);
+        let a_data = values(batch * m * k, 3);
+        let b_data = values(batch * n * k, 4);
+        let a_at = |i: usize| View::row_major(&a_data[i * m * k..][..m * k], m, k);
+        let b_at = |i: usize| View::row_major(&b_data[i * n * k..][..n * k], n, k).t();
+        let got = gemm_batched(batch, a_at, b_at, serial).unwrap();
+        for i in 0..batch {
+            let want = naive(a_at(i), b_at(i));
+            for (j, (g, w)) in got[i * m * n..][..m * n].iter().zip(&want).enumerate() {
+                assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "product {i} at {j}: {g} vs {w}");
             }
         }
     }

@@ -16,6 +16,7 @@ pub mod curve;
 pub mod data;
 pub(crate) mod frozen;
 pub(crate) mod fused;
+pub(crate) mod matmul;
 pub mod model;
 pub mod optim;
 pub mod peft;

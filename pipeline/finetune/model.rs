@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use candle_core::{DType, Device, Tensor, Var, D};
 
 use super::fused;
+use super::matmul::matmul;
 use crate::rng::SplitMix64;
 use crate::models::smollm::LlamaSpec;
 
@@ -223,8 +224,8 @@ impl LoraLlama {
         let q = (rope(&q.contiguous()?, cos, sin)? / (hd as f64).sqrt())?;
         let k = rope(&k.contiguous()?, cos, sin)?;
         let (k, v) = (repeat_kv(&k, heads / kv)?, repeat_kv(&v, heads / kv)?);
-        let scores = q.matmul(&k.t()?)?;
-        let attn = fused::causal_softmax(&scores, mask)?.matmul(&v.contiguous()?)?;
+        let scores = matmul(&q, &k.t()?)?;
+        let attn = matmul(&fused::causal_softmax(&scores, mask)?, &v)?;
         let attn = attn.transpose(1, 2)?.reshape((b, t, s.hidden))?;
         let x = (x + self.project(&attn, layer, Target::O, dropout)?)?;
 
