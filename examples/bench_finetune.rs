@@ -17,6 +17,8 @@ use slm_pipeline::models::{model_dir, smollm};
 use slm_pipeline::rng::SplitMix64;
 
 fn main() -> slm_pipeline::Result<()> {
+    // As the binary does (transparent huge pages for the heap).
+    slm_pipeline::memory::reexec_with_huge_pages();
     let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("numbers: len batch steps")).collect();
     let (len, batch, steps) = (args.first().copied().unwrap_or(256), args.get(1).copied().unwrap_or(4), args.get(2).copied().unwrap_or(5));
     let budget = args.get(3).copied().unwrap_or(TrainParams::default().activation_budget_mib);

@@ -9,6 +9,8 @@ const DEFAULT_LOG: &str = "info,lance=warn,lancedb=warn,lance_core=warn,lance_io
                            lance_file=warn,lance_table=warn,lance_encoding=warn,lance_datafusion=warn";
 
 fn main() {
+    // Before anything else: glibc reads its tunables at start-up only.
+    slm_pipeline::memory::reexec_with_huge_pages();
     let cli = slm_pipeline::cli::Cli::parse();
     slm_pipeline::models::match_candle_threads_to_cpus();
     // A command whose output is piped into `head` ends quietly when the pipe
@@ -26,6 +28,7 @@ fn main() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+    tracing::debug!(huge_pages = slm_pipeline::memory::huge_pages(), "heap");
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

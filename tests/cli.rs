@@ -333,3 +333,22 @@ fn hostile_objects_are_quarantined_within_bounded_memory() {
     // The good calls around them are all in.
     assert_eq!(sql("SELECT COUNT(*) AS n FROM calls"), "n\n2\n");
 }
+
+#[test]
+fn the_binary_runs_with_huge_pages_unless_told_not_to() {
+    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    let heap_line = |huge: Option<&str>| {
+        let mut cmd = bin();
+        cmd.args(["pii-patterns"]).env("SLM_LOG", "debug").env_remove("GLIBC_TUNABLES");
+        if let Some(v) = huge {
+            cmd.env("SLM_HUGE_PAGES", v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        stderr.lines().find(|l| l.contains("heap")).map(str::to_string).unwrap_or_else(|| panic!("no heap line in {stderr}"))
+    };
+    let expected = thp.contains("[madvise]") || thp.contains("[always]");
+    assert!(heap_line(None).contains(&format!("huge_pages={expected}")), "THP setting: {thp}");
+    assert!(heap_line(Some("0")).contains("huge_pages=false"));
+}
