@@ -70,7 +70,12 @@ fn main() -> slm_pipeline::Result<()> {
     per_step.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let median = per_step[per_step.len() / 2];
     let rss = slm_pipeline::finetune::peak_rss_mib().unwrap_or(f64::NAN);
-    let mode = if model.activation_bytes(batch, len) <= budget << 20 { "whole graph" } else { "activation checkpointing" };
+    let whole = model.whole_layers_within(batch, len, budget << 20);
+    let mode = match whole {
+        0 => "activation checkpointing".to_string(),
+        w if w == base.spec.layers => "whole graph".to_string(),
+        w => format!("{w} of {} layers whole", base.spec.layers),
+    };
     println!("slm-pipeline (candle), {mode}: len {len}, batch {batch}, rank 8 on q,k,v,o: median {median:.0} tokens/s, peak RSS {rss:.0} MiB");
     Ok(())
 }

@@ -13,3 +13,6 @@ echo "== slm-pipeline (candle), whole graph =="
 "$CARGO_TARGET_DIR/debug/examples/bench_finetune" "$LEN" "$BATCH" "$STEPS" 100000
 echo "== HF transformers + PEFT =="
 "$VENV/bin/python" scripts/bench_peft_train.py "$LEN" "$BATCH" "$STEPS"
+# The binary runs with glibc's huge-page tunable (memory.rs): the peer too.
+echo "== HF transformers + PEFT, transparent huge pages for the heap =="
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1 "$VENV/bin/python" scripts/bench_peft_train.py "$LEN" "$BATCH" "$STEPS"

@@ -238,64 +238,83 @@ impl LoraLlama {
     }
 
     /// The loss's value and its gradient for every LoRA tensor (in
-    /// [`Self::trainable`]'s order), with activation checkpointing per layer:
-    /// the forward pass keeps only each layer's input; the backward pass
-    /// recomputes one layer at a time (same dropout masks) and carries the
-    /// gradient through it with the surrogate `Σ y ⊙ ∂L/∂y`. Memory is one
-    /// layer's graph instead of all of them (attention is (b, h, t, t) per
-    /// layer), for one more forward pass. The loss is `nll_sum · scale`.
+    /// [`Self::trainable`]'s order). The top `whole_layers` layers keep their
+    /// graph from the forward pass; the layers below use activation
+    /// checkpointing: the forward pass keeps only each one's input, and the
+    /// backward pass recomputes one layer at a time (same dropout masks) and
+    /// carries the gradient through it with the surrogate `Σ y ⊙ ∂L/∂y`.
+    /// A checkpointed layer costs one more forward pass and keeps one
+    /// layer's graph in memory instead of its own (attention is (b, h, t, t)
+    /// per layer); `whole_layers` = all layers is one backward pass over the
+    /// whole graph. The loss is `nll_sum · scale`.
     pub fn loss_and_grads(
         &self,
         ids: &Tensor,
         mask: &Tensor,
         dropout: &mut Option<Dropout>,
         scale: f64,
+        whole_layers: usize,
     ) -> candle_core::Result<(f64, usize, Vec<Tensor>)> {
         let t = ids.dim(1)?;
         let inputs = ids.narrow(1, 0, t - 1)?;
         let mut x = self.embed(&inputs)?;
         let (cos, sin, causal) = self.position_tables(t - 1, x.dtype())?;
-        // Forward: each layer's input (detached) and the dropout state before it.
-        let mut saved = Vec::with_capacity(self.spec.layers);
-        for layer in 0..self.spec.layers {
+        let first_whole = self.spec.layers - whole_layers.min(self.spec.layers);
+        // Forward, checkpointed layers: each one's input (detached) and the
+        // dropout state before it.
+        let mut saved = Vec::with_capacity(first_whole);
+        for layer in 0..first_whole {
             let rng = dropout.as_ref().map(|d| d.rng.clone());
             let y = self.layer(layer, &x, &cos, &sin, &causal, dropout)?.detach();
             saved.push((std::mem::replace(&mut x, y), rng));
         }
-        // The head: loss and its gradient with respect to the last hidden state.
-        let last = Var::from_tensor(&x)?;
-        let normed = rms_norm(last.as_tensor(), self.weight("model.norm.weight")?, self.spec.rms_eps)?;
+        // Forward, whole layers, then the head, in one graph from the
+        // boundary (a variable only if a gradient must flow below it).
+        let boundary = (first_whole > 0).then(|| Var::from_tensor(&x)).transpose()?;
+        let mut h = boundary.as_ref().map_or_else(|| x.clone(), |v| v.as_tensor().clone());
+        for layer in first_whole..self.spec.layers {
+            h = self.layer(layer, &h, &cos, &sin, &causal, dropout)?;
+        }
+        let normed = rms_norm(&h, self.weight("model.norm.weight")?, self.spec.rms_eps)?;
         let (sum, count) = self.answer_nll(&normed, ids, mask)?;
-        let mut grads = vec![None; self.adapters.len() * 2];
         if count == 0 {
             return Ok((0.0, 0, self.zero_grads()?));
         }
         let loss = (sum * scale)?;
         let value = loss.to_dtype(DType::F64)?.to_scalar::<f64>()?;
-        let mut upstream = loss.backward()?.get(last.as_tensor()).cloned().ok_or_else(|| candle_core::Error::Msg("no gradient at the head".into()))?;
+        let store = loss.backward()?;
         let order = self.trainable_keys();
-        // Backward, layer by layer from the top.
-        let restore_end = dropout.as_ref().map(|d| d.rng.clone());
-        for layer in (0..self.spec.layers).rev() {
-            let (input, rng) = &saved[layer];
-            if let (Some(d), Some(rng)) = (dropout.as_mut(), rng) {
-                d.rng = rng.clone();
-            }
-            let input = Var::from_tensor(input)?;
-            let y = self.layer(layer, input.as_tensor(), &cos, &sin, &causal, dropout)?;
-            let store = (y * &upstream)?.sum_all()?.backward()?;
-            for (i, key) in order.iter().enumerate().filter(|(_, k)| k.0 == layer) {
+        let mut grads = vec![None; self.adapters.len() * 2];
+        let mut collect = |store: &candle_core::backprop::GradStore, layers: std::ops::Range<usize>| {
+            for (i, key) in order.iter().enumerate().filter(|(_, k)| layers.contains(&k.0)) {
                 let pair = &self.adapters[key];
                 grads[2 * i] = store.get(pair.a.as_tensor()).cloned();
                 grads[2 * i + 1] = store.get(pair.b.as_tensor()).cloned();
             }
-            if layer > 0 {
-                upstream = store.get(input.as_tensor()).cloned().ok_or_else(|| candle_core::Error::Msg(format!("no gradient into layer {layer}")))?;
+        };
+        collect(&store, first_whole..self.spec.layers);
+        // Backward through the checkpointed layers, from the top.
+        if let Some(boundary) = boundary {
+            let mut upstream = store.get(boundary.as_tensor()).cloned().ok_or_else(|| candle_core::Error::Msg("no gradient at the checkpointed layers".into()))?;
+            drop(store);
+            let restore_end = dropout.as_ref().map(|d| d.rng.clone());
+            for layer in (0..first_whole).rev() {
+                let (input, rng) = &saved[layer];
+                if let (Some(d), Some(rng)) = (dropout.as_mut(), rng) {
+                    d.rng = rng.clone();
+                }
+                let input = Var::from_tensor(input)?;
+                let y = self.layer(layer, input.as_tensor(), &cos, &sin, &causal, dropout)?;
+                let store = (y * &upstream)?.sum_all()?.backward()?;
+                collect(&store, layer..layer + 1);
+                if layer > 0 {
+                    upstream = store.get(input.as_tensor()).cloned().ok_or_else(|| candle_core::Error::Msg(format!("no gradient into layer {layer}")))?;
+                }
             }
-        }
-        // The generator continues from where the forward pass left it.
-        if let (Some(d), Some(rng)) = (dropout.as_mut(), restore_end) {
-            d.rng = rng;
+            // The generator continues from where the forward pass left it.
+            if let (Some(d), Some(rng)) = (dropout.as_mut(), restore_end) {
+                d.rng = rng;
+            }
         }
         let vars = self.trainable();
         let grads = grads
@@ -306,37 +325,23 @@ impl LoraLlama {
         Ok((value, count, grads))
     }
 
-    /// The same as [`Self::loss_and_grads`] with one backward pass over the
-    /// whole graph: a quarter less compute (no recomputed forward), all
-    /// layers' activations in memory ([`Self::activation_bytes`]).
-    pub fn loss_and_grads_whole(
-        &self,
-        ids: &Tensor,
-        mask: &Tensor,
-        dropout: &mut Option<Dropout>,
-        scale: f64,
-    ) -> candle_core::Result<(f64, usize, Vec<Tensor>)> {
-        let (sum, count) = self.nll_sum(ids, mask, dropout)?;
-        let vars = self.trainable();
-        if count == 0 {
-            return Ok((0.0, 0, self.zero_grads()?));
-        }
-        let loss = (sum * scale)?;
-        let store = loss.backward()?;
-        let grads = vars
-            .iter()
-            .map(|v| store.get(v.as_tensor()).cloned().map_or_else(|| v.as_tensor().zeros_like(), Ok))
-            .collect::<candle_core::Result<_>>()?;
-        Ok((loss.to_dtype(DType::F64)?.to_scalar::<f64>()?, count, grads))
+    /// How many of the top layers keep their whole graph within `budget`
+    /// bytes of activations for a (b, t) batch (see [`Self::loss_and_grads`]).
+    pub fn whole_layers_within(&self, b: usize, t: usize, budget: usize) -> usize {
+        let per_layer = self.activation_bytes(b, t) / self.spec.layers;
+        (budget / per_layer.max(1)).min(self.spec.layers)
     }
 
     /// About how many bytes of activations a whole-graph backward pass keeps
-    /// for a (b, t) batch: per layer, some forty hidden-wide and twelve
-    /// MLP-wide tensors per token, and ten (heads, t, t) attention tensors
-    /// (measured on SmolLM2: 250 MB per layer at b = 4, t = 256).
+    /// for a (b, t) batch: per layer, some thirty hidden-wide and twelve
+    /// MLP-wide tensors per token, and two (heads, t, t) attention tensors
+    /// (the scores and the probabilities). Fitted to the peak RSS of
+    /// `examples/bench_finetune.rs` on SmolLM2 with the fused ops, whole
+    /// graph against checkpointing: 162 MB per layer at b = 4, t = 256 and
+    /// 181 MB at b = 2, t = 512 (this formula: 165 and 184).
     pub fn activation_bytes(&self, b: usize, t: usize) -> usize {
         let s = &self.spec;
-        let per_layer = b * t * (40 * s.hidden + 12 * s.intermediate) + 10 * b * s.heads * t * t;
+        let per_layer = b * t * (30 * s.hidden + 12 * s.intermediate) + 2 * b * s.heads * t * t;
         per_layer * s.layers * self.cos.dtype().size_in_bytes()
     }
 
@@ -546,17 +551,22 @@ mod tests {
         let (sum, count) = model.nll_sum(&ids, &mask, &mut whole_dropout).unwrap();
         let loss = (sum / 7.0).unwrap();
         let store = loss.backward().unwrap();
-        let mut ckpt_dropout = Some(dropout);
-        let (value, n, grads) = model.loss_and_grads(&ids, &mask, &mut ckpt_dropout, 1.0 / 7.0).unwrap();
-        assert_eq!((n, count), (7, 7));
-        assert!((value - loss.to_scalar::<f64>().unwrap()).abs() < 1e-12);
-        for (var, got) in model.trainable().iter().zip(&grads) {
-            let want = store.get(var.as_tensor()).unwrap();
-            let diff = (want - got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f64>().unwrap();
-            assert!(diff < 1e-12, "gradient differs by {diff}");
+        // Every split: all layers checkpointed, the top one whole, all whole.
+        let mut value = 0.0;
+        for whole_layers in [0, 1, model.spec.layers] {
+            let mut ckpt_dropout = Some(dropout.clone());
+            let (v, n, grads) = model.loss_and_grads(&ids, &mask, &mut ckpt_dropout, 1.0 / 7.0, whole_layers).unwrap();
+            assert_eq!((n, count), (7, 7));
+            assert!((v - loss.to_scalar::<f64>().unwrap()).abs() < 1e-12, "{whole_layers} whole layers");
+            for (var, got) in model.trainable().iter().zip(&grads) {
+                let want = store.get(var.as_tensor()).unwrap();
+                let diff = (want - got).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f64>().unwrap();
+                assert!(diff < 1e-12, "{whole_layers} whole layers: gradient differs by {diff}");
+            }
+            // Both paths leave the generator at the same place.
+            assert_eq!(whole_dropout.as_ref().unwrap().rng.state(), ckpt_dropout.unwrap().rng.state());
+            value = v;
         }
-        // Both paths leave the generator at the same place.
-        assert_eq!(whole_dropout.unwrap().rng.state(), ckpt_dropout.unwrap().rng.state());
         // Dropout really changes the loss.
         let plain = model.loss(&ids, &mask).unwrap().to_scalar::<f64>().unwrap() * 7.0 / 7.0;
         assert!((plain - value).abs() > 1e-6);

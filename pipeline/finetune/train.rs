@@ -87,9 +87,10 @@ pub struct TrainParams {
     pub patience: usize,
     pub checkpoint_every: usize,
     pub seed: u64,
-    /// Batches whose activations fit in this many MiB train with one
-    /// backward pass over the whole graph; larger ones recompute each layer
-    /// (activation checkpointing: a quarter more compute, one layer in memory).
+    /// Activations kept for the backward pass, in MiB: as many of the top
+    /// layers as fit keep their whole graph; the layers below recompute
+    /// their forward pass (activation checkpointing: one more forward pass
+    /// each, one layer's graph in memory).
     pub activation_budget_mib: usize,
 }
 
@@ -256,11 +257,8 @@ impl Trainer<'_> {
             for batch in &window {
                 let scale = 1.0 / answer_tokens.max(1) as f64;
                 let (b, t) = batch.ids.dims2().map_err(train_err)?;
-                let (loss, _, g) = if self.model.activation_bytes(b, t) <= p.activation_budget_mib << 20 {
-                    self.model.loss_and_grads_whole(&batch.ids, &batch.mask, &mut dropout, scale)
-                } else {
-                    self.model.loss_and_grads(&batch.ids, &batch.mask, &mut dropout, scale)
-                }
+                let whole_layers = self.model.whole_layers_within(b, t, p.activation_budget_mib << 20);
+                let (loss, _, g) = self.model.loss_and_grads(&batch.ids, &batch.mask, &mut dropout, scale, whole_layers)
                 .map_err(train_err)?;
                 loss_sum += loss;
                 for (acc, grad) in grads.iter_mut().zip(&g) {
