@@ -40,10 +40,7 @@ impl CustomOp1 for FrozenLinear {
             if let (CpuStorage::F32(xs), Some((x0, x1)), Storage::Cpu(CpuStorage::F32(ws)), Some((w0, w1))) =
                 (x, layout.contiguous_offsets(), &*storage, w_layout.contiguous_offsets())
             {
-                let pool = |n: usize, f: &(dyn Fn(std::ops::Range<usize>) + Sync)| {
-                    candle_core::utils::barrier_pool().execute_chunked(n, f)
-                };
-                let y = slm_kernels::rows_times_transposed(&xs[x0..x1], &ws[w0..w1], m, n, k, pool);
+                let y = slm_kernels::rows_times_transposed(&xs[x0..x1], &ws[w0..w1], m, n, k, candle_threads);
                 return Ok((CpuStorage::F32(y), Shape::from((m, n))));
             }
         }
@@ -130,8 +127,14 @@ fn avx512_product(x: &CpuStorage, layout: &Layout, weight: &Tensor, side: Side) 
     if b.rows != width {
         candle_core::bail!("frozen linear: input width {width}, weight {out}x{inp}");
     }
-    let pool = |n: usize, f: &(dyn Fn(std::ops::Range<usize>) + Sync)| candle_core::utils::barrier_pool().execute_chunked(n, f);
-    Ok(slm_kernels::gemm::gemm(slm_kernels::gemm::View::row_major(&xs[x0..x1], m, width), b, pool))
+    Ok(slm_kernels::gemm::gemm(slm_kernels::gemm::View::row_major(&xs[x0..x1], m, width), b, candle_threads))
+}
+
+/// The thread pool of slm-kernels' loops: candle's own, so that our kernels
+/// and candle's ops share one set of threads. Calls `f` on disjoint ranges
+/// covering `0..n` and returns when all calls have.
+pub(super) fn candle_threads(n: usize, f: &(dyn Fn(std::ops::Range<usize>) + Sync)) {
+    candle_core::utils::barrier_pool().execute_chunked(n, f)
 }
 
 /// Inputs of at most this many rows take the matrix-vector path on the CPU.

@@ -91,8 +91,7 @@ impl CustomOp2 for BatchedMatmul {
         };
         let mut dims = l1.dims().to_vec();
         *dims.last_mut().expect("two dims at least") = b.cols;
-        let pool = |n: usize, f: &(dyn Fn(std::ops::Range<usize>) + Sync)| candle_core::utils::barrier_pool().execute_chunked(n, f);
-        let y = gemm::gemm_batched(a.batch, |p| a.view(xa, p), |p| b.view(xb, p), pool)
+        let y = gemm::gemm_batched(a.batch, |p| a.view(xa, p), |p| b.view(xb, p), super::frozen::candle_threads)
             .ok_or_else(|| candle_core::Error::Msg("avx512 matmul on a CPU without AVX-512".into()))?;
         Ok((CpuStorage::F32(y), Shape::from(dims)))
     }
