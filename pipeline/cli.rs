@@ -519,7 +519,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::PiiPatterns => {
-            let patterns: Vec<serde_json::Value> = crate::anonymize::pii::patterns()
+            let patterns: Vec<serde_json::Value> = slm_pii::patterns()
                 .into_iter()
                 .map(|(e, re)| serde_json::json!({"entity": e.tag(), "regex": re}))
                 .collect();

@@ -4,7 +4,7 @@
     python3 scripts/duckdb_redact.py --patterns patterns.json --input DIR
 
 `patterns.json` is a list of {"entity": TAG, "regex": RE2 source}, as printed
-from `anonymize::pii::patterns()`, in priority order. DIR holds `.jsonl`,
+from `slm_pii::patterns()`, in priority order. DIR holds `.jsonl`,
 `.jsonl.gz` and/or `.jsonl.zst` files.
 
 One SQL statement reads every line of every file as a single raw VARCHAR (no

@@ -7,7 +7,7 @@
 //! A re-run of a date replaces that date's partitions: the new files are
 //! written first, then every older file of the partition is deleted.
 
-pub mod pii;
+
 pub mod udf;
 
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing::{info, warn};
 
-use self::pii::{Entity, EntityCounts, PiiKey, Redactor};
+use slm_pii::{Entity, EntityCounts, PiiKey, Redactor};
 use crate::error::{Error, Result};
 use crate::ingest::{STAGED_CALLS, STAGED_OBJECTS, STAGED_QUARANTINE};
 use crate::tasks::{Task, TaskContext, TaskKind, TaskOutput};

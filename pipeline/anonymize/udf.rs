@@ -22,7 +22,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result as DfResult, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
 
-use super::pii::{luhn_valid, EntityCounts, Redactor};
+use slm_pii::{luhn_valid, EntityCounts, Redactor};
 
 /// Shared tally of the entities replaced during one anonymize attempt.
 pub type Tally = Arc<Mutex<EntityCounts>>;

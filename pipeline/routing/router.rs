@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::table::{AdapterRef, RoutingTable};
-use crate::anonymize::pii::{EntityCounts, PiiKey, Redactor};
+use slm_pii::{EntityCounts, PiiKey, Redactor};
 use crate::embed::text::{tool_names, CallParts, Template};
 use crate::error::{Error, Result};
 use crate::models::minilm::Embedder;

@@ -1,0 +1,310 @@
+//! PII inside JSON documents: every string value and key is scanned, and the
+//! values of secret-named keys are redacted by their key.
+
+use serde_json::Value;
+
+use crate::validators::secret::*;
+use crate::patterns::KEY_WORDS;
+use crate::text::is_word;
+use crate::validators::Strength;
+use crate::{Entity, EntityCounts, Redactor};
+
+impl Redactor {
+    /// Whether a JSON key names a secret; returns the strength and key word.
+    pub(crate) fn key_strength<'k>(&self, key: &'k str) -> Option<(Strength, &'k str)> {
+        let b = key.as_bytes();
+        let kw = KEY_WORDS.iter().find(|w| {
+            b.len() >= w.len() && b[b.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes())
+        })?;
+        let start = key.len() - kw.len();
+        let kw = &key[start..];
+        if kw.eq_ignore_ascii_case("authorization") {
+            // The raw pattern needs a word boundary before "authorization".
+            if start > 0 && is_word(b[start - 1]) {
+                return None;
+            }
+            return Some((Strength::Auth, kw));
+        }
+        Some((keyword_strength(kw), kw))
+    }
+
+    /// For the value of a secret-named key: the byte range to replace and its entity.
+    pub(crate) fn secret_value_span(
+        &self,
+        strength: Strength,
+        kw: &str,
+        value: &str,
+        quoted: bool,
+    ) -> Option<(usize, usize, Entity)> {
+        if strength == Strength::Auth {
+            let caps = self.auth_value_re.captures(value)?;
+            let scheme = caps.get(1).map(|m| m.as_str());
+            let tok = caps.get(2)?;
+            return auth_token_ok(scheme, tok.as_str()).then_some((
+                tok.start(),
+                tok.end(),
+                Entity::BearerToken,
+            ));
+        }
+        secret_value_ok(strength, kw, value, quoted, false)
+            .then(|| (0, value.len(), secret_entity(value)))
+    }
+
+    /// Applies the secret-named-key rule to `val`; true if it changed.
+    pub(crate) fn redact_secret_value(
+        &self,
+        strength: Strength,
+        kw: &str,
+        val: &mut Value,
+        counts: &mut EntityCounts,
+    ) -> bool {
+        let (text, quoted) = match val {
+            Value::String(s) => (std::mem::take(s), true),
+            Value::Number(n) => (n.to_string(), false),
+            _ => return false,
+        };
+        match self.secret_value_span(strength, kw, &text, quoted) {
+            Some((a, b, entity)) => {
+                let mut out = String::with_capacity(text.len() + 16);
+                out.push_str(&text[..a]);
+                self.push_pseudonym(&mut out, entity, &text[a..b]);
+                out.push_str(&text[b..]);
+                counts.bump(entity);
+                *val = Value::String(out);
+                true
+            }
+            None => {
+                if quoted {
+                    *val = Value::String(text);
+                }
+                false
+            }
+        }
+    }
+
+    pub(crate) fn walk(&self, v: &mut Value, counts: &mut EntityCounts) -> bool {
+        match v {
+            Value::String(s) => match self.redact(s, counts) {
+                Some(r) => {
+                    *s = r;
+                    true
+                }
+                None => false,
+            },
+            Value::Number(n) => {
+                let t = n.to_string();
+                match self.redact(&t, counts) {
+                    Some(r) => {
+                        *v = Value::String(r);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Value::Array(items) => {
+                let mut changed = false;
+                for x in items.iter_mut() {
+                    changed |= self.walk(x, counts);
+                }
+                changed
+            }
+            Value::Object(map) => {
+                let old = std::mem::take(map);
+                let mut changed = false;
+                for (k, mut val) in old {
+                    let mut vch = self.walk(&mut val, counts);
+                    if !vch {
+                        if let Some((strength, kw)) = self.key_strength(&k) {
+                            vch = self.redact_secret_value(strength, kw, &mut val, counts);
+                        }
+                    }
+                    changed |= vch;
+                    let nk = match self.redact(&k, counts) {
+                        Some(r) => {
+                            changed = true;
+                            r
+                        }
+                        None => k,
+                    };
+                    map.insert(nk, val);
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+
+    /// Cheap, conservative test before parsing: false only if parsing and
+    /// walking `text` would certainly change nothing.
+    pub(crate) fn json_may_hold_pii(&self, text: &str) -> bool {
+        // The raw scan sees every key, value, number and `"key": "value"` pair,
+        // and treats `\n`, `\"`, `\\` and non-ASCII `\uXXXX` escapes like the
+        // characters they stand for as far as boundaries are concerned.
+        if self.has_pii(text) {
+            return true;
+        }
+        if !text.contains('\\') {
+            return false;
+        }
+        // Strings with other escapes (`\/`, `\t`, `\u0040`, …) are decoded and
+        // scanned again, and escaped values of secret-named keys are checked.
+        let b = text.as_bytes();
+        let mut buf = String::new();
+        let mut kbuf = String::new();
+        let mut prev_key: Option<(usize, usize)> = None;
+        let mut i = 0usize;
+        while let Some(off) = text[i..].find('"') {
+            let start = i + off + 1;
+            let mut j = start;
+            // The closing quote: the next one not escaped by an odd run of `\`.
+            let end = loop {
+                let Some(o) = text[j..].find('"') else {
+                    return true; // unterminated string: let the parser decide
+                };
+                let q = j + o;
+                let run = b[start..q]
+                    .iter()
+                    .rev()
+                    .take_while(|&&c| c == b'\\')
+                    .count();
+                if run.is_multiple_of(2) {
+                    break q;
+                }
+                j = q + 1;
+            };
+            let raw = &text[start..end];
+            let escaped = raw.contains('\\');
+            let mut k = end + 1;
+            while k < b.len() && b[k].is_ascii_whitespace() {
+                k += 1;
+            }
+            let is_key = k < b.len() && b[k] == b':';
+            let mut decoded = false;
+            if escaped && needs_decoded_scan(raw) {
+                if !json_unescape(raw, &mut buf) {
+                    return true;
+                }
+                decoded = true;
+                if self.has_pii(&buf) {
+                    return true;
+                }
+            }
+            if is_key {
+                prev_key = None;
+                if escaped {
+                    if !json_unescape(raw, &mut kbuf) {
+                        return true;
+                    }
+                    if self.key_strength(&kbuf).is_some() {
+                        return true;
+                    }
+                } else {
+                    prev_key = Some((start, end));
+                }
+            } else if let Some((ks, ke)) = prev_key.take() {
+                if escaped {
+                    if let Some((strength, kw)) = self.key_strength(&text[ks..ke]) {
+                        if !decoded && !json_unescape(raw, &mut buf) {
+                            return true;
+                        }
+                        if self.secret_value_span(strength, kw, &buf, true).is_some() {
+                            return true;
+                        }
+                    }
+                }
+            }
+            i = end + 1;
+        }
+        false
+    }
+}
+
+/// A JSON string body whose escapes could hide an entity from the raw scan:
+/// `\/`, `\t`, `\r`, `\b`, `\f` or a `\u` escape of an ASCII character.
+pub(crate) fn needs_decoded_scan(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while let Some(o) = raw[i..].find('\\') {
+        let p = i + o;
+        match b.get(p + 1) {
+            Some(b'n' | b'"' | b'\\') => i = p + 2,
+            Some(b'u') => {
+                // \u0000–\u007f
+                if b.get(p + 2) == Some(&b'0')
+                    && b.get(p + 3) == Some(&b'0')
+                    && matches!(b.get(p + 4), Some(b'0'..=b'7'))
+                {
+                    return true;
+                }
+                i = p + 2;
+            }
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// Decodes a JSON string body into `out`; false if an escape is malformed.
+pub(crate) fn json_unescape(raw: &str, out: &mut String) -> bool {
+    out.clear();
+    let b = raw.as_bytes();
+    let mut last = 0usize;
+    let mut i = 0usize;
+    while let Some(o) = raw[i..].find('\\') {
+        let p = i + o;
+        out.push_str(&raw[last..p]);
+        let Some(&c) = b.get(p + 1) else {
+            return false;
+        };
+        let mut next = p + 2;
+        match c {
+            b'"' => out.push('"'),
+            b'\\' => out.push('\\'),
+            b'/' => out.push('/'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'n' => out.push('\n'),
+            b'r' => out.push('\r'),
+            b't' => out.push('\t'),
+            b'u' => {
+                let Some(hi) = hex4(b, p + 2) else {
+                    return false;
+                };
+                next = p + 6;
+                let cp = if (0xD800..0xDC00).contains(&hi)
+                    && b.get(p + 6) == Some(&b'\\')
+                    && b.get(p + 7) == Some(&b'u')
+                {
+                    match hex4(b, p + 8) {
+                        Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                            next = p + 12;
+                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                        }
+                        _ => 0xFFFD,
+                    }
+                } else {
+                    hi
+                };
+                out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+            }
+            _ => return false,
+        }
+        i = next;
+        last = next;
+    }
+    out.push_str(&raw[last..]);
+    true
+}
+
+pub(crate) fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at + 4)?;
+    let mut v = 0u32;
+    for &c in s {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------

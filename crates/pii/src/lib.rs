@@ -1,0 +1,59 @@
+//! PII detection and consistent-pseudonym redaction (DESIGN.md, "Anonymization").
+//!
+//! [`Redactor::redact`] finds personal data and secrets in free text and replaces
+//! each value with a keyed pseudonym such as `<EMAIL_9f2c1a>`: the first six hex
+//! characters of HMAC-SHA256(key, `TAG:normalized value`). The same value always
+//! gets the same pseudonym, different values almost surely different ones, and
+//! nobody without the key can go back from a pseudonym to the value.
+//! [`Redactor::redact_json`] does the same inside a JSON document.
+//!
+//! # How it works
+//!
+//! * Every entity has one or more patterns (see [`patterns`]), written in RE2
+//!   syntax so that DuckDB can run them too. They use only ASCII classes and
+//!   ASCII word boundaries, so that the regex crate's lazy DFA can run them.
+//! * One combined regex of all the patterns proposes candidate positions in a
+//!   single pass, without captures. (Its alternatives whose threads can run long,
+//!   e-mail, URL and `key=value`, come last, and their length bounds are
+//!   lifted: counters in an unanchored DFA multiply its states on code.)
+//! * At a candidate, a [`RegexSet`] of the anchored patterns says in one pass
+//!   which patterns match there; they are tried in priority order and each match
+//!   is validated: Luhn plus issuer prefix and length for cards, mod-97 and the
+//!   country's length for IBANs, area/group/serial rules for SSNs, parsing for
+//!   IPv6, digit counts and "not glued to a longer number" for phones and IPv4,
+//!   randomness checks for tokens and for values of `password=`-like
+//!   assignments (which skip code such as `token = parse(x)`). A candidate that
+//!   fails is left as it is and the search resumes after its first token, so an
+//!   overlapping valid entity is still found.
+//! * The output string is only allocated when something is replaced.
+//! * The search is linear: on input built to make many candidates fail, it
+//!   degrades to bounded windows once a work budget is spent (see `scan`).
+//! * Text that is itself JSON-encoded is handled: a JSON escape (`\n`, `\t`,
+//!   `\u00e9`) counts as a boundary before an entity, and a replacement never
+//!   splits an escape, so redacting raw JSON text keeps it valid JSON.
+//! * [`Redactor::redact_json`] parses the document, redacts every string value
+//!   and object key, plus the values of secret-named keys (`"password": "…"`),
+//!   and re-serialises it compactly. A fast path proves most documents clean
+//!   without parsing: one scan of the raw text, then only the strings whose
+//!   escapes could hide something (`\/`, `\t`, `\u0040`) are decoded and
+//!   scanned again.
+
+
+mod entity;
+mod json;
+mod patterns;
+mod pseudonym;
+mod redactor;
+mod scanner;
+mod text;
+mod validators;
+
+pub use entity::{Entity, EntityCounts};
+pub use patterns::patterns;
+pub use pseudonym::PiiKey;
+pub use redactor::Redactor;
+pub use validators::card::luhn_valid;
+
+
+#[cfg(test)]
+mod tests;
