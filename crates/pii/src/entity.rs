@@ -16,10 +16,18 @@ pub enum Entity {
     Ipv6,
     Ipv4,
     Phone,
+    // Found by gazetteers, context and JSON keys rather than by a pattern.
+    Address,
+    DateOfBirth,
+    Identifier,
+    Person,
+    Age,
+    Organisation,
+    Location,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 18] = [
         Entity::UrlCredential,
         Entity::Jwt,
         Entity::BearerToken,
@@ -31,6 +39,13 @@ impl Entity {
         Entity::Ipv6,
         Entity::Ipv4,
         Entity::Phone,
+        Entity::Address,
+        Entity::DateOfBirth,
+        Entity::Identifier,
+        Entity::Person,
+        Entity::Age,
+        Entity::Organisation,
+        Entity::Location,
     ];
 
     /// Pseudonym tag, upper-case.
@@ -47,6 +62,13 @@ impl Entity {
             Entity::Ipv6 => "IPV6",
             Entity::Ipv4 => "IPV4",
             Entity::Phone => "PHONE",
+            Entity::Address => "ADDRESS",
+            Entity::DateOfBirth => "DOB",
+            Entity::Identifier => "ID",
+            Entity::Person => "PERSON",
+            Entity::Age => "AGE",
+            Entity::Organisation => "ORG",
+            Entity::Location => "LOCATION",
         }
     }
 
@@ -64,7 +86,7 @@ impl fmt::Display for Entity {
 
 
 #[derive(Default, Debug, Clone, PartialEq)]
-pub struct EntityCounts(pub [u64; 11]);
+pub struct EntityCounts(pub [u64; Entity::ALL.len()]);
 
 impl EntityCounts {
     pub fn add(&mut self, other: &EntityCounts) {

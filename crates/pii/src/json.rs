@@ -7,6 +7,7 @@ use crate::validators::secret::*;
 use crate::patterns::KEY_WORDS;
 use crate::text::is_word;
 use crate::validators::Strength;
+use crate::keys::normalize_key;
 use crate::{Entity, EntityCounts, Redactor};
 
 impl Redactor {
@@ -112,7 +113,10 @@ impl Redactor {
                 let old = std::mem::take(map);
                 let mut changed = false;
                 for (k, mut val) in old {
-                    let mut vch = self.walk(&mut val, counts);
+                    let mut vch = match self.options.keys.entity_of(&k) {
+                        Some(entity) => self.redact_by_key(entity, &k, &mut val, counts),
+                        None => self.walk(&mut val, counts),
+                    };
                     if !vch {
                         if let Some((strength, kw)) = self.key_strength(&k) {
                             vch = self.redact_secret_value(strength, kw, &mut val, counts);
@@ -134,9 +138,90 @@ impl Redactor {
         }
     }
 
+    /// A value under a PII key (`"first_name"`, `"dob"`, `"user_id"`): a string
+    /// or number is redacted whole as the key's entity (a name word by word),
+    /// an array item by item; an object is walked as usual (its keys may be
+    /// PII keys too, and JSON Schemas of tools live there). True if changed.
+    fn redact_by_key(&self, entity: Entity, key: &str, val: &mut Value, counts: &mut EntityCounts) -> bool {
+        let text = match val {
+            Value::String(s) => s.as_str(),
+            Value::Number(n) => &n.to_string(),
+            Value::Array(items) => {
+                let mut changed = false;
+                for x in items.iter_mut() {
+                    changed |= self.redact_by_key(entity, key, x, counts);
+                }
+                return changed;
+            }
+            _ => return self.walk(val, counts),
+        };
+        match self.key_value(entity, key, text, counts) {
+            Some(r) => {
+                *val = Value::String(r);
+                true
+            }
+            None => self.walk(val, counts),
+        }
+    }
+
+    /// The redacted form of a value under a PII key, `None` to leave it to
+    /// the free-text detectors.
+    fn key_value(&self, entity: Entity, key: &str, text: &str, counts: &mut EntityCounts) -> Option<String> {
+        if text.trim().is_empty() || only_pseudonyms(text) {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len() + 16);
+        match entity {
+            Entity::Person => {
+                // `name` alone also names tools, files and products.
+                if normalize_key(key) == "name" && !self.looks_like_person(text) {
+                    return None;
+                }
+                self.push_person(&mut out, text);
+            }
+            Entity::Email | Entity::Phone | Entity::CreditCard | Entity::UsSsn | Entity::Iban | Entity::Ipv4 | Entity::Ipv6 => {
+                // The pattern's own pseudonym when it finds the value, so that the
+                // value gets the same pseudonym here as in a message.
+                if let Some(r) = self.redact(text, counts) {
+                    return Some(r);
+                }
+                self.push_pseudonym(&mut out, entity, text);
+            }
+            _ => self.push_pseudonym(&mut out, entity, text),
+        }
+        counts.bump(entity);
+        Some(out)
+    }
+
+    /// A value that reads as a person's name: a few words of letters, one of
+    /// them a known name, none of them code.
+    fn looks_like_person(&self, text: &str) -> bool {
+        if text.len() > 80 || text.contains(['_', '/', '@', '(', '{', '<', '=']) || text.bytes().any(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        let gaz = self.options.gazetteer.as_deref().unwrap_or(&self.no_gazetteer);
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’' || c == '-'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.is_empty() || words.len() > 6 {
+            return false;
+        }
+        let entries: Vec<_> = words.iter().map(|w| gaz.get(w)).collect();
+        let named = entries.iter().any(|e| e.is_some_and(|e| e.is_name() && e.margin() >= -0.5));
+        let common = entries.iter().filter(|e| e.is_some_and(|e| e.is_common_word() && e.margin() < 0.0)).count();
+        if words.len() == 1 {
+            return named || (gaz.is_empty() && words[0].chars().next().is_some_and(char::is_uppercase));
+        }
+        (named || gaz.is_empty()) && common < words.len()
+    }
+
     /// Cheap, conservative test before parsing: false only if parsing and
     /// walking `text` would certainly change nothing.
     pub(crate) fn json_may_hold_pii(&self, text: &str) -> bool {
+        if !self.options.keys.is_empty() && self.has_pii_key(text) {
+            return true;
+        }
         // The raw scan sees every key, value, number and `"key": "value"` pair,
         // and treats `\n`, `\"`, `\\` and non-ASCII `\uXXXX` escapes like the
         // characters they stand for as far as boundaries are concerned.
@@ -217,6 +302,54 @@ impl Redactor {
         }
         false
     }
+}
+
+impl Redactor {
+    /// Whether some object key of the JSON text is a PII key.
+    fn has_pii_key(&self, text: &str) -> bool {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while let Some(off) = b[i..].iter().position(|&c| c == b'"') {
+            let start = i + off + 1;
+            let mut j = start;
+            let mut escaped = false;
+            while j < b.len() && b[j] != b'"' {
+                if b[j] == b'\\' {
+                    escaped = true;
+                    j += 1;
+                }
+                j += 1;
+            }
+            if j >= b.len() {
+                return true; // unterminated: let the parser decide
+            }
+            let mut k = j + 1;
+            while k < b.len() && b[k].is_ascii_whitespace() {
+                k += 1;
+            }
+            if k < b.len() && b[k] == b':' && (escaped || self.options.keys.entity_of(&text[start..j]).is_some()) {
+                return true;
+            }
+            i = j + 1;
+        }
+        false
+    }
+}
+
+/// Whether the text holds nothing but pseudonyms and separators.
+fn only_pseudonyms(text: &str) -> bool {
+    let ranges = crate::spans::pseudonyms_in(text);
+    if ranges.is_empty() {
+        return false;
+    }
+    let mut rest = String::new();
+    let mut at = 0;
+    for (s, e) in ranges {
+        rest.push_str(&text[at..s]);
+        at = e;
+    }
+    rest.push_str(&text[at..]);
+    !rest.chars().any(char::is_alphanumeric)
 }
 
 /// A JSON string body whose escapes could hide an entity from the raw scan:

@@ -39,16 +39,34 @@
 //!   scanned again.
 
 
+mod address;
+mod context;
+mod dates;
+mod detectors;
 mod entity;
+mod gazetteer;
+mod ids;
 mod json;
+mod keys;
+mod names;
+mod orgs;
 mod patterns;
 mod pseudonym;
 mod redactor;
 mod scanner;
+mod spans;
 mod text;
 mod validators;
 
+/// The version of the detectors. Bump it when what they find changes: a
+/// warehouse partition records the version that wrote it, and data built from
+/// an older one is stale (see `slm-pipeline reanonymize`).
+pub const VERSION: &str = "2";
+
+pub use detectors::{Detectors, Options};
 pub use entity::{Entity, EntityCounts};
+pub use gazetteer::{Entry, Gazetteer};
+pub use keys::KeyRules;
 pub use patterns::patterns;
 pub use pseudonym::PiiKey;
 pub use redactor::Redactor;

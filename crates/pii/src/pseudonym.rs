@@ -42,8 +42,8 @@ impl Drop for PiiKey {
     }
 }
 
-/// How many entities of each kind were found, indexed by `Entity as usize`.
-
+/// The form of a value that its pseudonym is keyed on: the same person,
+/// number or identifier written differently gets the same pseudonym.
 pub(crate) fn normalize(entity: Entity, raw: &str) -> Cow<'_, str> {
     match entity {
         Entity::Email => Cow::Owned(raw.to_lowercase()),
@@ -56,6 +56,24 @@ pub(crate) fn normalize(entity: Entity, raw: &str) -> Cow<'_, str> {
                 .map(|c| c.to_ascii_uppercase())
                 .collect(),
         ),
+        Entity::Identifier => Cow::Owned(
+            raw.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_uppercase)
+                .collect(),
+        ),
+        Entity::Age => Cow::Owned(raw.chars().filter(|c| c.is_ascii_digit()).collect()),
+        Entity::Person | Entity::Address | Entity::DateOfBirth | Entity::Organisation | Entity::Location => {
+            // Lower case, punctuation and runs of spaces as one space.
+            let mut out = String::with_capacity(raw.len());
+            for w in raw.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')).filter(|w| !w.is_empty()) {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.extend(w.chars().flat_map(char::to_lowercase));
+            }
+            Cow::Owned(out)
+        }
         _ => Cow::Borrowed(raw),
     }
 }

@@ -11,6 +11,8 @@ use serde_json::Value;
 use crate::patterns::{build_regex, to_rust_syntax, Kind, PatDef, DFA_CACHE, PATS};
 use crate::pseudonym::{normalize, HmacSha256};
 use crate::scanner::Pat;
+use crate::detectors::Options;
+use crate::gazetteer::Gazetteer;
 use crate::{Entity, EntityCounts, PiiKey};
 
 /// Finds and pseudonymises PII. `Send + Sync`; build once, share via `Arc`.
@@ -24,18 +26,29 @@ pub struct Redactor {
     /// Authorization header value: optional scheme, token.
     pub(crate) auth_value_re: Regex,
     pub(crate) mac: HmacSha256,
+    pub(crate) options: Options,
+    /// Used for names when no gazetteer was given (context cues only).
+    pub(crate) no_gazetteer: Gazetteer,
 }
 
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Redactor")
             .field("patterns", &self.pats.len())
+            .field("detectors", &self.options.detectors)
             .finish_non_exhaustive()
     }
 }
 
 impl Redactor {
+    /// The pattern detectors only (e-mail, phone, card, IBAN, IP, SSN,
+    /// secrets, URLs with credentials).
     pub fn new(key: PiiKey) -> Self {
+        Redactor::with_options(key, Options::patterns_only())
+    }
+
+    /// With the detectors, gazetteer and JSON key rules of `options`.
+    pub fn with_options(key: PiiKey, options: Options) -> Self {
         let mac = <HmacSha256 as Mac>::new_from_slice(&key.0).expect("HMAC takes any key length");
         drop(key);
         // The combined regex only proposes candidate positions; classification
@@ -108,12 +121,17 @@ impl Redactor {
             pats,
             auth_value_re,
             mac,
+            options,
+            no_gazetteer: Gazetteer::default(),
         }
     }
 
     /// Returns `None` when the text holds no PII (no allocation on that path),
     /// else the redacted text. Counts of entities found are added to `counts`.
     pub fn redact(&self, text: &str, counts: &mut EntityCounts) -> Option<String> {
+        if self.options.detectors.any() {
+            return self.redact_spans(text, counts);
+        }
         let mut out: Option<String> = None;
         let mut copied = 0usize;
         let _ = self.scan(text, |hit| {

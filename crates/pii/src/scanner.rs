@@ -98,6 +98,9 @@ impl Redactor {
     }
 
     pub(crate) fn has_pii(&self, text: &str) -> bool {
+        if self.options.detectors.any() {
+            return !self.find_spans(text).is_empty();
+        }
         self.scan(text, |_| ControlFlow::Break(())).is_break()
     }
 

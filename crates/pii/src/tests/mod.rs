@@ -50,7 +50,7 @@ fn entity_tags_and_order() {
         tags,
         [
             "URL", "JWT", "BEARER", "API_KEY", "EMAIL", "CARD", "IBAN", "SSN", "IPV6", "IPV4",
-            "PHONE"
+            "PHONE", "ADDRESS", "DOB", "ID", "PERSON", "AGE", "ORG", "LOCATION"
         ]
     );
     for (i, e) in Entity::ALL.iter().enumerate() {
@@ -1314,8 +1314,8 @@ fn redaction_is_idempotent() {
 #[test]
 fn patterns_are_exported_in_priority_order() {
     let p = patterns();
-    assert!(p.len() >= Entity::ALL.len());
-    for e in Entity::ALL {
+    // The entities up to PHONE have patterns; the rest come from other detectors.
+    for e in Entity::ALL.into_iter().filter(|&e| e <= Entity::Phone) {
         assert!(p.iter().any(|(pe, _)| *pe == e), "{e} has no pattern");
     }
     for w in p.windows(2) {

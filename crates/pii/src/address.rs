@@ -1,0 +1,1581 @@
+//! Street-address detection in free text (agent chat logs, tool-call arguments, tool results).
+//!
+//! In: any `&str` — prose, markdown, code or JSON (JSON string escapes such as a literal `\n` are
+//! treated as line breaks and `\uXXXX` letters as letters). Out: byte ranges `(start, end)` of whole
+//! addresses, appended left to right, non-overlapping, on char boundaries: house number, street,
+//! street type, a following unit (`Apt. 377`, `Suite 200`, `Flat 3`, `#12`, `2nd Floor`) and, when it
+//! follows after `, ` / a line break (or a space, if it carries a postcode), the locality part
+//! (`Springfield, IL 62704`, `London NW1 6XE`, `10115 Berlin`, `Sydney NSW 2000`, `FPO AP 12345`).
+//!
+//! Every address carries an ASCII digit, so the scan jumps from digit run to digit run (8 bytes at a
+//! time) and only looks at the words around a number: the number-first formats (US/CA/UK/AU/NZ/IE,
+//! French) read forward, the number-last formats (DE/AT/CH, NL, ES/CA/PT/IT, PO boxes, APO/FPO/DPO)
+//! look back over at most one line fragment. Text without digits costs one pass of 8-byte loads.
+//!
+//! Word lists and formats:
+//! * street types: USPS Publication 28, Appendix C1 (primary suffix names, common and standard
+//!   abbreviations, plurals), plus the UK/AU/IE thoroughfare words of Royal Mail PAF and AS 4590
+//!   (Close, Crescent, Parade, Esplanade, Wynd, Circuit, Quay, Rise, Vale, Chase, ...);
+//! * unit designators: USPS Pub. 28 Appendix C2 (APT, STE, UNIT, FL, RM, BLDG, DEPT, LOT, PMB, TRLR, SPC)
+//!   and the AU/UK Flat/Level/Shop;
+//! * states: USPS Pub. 28 Appendix B (states, territories, armed forces AA/AE/AP), Canada Post
+//!   province codes, Australia Post state codes; postcodes: USPS ZIP/ZIP+4, Canada Post A9A 9A9,
+//!   Royal Mail outward/inward code, Eircode, and 4-5 digit continental codes (NL `1012 AB`, PT `1100-148`);
+//! * continental thoroughfares from the national conventions: DE/AT/CH `-straße/-weg/-gasse/-platz`,
+//!   NL `-straat/-gracht/-laan/-plein`, Nordic `-gatan/-vej/-veien`, FR `rue/avenue/impasse/quai`,
+//!   ES/CA `calle/C//carrer/paseo/plaza`, PT `rua/travessa/praça`, IT `via/viale/piazza/corso`;
+//! * PO boxes: P.O. Box, GPO Box, Postfach, BP, Apartado (de Correos), Locked/Private Bag, Postbus, PMB,
+//!   Caixa Postal, Casella Postale, Casilla; military: PSC/CMR/Unit ... Box, USS/USNS/USNV/USCGC ships.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+/// Appends the byte ranges (start, end) of street addresses found in `text`, left to right, non-overlapping.
+pub fn find_addresses(text: &str, out: &mut Vec<(usize, usize)>) {
+    let b = text.as_bytes();
+    let (mut i, mut floor) = (0usize, 0usize);
+    while let Some(d) = next_digit(b, i) {
+        let mut j = d;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if let Some((s, e)) = lookback(text, d, floor).or_else(|| number_first(text, d, floor)) {
+            out.push((s, e));
+            floor = e;
+            i = e.max(j);
+        } else {
+            i = j;
+        }
+    }
+}
+
+/// Position of the next ASCII digit at or after `i`; SWAR over 8 bytes, masking the high bit first
+/// so that the additions cannot carry from one byte into the next.
+fn next_digit(b: &[u8], mut i: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        let x = w & !HI;
+        let m = (x + LO * 0x50) & !(x + LO * 0x46) & !w & HI;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    (i..b.len()).find(|&k| b[k].is_ascii_digit())
+}
+
+// ---------------------------------------------------------------- word lists
+
+const T_STRONG: u32 = 1; // street type that rarely follows a number in prose
+const T_WEAK: u32 = 1 << 1; // street type that is also a common noun: needs more evidence
+const T_ABBR: u32 = 1 << 2;
+const T_LOWER: u32 = 1 << 3; // accepted in all-lowercase text
+const FR: u32 = 1 << 4;
+const FR_DIST: u32 = 1 << 5; // French type word that is not also English
+const PFX: u32 = 1 << 6; // continental type word before the name ("Calle", "Via")
+const PFX_DIST: u32 = 1 << 7;
+const PFX_DOT: u32 = 1 << 8; // abbreviation that only counts with its "." (or "/" for "C/")
+const STOP: u32 = 1 << 9; // cannot be part of a street name
+const UNIT: u32 = 1 << 10;
+const UNIT_PRE: u32 = 1 << 11; // unit word before the house number ("Unit 4, 12 ...")
+const DIR: u32 = 1 << 12;
+const PART: u32 = 1 << 13; // name particle ("de la", "van der", "am")
+const STATE: u32 = 1 << 14;
+const NEG_PRE: u32 = 1 << 15; // a number after this word is not a house number
+const YEAR_PRE: u32 = 1 << 16; // ... when it looks like a year
+const CITY_STOP: u32 = 1 << 17;
+const DE_TYPE: u32 = 1 << 18;
+const DE_STOP: u32 = 1 << 19;
+const CONNECT: u32 = 1 << 20; // lowercase word that may follow an address
+
+const USPS_STRONG: &str = "alley allee avenue boulevard causeway circle close court crescent drive expressway \
+    freeway gardens grove highway lane mews parade parkway place plaza road row square street terrace trail \
+    turnpike way wynd esplanade circuit quay stravenue motorway skyway throughway trafficway";
+const USPS_WEAK: &str = "anex annex arcade bayou bayoo beach bend bluff bluffs bottom branch bridge brook \
+    brooks burg burgs bypass camp canyon cape center centers centre circles cliff cliffs club common commons \
+    corner corners course courts cove coves creek crest crossing crossroad crossroads curve dale dam divide \
+    drives estate estates extension extensions fall falls ferry field fields flat flats ford fords forest \
+    forge forges fork forks fort garden gateway glen glens green greens groves harbor harbors harbour haven \
+    heights hill hills hollow inlet island islands isle junction junctions key keys knoll knolls lake lakes \
+    land landing light lights loaf lock locks lodge loop mall manor manors meadow meadows mill mills mission \
+    mount mountain mountains neck orchard oval overpass park parks parkways pass passage path pike pine pines \
+    plain plains point points port ports prairie radial ramp ranch rapid rapids rest ridge ridges rise river \
+    roads route rue run shoal shoals shore shores spring springs spur spurs squares station stream streets \
+    summit trace track trailer tunnel underpass union unions vale valley valleys viaduct view views village \
+    villages ville vista walk walks wall ways well wells chase gate approach embankment";
+const USPS_ABBR: &str = "aly anx av ave aven avn avnue byu bch bnd blf blfs btm bottm blvd boul boulv brg \
+    brdge brk brks byp bypa bypas byps cyn canyn cnyn cpe cswy ctr ctrs cntr centr cir circ circl crcl crcle \
+    cirs clf clfs clb cmn cmns cors crse ct cts cvs crk cres crsent crsnt crst curv dr driv drv drs ests expy \
+    expw fls fry frry fld flds flt flts frd frds frst frg frgs frk frks fwy frwy freewy gdn gdns grdn grdns \
+    gtwy gtway gln glns grn grns grv grvs grov hbr hbrs harb hvn hts hwy hiwy hiway hway hl hls holw hllw \
+    inlt iss jct jcts jctn kys knl knls lk lks lndg lndng ln lgt lgts lck lcks ldg ldge mnr mnrs mdw mdws \
+    msn mssn mtwy mtn mtns nck orch opas pkwy pkwys pky pkway psge pne pnes pl pln plns plz plza pts prt prts \
+    radl rnch rpd rpds rst rdg rdgs riv rvr rd rds rte shl shls shr shrs skwy spg spgs sq sqr sqs stra strav \
+    st strm smt ter terr trwy trce trak trk trl trls trlr tpke tunl upas uns vly vlys vdct vw vws vlg vlgs \
+    vst vsta wls xing xrd xrds pde esp cl cct tce crt";
+const LOWER_OK: &str = "street avenue road lane drive boulevard court place terrace parkway highway crescent \
+    way mews gardens grove st ave av rd ln dr blvd ct pl pkwy hwy ter cres sq cir trl";
+const FR_DIST_W: &str = "rue allée allee impasse quai chemin bd boulevard faubourg ruelle venelle sentier cité \
+    rond-point montée parvis";
+const FR_OTHER_W: &str = "avenue av place pl cours route square passage villa esplanade promenade chaussée";
+const PFX_DIST_W: &str = "calle avenida avda carrer avinguda passeig plaça rua travessa praça viale piazza \
+    piazzale corso vicolo lungomare paseo carretera rambla travesía travesia ulica";
+const PFX_OTHER_W: &str = "c av via plaza largo camino ronda alameda estrada strada borgo contrada al aleja str \
+    r v.le p.za pza pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul";
+const PFX_DOT_W: &str = "avda av c r al ul str pza";
+const STOP_W: &str = "the a an and or of in on at to for from by with without into onto over under down up out \
+    off about per is are was were be been am pm has have had do does did will would can could should may might \
+    must shall not no yes this that these those it its my your his her our their we you they he she i me us them \
+    more most less least very too so than then also just only all any some each every other another such same \
+    different many much few several one two three four five six seven eight nine ten times time miles mile km \
+    kms kilometers kilometres meters metres m ft feet foot yards yard blocks block minutes minute min mins hours \
+    hour hr hrs days day weeks week months month years year seconds second sec secs ms percent items item files \
+    file lines line tests test cases case results result steps step people users ways way things thing best top \
+    great greatest easy simple hard flash usb disk external network shared thumb tennis food gb mb kb tb px em \
+    rem kg lbs lb oz x vs";
+const UNIT_W: &str = "apt apartment suite ste unit flat floor fl room rm bldg building dept lot level lvl pmb \
+    trlr space spc shop office";
+const UNIT_PRE_W: &str = "unit flat apt apartment suite ste level lvl shop lot villa room";
+const DIR_W: &str = "n s e w ne nw se sw north south east west northeast northwest southeast southwest";
+const PART_W: &str = "de del la las los el d l dels do da dos das di della delle dei degli dello du des le les \
+    au aux sur en et à y i e van der den het op am an im ob upon on";
+const STATE_W: &str = "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj \
+    nm ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc as gu mp pr vi fm mh pw aa ae ap ab bc mb nb \
+    nl ns nt nu on pe qc sk yt nsw vic qld sa tas act";
+const NEG_PRE_W: &str = "the a an page pages pp p line lines version ver v chapter ch section sec sect step steps \
+    item items figure fig table tab vol volume part episode ep season issue grade size top about over under than \
+    only just last first every each those these other another next previous few several some many number num \
+    rank approximately approx around nearly almost roughly total score scored paragraph para clause exercise \
+    question lesson";
+const YEAR_PRE_W: &str = "in since by until till during before after circa from of year early late mid summer \
+    winter spring autumn fall";
+const CITY_STOP_W: &str = "monday tuesday wednesday thursday friday saturday sunday january february march april \
+    june july august september october november december please thanks thank regards best cheers hi hello dear \
+    ok okay yes no and or the i we you he she they it this that call tel phone email fax attn note see tomorrow \
+    today yesterday but so then also apt suite unit";
+const DE_TYPE_W: &str = "straße strasse str weg allee platz gasse damm ufer chaussee";
+const DE_STOP_W: &str = "jahr jahre ende anfang tag tage abend morgen kapitel abschnitt teil punkt schritt seite \
+    montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april mai juni juli august \
+    september oktober november dezember";
+const CONNECT_W: &str = "and or near is was where which e y i und";
+/// Word endings of one-word continental street names ("Hauptstraße", "Herengracht", "Storgatan").
+const SUFFIXES: &[&str] = &[
+    "straße", "strasse", "gasse", "weg", "allee", "platz", "damm", "ufer", "steig", "chaussee", "graben",
+    "markt", "pfad", "stieg", "brücke", "promenade", "straat", "laan", "gracht", "plein", "kade", "singel",
+    "dijk", "dreef", "steeg", "gatan", "gata", "vägen", "vej", "veien", "gaten",
+];
+const COUNTRIES: &[&str] = &[
+    "usa", "us", "u.s.a", "u.s", "united states", "uk", "u.k", "united kingdom", "england", "scotland",
+    "wales", "ireland", "northern ireland", "germany", "deutschland", "france", "spain", "españa", "espana",
+    "italy", "italia", "portugal", "netherlands", "the netherlands", "nederland", "belgium", "belgique",
+    "austria", "österreich", "switzerland", "schweiz", "suisse", "svizzera", "australia", "new zealand",
+    "canada", "mexico", "méxico", "brazil", "brasil", "denmark", "danmark", "sweden", "sverige", "norway",
+    "norge", "poland", "polska",
+];
+
+#[derive(Default)]
+struct Fnv(u64);
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &c in bytes {
+            h = (h ^ c as u64).wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+type Table = HashMap<&'static str, u32, BuildHasherDefault<Fnv>>;
+
+fn table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
+    T.get_or_init(|| {
+        let lists: &[(&'static str, u32)] = &[
+            (USPS_STRONG, T_STRONG), (USPS_WEAK, T_WEAK), (USPS_ABBR, T_ABBR), (LOWER_OK, T_LOWER),
+            (FR_DIST_W, FR | FR_DIST), (FR_OTHER_W, FR), (PFX_DIST_W, PFX | PFX_DIST), (PFX_OTHER_W, PFX),
+            (PFX_DOT_W, PFX_DOT), (STOP_W, STOP), (UNIT_W, UNIT), (UNIT_PRE_W, UNIT_PRE), (DIR_W, DIR),
+            (PART_W, PART), (STATE_W, STATE), (NEG_PRE_W, NEG_PRE), (YEAR_PRE_W, YEAR_PRE),
+            (CITY_STOP_W, CITY_STOP), (DE_TYPE_W, DE_TYPE), (DE_STOP_W, DE_STOP), (CONNECT_W, CONNECT),
+        ];
+        let mut m = Table::default();
+        for &(words, f) in lists {
+            for w in words.split_whitespace() {
+                *m.entry(w).or_insert(0) |= f;
+            }
+        }
+        m
+    })
+}
+
+fn flags(w: &str) -> u32 {
+    let mut buf = [0u8; 48];
+    let l = lower(w, &mut buf);
+    if l.is_empty() {
+        return 0;
+    }
+    table().get(l).copied().unwrap_or(0)
+}
+
+// ---------------------------------------------------------------- characters and words
+
+/// A JSON `\uXXXX` escape at `i`, decoded.
+fn esc_at(b: &[u8], i: usize) -> Option<char> {
+    if i + 6 > b.len() || b[i] != b'\\' || b[i + 1] != b'u' {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in &b[i + 2..i + 6] {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    char::from_u32(v)
+}
+
+/// Calls `f` on each char of `w`, decoding `\uXXXX` escapes.
+fn each_char(w: &str, mut f: impl FnMut(char) -> bool) {
+    let b = w.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = match esc_at(b, i) {
+            Some(c) => {
+                i += 6;
+                c
+            }
+            None => {
+                let c = w[i..].chars().next().unwrap();
+                i += c.len_utf8();
+                c
+            }
+        };
+        if !f(c) {
+            return;
+        }
+    }
+}
+
+/// Lowercases `w` into `buf` (escapes decoded, ’ as '); "" when it does not fit.
+fn lower<'a>(w: &str, buf: &'a mut [u8; 48]) -> &'a str {
+    let mut n = 0;
+    if w.len() <= buf.len() && w.bytes().all(|c| c.is_ascii() && c != b'\\') {
+        for (d, c) in buf.iter_mut().zip(w.bytes()) {
+            *d = c.to_ascii_lowercase();
+        }
+        n = w.len();
+    } else {
+        let mut ok = true;
+        each_char(w, |c| {
+            let c = if c == '’' { '\'' } else { c };
+            for lc in c.to_lowercase() {
+                if n + lc.len_utf8() > buf.len() {
+                    ok = false;
+                    return false;
+                }
+                n += lc.encode_utf8(&mut buf[n..]).len();
+            }
+            true
+        });
+        if !ok {
+            return "";
+        }
+    }
+    std::str::from_utf8(&buf[..n]).unwrap_or("")
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Case {
+    Lower,
+    Cap,
+    Upper,
+    Other,
+}
+
+fn case_of(w: &str) -> Case {
+    let (mut first, mut all_up) = (None, true);
+    each_char(w, |c| {
+        if c.is_alphabetic() {
+            first.get_or_insert(c);
+            all_up &= !c.is_lowercase();
+        }
+        true
+    });
+    match first {
+        Some(c) if c.is_uppercase() => {
+            if all_up {
+                Case::Upper
+            } else {
+                Case::Cap
+            }
+        }
+        Some(c) if c.is_lowercase() => Case::Lower,
+        _ => Case::Other,
+    }
+}
+
+fn capish(c: Case) -> bool {
+    c == Case::Cap || c == Case::Upper
+}
+
+/// French/Italian elision with a capitalised name: "d'Alésia", "l'Église", "dell'Orso".
+fn elided_cap(w: &str) -> bool {
+    match w.find(['\'', '’']) {
+        Some(k) if k <= 4 => {
+            let rest = w[k..].trim_start_matches(['\'', '’']);
+            rest.chars().next().is_some_and(char::is_uppercase)
+        }
+        _ => false,
+    }
+}
+
+fn is_word_start(t: &str, i: usize) -> bool {
+    let b = t.as_bytes();
+    if i >= b.len() || !t.is_char_boundary(i) {
+        return false;
+    }
+    if b[i] < 0x80 {
+        return b[i].is_ascii_alphabetic() || esc_at(b, i).is_some_and(char::is_alphabetic);
+    }
+    t[i..].chars().next().is_some_and(char::is_alphabetic)
+}
+
+/// End of the word starting at `i`: letters (escapes included), inner hyphens and apostrophes, and
+/// the dots of one-letter abbreviations ("P.O", "v.le", "U.S.A").
+fn read_word(t: &str, i: usize) -> usize {
+    let b = t.as_bytes();
+    let (mut j, mut seg) = (i, 0usize);
+    while j < b.len() {
+        let c = b[j];
+        if c.is_ascii_alphabetic() {
+            j += 1;
+            seg += 1;
+        } else if c >= 0x80 {
+            let ch = t[j..].chars().next().unwrap();
+            if ch.is_alphabetic() {
+                j += ch.len_utf8();
+                seg += 1;
+            } else if ch == '’' && j > i && is_word_start(t, j + 3) {
+                j += 3;
+                seg = 0;
+            } else {
+                break;
+            }
+        } else if c == b'\\' && esc_at(b, j).is_some_and(char::is_alphabetic) {
+            j += 6;
+            seg += 1;
+        } else if (c == b'-' || c == b'\'') && j > i && is_word_start(t, j + 1) {
+            j += 1;
+            seg = 0;
+        } else if c == b'.' && seg == 1 && j + 1 < b.len() && b[j + 1].is_ascii_alphabetic() {
+            j += 1;
+            seg = 0;
+        } else {
+            break;
+        }
+    }
+    j
+}
+
+fn skip_sp(b: &[u8], mut p: usize) -> usize {
+    let s = p;
+    while p < b.len() && b[p] == b' ' && p - s < 3 {
+        p += 1;
+    }
+    p
+}
+
+/// Where an address part must end: punctuation, a quote, a (JSON-escaped) line break or the end.
+fn hard_bound(b: &[u8], i: usize) -> bool {
+    i >= b.len()
+        || matches!(
+            b[i],
+            b',' | b'.' | b';' | b')' | b']' | b'}' | b'"' | b'\'' | b'\n' | b'\r' | b'\\' | b'!' | b'?' | b'|' | b'<' | b'\t'
+        )
+}
+
+fn alnum_at(b: &[u8], i: usize) -> bool {
+    i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] >= 0x80)
+}
+
+fn digits(b: &[u8], i: usize) -> usize {
+    b[i.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count()
+}
+
+#[derive(Clone, Copy, Default, Debug)]
+struct Tok {
+    s: usize,
+    e: usize,
+    kind: u8,
+    dot: bool,
+    slash: bool,
+}
+const WORD: u8 = 0;
+const NUM: u8 = 1;
+const COMMA: u8 = 2;
+
+/// "42nd", "5th", "1st" when the word starting at `p` is an ordinal.
+fn ordinal_end(b: &[u8], p: usize) -> Option<usize> {
+    let n = digits(b, p);
+    let e = p + n;
+    if n == 0 || n > 3 || e + 2 > b.len() || alnum_at(b, e + 2) {
+        return None;
+    }
+    let suf = [b[e].to_ascii_lowercase(), b[e + 1].to_ascii_lowercase()];
+    matches!(&suf, b"st" | b"nd" | b"rd" | b"th").then_some(e + 2)
+}
+
+/// Up to `w.len()` words from `p`, separated by spaces only; a word may carry a trailing ".".
+fn collect(t: &str, mut p: usize, w: &mut [Tok]) -> usize {
+    let b = t.as_bytes();
+    let mut n = 0;
+    while n < w.len() {
+        let e = if p < b.len() && b[p].is_ascii_digit() {
+            ordinal_end(b, p)
+        } else if is_word_start(t, p) {
+            Some(read_word(t, p))
+        } else {
+            None
+        };
+        let Some(e) = e else { break };
+        let dot = e < b.len() && b[e] == b'.';
+        w[n] = Tok { s: p, e, kind: if b[p].is_ascii_digit() { NUM } else { WORD }, dot, slash: false };
+        n += 1;
+        let q = e + dot as usize;
+        if q >= b.len() || b[q] != b' ' {
+            break;
+        }
+        p = skip_sp(b, q);
+    }
+    n
+}
+
+// ---------------------------------------------------------------- numbers
+
+/// A house number at `d`: "12", "0487", "12B", "12-14", "4/12". Returns (end, digits of the first group).
+fn house_num(b: &[u8], d: usize, max_digits: usize) -> Option<(usize, usize)> {
+    let nd = digits(b, d);
+    if nd == 0 || nd > max_digits {
+        return None;
+    }
+    let mut j = d + nd;
+    let letter = |j: usize| j < b.len() && b[j].is_ascii_alphabetic() && !alnum_at(b, j + 1);
+    if letter(j) {
+        j += 1;
+    } else if j + 1 < b.len() && (b[j] == b'-' || b[j] == b'/') && b[j + 1].is_ascii_digit() {
+        let n2 = digits(b, j + 1);
+        if n2 > 5 {
+            return None;
+        }
+        j += 1 + n2;
+        if letter(j) {
+            j += 1;
+        }
+    }
+    if alnum_at(b, j) || (j < b.len() && b[j] == b'%') {
+        return None;
+    }
+    if j + 1 < b.len() && matches!(b[j], b'.' | b',' | b':' | b'/' | b'-') && b[j + 1].is_ascii_digit() {
+        return None;
+    }
+    Some((j, nd))
+}
+
+/// The byte before a number-first house number: a space, an opening bracket or quote, or a JSON escape.
+fn num_start_ok(b: &[u8], d: usize) -> bool {
+    if d == 0 {
+        return true;
+    }
+    let digit_before = d >= 2 && b[d - 2].is_ascii_digit();
+    match b[d - 1] {
+        b' ' | b'\t' | b'\n' | b'\r' | b'(' | b'[' | b'{' | b'"' | b'\'' | b'`' | b'>' | b'=' | b'|' | b'*' => true,
+        b':' | b',' | b';' => !digit_before,
+        b'n' | b't' | b'r' => d >= 2 && b[d - 2] == b'\\',
+        0xA0 => d >= 2 && b[d - 2] == 0xC2,
+        _ => false,
+    }
+}
+
+fn prev_word_flags(t: &str, d: usize) -> u32 {
+    let b = t.as_bytes();
+    let mut p = d;
+    while p > 0 && b[p - 1] == b' ' {
+        p -= 1;
+    }
+    if p == d {
+        return 0;
+    }
+    if p > 0 && b[p - 1] == b'.' {
+        p -= 1;
+    }
+    let e = p;
+    while p > 0 && (b[p - 1].is_ascii_alphabetic() || b[p - 1] >= 0x80) && e - p < 40 {
+        p -= 1;
+    }
+    if p == e || !t.is_char_boundary(p) {
+        return 0;
+    }
+    flags(&t[p..e])
+}
+
+fn is_year(b: &[u8], d: usize) -> bool {
+    digits(b, d) == 4 && matches!(&b[d..d + 2], b"18" | b"19" | b"20")
+}
+
+// ---------------------------------------------------------------- number-first: US/UK/AU/..., French
+
+struct Street {
+    end: usize,
+    weak: bool,
+    lower: bool,
+    dotted: bool,
+}
+
+fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
+    let b = t.as_bytes();
+    if !num_start_ok(b, d) {
+        return None;
+    }
+    let (ne, nd) = house_num(b, d, 6)?;
+    if ne >= b.len() || !(b[ne] == b' ' || b[ne] == b',') {
+        return None;
+    }
+    let pf = prev_word_flags(t, d);
+    let year = is_year(b, d);
+    if pf & NEG_PRE != 0 || (year && pf & YEAR_PRE != 0) {
+        return None;
+    }
+    let comma = b[ne] == b',';
+    let mut p = skip_sp(b, ne + comma as usize);
+    if p == ne + comma as usize {
+        return None;
+    }
+    if !comma {
+        let we = read_word(t, p);
+        if matches!(&t[p..we], "bis" | "ter" | "quater" | "BIS" | "TER") && we < b.len() && b[we] == b' ' {
+            p = skip_sp(b, we);
+        }
+    }
+    let mut w = [Tok::default(); 7];
+    let n = collect(t, p, &mut w);
+    if n < 2 {
+        return None;
+    }
+    let f0 = flags(&t[w[0].s..w[0].e]);
+    let mut street = if f0 & FR != 0 { french(t, &w[..n], f0) } else { None };
+    let anglo = street.is_none();
+    if anglo {
+        if comma {
+            return None;
+        }
+        street = english(t, &w[..n]);
+    }
+    let st = street?;
+    let mut e = st.end;
+    let mut evidence = nd >= 3 && !year;
+    if anglo {
+        if let Some(q) = dir_suffix(t, e) {
+            e = q;
+            evidence = true;
+        }
+    }
+    let (q, unit) = units(t, e);
+    e = q;
+    let tail = parse_tail(t, e);
+    if st.weak && !(evidence || unit || tail.is_some()) {
+        return None;
+    }
+    if tail.is_none() && !st.dotted && !follow_ok(t, e, st.lower, nd >= 3 || unit) {
+        return None;
+    }
+    let s = unit_prefix(t, d, floor).unwrap_or(d);
+    Some((s, tail.unwrap_or(e)))
+}
+
+/// Name words then a street type: "Main St", "W 42nd St", "Hopkins Squares", "St. Mary's Road".
+fn english(t: &str, w: &[Tok]) -> Option<Street> {
+    let b = t.as_bytes();
+    let mut cases = [Case::Other; 7];
+    for k in 1..w.len().min(5) {
+        let nw = w[k - 1];
+        let ns = &t[nw.s..nw.e];
+        if nw.kind == WORD {
+            let (nf, nc) = (flags(ns), case_of(ns));
+            let single = ns.chars().count() == 1;
+            if nf & STOP != 0 || (single && nf & DIR == 0 && !nw.dot) || (nc == Case::Lower && nf & T_LOWER != 0) {
+                return None;
+            }
+            cases[k - 1] = nc;
+        }
+        let tw = w[k];
+        if tw.kind != WORD {
+            continue;
+        }
+        let ts = &t[tw.s..tw.e];
+        let tf = flags(ts);
+        if tf & (T_STRONG | T_WEAK | T_ABBR) == 0 {
+            continue;
+        }
+        let tc = case_of(ts);
+        match tc {
+            Case::Lower => {
+                let end_ok = tw.dot || tw.e >= b.len() || matches!(b[tw.e], b',' | b'\n' | b'\r' | b'\\' | b'"');
+                if tf & T_LOWER == 0 || (tf & T_ABBR != 0 && !end_ok) {
+                    continue;
+                }
+            }
+            Case::Cap | Case::Upper => {
+                if cases[k - 1] == Case::Lower {
+                    continue;
+                }
+            }
+            Case::Other => continue,
+        }
+        let lower = tc == Case::Lower && cases[..k].iter().all(|&c| !capish(c));
+        let abbr = tf & T_ABBR != 0;
+        let mut st = Street { end: tw.e + (tw.dot && abbr) as usize, weak: !abbr && tf & T_STRONG == 0, lower, dotted: tw.dot && abbr };
+        if k + 1 < w.len() && capish(tc) {
+            // "Mill Park Road": a type word that is itself the end of a longer name
+            let x = w[k + 1];
+            let (xs, xdot) = (&t[x.s..x.e], x.dot);
+            let xf = flags(xs);
+            if xf & (T_STRONG | T_ABBR) != 0 && capish(case_of(xs)) {
+                let xa = xf & T_ABBR != 0;
+                st = Street { end: x.e + (xdot && xa) as usize, weak: false, lower: false, dotted: xdot && xa };
+            }
+        }
+        return Some(st);
+    }
+    None
+}
+
+/// French order: "rue de la Paix", "avenue Victor Hugo", "boulevard Saint-Michel".
+fn french(t: &str, w: &[Tok], f0: u32) -> Option<Street> {
+    let distinct = f0 & FR_DIST != 0;
+    let tcase = case_of(&t[w[0].s..w[0].e]);
+    let (mut content, mut end, mut lower, mut first) = (0, 0, false, true);
+    for x in &w[1..] {
+        if x.kind != WORD {
+            break;
+        }
+        let s = &t[x.s..x.e];
+        let (f, c) = (flags(s), case_of(s));
+        if f & PART != 0 && c != Case::Cap {
+            first = false;
+            continue;
+        }
+        // Title-case "Route Planning Tips" is an English heading, not "Route de Lyon"
+        if first && !distinct && tcase != Case::Lower && tcase != Case::Upper {
+            return None;
+        }
+        first = false;
+        if capish(c) || elided_cap(s) {
+            content += 1;
+            end = x.e;
+        } else if c == Case::Lower && distinct && content == 0 && f & STOP == 0 {
+            content += 1;
+            end = x.e;
+            lower = true;
+            break;
+        } else {
+            break;
+        }
+    }
+    (content > 0).then_some(Street { end, weak: false, lower, dotted: false })
+}
+
+/// "NW", "North" after the street type, when nothing but a unit or punctuation follows.
+fn dir_suffix(t: &str, e: usize) -> Option<usize> {
+    let b = t.as_bytes();
+    if e >= b.len() || b[e] != b' ' || !is_word_start(t, e + 1) {
+        return None;
+    }
+    let we = read_word(t, e + 1);
+    let s = &t[e + 1..we];
+    let c = case_of(s);
+    if flags(s) & DIR == 0 || !(c == Case::Upper && s.len() <= 2 || c == Case::Cap) {
+        return None;
+    }
+    let r = we + (we < b.len() && b[we] == b'.') as usize;
+    if r >= b.len() || b[r] != b' ' {
+        return Some(r);
+    }
+    let q = skip_sp(b, r);
+    let ue = read_word(t, q);
+    (ue > q && flags(&t[q..ue]) & UNIT != 0).then_some(r)
+}
+
+/// Up to two units after the street: "Apt. 377", ", Suite 200", " #12", ", 2nd Floor".
+fn units(t: &str, mut e: usize) -> (usize, bool) {
+    let b = t.as_bytes();
+    let mut found = false;
+    for _ in 0..2 {
+        let mut q = e;
+        if q < b.len() && b[q] == b',' {
+            q += 1;
+        }
+        let q2 = skip_sp(b, q);
+        if q2 == q || q2 >= b.len() {
+            break;
+        }
+        q = q2;
+        let r = if b[q] == b'#' {
+            unit_id(b, skip_sp(b, q + 1))
+        } else if b[q].is_ascii_digit() {
+            ordinal_end(b, q).and_then(|oe| {
+                let ws = skip_sp(b, oe);
+                let we = read_word(t, ws);
+                (ws > oe && matches!(t[ws..we].to_ascii_lowercase().as_str(), "floor" | "fl")).then_some(we)
+            })
+        } else {
+            let we = read_word(t, q);
+            if we == q || flags(&t[q..we]) & UNIT == 0 {
+                None
+            } else {
+                let r = we + (we < b.len() && b[we] == b'.') as usize;
+                let mut r2 = skip_sp(b, r);
+                if r2 < b.len() && b[r2] == b'#' {
+                    r2 += 1;
+                }
+                if r2 == r { None } else { unit_id(b, r2) }
+            }
+        };
+        match r {
+            Some(x) => {
+                e = x;
+                found = true;
+            }
+            None => break,
+        }
+    }
+    (e, found)
+}
+
+fn unit_id(b: &[u8], q: usize) -> Option<usize> {
+    let (mut j, mut nd) = (q, 0);
+    while j < b.len() && j - q < 8 {
+        if b[j].is_ascii_digit() {
+            nd += 1;
+        } else if !(b[j].is_ascii_alphabetic() || (b[j] == b'-' && j > q && j + 1 < b.len() && b[j + 1].is_ascii_alphanumeric())) {
+            break;
+        }
+        j += 1;
+    }
+    if j == q || alnum_at(b, j) {
+        return None;
+    }
+    let letters_only = j - q <= 2 && b[q..j].iter().all(u8::is_ascii_uppercase);
+    (nd > 0 || letters_only).then_some(j)
+}
+
+/// After a street without a locality: no lowercase prose continuing an all-lowercase match, and no
+/// Title-case word glued to a short number ("5 Common Road Signs").
+fn follow_ok(t: &str, e: usize, lower: bool, strong_num: bool) -> bool {
+    let b = t.as_bytes();
+    if e >= b.len() || b[e] != b' ' {
+        return true;
+    }
+    let q = skip_sp(b, e);
+    if !is_word_start(t, q) {
+        return true;
+    }
+    let s = &t[q..read_word(t, q)];
+    let (f, c) = (flags(s), case_of(s));
+    if c == Case::Lower {
+        return !lower || f & CONNECT != 0;
+    }
+    strong_num || f & (UNIT | DIR) != 0
+}
+
+/// "Unit 4, " / "Flat 3, " / "Apt 4B " before the house number.
+fn unit_prefix(t: &str, d: usize, floor: usize) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut p = d;
+    while p > floor && b[p - 1] == b' ' {
+        p -= 1;
+    }
+    if p > floor && b[p - 1] == b',' {
+        p -= 1;
+    } else if p == d {
+        return None;
+    }
+    let ie = p;
+    while p > floor && b[p - 1].is_ascii_alphanumeric() && ie - p < 6 {
+        p -= 1;
+    }
+    let id = &b[p..ie];
+    if id.is_empty() || !(id.iter().any(u8::is_ascii_digit) || (id.len() == 1 && id[0].is_ascii_uppercase())) {
+        return None;
+    }
+    if p > floor && b[p - 1] == b'#' {
+        p -= 1;
+    }
+    let mut q = p;
+    while q > floor && b[q - 1] == b' ' {
+        q -= 1;
+    }
+    if q == p {
+        return None;
+    }
+    if q > floor && b[q - 1] == b'.' {
+        q -= 1;
+    }
+    let mut ws = q;
+    while ws > floor && b[ws - 1].is_ascii_alphabetic() {
+        ws -= 1;
+    }
+    if ws == q || alnum_at(b, ws.wrapping_sub(1)) && ws > 0 {
+        return None;
+    }
+    (flags(&t[ws..q]) & UNIT_PRE != 0).then_some(ws)
+}
+
+// ---------------------------------------------------------------- number-last: DE/NL/ES/IT/PT, boxes
+
+/// Formats where the number follows the street or box word; looks back within the current line.
+fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
+    let b = t.as_bytes();
+    let mut p = d;
+    while p > floor && b[p - 1] == b' ' && d - p < 3 {
+        p -= 1;
+    }
+    if p == d {
+        return None;
+    }
+    if p > floor && b[p - 1] == b',' {
+        p -= 1;
+    }
+    if p <= floor || !(b[p - 1].is_ascii_alphabetic() || matches!(b[p - 1], b'.' | b'/') || b[p - 1] >= 0x80) {
+        return None;
+    }
+    let mut ws = d.saturating_sub(100).max(floor);
+    while !t.is_char_boundary(ws) {
+        ws += 1;
+    }
+    let mut k = d;
+    while k > ws {
+        k -= 1;
+        match b[k] {
+            b'\n' | b'\r' | b'"' | b'{' | b'[' | b'(' | b';' | b'|' | b'<' | b'>' | b'\t' | b':' | b'!' | b'?' | b'=' => {
+                ws = k + 1;
+                break;
+            }
+            b'\\' if k + 1 < d && b[k + 1] != b'u' => {
+                ws = k + 2;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let mut ring = [Tok::default(); 8];
+    let mut n = 0usize;
+    let mut i = ws;
+    while i < d {
+        let c = b[i];
+        if c == b' ' {
+            i += 1;
+            continue;
+        }
+        let tok = if c.is_ascii_digit() {
+            Tok { s: i, e: i + digits(b, i), kind: NUM, ..Tok::default() }
+        } else if c == b',' {
+            Tok { s: i, e: i + 1, kind: COMMA, ..Tok::default() }
+        } else if is_word_start(t, i) {
+            let e = read_word(t, i);
+            Tok { s: i, e, kind: WORD, dot: e < d && b[e] == b'.', slash: e < d && b[e] == b'/' }
+        } else {
+            n = 0;
+            i += t[i..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        };
+        i = tok.e + tok.dot as usize + tok.slash as usize;
+        if n == ring.len() {
+            ring.copy_within(1.., 0);
+            n -= 1;
+        }
+        ring[n] = tok;
+        n += 1;
+    }
+    let at = |k: usize| if k <= n { Some(ring[n - k]) } else { None };
+    let word = |k: usize| at(k).filter(|x| x.kind == WORD);
+    let s_of = |x: Tok| &t[x.s..x.e];
+    let low = |x: Tok| {
+        let mut buf = [0u8; 48];
+        let l = lower(s_of(x), &mut buf).to_string();
+        l
+    };
+
+    let mut k0 = 1;
+    let mut comma = at(1)?.kind == COMMA;
+    if comma {
+        k0 = 2;
+    }
+    if let Some(x) = word(k0) {
+        let l = low(x);
+        if (x.dot || l.contains('º')) && matches!(l.as_str(), "nº" | "n" | "no" | "nr" | "núm" | "num" | "n.º") {
+            k0 += 1;
+            if at(k0).is_some_and(|x| x.kind == COMMA) {
+                k0 += 1;
+                comma = true;
+            }
+        }
+    }
+    let w1 = word(k0)?;
+    let l1 = low(w1);
+    let c1 = case_of(s_of(w1));
+
+    // PO boxes and military addresses
+    if !comma {
+        let w2 = word(k0 + 1);
+        let l2 = w2.map(low).unwrap_or_default();
+        let start = match l1.as_str() {
+            "box" => match l2.as_str() {
+                "po" | "p.o" | "gpo" => w2.map(|x| x.s),
+                "o" if word(k0 + 2).is_some_and(|x| low(x) == "p") => word(k0 + 2).map(|x| x.s),
+                "office" if word(k0 + 2).is_some_and(|x| low(x) == "post") => word(k0 + 2).map(|x| x.s),
+                _ => {
+                    let j = if at(k0 + 1).is_some_and(|x| x.kind == COMMA) { k0 + 2 } else { k0 + 1 };
+                    let ok = at(j).is_some_and(|x| x.kind == NUM)
+                        && word(j + 1).is_some_and(|x| matches!(low(x).as_str(), "psc" | "cmr" | "unit"));
+                    if ok { word(j + 1).map(|x| x.s) } else { None }
+                }
+            },
+            "p.o.box" | "pobox" | "pob" | "postfach" | "apartado" | "postbus" | "casilla" => Some(w1.s),
+            "bp" | "b.p" | "pmb" if c1 == Case::Upper => Some(w1.s),
+            "bag" if matches!(l2.as_str(), "locked" | "private") => w2.map(|x| x.s),
+            "postal" if l2 == "caixa" => w2.map(|x| x.s),
+            "postale" if matches!(l2.as_str(), "casella" | "boîte" | "boite") => w2.map(|x| x.s),
+            "correos" if l2 == "de" && word(k0 + 2).is_some_and(|x| low(x) == "apartado") => word(k0 + 2).map(|x| x.s),
+            "aa" | "ae" | "ap" if c1 == Case::Upper && matches!(l2.as_str(), "fpo" | "apo" | "dpo") => {
+                if digits(b, d) != 5 || alnum_at(b, d + 5) {
+                    return None;
+                }
+                let s = w2?.s;
+                return Some((mil_head(t, s, floor).unwrap_or(s), d + 5));
+            }
+            _ => None,
+        };
+        if let Some(s) = start {
+            let mut e = d + digits(b, d);
+            if e - d > 6 || alnum_at(b, e) || (e + 1 < b.len() && matches!(b[e], b'/' | b'.' | b',' | b':') && b[e + 1].is_ascii_digit()) {
+                return None;
+            }
+            if l1 == "postfach" {
+                for _ in 0..2 {
+                    let g = digits(b, e + 1);
+                    if e < b.len() && b[e] == b' ' && (2..=4).contains(&g) && !alnum_at(b, e + 1 + g) {
+                        e += 1 + g;
+                    }
+                }
+            }
+            return Some((s, parse_tail(t, e).unwrap_or(e)));
+        }
+    }
+
+    // street name then number
+    let mut start = None;
+    let mut max_digits = 5;
+    let mut check_follow = false;
+    if !comma {
+        let mut buf = [0u8; 48];
+        let l = lower(s_of(w1), &mut buf);
+        let suffix = SUFFIXES.iter().any(|s| l.len() >= s.len() + 3 && l.ends_with(s))
+            || (w1.dot && l.len() >= 6 && l.ends_with("str"));
+        let f1 = flags(s_of(w1));
+        if suffix {
+            start = Some(w1.s);
+        } else if f1 & DE_TYPE != 0 && capish(c1) && (l != "str" || w1.dot) {
+            if let Some(w2) = word(k0 + 1).filter(|x| capish(case_of(s_of(*x))) && flags(s_of(*x)) & STOP == 0) {
+                start = Some(w2.s);
+            }
+        } else if c1 == Case::Cap && f1 & DE_STOP == 0 {
+            let w2 = word(k0 + 1).map(s_of);
+            let w3 = word(k0 + 2).map(s_of);
+            let prep = matches!(w2, Some("Am" | "Im" | "Zum" | "Zur" | "Beim"))
+                || (matches!(w2, Some("der" | "dem" | "den"))
+                    && matches!(w3, Some("An" | "Auf" | "In" | "Unter" | "Hinter" | "Vor" | "Bei" | "Über")));
+            if prep {
+                start = word(k0 + if w2.unwrap().len() == 3 && w2 != Some("Zum") && w2 != Some("Zur") { 2 } else { 1 }).map(|x| x.s);
+                max_digits = 3;
+                check_follow = true;
+            }
+        }
+    }
+    if start.is_none() {
+        // "Calle Mayor", "Avenida de la Constitución", "Via Roma", "C/ Mayor,"
+        let (mut content, mut lowercase) = (0, false);
+        for k in k0..k0 + 7 {
+            let Some(x) = word(k) else { break };
+            let s = s_of(x);
+            let (f, c) = (flags(s), case_of(s));
+            if f & PFX != 0 && content > 0 {
+                let distinct = f & PFX_DIST != 0;
+                let dot_ok = f & PFX_DOT == 0 || x.dot || x.slash || s.contains('.');
+                if dot_ok && (distinct || capish(c)) && (distinct || !lowercase) {
+                    start = Some(x.s);
+                    check_follow = !distinct;
+                    break;
+                }
+            }
+            if f & PART != 0 && c != Case::Cap && k > k0 {
+                continue;
+            }
+            if capish(c) || elided_cap(s) {
+                if f & STOP != 0 && c == Case::Cap {
+                    break;
+                }
+                content += 1;
+            } else if c == Case::Lower && f & STOP == 0 && content < 2 {
+                content += 1;
+                lowercase = true;
+            } else {
+                break;
+            }
+        }
+    }
+    let s = start?;
+    let (e, _) = house_num(b, d, max_digits)?;
+    if check_follow && !follow_ok(t, e, true, false) {
+        return None;
+    }
+    let (e, _) = units(t, e);
+    Some((s, parse_tail(t, e).unwrap_or(e)))
+}
+
+/// The ship line above "FPO AP 12345": "USNS Smith", "USS Miller".
+fn mil_head(t: &str, s: usize, floor: usize) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut le = if s >= 1 && b[s - 1] == b'\n' {
+        s - 1
+    } else if s >= 2 && &b[s - 2..s] == b"\\n" {
+        s - 2
+    } else {
+        return None;
+    };
+    if le > floor && b[le - 1] == b'\r' {
+        le -= 1;
+    }
+    let mut ls = le;
+    while ls > floor && le - ls < 60 && !matches!(b[ls - 1], b'\n' | b'"' | b'\\' | b'>' | b'\t') {
+        ls -= 1;
+    }
+    if ls > 0 && b[ls - 1] == b'\\' && ls < le && b[ls] == b'n' {
+        ls += 1;
+    }
+    if !t.is_char_boundary(ls) {
+        return None;
+    }
+    let line = &t[ls..le];
+    let rest = ["USS ", "USNS ", "USNV ", "USCGC "].iter().find_map(|p| line.strip_prefix(p))?;
+    let ok = rest.split(' ').count() <= 3
+        && rest.split(' ').all(|w| w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-'));
+    ok.then_some(ls)
+}
+
+// ---------------------------------------------------------------- locality
+
+#[derive(Clone, Copy, PartialEq)]
+enum Sep {
+    Comma,
+    Line,
+    Space,
+}
+
+fn tail_sep(b: &[u8], p: usize) -> Option<(usize, Sep)> {
+    let at = |i: usize, s: &[u8]| b.len() >= i + s.len() && &b[i..i + s.len()] == s;
+    let (mut q, mut k) = if at(p, b",") {
+        (p + 1, Sep::Comma)
+    } else if at(p, b"\n") {
+        (p + 1, Sep::Line)
+    } else if at(p, b"\r\n") {
+        (p + 2, Sep::Line)
+    } else if at(p, b"\\n") {
+        (p + 2, Sep::Line)
+    } else if at(p, b"\\r\\n") {
+        (p + 4, Sep::Line)
+    } else if at(p, b" ") {
+        (p, Sep::Space)
+    } else {
+        return None;
+    };
+    if k == Sep::Comma {
+        if at(q, b"\n") {
+            (q, k) = (q + 1, Sep::Line);
+        } else if at(q, b"\\n") {
+            (q, k) = (q + 2, Sep::Line);
+        }
+    }
+    let r = skip_sp(b, q);
+    (k != Sep::Space || r > q).then_some((r, k))
+}
+
+fn parse_tail(t: &str, p: usize) -> Option<usize> {
+    let (q, sep) = tail_sep(t.as_bytes(), p)?;
+    let e = post_first(t, q).or_else(|| locality(t, q, sep != Sep::Space, 0))?;
+    Some(country(t, e))
+}
+
+/// City words: capitalised (or lowercase), with particles inside ("Frankfurt am Main"). Returns the
+/// number of words and fills the end of each, and whether every word so far was capitalised.
+fn city_words(t: &str, mut q: usize, ends: &mut [(usize, bool); 4]) -> usize {
+    let b = t.as_bytes();
+    let (mut n, mut all_cap) = (0, true);
+    while n < ends.len() && is_word_start(t, q) {
+        let e = read_word(t, q);
+        let s = &t[q..e];
+        let (f, c) = (flags(s), case_of(s));
+        if f & CITY_STOP != 0 {
+            break;
+        }
+        let particle = f & PART != 0 && c == Case::Lower && n > 0;
+        if !particle {
+            if c == Case::Lower && f & STOP != 0 {
+                break;
+            }
+            all_cap &= capish(c);
+            ends[n] = (e, all_cap);
+            n += 1;
+        }
+        if e >= b.len() || b[e] != b' ' || !is_word_start(t, e + 1) {
+            break;
+        }
+        q = e + 1;
+    }
+    n
+}
+
+fn locality(t: &str, q: usize, allow_weak: bool, depth: u8) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut ends = [(0usize, false); 4];
+    let n = city_words(t, q, &mut ends);
+    for k in (1..=n).rev() {
+        let e = ends[k - 1].0;
+        if let Some(x) = state_post(t, e, &t[q..e]) {
+            return Some(x);
+        }
+        if depth == 0 && e < b.len() && b[e] == b',' {
+            if let Some((q2, Sep::Comma)) = tail_sep(b, e) {
+                if let Some(x) = locality(t, q2, false, 1) {
+                    return Some(x);
+                }
+            }
+        }
+    }
+    if allow_weak && n > 0 && ends[n - 1].1 && hard_bound(b, ends[n - 1].0) {
+        return Some(ends[n - 1].0);
+    }
+    None
+}
+
+/// After the city: ", IL 62704", " NSW 2000", " NW1 6XE", ", ON M5V 2T6", " 1010", "Dublin 2".
+fn state_post(t: &str, e: usize, city: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut q = e;
+    if q < b.len() && b[q] == b',' {
+        q += 1;
+    }
+    let q2 = skip_sp(b, q);
+    if q2 == e {
+        return None;
+    }
+    q = q2;
+    if is_word_start(t, q) {
+        let we = read_word(t, q);
+        if we - q <= 3 && flags(&t[q..we]) & STATE != 0 {
+            let r = skip_sp(b, we);
+            if let Some(z) = (r > we).then(|| zip(b, r)).flatten() {
+                return Some(z);
+            }
+            if case_of(&t[q..we]) == Case::Upper && hard_bound(b, we) {
+                return Some(we);
+            }
+        }
+    }
+    if let Some(z) = uk_post(b, q).or_else(|| eircode(b, q)) {
+        return Some(z);
+    }
+    let nd = digits(b, q);
+    if (nd == 4 || (nd <= 2 && city.eq_ignore_ascii_case("dublin"))) && nd > 0 && hard_bound(b, q + nd) {
+        return Some(q + nd);
+    }
+    None
+}
+
+/// US ZIP / ZIP+4, Canadian A9A 9A9, Australian 4-digit postcode.
+fn zip(b: &[u8], r: usize) -> Option<usize> {
+    let nd = digits(b, r);
+    if nd == 5 {
+        let e = r + 5;
+        if e + 5 <= b.len() && b[e] == b'-' && digits(b, e + 1) == 4 && !alnum_at(b, e + 5) {
+            return Some(e + 5);
+        }
+        return (!alnum_at(b, e)).then_some(e);
+    }
+    if nd == 4 {
+        return (!alnum_at(b, r + 4)).then_some(r + 4);
+    }
+    let pat = b"ADA DAD";
+    if r + 7 <= b.len() {
+        let ok = pat.iter().zip(&b[r..r + 7]).all(|(p, c)| match p {
+            b'A' => c.is_ascii_alphabetic(),
+            b'D' => c.is_ascii_digit(),
+            _ => *c == b' ',
+        });
+        if ok && !alnum_at(b, r + 7) {
+            return Some(r + 7);
+        }
+    }
+    None
+}
+
+/// Royal Mail postcode: outward (A9, A99, A9A, AA9, AA99, AA9A) + space + inward (9AA).
+fn uk_post(b: &[u8], q: usize) -> Option<usize> {
+    let alpha = |i: usize| i < b.len() && b[i].is_ascii_alphabetic();
+    let mut j = q;
+    while alpha(j) && j - q < 2 {
+        j += 1;
+    }
+    if j == q || !(j < b.len() && b[j].is_ascii_digit()) {
+        return None;
+    }
+    j += 1;
+    if j < b.len() && b[j].is_ascii_alphanumeric() && b[j] != b' ' {
+        j += 1;
+    }
+    if j >= b.len() || b[j] != b' ' {
+        return None;
+    }
+    j += 1;
+    if !(j + 3 <= b.len() && b[j].is_ascii_digit() && alpha(j + 1) && alpha(j + 2)) || alnum_at(b, j + 3) {
+        return None;
+    }
+    let s = &b[q..j + 3];
+    (s.iter().all(|c| !c.is_ascii_lowercase()) || s.iter().all(|c| !c.is_ascii_uppercase())).then_some(j + 3)
+}
+
+/// Irish Eircode: A99 XXXX.
+fn eircode(b: &[u8], q: usize) -> Option<usize> {
+    if q + 8 > b.len() || alnum_at(b, q + 8) {
+        return None;
+    }
+    let s = &b[q..q + 8];
+    let ok = s[0].is_ascii_uppercase()
+        && s[1].is_ascii_digit()
+        && (s[2].is_ascii_digit() || s[2] == b'W')
+        && s[3] == b' '
+        && s[4..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    ok.then_some(q + 8)
+}
+
+/// Postcode then city: "10115 Berlin", "D-10115 Berlin", "1012 AB Amsterdam", "1100-148 Lisboa".
+fn post_first(t: &str, q: usize) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut j = q;
+    let up = b[q.min(b.len())..].iter().take_while(|c| c.is_ascii_uppercase()).count();
+    if (1..=2).contains(&up) && q + up + 1 < b.len() && b[q + up] == b'-' && b[q + up + 1].is_ascii_digit() {
+        j = q + up + 1;
+    }
+    let nd = digits(b, j);
+    j += nd;
+    let dash3 = j + 4 <= b.len() && b[j] == b'-' && digits(b, j + 1) == 3;
+    match nd {
+        4 | 5 if !dash3 => {}
+        4 | 2 if dash3 => j += 4,
+        _ => return None,
+    }
+    if alnum_at(b, j) {
+        return None;
+    }
+    if nd == 4 && j + 4 <= b.len() && b[j] == b' ' && b[j + 1..j + 3].iter().all(u8::is_ascii_uppercase) && b[j + 3] == b' ' {
+        j += 3;
+    }
+    if j >= b.len() || b[j] != b' ' {
+        return None;
+    }
+    let mut ends = [(0usize, false); 4];
+    let n = city_words(t, j + 1, &mut ends).min(3);
+    if n == 0 {
+        return None;
+    }
+    if ends[0].1 {
+        let k = (0..n).rev().find(|&k| ends[k].1)?;
+        return Some(ends[k].0);
+    }
+    hard_bound(b, ends[0].0).then_some(ends[0].0)
+}
+
+/// An optional country after the locality: ", USA", "\nGermany", " United Kingdom".
+fn country(t: &str, e: usize) -> usize {
+    let b = t.as_bytes();
+    let Some((q, _)) = tail_sep(b, e) else { return e };
+    if !is_word_start(t, q) {
+        return e;
+    }
+    let e1 = read_word(t, q);
+    let mut cands = vec![e1];
+    if e1 < b.len() && b[e1] == b' ' && is_word_start(t, e1 + 1) {
+        cands.insert(0, read_word(t, e1 + 1));
+    }
+    for ce in cands {
+        let s = &t[q..ce];
+        let mut buf = [0u8; 48];
+        let l = lower(s, &mut buf);
+        if COUNTRIES.contains(&l) && capish(case_of(s)) && hard_bound(b, ce) {
+            return ce;
+        }
+    }
+    e
+}
+
+// ---------------------------------------------------------------- tests
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Vec<&str> {
+        let mut v = Vec::new();
+        find_addresses(text, &mut v);
+        v.iter().map(|&(s, e)| &text[s..e]).collect()
+    }
+
+    fn check(cases: &[(&str, &str)]) {
+        let mut bad = Vec::new();
+        for &(text, want) in cases {
+            let got = spans(text);
+            if got != [want] {
+                bad.push(format!("{text:?}\n   want {want:?}\n   got  {got:?}"));
+            }
+        }
+        assert!(bad.is_empty(), "{} of {} failed:\n{}", bad.len(), cases.len(), bad.join("\n"));
+    }
+
+    fn check_none(cases: &[&str]) {
+        let bad: Vec<String> = cases.iter().filter(|t| !spans(t).is_empty()).map(|t| format!("{t:?} -> {:?}", spans(t))).collect();
+        assert!(bad.is_empty(), "false positives:\n{}", bad.join("\n"));
+    }
+
+    #[test]
+    fn us_and_faker() {
+        check(&[
+            ("Ship to 0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371 please", "0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371"),
+            ("USNS Smith\nFPO AP 12345", "USNS Smith\nFPO AP 12345"),
+            ("Unit 1234 Box 5678\nDPO AA 12345", "Unit 1234 Box 5678\nDPO AA 12345"),
+            ("PSC 1234, Box 5678\nAPO AE 12345", "PSC 1234, Box 5678\nAPO AE 12345"),
+            ("5843 Jessica Mission Suite 200\nEast Sarah, WY 82001", "5843 Jessica Mission Suite 200\nEast Sarah, WY 82001"),
+            ("I live at 123 Main St, Springfield, IL 62704, please ship by Friday.", "123 Main St, Springfield, IL 62704"),
+            ("Meet me at 350 5th Ave tomorrow", "350 5th Ave"),
+            ("the office is at 1 W 42nd St.", "1 W 42nd St."),
+            ("1600 Pennsylvania Avenue NW, Washington, DC 20500", "1600 Pennsylvania Avenue NW, Washington, DC 20500"),
+            ("HQ: 1600 Amphitheatre Parkway, Mountain View, CA 94043, USA.", "1600 Amphitheatre Parkway, Mountain View, CA 94043, USA"),
+            ("Send it to 742 Evergreen Terrace.", "742 Evergreen Terrace"),
+            ("1211 Avenue of the Americas, New York, NY 10036-8701", "1211 Avenue of the Americas, New York, NY 10036-8701"),
+            ("our shop, 12 Elm Street #4, Springfield", "12 Elm Street #4, Springfield"),
+            ("1600 Martin Luther King Jr. Blvd, 2nd Floor", "1600 Martin Luther King Jr. Blvd, 2nd Floor"),
+            ("12-14 Oak Lane is closed", "12-14 Oak Lane"),
+            ("Apt 4B, 123 Main St", "Apt 4B, 123 Main St"),
+            ("12 elm street, springfield, il 62704", "12 elm street, springfield, il 62704"),
+            ("123 MAIN ST APT 5, SPRINGFIELD, IL 62704", "123 MAIN ST APT 5, SPRINGFIELD, IL 62704"),
+            ("9 S Broad Ave, Floor 2", "9 S Broad Ave, Floor 2"),
+            ("at 2201 Sunset Blvd Ste 110", "2201 Sunset Blvd Ste 110"),
+            ("Toronto office: 100 King St W, Toronto, ON M5X 1A9", "100 King St W, Toronto, ON M5X 1A9"),
+        ]);
+    }
+
+    #[test]
+    fn uk_au_nz_ie() {
+        check(&[
+            ("221B Baker Street, London NW1 6XE", "221B Baker Street, London NW1 6XE"),
+            ("The PM lives at 10 Downing Street, London SW1A 2AA.", "10 Downing Street, London SW1A 2AA"),
+            ("Flat 3, 12 High Street, Oxford, Oxfordshire OX1 4AA", "Flat 3, 12 High Street, Oxford, Oxfordshire OX1 4AA"),
+            ("5 Kings Mews, Brighton BN1 1AA", "5 Kings Mews, Brighton BN1 1AA"),
+            ("4/12 Smith St, Bondi NSW 2026", "4/12 Smith St, Bondi NSW 2026"),
+            ("Unit 4, 12 Smith Street Sydney NSW 2000", "Unit 4, 12 Smith Street Sydney NSW 2000"),
+            ("Level 2, 100 George St, Sydney NSW 2000", "Level 2, 100 George St, Sydney NSW 2000"),
+            ("P. Sherman, 42 Wallaby Way, Sydney", "42 Wallaby Way, Sydney"),
+            ("12 Queen Street, Auckland 1010", "12 Queen Street, Auckland 1010"),
+            ("34 Grafton Street, Dublin 2", "34 Grafton Street, Dublin 2"),
+            ("7 Marine Parade, Dún Laoghaire, Co. Dublin A96 X2Y3", "7 Marine Parade, Dún Laoghaire"),
+            ("3 The Crescent? no: 3 Rosemary Close, Leeds LS1 2AB", "3 Rosemary Close, Leeds LS1 2AB"),
+            ("16 St. Mary's Road, Cambridge", "16 St. Mary's Road, Cambridge"),
+            ("28 Pitt Street Mall, Sydney NSW 2000", "28 Pitt Street Mall, Sydney NSW 2000"),
+        ]);
+    }
+
+    #[test]
+    fn po_boxes() {
+        check(&[
+            ("Mail: P.O. Box 123, Springfield, IL 62704", "P.O. Box 123, Springfield, IL 62704"),
+            ("PO Box 45", "PO Box 45"),
+            ("send to po box 77.", "po box 77"),
+            ("GPO Box 9, Melbourne VIC 3001", "GPO Box 9, Melbourne VIC 3001"),
+            ("Postfach 12 34, 10115 Berlin", "Postfach 12 34, 10115 Berlin"),
+            ("BP 123, 75002 Paris", "BP 123, 75002 Paris"),
+            ("Apartado 45, 28080 Madrid", "Apartado 45, 28080 Madrid"),
+            ("Apartado de Correos 1234", "Apartado de Correos 1234"),
+            ("Locked Bag 7, Parramatta NSW 2124", "Locked Bag 7, Parramatta NSW 2124"),
+            ("Post Office Box 88", "Post Office Box 88"),
+            ("Postbus 2500, 1000 CM Amsterdam", "Postbus 2500, 1000 CM Amsterdam"),
+        ]);
+    }
+
+    #[test]
+    fn german_dutch_nordic() {
+        check(&[
+            ("Hauptstraße 12, 10115 Berlin", "Hauptstraße 12, 10115 Berlin"),
+            ("Wir wohnen in der Hauptstrasse 12a in Zürich", "Hauptstrasse 12a"),
+            ("Am Markt 3, 1010 Wien", "Am Markt 3, 1010 Wien"),
+            ("Berliner Str. 5\n80331 München", "Berliner Str. 5\n80331 München"),
+            ("Lindenweg 4", "Lindenweg 4"),
+            ("Marktplatz 1, CH-8001 Zürich", "Marktplatz 1, CH-8001 Zürich"),
+            ("Schillerallee 9", "Schillerallee 9"),
+            ("Kirchgasse 2/3/4", "Kirchgasse 2/3"),
+            ("An der Alster 5, 20099 Hamburg", "An der Alster 5, 20099 Hamburg"),
+            ("Hauptstr. 7", "Hauptstr. 7"),
+            ("Kerkstraat 12, 1012 AB Amsterdam", "Kerkstraat 12, 1012 AB Amsterdam"),
+            ("Herengracht 401", "Herengracht 401"),
+            ("Stationsweg 3, 2312 AV Leiden", "Stationsweg 3, 2312 AV Leiden"),
+            ("Dorpslaan 8", "Dorpslaan 8"),
+            ("Marktplein 1, Gouda", "Marktplein 1, Gouda"),
+            ("Drottninggatan 53, 111 21 Stockholm", "Drottninggatan 53"),
+            ("HAUPTSTRASSE 12, 10115 BERLIN", "HAUPTSTRASSE 12, 10115 BERLIN"),
+        ]);
+    }
+
+    #[test]
+    fn french() {
+        check(&[
+            ("12 rue de la Paix, 75002 Paris", "12 rue de la Paix, 75002 Paris"),
+            ("5, avenue Victor Hugo", "5, avenue Victor Hugo"),
+            ("3 bis boulevard Saint-Michel, 75005 Paris, France", "3 bis boulevard Saint-Michel, 75005 Paris, France"),
+            ("8 place de la Concorde", "8 place de la Concorde"),
+            ("14 chemin des Vignes", "14 chemin des Vignes"),
+            ("2 allée des Tilleuls, 69003 Lyon", "2 allée des Tilleuls, 69003 Lyon"),
+            ("7 impasse du Moulin", "7 impasse du Moulin"),
+            ("21 quai d'Orsay", "21 quai d'Orsay"),
+            ("10 cours Mirabeau, 13100 Aix-en-Provence", "10 cours Mirabeau, 13100 Aix-en-Provence"),
+            ("12 RUE DE LA PAIX, 75002 PARIS", "12 RUE DE LA PAIX, 75002 PARIS"),
+            ("j'habite 12 rue de la paix et toi", "12 rue de la paix"),
+            ("1 Place de la Bourse", "1 Place de la Bourse"),
+        ]);
+    }
+
+    #[test]
+    fn iberian_italian() {
+        check(&[
+            ("Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
+            ("C/ Mayor, 5", "C/ Mayor, 5"),
+            ("Avenida de la Constitución 12", "Avenida de la Constitución 12"),
+            ("Plaza Mayor 1", "Plaza Mayor 1"),
+            ("Paseo de Gracia 43, 08007 Barcelona", "Paseo de Gracia 43, 08007 Barcelona"),
+            ("Carrer de Balmes 100", "Carrer de Balmes 100"),
+            ("Rua Augusta 200, 1100-048 Lisboa", "Rua Augusta 200, 1100-048 Lisboa"),
+            ("Via Roma 10, 00184 Roma", "Via Roma 10, 00184 Roma"),
+            ("Viale Monza 5", "Viale Monza 5"),
+            ("Piazza Navona 3", "Piazza Navona 3"),
+            ("Corso Italia 22, 20122 Milano MI", "Corso Italia 22, 20122 Milano MI"),
+            ("calle mayor 5", "calle mayor 5"),
+            ("Av. Paulista 1578, São Paulo", "Av. Paulista 1578, São Paulo"),
+            ("VIA DEL CORSO 12", "VIA DEL CORSO 12"),
+            ("Calle de Alcalá, nº 42", "Calle de Alcalá, nº 42"),
+        ]);
+    }
+
+    #[test]
+    fn json_and_escapes() {
+        check(&[
+            (r#"{"address":"12 Elm Street, Springfield"}"#, "12 Elm Street, Springfield"),
+            (r#"{"to":"0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371"}"#, r"0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371"),
+            (r#"{"a":"Jane Doe\n55 Oak Drive\nAustin, TX 78701"}"#, r"55 Oak Drive\nAustin, TX 78701"),
+            (r#"{"street":"Hauptstra\u00dfe 12","city":"Berlin"}"#, r"Hauptstra\u00dfe 12"),
+            (r#"["USNS Smith\nFPO AP 12345"]"#, r"USNS Smith\nFPO AP 12345"),
+            (r#"{"addr":"Kerkstraat 12\n1017 GC Amsterdam"}"#, r"Kerkstraat 12\n1017 GC Amsterdam"),
+        ]);
+    }
+
+    #[test]
+    fn two_addresses() {
+        let t = "Ship from 12 Elm Street, Springfield, IL 62704 to Hauptstraße 12, 10115 Berlin, then 5 rue de la Paix.";
+        assert_eq!(spans(t), ["12 Elm Street, Springfield, IL 62704", "Hauptstraße 12, 10115 Berlin", "5 rue de la Paix"]);
+        let t = "Old: 221B Baker Street, London NW1 6XE; new: PO Box 45 (Via Roma 10 for couriers)";
+        assert_eq!(spans(t), ["221B Baker Street, London NW1 6XE", "PO Box 45", "Via Roma 10"]);
+        let t = "{\"from\":\"4/12 Smith St\",\"to\":\"Calle Mayor 5\",\"qty\":3}";
+        assert_eq!(spans(t), ["4/12 Smith St", "Calle Mayor 5"]);
+    }
+
+    #[test]
+    fn negatives() {
+        check_none(&[
+            "I played 3 Street Fighter games", "it is the 2 way street of trust", "see page 12", "version 3 drive",
+            "we visited 5 places", "we met at 10 Downing", "he has 5 court cases", "I ran 5 miles down the road",
+            "error on line 42", "there are 2 parks nearby", "Route 66", "x = 12; st = 3", "it took 3 days",
+            "Suite", "he came 1st", "We need 3 hard drives for the 2 hard drive bays", "Top 10 Best Parks",
+            "The 4 Main Points", "In 2019 Apple Park opened", "sent via email 3 times", "BP 120/80 is normal",
+            "Step 2: Drive home", "## 5 Common Road Signs", "5 Key Points to remember", "a 3 lane highway",
+            "She scored 12 goals in the park", "price is $12 Main course", "at 12:30 Main Street gets busy",
+            "Python 3 Drive API", "1.5 Street", "Im Jahr 2020 wurde", "Stay at the Plaza Hotel 5 nights",
+            "use 5 place settings", "Area 51 Base Camp", "Apollo 11 Landing Site", "Figure 3 Mountain View",
+            "Windows 10 Home Edition", "iPhone 12 Pro Max", "HTTP 404 Not Found", "3 Route Planning Tips",
+            "for i in range(10): print(i)", "{\"id\":12345,\"count\":42,\"st\":3}", "the 5 best ways to drive",
+            "meeting at 5 PM EST", "got 3 Dr. Who episodes", "ran 5 test run loops", "string 5 is long",
+            "It has 4 cores, drive is full", "about 12 Main Street stores", "Chapter 7 Court Street drama",
+        ]);
+    }
+
+    #[test]
+    fn ranges_are_valid() {
+        // pseudo-random mixes of address fragments, unicode and escapes must never panic or overlap
+        let parts = ["12 ", "Main ", "St", "\\n", "é", "ß", "straße ", "Calle ", "Box ", ", ", "\n", "IL 62704",
+            "Via ", "rue ", "\\u00df", "’", "5", "Apt. ", "# ", "日本", "NW1 6XE", "\"", "P.O. ", "FPO AP "];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..12 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push_str(parts[(x % parts.len() as u64) as usize]);
+            }
+            let mut v = Vec::new();
+            find_addresses(&s, &mut v);
+            let mut last = 0;
+            for &(a, b) in &v {
+                assert!(a >= last && a < b && s.is_char_boundary(a) && s.is_char_boundary(b), "{s:?} {v:?}");
+                assert!(!s[a..b].ends_with('\\'), "{s:?} {v:?}");
+                last = b;
+            }
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn speed() {
+        let pieces = [
+            "The agent called the search tool 3 times and got 12 results; the user wanted 5 options under $200.\n",
+            "Sure! Here are the steps: 1. open the file 2. run `cargo test` 3. check line 42 of src/main.rs.\n",
+            r#"{"id":1234567,"name":"widget","price":19.99,"tags":["a","b"],"created":"2024-05-01T12:30:00Z","n":42}"#,
+            "\nfn main() { let x = 12; for i in 0..100 { println!(\"{}\", i * 3 + x); } }\n",
+            "Der Server läuft seit 2019 auf Version 3.4.1 und verarbeitet täglich 10000 Anfragen über die API.\n",
+            "In 2023 the team shipped 4 releases, fixed 87 bugs and closed 120 issues across 9 repositories.\n",
+            "Les résultats montrent 15 erreurs sur 300 essais; el sistema procesó 42 documentos en 3 minutos.\n",
+        ];
+        let mut s = String::new();
+        let mut k = 0;
+        while s.len() < 20 << 20 {
+            s.push_str(pieces[k % pieces.len()]);
+            k += 1;
+        }
+        let mut out = Vec::new();
+        find_addresses(&s, &mut out);
+        let reps = 5;
+        let t0 = std::time::Instant::now();
+        for _ in 0..reps {
+            out.clear();
+            find_addresses(&s, &mut out);
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        println!("{} MB x{reps}: {:.0} MB/s, {} spans", s.len() >> 20, (s.len() * reps) as f64 / secs / 1e6, out.len());
+        assert!(out.is_empty(), "{:?}", out.iter().take(5).map(|&(a, b)| &s[a..b]).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,183 @@
+//! Key-aware JSON: a value under a key such as `first_name`, `passenger`,
+//! `dob`, `phone` or `user_id` is PII by its key, whatever its shape.
+//!
+//! Keys are compared normalised: lower case, camelCase and `-` or spaces
+//! turned into `_` (`firstName`, `First-Name` and `first_name` are one key).
+//! The list is configurable ([`KeyRules::set`]); `password`-like keys keep
+//! their own rule (see `json.rs`), which checks the value looks like a secret.
+
+use std::collections::HashMap;
+
+use crate::Entity;
+
+#[rustfmt::skip]
+const PERSON: &[&str] = &[
+    "name", "first_name", "firstname", "given_name", "givenname", "forename", "middle_name", "last_name",
+    "lastname", "surname", "family_name", "full_name", "fullname", "passenger", "passenger_name",
+    "customer_name", "client_name", "contact_name", "contact_person", "traveler", "traveller",
+    "traveler_name", "traveller_name", "guest", "guest_name", "patient_name", "holder_name",
+    "cardholder", "cardholder_name", "card_holder", "account_holder", "account_name", "recipient_name",
+    "sender_name", "beneficiary", "beneficiary_name", "person", "person_name", "employee_name",
+    "user_full_name", "display_name", "maiden_name", "spouse_name", "emergency_contact", "nom",
+    "prenom", "prénom", "vorname", "nachname", "nombre", "apellido", "apellidos", "cognome",
+];
+#[rustfmt::skip]
+const EMAIL: &[&str] = &["email", "e_mail", "email_address", "mail", "contact_email", "user_email", "customer_email"];
+#[rustfmt::skip]
+const PHONE: &[&str] = &[
+    "phone", "phone_number", "phonenumber", "mobile", "mobile_number", "mobile_phone", "cell", "cell_phone",
+    "telephone", "tel", "fax", "contact_phone", "home_phone", "work_phone", "whatsapp", "msisdn",
+];
+#[rustfmt::skip]
+const ADDRESS: &[&str] = &[
+    "address", "street", "street_address", "street_name", "address_line", "address_line1",
+    "address_line_1", "address_line2", "address_line_2", "address1", "address2", "line1", "line2",
+    "home_address", "billing_address", "shipping_address", "mailing_address", "postal_address",
+    "postcode", "post_code", "postal_code", "zip", "zip_code", "zipcode", "house_number", "adresse",
+    "strasse", "straße", "direccion", "dirección", "indirizzo",
+];
+#[rustfmt::skip]
+const DOB: &[&str] = &["dob", "birth_date", "birthdate", "date_of_birth", "birthday", "born", "birth_day", "geburtsdatum", "fecha_nacimiento"];
+#[rustfmt::skip]
+const ID: &[&str] = &[
+    "passport", "passport_number", "passport_no", "passport_id", "user_id", "userid", "username",
+    "user_name", "login", "handle", "customer_id", "customer_number", "client_id_number", "account_id",
+    "account_number", "account_no", "member_id", "membership_number", "loyalty_number",
+    "frequent_flyer_number", "booking_id", "booking_ref", "booking_reference", "booking_number",
+    "reservation_id", "reservation_number", "confirmation_number", "confirmation_code", "pnr",
+    "record_locator", "ticket_number", "order_id", "order_number", "payment_id", "transaction_id",
+    "invoice_number", "driver_license", "drivers_license", "driver_licence", "driving_licence",
+    "license_number", "licence_number", "national_id", "national_id_number", "id_number", "id_card",
+    "tax_id", "tin", "vat_number", "nin", "sin", "patient_id", "mrn", "medical_record_number",
+    "policy_number", "claim_number", "employee_id", "student_id", "tracking_number",
+];
+const SSN: &[&str] = &["ssn", "social_security_number", "social_security"];
+const CARD: &[&str] = &["card_number", "cc_number", "credit_card", "credit_card_number", "pan", "card_no"];
+const IBAN: &[&str] = &["iban", "iban_number", "bank_account"];
+const IP: &[&str] = &["ip", "ip_address", "ipaddress", "client_ip", "remote_addr", "remote_ip"];
+const AGE: &[&str] = &["age"];
+
+/// Which keys make their values PII, and as what.
+#[derive(Debug, Clone)]
+pub struct KeyRules {
+    map: HashMap<String, Entity>,
+}
+
+impl Default for KeyRules {
+    fn default() -> Self {
+        let mut map = HashMap::new();
+        for (list, entity) in [
+            (PERSON, Entity::Person),
+            (EMAIL, Entity::Email),
+            (PHONE, Entity::Phone),
+            (ADDRESS, Entity::Address),
+            (DOB, Entity::DateOfBirth),
+            (ID, Entity::Identifier),
+            (SSN, Entity::UsSsn),
+            (CARD, Entity::CreditCard),
+            (IBAN, Entity::Iban),
+            (IP, Entity::Ipv4),
+            (AGE, Entity::Age),
+        ] {
+            for k in list {
+                map.insert((*k).to_string(), entity);
+            }
+        }
+        KeyRules { map }
+    }
+}
+
+impl KeyRules {
+    /// No key rules at all.
+    pub fn none() -> Self {
+        KeyRules { map: HashMap::new() }
+    }
+
+    /// Adds or changes a key (`Some`), or removes it (`None`).
+    pub fn set(&mut self, key: &str, entity: Option<Entity>) {
+        let k = normalize_key(key);
+        match entity {
+            Some(e) => self.map.insert(k, e),
+            None => self.map.remove(&k),
+        };
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The entity a key's value is, if any.
+    pub fn entity_of(&self, key: &str) -> Option<Entity> {
+        if self.map.is_empty() {
+            return None;
+        }
+        if let Some(e) = self.map.get(key) {
+            return Some(*e);
+        }
+        self.map.get(&normalize_key(key)).copied()
+    }
+}
+
+/// Whether a key (lower-cased, as written before `:` or `=` in text) names a person.
+pub(crate) fn is_person_key(key: &str) -> bool {
+    PERSON.contains(&key) || (key.ends_with("_name") && !key.ends_with("file_name") && !matches!(key, "tool_name" | "function_name" | "model_name" | "host_name" | "user_name" | "table_name" | "column_name" | "field_name" | "class_name" | "app_name" | "service_name" | "city_name" | "country_name" | "product_name" | "company_name" | "event_name" | "task_name" | "project_name" | "bucket_name" | "node_name" | "type_name" | "display_name"))
+}
+
+/// `firstName`, `First-Name`, `first name` -> `first_name`.
+pub(crate) fn normalize_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if c.is_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+            prev_lower = false;
+        } else if c == '-' || c == ' ' || c == '.' {
+            out.push('_');
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_normalised() {
+        assert_eq!(normalize_key("firstName"), "first_name");
+        assert_eq!(normalize_key("First-Name"), "first_name");
+        assert_eq!(normalize_key("DOB"), "dob");
+        assert_eq!(normalize_key("passportNo"), "passport_no");
+        let r = KeyRules::default();
+        assert_eq!(r.entity_of("firstName"), Some(Entity::Person));
+        assert_eq!(r.entity_of("Date-Of-Birth"), Some(Entity::DateOfBirth));
+        assert_eq!(r.entity_of("user_id"), Some(Entity::Identifier));
+        assert_eq!(r.entity_of("function"), None);
+        assert_eq!(r.entity_of("id"), None);
+    }
+
+    #[test]
+    fn rules_are_configurable() {
+        let mut r = KeyRules::default();
+        r.set("loyaltyTier", Some(Entity::Identifier));
+        r.set("name", None);
+        assert_eq!(r.entity_of("loyalty_tier"), Some(Entity::Identifier));
+        assert_eq!(r.entity_of("name"), None);
+        assert!(KeyRules::none().entity_of("name").is_none());
+    }
+
+    #[test]
+    fn person_keys_in_text() {
+        assert!(is_person_key("passenger_name"));
+        assert!(is_person_key("first_name"));
+        assert!(!is_person_key("file_name"));
+        assert!(!is_person_key("tool_name"));
+    }
+}

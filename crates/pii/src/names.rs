@@ -1,0 +1,516 @@
+//! Person names in free text, from the gazetteer and the context.
+//!
+//! In: text (prose, or JSON held as text). Out: the byte ranges of full names
+//! (`Mia Li`, `Jean-Luc van der Berg`, `J. R. Smith`); titles stay outside the
+//! span, so `Mr <PERSON_…>` keeps its shape. The redactor then writes one
+//! pseudonym per token of the span, so that `Mia` alone, `"first_name":
+//! "Mia"` and `Mia Li` share the pseudonym of `Mia`.
+//!
+//! A run of capitalised words is a name when:
+//! - a strong cue precedes it (a title, "my name is", "Dear", "passenger",
+//!   `name:`, a sign-off on the line before): any capitalised words that are
+//!   not all common words;
+//! - a weak cue precedes it ("with", "by", a role): a word that is more a name
+//!   than a word (see [`Entry::margin`]);
+//! - without a cue: a first name followed by a last name (or by an unknown
+//!   word that is not a common one), or a single word that is clearly a name
+//!   (`Michelle`, not `Will`, `Rose` or `May`).
+//!
+//! Lower-case names (`my name is mia li`) count only after a strong cue.
+//! Words glued to code (`user_name`, `os.Path`, `Mia2`) are never names here;
+//! handles that embed a name (`mia_li_3668`) are found by [`find_handles`].
+//! Once a word was found as a name, its other capitalised occurrences in the
+//! same text are names too.
+
+use std::collections::HashSet;
+
+use crate::context::{cue_of, is_title, phrase_in, Cue, PARTICLES, SIGN_OFFS};
+use crate::gazetteer::{token_hash, Entry, Gazetteer};
+
+/// The most words in one name.
+const MAX_RUN: usize = 5;
+/// A lone capitalised word without a cue must be at least this much a name.
+const LONE_MARGIN: f32 = 1.2;
+/// After a weak cue.
+const WEAK_MARGIN: f32 = 0.3;
+
+/// First words of place names, which otherwise read as first name + surname.
+#[rustfmt::skip]
+const PLACE_PREFIXES: &[&str] = &[
+    "San", "Santa", "Santo", "São", "Saint", "St", "Sainte", "Los", "Las", "New", "Fort", "Port", "Mount",
+    "Lake", "North", "South", "East", "West", "Rio", "Bad", "Cape", "Puerto", "Porto", "Monte", "Costa",
+    "Villa", "Ciudad", "Palm", "Glen", "Upper", "Lower", "Great", "Little", "Grand", "Royal",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// `Mia`, `McDonald`, `O'Brien`, `Jean-Luc`.
+    Cap,
+    /// `J` (an initial; a following `.` is allowed).
+    Initial,
+    /// `MIA`.
+    Upper,
+    /// `mia`.
+    Lower,
+    /// A script without case (Han, Arabic, Hangul, Devanagari…).
+    Uncased,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    start: usize,
+    /// End of the name part (a possessive `'s` is left out).
+    end: usize,
+    case: Case,
+    /// Glued to code: `_`, digits, `.x`, `/`, `@`, `<`, `$`, `#` around it.
+    code: bool,
+    /// Only spaces (or an initial's `.`) between the previous word and this one.
+    joined: bool,
+    /// A line break (or a JSON `\n`) between the previous word and this one.
+    newline_before: bool,
+}
+
+/// Finds person names; appends their byte ranges, left to right.
+pub(crate) fn find_names(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, usize)>) {
+    if !text.bytes().any(|b| b.is_ascii_alphabetic() || b >= 0x80) {
+        return;
+    }
+    let words = tokenize(text);
+    if words.is_empty() {
+        return;
+    }
+    let entries: Vec<Option<Entry>> = words.iter().map(|w| gaz.get(&text[w.start..w.end])).collect();
+    let mut found: Vec<(usize, usize)> = Vec::new(); // word index ranges
+    let mut i = 0;
+    while i < words.len() {
+        match run_at(text, &words, &entries, i) {
+            Some((a, b)) => {
+                found.push((a, b));
+                i = b;
+            }
+            // The rest of a place name (`San Diego`) is no name either.
+            None if words[i].case == Case::Cap && PLACE_PREFIXES.contains(&&text[words[i].start..words[i].end]) => {
+                i = run_end(text, &words, i);
+            }
+            None => i += 1,
+        }
+    }
+    // Other capitalised occurrences of the words found.
+    if !found.is_empty() {
+        let known: HashSet<u64> = found
+            .iter()
+            .flat_map(|&(a, b)| a..b)
+            .filter(|&k| words[k].case != Case::Initial && !is_particle(text, &words[k]))
+            .map(|k| token_hash(&text[words[k].start..words[k].end]))
+            .collect();
+        let mut extra = Vec::new();
+        let mut f = found.iter().peekable();
+        for (k, w) in words.iter().enumerate() {
+            while f.peek().is_some_and(|&&(_, b)| b <= k) {
+                f.next();
+            }
+            let inside = f.peek().is_some_and(|&&(a, _)| a <= k);
+            if inside || w.code || !matches!(w.case, Case::Cap | Case::Upper | Case::Uncased) {
+                continue;
+            }
+            if known.contains(&token_hash(&text[w.start..w.end]))
+                && entries[k].is_none_or(|e| !e.is_common_word() || e.margin() >= 0.0)
+            {
+                extra.push((k, k + 1));
+            }
+        }
+        found.extend(extra);
+        found.sort_unstable();
+    }
+    out.extend(found.into_iter().map(|(a, b)| (words[a].start, words[b - 1].end)));
+}
+
+/// The name starting at word `i`, as a range of word indexes.
+fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Option<(usize, usize)> {
+    let w = &words[i];
+    if w.code {
+        return None;
+    }
+    let cue = cue_before(text, words, i);
+    match w.case {
+        Case::Lower => {
+            if cue < Cue::Strong {
+                return None;
+            }
+            // `my name is mia li`: known names only, no common words.
+            let mut j = i;
+            while j < words.len() && j - i < 3 && words[j].case == Case::Lower && (j == i || words[j].joined) {
+                let e = entries[j]?;
+                if !e.is_name() || e.is_common_word() || e.margin() < 0.0 {
+                    break;
+                }
+                j += 1;
+            }
+            (j > i).then_some((i, j))
+        }
+        Case::Cap | Case::Initial | Case::Upper | Case::Uncased => {
+            let end = run_end(text, words, i);
+            let run = &entries[i..end];
+            let upper = w.case == Case::Upper;
+            // A run that starts with a title word: the cue is inside it.
+            if is_title(&text[w.start..w.end]) && end > i + 1 {
+                return run_at_cued(text, words, entries, i + 1, end, Cue::Title);
+            }
+            if upper && cue < Cue::Strong {
+                // Headings and constants: only two strong, unambiguous names.
+                let strong = |e: &Option<Entry>| e.is_some_and(|e| e.margin() >= 1.0 && !e.is_common_word());
+                return (end - i >= 2 && run.iter().all(strong)).then_some((i, end));
+            }
+            run_at_cued(text, words, entries, i, end, cue)
+        }
+    }
+}
+
+fn run_at_cued(
+    text: &str,
+    words: &[Word],
+    entries: &[Option<Entry>],
+    i: usize,
+    end: usize,
+    cue: Cue,
+) -> Option<(usize, usize)> {
+    if i >= end {
+        return None;
+    }
+    let margin = |k: usize| entries[k].map_or(-1.0, |e| e.margin());
+    // An unknown capitalised word that is not a common one (`Xavi`, `Okonkwo`).
+    let unknown = |k: usize| entries[k].is_none_or(|e| !e.is_name() && !e.is_common_word());
+    let common = |k: usize| entries[k].is_some_and(|e| e.is_common_word() && e.margin() < 0.5);
+    let initial = |k: usize| words[k].case == Case::Initial;
+    // Trailing common words are not part of the name ("Mia Said", "Smith Street").
+    let surname = |k: usize| words[k].case == Case::Cap && entries[k].is_some_and(|e| e.is_last() && e.margin() >= -1.0);
+    let run_end_untrimmed = end;
+    let mut end = end;
+    while end > i + 1 && common(end - 1) && !surname(end - 1) {
+        end -= 1;
+    }
+    let n = end - i;
+    match cue {
+        // `Mr Will Long`: after a title, any capitalised words.
+        Cue::Title => Some((i, run_end_untrimmed)),
+        Cue::Strong => {
+            // Anything but a run of common words ("I'm Happy To Help").
+            if (i..end).all(common) {
+                return None;
+            }
+            Some((i, end))
+        }
+        Cue::Weak | Cue::None => {
+            let lone = if cue == Cue::Weak { WEAK_MARGIN } else { LONE_MARGIN };
+            if n == 1 {
+                return (words[i].case != Case::Initial && margin(i) >= lone).then_some((i, end));
+            }
+            if PLACE_PREFIXES.contains(&&text[words[i].start..words[i].end]) {
+                return None; // `San Diego`, `New York`, `Fort Worth`
+            }
+            // `Will Smith`: a first name that is also a word, before a clear surname.
+            let strong_last = entries[end - 1].is_some_and(|e| e.is_last() && e.margin() >= 1.5);
+            let first_ok = initial(i)
+                || entries[i].is_some_and(|e| {
+                    e.first_margin() >= -0.5 || (e.is_first() && (!e.is_common_word() || strong_last))
+                });
+            let last = end - 1;
+            let last_ok = entries[last].is_some_and(|e| e.is_last() && e.margin() >= -0.5) || unknown(last);
+            let total: f32 = (i..end).filter(|&k| !initial(k)).map(|k| margin(k).max(-2.0)).sum();
+            if first_ok && last_ok && total >= 0.3 && !(i..end).all(|k| common(k) || initial(k)) {
+                return Some((i, end));
+            }
+            // The run may still hold a lone clear name ("Yesterday Michelle").
+            if margin(i) < LONE_MARGIN && common(i) {
+                return run_at_cued(text, words, entries, i + 1, end, Cue::None);
+            }
+            None
+        }
+    }
+}
+
+/// The end (exclusive) of the run of name-like words from `i`.
+fn run_end(text: &str, words: &[Word], i: usize) -> usize {
+    let first_case = words[i].case;
+    let mut j = i + 1;
+    while j < words.len() && j - i < MAX_RUN {
+        let w = &words[j];
+        if !w.joined || w.code {
+            break;
+        }
+        let fits = match w.case {
+            Case::Cap | Case::Initial => first_case != Case::Upper && first_case != Case::Uncased,
+            Case::Upper => first_case == Case::Upper,
+            Case::Uncased => first_case == Case::Uncased,
+            // A particle inside a name: `van der Berg`, `de la Cruz`.
+            Case::Lower => {
+                is_particle(text, w)
+                    && words[j + 1..].iter().take(2).any(|n| n.joined && n.case == Case::Cap)
+            }
+        };
+        if !fits {
+            break;
+        }
+        j += 1;
+    }
+    // A run never ends on a particle.
+    while j > i + 1 && words[j - 1].case == Case::Lower {
+        j -= 1;
+    }
+    j
+}
+
+fn is_particle(text: &str, w: &Word) -> bool {
+    PARTICLES.contains(&&text[w.start..w.end])
+}
+
+/// The cue before word `i`: up to three words on the same line, a `name:`
+/// label, or a sign-off ending the previous line.
+fn cue_before(text: &str, words: &[Word], i: usize) -> Cue {
+    let w = &words[i];
+    let b = text.as_bytes();
+    // `name: Mia`, `"passenger": "Mia"`, `customer_name = Mia`.
+    let mut p = w.start;
+    while p > 0 && matches!(b[p - 1], b' ' | b'"' | b'\'' | b'\t') {
+        p -= 1;
+    }
+    if p > 0 && matches!(b[p - 1], b':' | b'=') {
+        let mut q = p - 1;
+        while q > 0 && matches!(b[q - 1], b' ' | b'"' | b'\'') {
+            q -= 1;
+        }
+        let mut s = q;
+        while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'-') {
+            s -= 1;
+        }
+        let key = text[s..q].to_ascii_lowercase();
+        if crate::keys::is_person_key(&key) {
+            return Cue::Title; // the label says it is a name, common words or not
+        }
+    }
+    if w.newline_before {
+        // A sign-off line ("Best regards,") right above the name.
+        let mut k = i;
+        let mut prev: Vec<String> = Vec::new();
+        while k > 0 && prev.len() < 4 {
+            k -= 1;
+            prev.insert(0, text[words[k].start..words[k].end].to_lowercase());
+            if words[k].newline_before || k == 0 {
+                break;
+            }
+        }
+        let refs: Vec<&str> = prev.iter().map(String::as_str).collect();
+        if !refs.is_empty() && phrase_in(&refs, SIGN_OFFS) {
+            return Cue::Strong;
+        }
+        return Cue::None;
+    }
+    let mut prev: Vec<String> = Vec::with_capacity(3);
+    let mut k = i;
+    let mut last_start = w.start;
+    while k > 0 && prev.len() < 3 {
+        let pw = &words[k - 1];
+        // Only spaces, commas and colons between the cue and the name.
+        let gap = &text[pw.end..last_start];
+        if !gap.bytes().all(|c| matches!(c, b' ' | b',' | b':' | b'.' | b'\'' | b's' | b'\t')) || gap.len() > 4 {
+            break;
+        }
+        if words[k].newline_before {
+            break;
+        }
+        prev.insert(0, text[pw.start..pw.end].to_lowercase());
+        last_start = pw.start;
+        k -= 1;
+    }
+    let refs: Vec<&str> = prev.iter().map(String::as_str).collect();
+    cue_of(&refs)
+}
+
+/// Splits text into words: runs of letters with inner `'`, `’` or `-`.
+fn tokenize(text: &str) -> Vec<Word> {
+    let b = text.as_bytes();
+    let mut words = Vec::new();
+    let mut i = 0;
+    let mut joined = false;
+    let mut newline = true;
+    let mut prev_end = 0usize;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\\' && i + 1 < b.len() {
+            // A JSON escape is a separator, not letters (`\nMia`).
+            let n = match b[i + 1] {
+                b'n' | b'r' => {
+                    newline = true;
+                    2
+                }
+                b't' | b'b' | b'f' | b'"' | b'\\' | b'/' => 2,
+                b'u' if i + 6 <= b.len() && b[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit) => 6,
+                _ => 1,
+            };
+            joined = false;
+            i += n;
+            continue;
+        }
+        let ch = text[i..].chars().next().expect("in bounds");
+        if !ch.is_alphabetic() {
+            if c == b'\n' || c == b'\r' {
+                newline = true;
+            }
+            // `J. R. Smith`: an initial's dot keeps the run joined.
+            let keep = c == b' ' && (i == prev_end || joined && b[prev_end..i].iter().all(|&x| x == b' ' || x == b'.'))
+                || (c == b'.' && i == prev_end && words.last().is_some_and(|w: &Word| w.case == Case::Initial));
+            joined = keep && !words.is_empty();
+            i += ch.len_utf8();
+            continue;
+        }
+        let start = i;
+        let mut end = i;
+        let mut j = i;
+        while j < b.len() {
+            let c2 = text[j..].chars().next().expect("in bounds");
+            if c2.is_alphabetic() || c2 == '\u{0301}' || c2 == '\u{0308}' {
+                j += c2.len_utf8();
+                end = j;
+            } else if matches!(c2, '\'' | '’' | '-') {
+                // Inner apostrophe or hyphen only when a letter follows.
+                let k = j + c2.len_utf8();
+                if text[k..].chars().next().is_some_and(char::is_alphabetic) {
+                    j = k;
+                } else {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        let mut name_end = end;
+        for s in ["'s", "’s"] {
+            if text[start..end].ends_with(s) && end - start > s.len() + 1 {
+                name_end = end - s.len();
+            }
+        }
+        let word = &text[start..name_end];
+        let case = case_of(word);
+        let before = if start > 0 { b[start - 1] } else { b' ' };
+        let after = b.get(end).copied().unwrap_or(b' ');
+        let after2 = b.get(end + 1).copied().unwrap_or(b' ');
+        let code = matches!(before, b'_' | b'/' | b'@' | b'<' | b'$' | b'#' | b'0'..=b'9')
+            || (before == b'.' && start >= 2 && b[start - 2].is_ascii_alphanumeric())
+            || matches!(after, b'_' | b'(' | b'@' | b'0'..=b'9' | b'>')
+            || (after == b'.' && after2.is_ascii_alphabetic())
+            || (case == Case::Cap && has_inner_upper_then_lower(word) && !is_mac_name(word));
+        words.push(Word {
+            start,
+            end: name_end,
+            case,
+            code,
+            joined: joined && !newline,
+            newline_before: newline,
+        });
+        newline = false;
+        joined = false;
+        prev_end = end;
+        i = end;
+    }
+    words
+}
+
+fn case_of(word: &str) -> Case {
+    let mut chars = word.chars();
+    let first = chars.next().expect("non-empty word");
+    if first.is_uppercase() {
+        let rest_letters: Vec<char> = word.chars().skip(1).filter(|c| c.is_alphabetic()).collect();
+        if rest_letters.is_empty() {
+            Case::Initial
+        } else if rest_letters.iter().all(|c| c.is_uppercase()) {
+            Case::Upper
+        } else {
+            Case::Cap
+        }
+    } else if first.is_lowercase() {
+        Case::Lower
+    } else {
+        Case::Uncased
+    }
+}
+
+/// `getName`-style camel case inside a word (not `McDonald`, `O'Brien`, `DeShawn`).
+fn has_inner_upper_then_lower(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    chars.windows(2).skip(1).any(|w| w[0].is_lowercase() && w[1].is_uppercase()) && chars.len() > 8
+}
+
+fn is_mac_name(word: &str) -> bool {
+    ["Mc", "Mac", "De", "Di", "La", "Le", "Van", "O'"].iter().any(|p| word.starts_with(p))
+}
+
+/// Handles and user names that embed a name: `mia_li_3668`, `mia.li92`,
+/// `j_smith`. A handle counts when its letter parts hold a clear first name
+/// and, beside it, a last name or a run of at least two digits.
+pub(crate) fn find_handles(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, usize)>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !(b[i].is_ascii_alphanumeric()) || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b'.' | b'-' | b'@'))) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut j = i;
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'_' | b'.' | b'-')) {
+            j += 1;
+        }
+        let mut end = j;
+        while end > start && matches!(b[end - 1], b'.' | b'-' | b'_') {
+            end -= 1;
+        }
+        i = j.max(start + 1);
+        let tok = &text[start..end];
+        if tok.len() < 5 || tok.len() > 40 || b.get(j) == Some(&b'@') || b.get(j) == Some(&b'(') {
+            continue;
+        }
+        let has_sep = tok.bytes().any(|c| matches!(c, b'_' | b'.'));
+        let digits = tok.bytes().filter(u8::is_ascii_digit).count();
+        if !has_sep && digits == 0 {
+            continue;
+        }
+        // Letter parts and digit runs, in order.
+        let mut parts: Vec<&str> = Vec::new();
+        let mut p = 0;
+        let tb = tok.as_bytes();
+        while p < tb.len() {
+            let q0 = p;
+            if tb[p].is_ascii_alphabetic() {
+                while p < tb.len() && tb[p].is_ascii_alphabetic() {
+                    p += 1;
+                }
+            } else if tb[p].is_ascii_digit() {
+                while p < tb.len() && tb[p].is_ascii_digit() {
+                    p += 1;
+                }
+            } else {
+                p += 1;
+                continue;
+            }
+            parts.push(&tok[q0..p]);
+        }
+        if parts.len() < 2 || parts.len() > 4 {
+            continue;
+        }
+        let letters: Vec<Option<Entry>> =
+            parts.iter().filter(|s| s.as_bytes()[0].is_ascii_alphabetic()).map(|s| gaz.get(s)).collect();
+        // Every letter part must be a name: `user_data_2` is code, not a handle.
+        if letters.is_empty() || letters.iter().any(|e| e.is_none_or(|e| !e.is_name() || e.margin() < -0.5)) {
+            continue;
+        }
+        let clear_first = letters.iter().any(|e| e.is_some_and(|e| e.first_margin() >= 1.0));
+        let two_names = letters.len() >= 2;
+        let digit_run = parts.iter().any(|s| s.len() >= 2 && s.as_bytes()[0].is_ascii_digit());
+        if clear_first && (two_names || digit_run) && tok.bytes().any(|c| c.is_ascii_lowercase()) {
+            out.push((start, end));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

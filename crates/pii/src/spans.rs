@@ -1,0 +1,191 @@
+//! Merging the detectors' findings and writing the pseudonyms.
+//!
+//! Every detector proposes byte ranges; the patterns win, then addresses,
+//! dates of birth, identifiers, handles, names, ages and organisations, each
+//! only where no earlier one already holds a byte. Pseudonyms already in the
+//! text (`<PERSON_3fa1c2>`) are never touched, so redacting twice changes
+//! nothing. A person's name is written one pseudonym per word, so that the
+//! first name alone, elsewhere in the call, gets the same pseudonym.
+
+use std::ops::ControlFlow;
+
+use crate::{address, dates, ids, names, orgs, Entity, EntityCounts, Redactor};
+
+/// One finding: `start..end` is replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) entity: Entity,
+}
+
+impl Redactor {
+    /// Every finding in `text`, left to right, without overlaps.
+    pub(crate) fn find_spans(&self, text: &str) -> Vec<Span> {
+        let mut spans: Vec<Span> = Vec::new();
+        let _ = self.scan(text, |h| {
+            spans.push(Span { start: h.start, end: h.end, entity: h.entity });
+            ControlFlow::Continue(())
+        });
+        let d = self.options.detectors;
+        let gaz = self.options.gazetteer.as_deref().unwrap_or(&self.no_gazetteer);
+        let mut taken = pseudonyms_in(text);
+        taken.extend(spans.iter().map(|s| (s.start, s.end)));
+        taken.sort_unstable();
+        let mut buf: Vec<(usize, usize)> = Vec::new();
+        let mut add = |buf: &mut Vec<(usize, usize)>, entity: Entity, spans: &mut Vec<Span>, taken: &mut Vec<(usize, usize)>| {
+            for &(start, end) in buf.iter() {
+                if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                    continue;
+                }
+                if overlaps(taken, start, end) {
+                    continue;
+                }
+                let at = taken.partition_point(|&(s, _)| s < start);
+                taken.insert(at, (start, end));
+                spans.push(Span { start, end, entity });
+            }
+            buf.clear();
+        };
+        if d.addresses {
+            address::find_addresses(text, &mut buf);
+            add(&mut buf, Entity::Address, &mut spans, &mut taken);
+        }
+        if d.dates_of_birth {
+            dates::find_dates_of_birth(text, &mut buf);
+            add(&mut buf, Entity::DateOfBirth, &mut spans, &mut taken);
+        }
+        if d.identifiers {
+            ids::find_identifiers(text, &mut buf);
+            add(&mut buf, Entity::Identifier, &mut spans, &mut taken);
+        }
+        if d.names {
+            names::find_handles(gaz, text, &mut buf);
+            add(&mut buf, Entity::Identifier, &mut spans, &mut taken);
+            names::find_names(gaz, text, &mut buf);
+            add(&mut buf, Entity::Person, &mut spans, &mut taken);
+        }
+        if d.ages {
+            dates::find_ages(text, &mut buf);
+            add(&mut buf, Entity::Age, &mut spans, &mut taken);
+        }
+        if d.organisations {
+            orgs::find_organisations(text, &mut buf);
+            add(&mut buf, Entity::Organisation, &mut spans, &mut taken);
+        }
+        spans.sort_unstable_by_key(|s| s.start);
+        spans
+    }
+
+    /// [`Redactor::redact`] with every detector: `None` when nothing was found.
+    pub(crate) fn redact_spans(&self, text: &str, counts: &mut EntityCounts) -> Option<String> {
+        let spans = self.find_spans(text);
+        if spans.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len() + 16 * spans.len());
+        let mut copied = 0;
+        for s in spans {
+            out.push_str(&text[copied..s.start]);
+            let raw = &text[s.start..s.end];
+            if s.entity == Entity::Person {
+                self.push_person(&mut out, raw);
+            } else {
+                self.push_pseudonym(&mut out, s.entity, raw);
+            }
+            copied = s.end;
+            counts.bump(s.entity);
+        }
+        out.push_str(&text[copied..]);
+        Some(out)
+    }
+
+    /// A name, one pseudonym per word: `Mia Li` -> `<PERSON_a> <PERSON_b>`;
+    /// what lies between the words (spaces, an initial's dot) stays.
+    pub(crate) fn push_person(&self, out: &mut String, raw: &str) {
+        let mut rest = raw;
+        while !rest.is_empty() {
+            let word_start = rest.find(|c: char| c.is_alphanumeric()).unwrap_or(rest.len());
+            out.push_str(&rest[..word_start]);
+            rest = &rest[word_start..];
+            let mut end = 0;
+            let mut chars = rest.char_indices().peekable();
+            while let Some((i, c)) = chars.next() {
+                let inner = matches!(c, '\'' | '’' | '-')
+                    && chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric());
+                if c.is_alphanumeric() || inner || c == '\u{0301}' || c == '\u{0308}' {
+                    end = i + c.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            if end == 0 {
+                break;
+            }
+            self.push_pseudonym(out, Entity::Person, &rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+}
+
+/// Whether `start..end` overlaps a range of the sorted, disjoint `taken`.
+fn overlaps(taken: &[(usize, usize)], start: usize, end: usize) -> bool {
+    let at = taken.partition_point(|&(_, e)| e <= start);
+    taken.get(at).is_some_and(|&(s, _)| s < end)
+}
+
+/// The pseudonyms already in the text: `<TAG_hhhhhh>`.
+pub(crate) fn pseudonyms_in(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        let s = i + off;
+        match pseudonym_end(b, s) {
+            Some(e) => {
+                out.push((s, e));
+                i = e;
+            }
+            None => i = s + 1,
+        }
+    }
+    out
+}
+
+/// The end of `<` + upper-case tag + `_` + six lower-case hex digits + `>` at `s`.
+fn pseudonym_end(b: &[u8], s: usize) -> Option<usize> {
+    let mut j = s + 1;
+    while j < b.len() && (b[j].is_ascii_uppercase() || b[j] == b'_') {
+        j += 1;
+    }
+    if j == s + 1 || b[j - 1] != b'_' {
+        return None;
+    }
+    let hex = &b[j..b.len().min(j + 6)];
+    (hex.len() == 6
+        && hex.iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+        && b.get(j + 6) == Some(&b'>'))
+    .then_some(j + 7)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_existing_pseudonyms() {
+        let t = "Hi <PERSON_3fa1c2> at <EMAIL_00ab12>, not <b> nor <X_12>";
+        let p = pseudonyms_in(t);
+        let got: Vec<&str> = p.iter().map(|&(s, e)| &t[s..e]).collect();
+        assert_eq!(got, ["<PERSON_3fa1c2>", "<EMAIL_00ab12>"]);
+    }
+
+    #[test]
+    fn overlap_check() {
+        let taken = [(2, 5), (10, 12)];
+        assert!(overlaps(&taken, 4, 6));
+        assert!(!overlaps(&taken, 5, 10));
+        assert!(overlaps(&taken, 0, 20));
+        assert!(!overlaps(&taken, 12, 13));
+    }
+}
