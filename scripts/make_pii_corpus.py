@@ -14,6 +14,9 @@ plans, IIN ranges + Luhn, IBAN registry lengths + mod 97, SSA rules), names
 from many cultures and scripts (Faker locales plus our own lists), and the text
 around them is assembled from sentence pools rather than whole templates.
 
+The value generators (people, phones, cards, IBANs, addresses, dates, ids) are
+in scripts/pii_values.py, which holds the one seeded random.Random both use.
+
 Every record is built as a list of segments (text, type-or-None). JSON is
 serialised segment by segment, so a span is always exactly the escaped value
 inside its quotes, also when a JSON document is nested as a string (OpenAI

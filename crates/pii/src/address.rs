@@ -36,22 +36,20 @@ pub fn find_addresses(text: &str, out: &mut Vec<(usize, usize)>) {
     let b = text.as_bytes();
     let (mut i, mut floor) = (0usize, 0usize);
     while let Some(d) = next_digit(b, i) {
-        let mut j = d;
-        while j < b.len() && b[j].is_ascii_digit() {
-            j += 1;
-        }
-        if let Some((s, e)) = lookback(text, d, floor).or_else(|| number_first(text, d, floor)) {
-            out.push((s, e));
-            floor = e;
-            i = e.max(j);
-        } else {
-            i = j;
+        let j = d + digits(b, d);
+        match lookback(text, d, floor).or_else(|| number_first(text, d, floor)) {
+            Some((s, e)) => {
+                out.push((s, e));
+                floor = e;
+                i = e.max(j);
+            }
+            None => i = j,
         }
     }
 }
 
-/// Position of the next ASCII digit at or after `i`; SWAR over 8 bytes, masking the high bit first
-/// so that the additions cannot carry from one byte into the next.
+/// Position of the next ASCII digit at or after `i`: 8 bytes at a time, the high bit masked off
+/// first so that the additions cannot carry into the next byte.
 fn next_digit(b: &[u8], mut i: usize) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -76,7 +74,7 @@ const T_LOWER: u32 = 1 << 3; // accepted in all-lowercase text
 const FR: u32 = 1 << 4;
 const FR_DIST: u32 = 1 << 5; // French type word that is not also English
 const PFX: u32 = 1 << 6; // continental type word before the name ("Calle", "Via")
-const PFX_DIST: u32 = 1 << 7;
+const PFX_DIST: u32 = 1 << 7; // ... distinctive enough to allow a lowercase name
 const PFX_DOT: u32 = 1 << 8; // abbreviation that only counts with its "." (or "/" for "C/")
 const STOP: u32 = 1 << 9; // cannot be part of a street name
 const UNIT: u32 = 1 << 10;
@@ -141,7 +139,7 @@ const UNIT_W: &str = "apt apartment suite ste unit flat floor fl room rm bldg bu
 const UNIT_PRE_W: &str = "unit flat apt apartment suite ste level lvl shop lot villa room";
 const DIR_W: &str = "n s e w ne nw se sw north south east west northeast northwest southeast southwest";
 const PART_W: &str = "de del la las los el d l dels do da dos das di della delle dei degli dello du des le les \
-    au aux sur en et à y i e van der den het op am an im ob upon on";
+    au aux sur en et à y i e van der den het op am an im ob upon on of the";
 const STATE_W: &str = "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj \
     nm ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc as gu mp pr vi fm mh pw aa ae ap ab bc mb nb \
     nl ns nt nu on pe qc sk yt nsw vic qld sa tas act";
@@ -160,13 +158,7 @@ const DE_TYPE_W: &str = "straße strasse str weg allee platz gasse damm ufer cha
 const DE_STOP_W: &str = "jahr jahre ende anfang tag tage abend morgen kapitel abschnitt teil punkt schritt seite \
     montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april mai juni juli august \
     september oktober november dezember";
-const CONNECT_W: &str = "and or near is was where which e y i und";
-/// Word endings of one-word continental street names ("Hauptstraße", "Herengracht", "Storgatan").
-const SUFFIXES: &[&str] = &[
-    "straße", "strasse", "gasse", "weg", "allee", "platz", "damm", "ufer", "steig", "chaussee", "graben",
-    "markt", "pfad", "stieg", "brücke", "promenade", "straat", "laan", "gracht", "plein", "kade", "singel",
-    "dijk", "dreef", "steeg", "gatan", "gata", "vägen", "vej", "veien", "gaten",
-];
+const CONNECT_W: &str = "and or near is was where which for to in at on from with by but then et en e y i und";
 const COUNTRIES: &[&str] = &[
     "usa", "us", "u.s.a", "u.s", "united states", "uk", "u.k", "united kingdom", "england", "scotland",
     "wales", "ireland", "northern ireland", "germany", "deutschland", "france", "spain", "españa", "espana",
@@ -176,12 +168,32 @@ const COUNTRIES: &[&str] = &[
     "norge", "poland", "polska",
 ];
 
+/// One-word continental street names ("Hauptstraße", "Herengracht", "Storgatan"), by last letter;
+/// a word must be three bytes longer than the ending ("Weg 4" alone is no street).
+fn street_suffix(l: &str) -> bool {
+    let cands: &[&str] = match l.as_bytes().last() {
+        Some(b'e') => &["straße", "strasse", "gasse", "allee", "chaussee", "promenade", "brücke", "kade"],
+        Some(b'g') => &["weg", "steig", "stieg", "steeg"],
+        Some(b'n') => &["graben", "laan", "plein", "gatan", "veien", "gaten", "vägen"],
+        Some(b't') => &["markt", "straat", "gracht"],
+        Some(b'z') => &["platz"],
+        Some(b'm') => &["damm"],
+        Some(b'r') => &["ufer"],
+        Some(b'd') => &["pfad"],
+        Some(b'l') => &["singel"],
+        Some(b'k') => &["dijk"],
+        Some(b'f') => &["dreef"],
+        Some(b'a') => &["gata"],
+        Some(b'j') => &["vej"],
+        _ => &[],
+    };
+    cands.iter().any(|s| l.len() >= s.len() + 3 && l.ends_with(s))
+}
+
 #[derive(Default)]
 struct Fnv(u64);
 impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    fn finish(&self) -> u64 { self.0 }
     fn write(&mut self, bytes: &[u8]) {
         let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
         for &c in bytes {
@@ -212,14 +224,42 @@ fn table() -> &'static Table {
     })
 }
 
-fn flags(w: &str) -> u32 {
-    let mut buf = [0u8; 48];
-    let l = lower(w, &mut buf);
-    if l.is_empty() {
-        return 0;
-    }
-    table().get(l).copied().unwrap_or(0)
+/// A lowercased word on the stack (escapes decoded, ’ as '); empty when longer than 48 bytes.
+struct Low {
+    buf: [u8; 48],
+    n: usize,
 }
+impl Low {
+    fn new(w: &str) -> Low {
+        let mut l = Low { buf: [0; 48], n: 0 };
+        if w.len() <= 48 && w.bytes().all(|c| c.is_ascii() && c != b'\\') {
+            for (d, c) in l.buf.iter_mut().zip(w.bytes()) {
+                *d = c.to_ascii_lowercase();
+            }
+            l.n = w.len();
+            return l;
+        }
+        let mut ok = true;
+        each_char(w, |c| {
+            for lc in if c == '’' { '\'' } else { c }.to_lowercase() {
+                ok &= l.n + lc.len_utf8() <= 48;
+                if !ok {
+                    return false;
+                }
+                l.n += lc.encode_utf8(&mut l.buf[l.n..]).len();
+            }
+            true
+        });
+        if !ok {
+            l.n = 0;
+        }
+        l
+    }
+    fn s(&self) -> &str { std::str::from_utf8(&self.buf[..self.n]).unwrap_or("") }
+    fn flags(&self) -> u32 { table().get(self.s()).copied().unwrap_or(0) }
+}
+
+fn flags(w: &str) -> u32 { Low::new(w).flags() }
 
 // ---------------------------------------------------------------- characters and words
 
@@ -235,63 +275,23 @@ fn esc_at(b: &[u8], i: usize) -> Option<char> {
     char::from_u32(v)
 }
 
-/// Calls `f` on each char of `w`, decoding `\uXXXX` escapes.
+/// Calls `f` on each char of `w` (escapes decoded) until it returns false.
 fn each_char(w: &str, mut f: impl FnMut(char) -> bool) {
-    let b = w.as_bytes();
-    let mut i = 0;
+    let (b, mut i) = (w.as_bytes(), 0);
     while i < b.len() {
-        let c = match esc_at(b, i) {
-            Some(c) => {
-                i += 6;
-                c
-            }
-            None => {
-                let c = w[i..].chars().next().unwrap();
-                i += c.len_utf8();
-                c
-            }
+        let (c, n) = match esc_at(b, i) {
+            Some(c) => (c, 6),
+            None => w[i..].chars().next().map(|c| (c, c.len_utf8())).unwrap(),
         };
+        i += n;
         if !f(c) {
             return;
         }
     }
 }
 
-/// Lowercases `w` into `buf` (escapes decoded, ’ as '); "" when it does not fit.
-fn lower<'a>(w: &str, buf: &'a mut [u8; 48]) -> &'a str {
-    let mut n = 0;
-    if w.len() <= buf.len() && w.bytes().all(|c| c.is_ascii() && c != b'\\') {
-        for (d, c) in buf.iter_mut().zip(w.bytes()) {
-            *d = c.to_ascii_lowercase();
-        }
-        n = w.len();
-    } else {
-        let mut ok = true;
-        each_char(w, |c| {
-            let c = if c == '’' { '\'' } else { c };
-            for lc in c.to_lowercase() {
-                if n + lc.len_utf8() > buf.len() {
-                    ok = false;
-                    return false;
-                }
-                n += lc.encode_utf8(&mut buf[n..]).len();
-            }
-            true
-        });
-        if !ok {
-            return "";
-        }
-    }
-    std::str::from_utf8(&buf[..n]).unwrap_or("")
-}
-
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Case {
-    Lower,
-    Cap,
-    Upper,
-    Other,
-}
+enum Case { Lower, Cap, Upper, Other }
 
 fn case_of(w: &str) -> Case {
     let (mut first, mut all_up) = (None, true);
@@ -303,29 +303,18 @@ fn case_of(w: &str) -> Case {
         true
     });
     match first {
-        Some(c) if c.is_uppercase() => {
-            if all_up {
-                Case::Upper
-            } else {
-                Case::Cap
-            }
-        }
+        Some(c) if c.is_uppercase() => if all_up { Case::Upper } else { Case::Cap },
         Some(c) if c.is_lowercase() => Case::Lower,
         _ => Case::Other,
     }
 }
 
-fn capish(c: Case) -> bool {
-    c == Case::Cap || c == Case::Upper
-}
+fn capish(c: Case) -> bool { c == Case::Cap || c == Case::Upper }
 
-/// French/Italian elision with a capitalised name: "d'Alésia", "l'Église", "dell'Orso".
+/// French/Italian elision before a capitalised name: "d'Alésia", "l'Église", "dell'Orso".
 fn elided_cap(w: &str) -> bool {
     match w.find(['\'', '’']) {
-        Some(k) if k <= 4 => {
-            let rest = w[k..].trim_start_matches(['\'', '’']);
-            rest.chars().next().is_some_and(char::is_uppercase)
-        }
+        Some(k) if k <= 4 => w[k..].trim_start_matches(['\'', '’']).chars().next().is_some_and(char::is_uppercase),
         _ => false,
     }
 }
@@ -348,112 +337,170 @@ fn read_word(t: &str, i: usize) -> usize {
     let (mut j, mut seg) = (i, 0usize);
     while j < b.len() {
         let c = b[j];
-        if c.is_ascii_alphabetic() {
-            j += 1;
-            seg += 1;
+        let step = if c.is_ascii_alphabetic() {
+            1
         } else if c >= 0x80 {
             let ch = t[j..].chars().next().unwrap();
             if ch.is_alphabetic() {
-                j += ch.len_utf8();
-                seg += 1;
+                ch.len_utf8()
             } else if ch == '’' && j > i && is_word_start(t, j + 3) {
-                j += 3;
-                seg = 0;
+                seg = usize::MAX;
+                3
             } else {
                 break;
             }
         } else if c == b'\\' && esc_at(b, j).is_some_and(char::is_alphabetic) {
-            j += 6;
-            seg += 1;
-        } else if (c == b'-' || c == b'\'') && j > i && is_word_start(t, j + 1) {
-            j += 1;
-            seg = 0;
-        } else if c == b'.' && seg == 1 && j + 1 < b.len() && b[j + 1].is_ascii_alphabetic() {
-            j += 1;
-            seg = 0;
+            6
+        } else if (c == b'-' || c == b'\'') && j > i && is_word_start(t, j + 1)
+            || c == b'.' && seg == 1 && b.get(j + 1).is_some_and(u8::is_ascii_alphabetic)
+        {
+            seg = usize::MAX;
+            1
         } else {
             break;
-        }
+        };
+        seg = seg.wrapping_add(1);
+        j += step;
     }
     j
 }
 
-fn skip_sp(b: &[u8], mut p: usize) -> usize {
-    let s = p;
-    while p < b.len() && b[p] == b' ' && p - s < 3 {
-        p += 1;
+/// Start of the word ending at `we`, read backwards with the same rules as `read_word`; stops at a
+/// JSON line-break escape ("\nHauptstraße" starts at "H").
+fn word_back(t: &str, we: usize, floor: usize) -> usize {
+    let b = t.as_bytes();
+    let (mut s, mut seg) = (we, 0usize);
+    while s > floor {
+        let c = b[s - 1];
+        if s >= floor + 6 && b[s - 6] == b'\\' && esc_at(b, s - 6).is_some_and(char::is_alphabetic) {
+            s -= 6;
+        } else if c.is_ascii_alphabetic() {
+            if s >= 2 && b[s - 2] == b'\\' && matches!(c, b'n' | b't' | b'r') {
+                break;
+            }
+            s -= 1;
+        } else if c >= 0x80 {
+            let ch = t[..s].chars().next_back().unwrap();
+            if ch.is_alphabetic() {
+                s -= ch.len_utf8();
+            } else if ch == '’' && seg > 0 && s >= floor + 4 && b[s - 4].is_ascii_alphabetic() {
+                s -= 3;
+                seg = 0;
+                continue;
+            } else {
+                break;
+            }
+        } else if seg > 0 && s >= floor + 2 && b[s - 2].is_ascii_alphabetic()
+            && (c == b'-' || c == b'\'' || c == b'.' && (s < floor + 3 || !b[s - 3].is_ascii_alphabetic()))
+        {
+            s -= 1;
+            seg = 0;
+            continue;
+        } else {
+            break;
+        }
+        seg += 1;
     }
-    p
+    s
 }
 
-/// Where an address part must end: punctuation, a quote, a (JSON-escaped) line break or the end.
+fn skip_sp(b: &[u8], p: usize) -> usize {
+    let mut q = p;
+    while q < b.len() && b[q] == b' ' && q - p < 3 {
+        q += 1;
+    }
+    q
+}
+
+/// Where an address part may end: punctuation, a quote, a (JSON-escaped) line break or the end.
 fn hard_bound(b: &[u8], i: usize) -> bool {
     i >= b.len()
-        || matches!(
-            b[i],
-            b',' | b'.' | b';' | b')' | b']' | b'}' | b'"' | b'\'' | b'\n' | b'\r' | b'\\' | b'!' | b'?' | b'|' | b'<' | b'\t'
-        )
+        || matches!(b[i], b',' | b'.' | b';' | b')' | b']' | b'}' | b'"' | b'\'' | b'\n' | b'\r' | b'\\' | b'!' | b'?' | b'|' | b'<' | b'\t')
 }
 
-fn alnum_at(b: &[u8], i: usize) -> bool {
-    i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] >= 0x80)
-}
+fn alnum_at(b: &[u8], i: usize) -> bool { i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] >= 0x80) }
 
-fn digits(b: &[u8], i: usize) -> usize {
-    b[i.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count()
-}
+fn digits(b: &[u8], i: usize) -> usize { b[i.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count() }
 
 #[derive(Clone, Copy, Default, Debug)]
-struct Tok {
-    s: usize,
-    e: usize,
-    kind: u8,
-    dot: bool,
-    slash: bool,
-}
+struct Tok { s: usize, e: usize, kind: u8, dot: bool, slash: bool }
 const WORD: u8 = 0;
 const NUM: u8 = 1;
 const COMMA: u8 = 2;
 
-/// "42nd", "5th", "1st" when the word starting at `p` is an ordinal.
+/// "42nd", "5th", "1st".
 fn ordinal_end(b: &[u8], p: usize) -> Option<usize> {
-    let n = digits(b, p);
-    let e = p + n;
+    let (n, e) = (digits(b, p), p + digits(b, p));
     if n == 0 || n > 3 || e + 2 > b.len() || alnum_at(b, e + 2) {
         return None;
     }
-    let suf = [b[e].to_ascii_lowercase(), b[e + 1].to_ascii_lowercase()];
-    matches!(&suf, b"st" | b"nd" | b"rd" | b"th").then_some(e + 2)
+    matches!(&[b[e].to_ascii_lowercase(), b[e + 1].to_ascii_lowercase()], b"st" | b"nd" | b"rd" | b"th").then_some(e + 2)
 }
 
-/// Up to `w.len()` words from `p`, separated by spaces only; a word may carry a trailing ".".
-fn collect(t: &str, mut p: usize, w: &mut [Tok]) -> usize {
-    let b = t.as_bytes();
-    let mut n = 0;
-    while n < w.len() {
-        let e = if p < b.len() && b[p].is_ascii_digit() {
-            ordinal_end(b, p)
-        } else if is_word_start(t, p) {
-            Some(read_word(t, p))
-        } else {
-            None
-        };
-        let Some(e) = e else { break };
-        let dot = e < b.len() && b[e] == b'.';
-        w[n] = Tok { s: p, e, kind: if b[p].is_ascii_digit() { NUM } else { WORD }, dot, slash: false };
-        n += 1;
-        let q = e + dot as usize;
-        if q >= b.len() || b[q] != b' ' {
-            break;
+/// Words after a house number, read on demand: separated by spaces, each may carry a trailing ".".
+struct Fwd<'a> { t: &'a str, w: [Tok; 7], n: usize, p: Option<usize> }
+impl Fwd<'_> {
+    fn get(&mut self, i: usize) -> Option<Tok> {
+        let b = self.t.as_bytes();
+        while self.n <= i && self.n < self.w.len() {
+            let p = self.p?;
+            let e = if b[p].is_ascii_digit() { ordinal_end(b, p) } else { is_word_start(self.t, p).then(|| read_word(self.t, p)) };
+            let Some(e) = e else {
+                self.p = None;
+                return None;
+            };
+            let dot = b.get(e) == Some(&b'.');
+            self.w[self.n] = Tok { s: p, e, kind: if b[p].is_ascii_digit() { NUM } else { WORD }, dot, slash: false };
+            self.n += 1;
+            let q = e + dot as usize;
+            self.p = (b.get(q) == Some(&b' ') && q + 1 < b.len()).then(|| skip_sp(b, q)).filter(|&r| r < b.len());
         }
-        p = skip_sp(b, q);
+        (i < self.n).then(|| self.w[i])
     }
-    n
+    fn s(&self, x: Tok) -> &str { &self.t[x.s..x.e] }
+}
+
+/// Tokens before a number, read backwards on demand (1 = the nearest): words, numbers, commas.
+struct Back<'a> { t: &'a str, floor: usize, from: usize, w: [Tok; 8], n: usize, done: bool }
+impl Back<'_> {
+    fn get(&mut self, k: usize) -> Option<Tok> {
+        let b = self.t.as_bytes();
+        while self.n < k && self.n < self.w.len() && !self.done {
+            let mut e = if self.n == 0 { self.from } else { self.w[self.n - 1].s };
+            while e > self.floor && b[e - 1] == b' ' {
+                e -= 1;
+            }
+            let c = if e > self.floor { b[e - 1] } else { 0 };
+            let tok = if c == b',' {
+                Some(Tok { s: e - 1, e, kind: COMMA, ..Tok::default() })
+            } else if c.is_ascii_digit() {
+                let mut s = e;
+                while s > self.floor && b[s - 1].is_ascii_digit() {
+                    s -= 1;
+                }
+                Some(Tok { s, e, kind: NUM, ..Tok::default() })
+            } else {
+                let we = if c == b'.' || c == b'/' { e - 1 } else { e };
+                let s = word_back(self.t, we, self.floor);
+                (s < we).then_some(Tok { s, e: we, kind: WORD, dot: c == b'.', slash: c == b'/' })
+            };
+            match tok {
+                Some(x) => {
+                    self.w[self.n] = x;
+                    self.n += 1;
+                }
+                None => self.done = true,
+            }
+        }
+        (k >= 1 && k <= self.n).then(|| self.w[k - 1])
+    }
+    fn word(&mut self, k: usize) -> Option<Tok> { self.get(k).filter(|x| x.kind == WORD) }
+    fn low(&mut self, k: usize) -> Low { self.word(k).map_or(Low { buf: [0; 48], n: 0 }, |x| Low::new(&self.t[x.s..x.e])) }
 }
 
 // ---------------------------------------------------------------- numbers
 
-/// A house number at `d`: "12", "0487", "12B", "12-14", "4/12". Returns (end, digits of the first group).
+/// A house number at `d`: "12", "0487", "12B", "12-14", "4/12", "2/3/4". Returns (end, digits of the first group).
 fn house_num(b: &[u8], d: usize, max_digits: usize) -> Option<(usize, usize)> {
     let nd = digits(b, d);
     if nd == 0 || nd > max_digits {
@@ -461,25 +508,22 @@ fn house_num(b: &[u8], d: usize, max_digits: usize) -> Option<(usize, usize)> {
     }
     let mut j = d + nd;
     let letter = |j: usize| j < b.len() && b[j].is_ascii_alphabetic() && !alnum_at(b, j + 1);
-    if letter(j) {
-        j += 1;
-    } else if j + 1 < b.len() && (b[j] == b'-' || b[j] == b'/') && b[j + 1].is_ascii_digit() {
-        let n2 = digits(b, j + 1);
-        if n2 > 5 {
-            return None;
-        }
-        j += 1 + n2;
+    for g in 0..3 {
         if letter(j) {
             j += 1;
+            break;
         }
+        let sep_ok = j + 1 < b.len() && (b[j] == b'/' || b[j] == b'-' && g == 0) && b[j + 1].is_ascii_digit();
+        if !sep_ok || digits(b, j + 1) > 5 {
+            break;
+        }
+        j += 1 + digits(b, j + 1);
     }
-    if alnum_at(b, j) || (j < b.len() && b[j] == b'%') {
+    if alnum_at(b, j) || b.get(j) == Some(&b'%') {
         return None;
     }
-    if j + 1 < b.len() && matches!(b[j], b'.' | b',' | b':' | b'/' | b'-') && b[j + 1].is_ascii_digit() {
-        return None;
-    }
-    Some((j, nd))
+    let num_follows = j + 1 < b.len() && matches!(b[j], b'.' | b',' | b':' | b'/' | b'-') && b[j + 1].is_ascii_digit();
+    (!num_follows).then_some((j, nd))
 }
 
 /// The byte before a number-first house number: a space, an opening bracket or quote, or a JSON escape.
@@ -506,31 +550,16 @@ fn prev_word_flags(t: &str, d: usize) -> u32 {
     if p == d {
         return 0;
     }
-    if p > 0 && b[p - 1] == b'.' {
-        p -= 1;
-    }
-    let e = p;
-    while p > 0 && (b[p - 1].is_ascii_alphabetic() || b[p - 1] >= 0x80) && e - p < 40 {
-        p -= 1;
-    }
-    if p == e || !t.is_char_boundary(p) {
-        return 0;
-    }
-    flags(&t[p..e])
+    p -= (p > 0 && b[p - 1] == b'.') as usize;
+    let s = word_back(t, p, 0);
+    if s == p { 0 } else { flags(&t[s..p]) }
 }
 
-fn is_year(b: &[u8], d: usize) -> bool {
-    digits(b, d) == 4 && matches!(&b[d..d + 2], b"18" | b"19" | b"20")
-}
+fn is_year(b: &[u8], d: usize) -> bool { digits(b, d) == 4 && matches!(&b[d..d + 2], b"18" | b"19" | b"20") }
 
 // ---------------------------------------------------------------- number-first: US/UK/AU/..., French
 
-struct Street {
-    end: usize,
-    weak: bool,
-    lower: bool,
-    dotted: bool,
-}
+struct Street { end: usize, weak: bool, lower: bool, dotted: bool }
 
 fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let b = t.as_bytes();
@@ -538,50 +567,40 @@ fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
         return None;
     }
     let (ne, nd) = house_num(b, d, 6)?;
-    if ne >= b.len() || !(b[ne] == b' ' || b[ne] == b',') {
-        return None;
-    }
-    let pf = prev_word_flags(t, d);
-    let year = is_year(b, d);
-    if pf & NEG_PRE != 0 || (year && pf & YEAR_PRE != 0) {
-        return None;
-    }
-    let comma = b[ne] == b',';
+    let comma = b.get(ne) == Some(&b',');
     let mut p = skip_sp(b, ne + comma as usize);
-    if p == ne + comma as usize {
+    if p == ne + comma as usize || !(is_word_start(t, p) || ordinal_end(b, p).is_some()) {
         return None;
     }
     if !comma {
-        let we = read_word(t, p);
-        if matches!(&t[p..we], "bis" | "ter" | "quater" | "BIS" | "TER") && we < b.len() && b[we] == b' ' {
-            p = skip_sp(b, we);
+        for w in ["bis ", "ter ", "quater ", "BIS ", "TER "] {
+            if b[p..].starts_with(w.as_bytes()) {
+                p = skip_sp(b, p + w.len() - 1);
+            }
         }
     }
-    let mut w = [Tok::default(); 7];
-    let n = collect(t, p, &mut w);
-    if n < 2 {
+    let mut w = Fwd { t, w: [Tok::default(); 7], n: 0, p: Some(p) };
+    let w0 = w.get(0)?;
+    let f0 = flags(w.s(w0));
+    let fr = if f0 & FR != 0 { french(&mut w, f0) } else { None };
+    let anglo = fr.is_none();
+    let st = match fr {
+        Some(st) => st,
+        None if !comma => english(&mut w, f0)?,
+        None => return None,
+    };
+    let year = is_year(b, d);
+    let pf = prev_word_flags(t, d);
+    if pf & NEG_PRE != 0 || (year && pf & YEAR_PRE != 0) {
         return None;
     }
-    let f0 = flags(&t[w[0].s..w[0].e]);
-    let mut street = if f0 & FR != 0 { french(t, &w[..n], f0) } else { None };
-    let anglo = street.is_none();
-    if anglo {
-        if comma {
-            return None;
-        }
-        street = english(t, &w[..n]);
-    }
-    let st = street?;
     let mut e = st.end;
     let mut evidence = nd >= 3 && !year;
-    if anglo {
-        if let Some(q) = dir_suffix(t, e) {
-            e = q;
-            evidence = true;
-        }
+    if let Some(q) = dir_suffix(t, e).filter(|_| anglo) {
+        e = q;
+        evidence = true;
     }
-    let (q, unit) = units(t, e);
-    e = q;
+    let (e, unit) = units(t, e);
     let tail = parse_tail(t, e);
     if st.weak && !(evidence || unit || tail.is_some()) {
         return None;
@@ -589,60 +608,52 @@ fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     if tail.is_none() && !st.dotted && !follow_ok(t, e, st.lower, nd >= 3 || unit) {
         return None;
     }
-    let s = unit_prefix(t, d, floor).unwrap_or(d);
-    Some((s, tail.unwrap_or(e)))
+    Some((unit_prefix(t, d, floor).unwrap_or(d), tail.unwrap_or(e)))
 }
 
 /// Name words then a street type: "Main St", "W 42nd St", "Hopkins Squares", "St. Mary's Road".
-fn english(t: &str, w: &[Tok]) -> Option<Street> {
-    let b = t.as_bytes();
+fn english(w: &mut Fwd, f0: u32) -> Option<Street> {
+    let b = w.t.as_bytes();
     let mut cases = [Case::Other; 7];
-    for k in 1..w.len().min(5) {
-        let nw = w[k - 1];
-        let ns = &t[nw.s..nw.e];
+    let mut nf = f0;
+    for k in 1..5 {
+        let nw = w.get(k - 1)?;
         if nw.kind == WORD {
-            let (nf, nc) = (flags(ns), case_of(ns));
+            let (ns, nc) = (w.s(nw), case_of(w.s(nw)));
             let single = ns.chars().count() == 1;
             if nf & STOP != 0 || (single && nf & DIR == 0 && !nw.dot) || (nc == Case::Lower && nf & T_LOWER != 0) {
                 return None;
             }
             cases[k - 1] = nc;
         }
-        let tw = w[k];
-        if tw.kind != WORD {
-            continue;
-        }
-        let ts = &t[tw.s..tw.e];
-        let tf = flags(ts);
+        let tw = w.get(k)?;
+        let ts = w.s(tw);
+        let tf = if tw.kind == WORD { flags(ts) } else { 0 };
+        nf = tf;
         if tf & (T_STRONG | T_WEAK | T_ABBR) == 0 {
             continue;
         }
         let tc = case_of(ts);
-        match tc {
+        let ok = match tc {
             Case::Lower => {
                 let end_ok = tw.dot || tw.e >= b.len() || matches!(b[tw.e], b',' | b'\n' | b'\r' | b'\\' | b'"');
-                if tf & T_LOWER == 0 || (tf & T_ABBR != 0 && !end_ok) {
-                    continue;
-                }
+                tf & T_LOWER != 0 && (tf & T_ABBR == 0 || end_ok)
             }
-            Case::Cap | Case::Upper => {
-                if cases[k - 1] == Case::Lower {
-                    continue;
-                }
-            }
-            Case::Other => continue,
+            Case::Cap | Case::Upper => cases[k - 1] != Case::Lower,
+            Case::Other => false,
+        };
+        if !ok {
+            continue;
         }
-        let lower = tc == Case::Lower && cases[..k].iter().all(|&c| !capish(c));
         let abbr = tf & T_ABBR != 0;
+        let lower = tc == Case::Lower && cases[..k].iter().all(|&c| !capish(c));
         let mut st = Street { end: tw.e + (tw.dot && abbr) as usize, weak: !abbr && tf & T_STRONG == 0, lower, dotted: tw.dot && abbr };
-        if k + 1 < w.len() && capish(tc) {
-            // "Mill Park Road": a type word that is itself the end of a longer name
-            let x = w[k + 1];
-            let (xs, xdot) = (&t[x.s..x.e], x.dot);
-            let xf = flags(xs);
-            if xf & (T_STRONG | T_ABBR) != 0 && capish(case_of(xs)) {
+        // "Mill Park Road": a type word inside a longer name
+        if let Some(x) = w.get(k + 1).filter(|x| x.kind == WORD && capish(tc)) {
+            let xf = flags(w.s(x));
+            if xf & (T_STRONG | T_ABBR) != 0 && capish(case_of(w.s(x))) {
                 let xa = xf & T_ABBR != 0;
-                st = Street { end: x.e + (xdot && xa) as usize, weak: false, lower: false, dotted: xdot && xa };
+                st = Street { end: x.e + (x.dot && xa) as usize, weak: false, lower: false, dotted: x.dot && xa };
             }
         }
         return Some(st);
@@ -651,34 +662,33 @@ fn english(t: &str, w: &[Tok]) -> Option<Street> {
 }
 
 /// French order: "rue de la Paix", "avenue Victor Hugo", "boulevard Saint-Michel".
-fn french(t: &str, w: &[Tok], f0: u32) -> Option<Street> {
+fn french(w: &mut Fwd, f0: u32) -> Option<Street> {
     let distinct = f0 & FR_DIST != 0;
-    let tcase = case_of(&t[w[0].s..w[0].e]);
+    let w0 = w.get(0)?;
+    let tcase = case_of(w.s(w0));
     let (mut content, mut end, mut lower, mut first) = (0, 0, false, true);
-    for x in &w[1..] {
-        if x.kind != WORD {
-            break;
-        }
-        let s = &t[x.s..x.e];
+    for i in 1..7 {
+        let Some(x) = w.get(i).filter(|x| x.kind == WORD) else { break };
+        let s = w.s(x);
         let (f, c) = (flags(s), case_of(s));
         if f & PART != 0 && c != Case::Cap {
             first = false;
             continue;
         }
         // Title-case "Route Planning Tips" is an English heading, not "Route de Lyon"
-        if first && !distinct && tcase != Case::Lower && tcase != Case::Upper {
+        if first && !distinct && tcase == Case::Cap {
             return None;
         }
         first = false;
         if capish(c) || elided_cap(s) {
             content += 1;
             end = x.e;
-        } else if c == Case::Lower && distinct && content == 0 && f & STOP == 0 {
-            content += 1;
-            end = x.e;
-            lower = true;
-            break;
         } else {
+            if c == Case::Lower && distinct && content == 0 && f & STOP == 0 {
+                content += 1;
+                end = x.e;
+                lower = true;
+            }
             break;
         }
     }
@@ -688,7 +698,7 @@ fn french(t: &str, w: &[Tok], f0: u32) -> Option<Street> {
 /// "NW", "North" after the street type, when nothing but a unit or punctuation follows.
 fn dir_suffix(t: &str, e: usize) -> Option<usize> {
     let b = t.as_bytes();
-    if e >= b.len() || b[e] != b' ' || !is_word_start(t, e + 1) {
+    if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) {
         return None;
     }
     let we = read_word(t, e + 1);
@@ -697,8 +707,8 @@ fn dir_suffix(t: &str, e: usize) -> Option<usize> {
     if flags(s) & DIR == 0 || !(c == Case::Upper && s.len() <= 2 || c == Case::Cap) {
         return None;
     }
-    let r = we + (we < b.len() && b[we] == b'.') as usize;
-    if r >= b.len() || b[r] != b' ' {
+    let r = we + (b.get(we) == Some(&b'.')) as usize;
+    if b.get(r) != Some(&b' ') {
         return Some(r);
     }
     let q = skip_sp(b, r);
@@ -711,43 +721,30 @@ fn units(t: &str, mut e: usize) -> (usize, bool) {
     let b = t.as_bytes();
     let mut found = false;
     for _ in 0..2 {
-        let mut q = e;
-        if q < b.len() && b[q] == b',' {
-            q += 1;
-        }
+        let q = e + (b.get(e) == Some(&b',')) as usize;
         let q2 = skip_sp(b, q);
         if q2 == q || q2 >= b.len() {
             break;
         }
-        q = q2;
-        let r = if b[q] == b'#' {
-            unit_id(b, skip_sp(b, q + 1))
-        } else if b[q].is_ascii_digit() {
-            ordinal_end(b, q).and_then(|oe| {
+        let r = if b[q2] == b'#' {
+            unit_id(b, skip_sp(b, q2 + 1))
+        } else if b[q2].is_ascii_digit() {
+            ordinal_end(b, q2).and_then(|oe| {
                 let ws = skip_sp(b, oe);
                 let we = read_word(t, ws);
-                (ws > oe && matches!(t[ws..we].to_ascii_lowercase().as_str(), "floor" | "fl")).then_some(we)
+                let fl = t[ws..we].eq_ignore_ascii_case("floor") || t[ws..we].eq_ignore_ascii_case("fl");
+                (ws > oe && fl).then_some(we)
             })
         } else {
-            let we = read_word(t, q);
-            if we == q || flags(&t[q..we]) & UNIT == 0 {
-                None
-            } else {
-                let r = we + (we < b.len() && b[we] == b'.') as usize;
-                let mut r2 = skip_sp(b, r);
-                if r2 < b.len() && b[r2] == b'#' {
-                    r2 += 1;
-                }
-                if r2 == r { None } else { unit_id(b, r2) }
-            }
+            let we = read_word(t, q2);
+            let r = we + (b.get(we) == Some(&b'.')) as usize;
+            let mut r2 = skip_sp(b, r);
+            r2 += (b.get(r2) == Some(&b'#')) as usize;
+            (we > q2 && r2 > r && flags(&t[q2..we]) & UNIT != 0).then(|| unit_id(b, r2)).flatten()
         };
-        match r {
-            Some(x) => {
-                e = x;
-                found = true;
-            }
-            None => break,
-        }
+        let Some(x) = r else { break };
+        e = x;
+        found = true;
     }
     (e, found)
 }
@@ -757,27 +754,21 @@ fn unit_id(b: &[u8], q: usize) -> Option<usize> {
     while j < b.len() && j - q < 8 {
         if b[j].is_ascii_digit() {
             nd += 1;
-        } else if !(b[j].is_ascii_alphabetic() || (b[j] == b'-' && j > q && j + 1 < b.len() && b[j + 1].is_ascii_alphanumeric())) {
+        } else if !(b[j].is_ascii_alphabetic() || b[j] == b'-' && j > q && b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric)) {
             break;
         }
         j += 1;
     }
-    if j == q || alnum_at(b, j) {
-        return None;
-    }
     let letters_only = j - q <= 2 && b[q..j].iter().all(u8::is_ascii_uppercase);
-    (nd > 0 || letters_only).then_some(j)
+    (j > q && !alnum_at(b, j) && (nd > 0 || letters_only)).then_some(j)
 }
 
 /// After a street without a locality: no lowercase prose continuing an all-lowercase match, and no
 /// Title-case word glued to a short number ("5 Common Road Signs").
 fn follow_ok(t: &str, e: usize, lower: bool, strong_num: bool) -> bool {
     let b = t.as_bytes();
-    if e >= b.len() || b[e] != b' ' {
-        return true;
-    }
     let q = skip_sp(b, e);
-    if !is_word_start(t, q) {
+    if b.get(e) != Some(&b' ') || !is_word_start(t, q) {
         return true;
     }
     let s = &t[q..read_word(t, q)];
@@ -805,200 +796,119 @@ fn unit_prefix(t: &str, d: usize, floor: usize) -> Option<usize> {
         p -= 1;
     }
     let id = &b[p..ie];
-    if id.is_empty() || !(id.iter().any(u8::is_ascii_digit) || (id.len() == 1 && id[0].is_ascii_uppercase())) {
+    if !(id.iter().any(u8::is_ascii_digit) || id.len() == 1 && id[0].is_ascii_uppercase()) {
         return None;
     }
-    if p > floor && b[p - 1] == b'#' {
-        p -= 1;
-    }
+    p -= (p > floor && b[p - 1] == b'#') as usize;
     let mut q = p;
     while q > floor && b[q - 1] == b' ' {
         q -= 1;
     }
-    if q == p {
-        return None;
-    }
-    if q > floor && b[q - 1] == b'.' {
-        q -= 1;
-    }
-    let mut ws = q;
-    while ws > floor && b[ws - 1].is_ascii_alphabetic() {
-        ws -= 1;
-    }
-    if ws == q || alnum_at(b, ws.wrapping_sub(1)) && ws > 0 {
-        return None;
-    }
-    (flags(&t[ws..q]) & UNIT_PRE != 0).then_some(ws)
+    q -= (q < p && q > floor && b[q - 1] == b'.') as usize;
+    let ws = word_back(t, q, floor);
+    (q < p && ws < q && flags(&t[ws..q]) & UNIT_PRE != 0).then_some(ws)
 }
 
 // ---------------------------------------------------------------- number-last: DE/NL/ES/IT/PT, boxes
 
-/// Formats where the number follows the street or box word; looks back within the current line.
+/// Formats where the number follows the street or box word, read backwards from the number.
 fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let b = t.as_bytes();
     let mut p = d;
     while p > floor && b[p - 1] == b' ' && d - p < 3 {
         p -= 1;
     }
-    if p == d {
+    p -= (p < d && p > floor && b[p - 1] == b',') as usize;
+    if p == d || p <= floor || !(b[p - 1].is_ascii_alphabetic() || matches!(b[p - 1], b'.' | b'/') || b[p - 1] >= 0x80) {
         return None;
     }
-    if p > floor && b[p - 1] == b',' {
-        p -= 1;
-    }
-    if p <= floor || !(b[p - 1].is_ascii_alphabetic() || matches!(b[p - 1], b'.' | b'/') || b[p - 1] >= 0x80) {
-        return None;
-    }
-    let mut ws = d.saturating_sub(100).max(floor);
-    while !t.is_char_boundary(ws) {
-        ws += 1;
-    }
-    let mut k = d;
-    while k > ws {
-        k -= 1;
-        match b[k] {
-            b'\n' | b'\r' | b'"' | b'{' | b'[' | b'(' | b';' | b'|' | b'<' | b'>' | b'\t' | b':' | b'!' | b'?' | b'=' => {
-                ws = k + 1;
-                break;
-            }
-            b'\\' if k + 1 < d && b[k + 1] != b'u' => {
-                ws = k + 2;
-                break;
-            }
-            _ => {}
-        }
-    }
-    let mut ring = [Tok::default(); 8];
-    let mut n = 0usize;
-    let mut i = ws;
-    while i < d {
-        let c = b[i];
-        if c == b' ' {
-            i += 1;
-            continue;
-        }
-        let tok = if c.is_ascii_digit() {
-            Tok { s: i, e: i + digits(b, i), kind: NUM, ..Tok::default() }
-        } else if c == b',' {
-            Tok { s: i, e: i + 1, kind: COMMA, ..Tok::default() }
-        } else if is_word_start(t, i) {
-            let e = read_word(t, i);
-            Tok { s: i, e, kind: WORD, dot: e < d && b[e] == b'.', slash: e < d && b[e] == b'/' }
-        } else {
-            n = 0;
-            i += t[i..].chars().next().map_or(1, char::len_utf8);
-            continue;
-        };
-        i = tok.e + tok.dot as usize + tok.slash as usize;
-        if n == ring.len() {
-            ring.copy_within(1.., 0);
-            n -= 1;
-        }
-        ring[n] = tok;
-        n += 1;
-    }
-    let at = |k: usize| if k <= n { Some(ring[n - k]) } else { None };
-    let word = |k: usize| at(k).filter(|x| x.kind == WORD);
+    let mut bk = Back { t, floor, from: d, w: [Tok::default(); 8], n: 0, done: false };
     let s_of = |x: Tok| &t[x.s..x.e];
-    let low = |x: Tok| {
-        let mut buf = [0u8; 48];
-        let l = lower(s_of(x), &mut buf).to_string();
-        l
-    };
-
-    let mut k0 = 1;
-    let mut comma = at(1)?.kind == COMMA;
-    if comma {
-        k0 = 2;
-    }
-    if let Some(x) = word(k0) {
-        let l = low(x);
-        if (x.dot || l.contains('º')) && matches!(l.as_str(), "nº" | "n" | "no" | "nr" | "núm" | "num" | "n.º") {
+    let mut comma = bk.get(1)?.kind == COMMA;
+    let mut k0 = 1 + comma as usize;
+    let mut w1 = bk.word(k0)?;
+    if w1.e - w1.s <= 4 && (w1.dot || s_of(w1).contains('º')) && matches!(bk.low(k0).s(), "nº" | "n" | "no" | "nr" | "núm" | "num" | "n.º") {
+        k0 += 1;
+        if bk.get(k0).is_some_and(|x| x.kind == COMMA) {
             k0 += 1;
-            if at(k0).is_some_and(|x| x.kind == COMMA) {
-                k0 += 1;
-                comma = true;
-            }
+            comma = true;
         }
+        w1 = bk.word(k0)?;
     }
-    let w1 = word(k0)?;
-    let l1 = low(w1);
+    let l1 = bk.low(k0);
     let c1 = case_of(s_of(w1));
+    let f1 = l1.flags();
+    if c1 == Case::Lower && f1 & STOP != 0 {
+        return None;
+    }
 
     // PO boxes and military addresses
     if !comma {
-        let w2 = word(k0 + 1);
-        let l2 = w2.map(low).unwrap_or_default();
-        let start = match l1.as_str() {
-            "box" => match l2.as_str() {
-                "po" | "p.o" | "gpo" => w2.map(|x| x.s),
-                "o" if word(k0 + 2).is_some_and(|x| low(x) == "p") => word(k0 + 2).map(|x| x.s),
-                "office" if word(k0 + 2).is_some_and(|x| low(x) == "post") => word(k0 + 2).map(|x| x.s),
+        let l2 = bk.low(k0 + 1);
+        let at2 = |bk: &mut Back| bk.word(k0 + 1).map(|x| x.s);
+        let at3 = |bk: &mut Back, w: &str| if bk.low(k0 + 2).s() == w { bk.word(k0 + 2).map(|x| x.s) } else { None };
+        let start = match l1.s() {
+            "box" => match l2.s() {
+                "po" | "p.o" | "gpo" => at2(&mut bk),
+                "o" => at3(&mut bk, "p"),
+                "office" => at3(&mut bk, "post"),
                 _ => {
-                    let j = if at(k0 + 1).is_some_and(|x| x.kind == COMMA) { k0 + 2 } else { k0 + 1 };
-                    let ok = at(j).is_some_and(|x| x.kind == NUM)
-                        && word(j + 1).is_some_and(|x| matches!(low(x).as_str(), "psc" | "cmr" | "unit"));
-                    if ok { word(j + 1).map(|x| x.s) } else { None }
+                    let j = k0 + 1 + bk.get(k0 + 1).is_some_and(|x| x.kind == COMMA) as usize;
+                    let num = bk.get(j).is_some_and(|x| x.kind == NUM);
+                    if num && matches!(bk.low(j + 1).s(), "psc" | "cmr" | "unit") { bk.word(j + 1).map(|x| x.s) } else { None }
                 }
             },
             "p.o.box" | "pobox" | "pob" | "postfach" | "apartado" | "postbus" | "casilla" => Some(w1.s),
             "bp" | "b.p" | "pmb" if c1 == Case::Upper => Some(w1.s),
-            "bag" if matches!(l2.as_str(), "locked" | "private") => w2.map(|x| x.s),
-            "postal" if l2 == "caixa" => w2.map(|x| x.s),
-            "postale" if matches!(l2.as_str(), "casella" | "boîte" | "boite") => w2.map(|x| x.s),
-            "correos" if l2 == "de" && word(k0 + 2).is_some_and(|x| low(x) == "apartado") => word(k0 + 2).map(|x| x.s),
-            "aa" | "ae" | "ap" if c1 == Case::Upper && matches!(l2.as_str(), "fpo" | "apo" | "dpo") => {
+            "bag" if matches!(l2.s(), "locked" | "private") => at2(&mut bk),
+            "postal" if l2.s() == "caixa" => at2(&mut bk),
+            "postale" if matches!(l2.s(), "casella" | "boîte" | "boite") => at2(&mut bk),
+            "correos" if l2.s() == "de" => at3(&mut bk, "apartado"),
+            "aa" | "ae" | "ap" if c1 == Case::Upper && matches!(l2.s(), "fpo" | "apo" | "dpo") => {
                 if digits(b, d) != 5 || alnum_at(b, d + 5) {
                     return None;
                 }
-                let s = w2?.s;
+                let s = at2(&mut bk)?;
                 return Some((mil_head(t, s, floor).unwrap_or(s), d + 5));
             }
             _ => None,
         };
         if let Some(s) = start {
             let mut e = d + digits(b, d);
-            if e - d > 6 || alnum_at(b, e) || (e + 1 < b.len() && matches!(b[e], b'/' | b'.' | b',' | b':') && b[e + 1].is_ascii_digit()) {
+            if e - d > 6 || alnum_at(b, e) || e + 1 < b.len() && matches!(b[e], b'/' | b'.' | b',' | b':') && b[e + 1].is_ascii_digit() {
                 return None;
             }
-            if l1 == "postfach" {
-                for _ in 0..2 {
-                    let g = digits(b, e + 1);
-                    if e < b.len() && b[e] == b' ' && (2..=4).contains(&g) && !alnum_at(b, e + 1 + g) {
-                        e += 1 + g;
-                    }
+            for _ in 0..2 {
+                let g = digits(b, e + 1);
+                if l1.s() == "postfach" && b.get(e) == Some(&b' ') && (2..=4).contains(&g) && !alnum_at(b, e + 1 + g) {
+                    e += 1 + g;
                 }
             }
             return Some((s, parse_tail(t, e).unwrap_or(e)));
         }
     }
 
-    // street name then number
-    let mut start = None;
-    let mut max_digits = 5;
-    let mut check_follow = false;
+    // street name, then the number
+    let (mut start, mut max_digits, mut check_follow) = (None, 5, false);
     if !comma {
-        let mut buf = [0u8; 48];
-        let l = lower(s_of(w1), &mut buf);
-        let suffix = SUFFIXES.iter().any(|s| l.len() >= s.len() + 3 && l.ends_with(s))
-            || (w1.dot && l.len() >= 6 && l.ends_with("str"));
-        let f1 = flags(s_of(w1));
-        if suffix {
+        if street_suffix(l1.s()) || w1.dot && l1.n >= 6 && l1.s().ends_with("str") {
             start = Some(w1.s);
-        } else if f1 & DE_TYPE != 0 && capish(c1) && (l != "str" || w1.dot) {
-            if let Some(w2) = word(k0 + 1).filter(|x| capish(case_of(s_of(*x))) && flags(s_of(*x)) & STOP == 0) {
-                start = Some(w2.s);
-            }
+        } else if f1 & DE_TYPE != 0 && capish(c1) && (l1.s() != "str" || w1.dot) {
+            // "Berliner Str. 5"
+            start = bk.word(k0 + 1).filter(|&x| capish(case_of(s_of(x))) && flags(s_of(x)) & STOP == 0).map(|x| x.s);
         } else if c1 == Case::Cap && f1 & DE_STOP == 0 {
-            let w2 = word(k0 + 1).map(s_of);
-            let w3 = word(k0 + 2).map(s_of);
-            let prep = matches!(w2, Some("Am" | "Im" | "Zum" | "Zur" | "Beim"))
-                || (matches!(w2, Some("der" | "dem" | "den"))
-                    && matches!(w3, Some("An" | "Auf" | "In" | "Unter" | "Hinter" | "Vor" | "Bei" | "Über")));
-            if prep {
-                start = word(k0 + if w2.unwrap().len() == 3 && w2 != Some("Zum") && w2 != Some("Zur") { 2 } else { 1 }).map(|x| x.s);
-                max_digits = 3;
-                check_follow = true;
+            // "Am Markt 3", "An der Alster 5"
+            let w2 = bk.word(k0 + 1).map(s_of);
+            let w3 = bk.word(k0 + 2).map(s_of);
+            let k = if matches!(w2, Some("Am" | "Im" | "Zum" | "Zur" | "Beim")) {
+                k0 + 1
+            } else if matches!(w2, Some("der" | "dem" | "den")) && matches!(w3, Some("An" | "Auf" | "In" | "Unter" | "Hinter" | "Vor" | "Bei" | "Über")) {
+                k0 + 2
+            } else {
+                0
+            };
+            if k > 0 {
+                (start, max_digits, check_follow) = (bk.word(k).map(|x| x.s), 3, true);
             }
         }
     }
@@ -1006,25 +916,21 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
         // "Calle Mayor", "Avenida de la Constitución", "Via Roma", "C/ Mayor,"
         let (mut content, mut lowercase) = (0, false);
         for k in k0..k0 + 7 {
-            let Some(x) = word(k) else { break };
+            let Some(x) = bk.word(k) else { break };
             let s = s_of(x);
-            let (f, c) = (flags(s), case_of(s));
+            let (f, c) = if k == k0 { (f1, c1) } else { (flags(s), case_of(s)) };
             if f & PFX != 0 && content > 0 {
                 let distinct = f & PFX_DIST != 0;
                 let dot_ok = f & PFX_DOT == 0 || x.dot || x.slash || s.contains('.');
-                if dot_ok && (distinct || capish(c)) && (distinct || !lowercase) {
-                    start = Some(x.s);
-                    check_follow = !distinct;
+                if dot_ok && (distinct || capish(c) && !lowercase) {
+                    (start, check_follow) = (Some(x.s), !distinct);
                     break;
                 }
             }
             if f & PART != 0 && c != Case::Cap && k > k0 {
                 continue;
             }
-            if capish(c) || elided_cap(s) {
-                if f & STOP != 0 && c == Case::Cap {
-                    break;
-                }
+            if capish(c) && (f & STOP == 0 || c == Case::Upper) || elided_cap(s) {
                 content += 1;
             } else if c == Case::Lower && f & STOP == 0 && content < 2 {
                 content += 1;
@@ -1046,65 +952,42 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
 /// The ship line above "FPO AP 12345": "USNS Smith", "USS Miller".
 fn mil_head(t: &str, s: usize, floor: usize) -> Option<usize> {
     let b = t.as_bytes();
-    let mut le = if s >= 1 && b[s - 1] == b'\n' {
+    let mut le = if s > floor && b[s - 1] == b'\n' {
         s - 1
-    } else if s >= 2 && &b[s - 2..s] == b"\\n" {
+    } else if s >= floor + 2 && &b[s - 2..s] == b"\\n" {
         s - 2
     } else {
         return None;
     };
-    if le > floor && b[le - 1] == b'\r' {
-        le -= 1;
-    }
+    le -= (le > floor && b[le - 1] == b'\r') as usize;
     let mut ls = le;
     while ls > floor && le - ls < 60 && !matches!(b[ls - 1], b'\n' | b'"' | b'\\' | b'>' | b'\t') {
         ls -= 1;
     }
-    if ls > 0 && b[ls - 1] == b'\\' && ls < le && b[ls] == b'n' {
-        ls += 1;
-    }
-    if !t.is_char_boundary(ls) {
-        return None;
-    }
-    let line = &t[ls..le];
+    ls += (ls > 0 && b[ls - 1] == b'\\' && ls < le && b[ls] == b'n') as usize;
+    let line = t.get(ls..le)?;
     let rest = ["USS ", "USNS ", "USNV ", "USCGC "].iter().find_map(|p| line.strip_prefix(p))?;
-    let ok = rest.split(' ').count() <= 3
-        && rest.split(' ').all(|w| w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-'));
-    ok.then_some(ls)
+    let name_ok = |w: &str| w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-');
+    (rest.split(' ').count() <= 3 && rest.split(' ').all(name_ok)).then_some(ls)
 }
 
 // ---------------------------------------------------------------- locality
 
 #[derive(Clone, Copy, PartialEq)]
-enum Sep {
-    Comma,
-    Line,
-    Space,
-}
+enum Sep { Comma, Line, Space }
 
 fn tail_sep(b: &[u8], p: usize) -> Option<(usize, Sep)> {
-    let at = |i: usize, s: &[u8]| b.len() >= i + s.len() && &b[i..i + s.len()] == s;
-    let (mut q, mut k) = if at(p, b",") {
-        (p + 1, Sep::Comma)
-    } else if at(p, b"\n") {
-        (p + 1, Sep::Line)
-    } else if at(p, b"\r\n") {
-        (p + 2, Sep::Line)
-    } else if at(p, b"\\n") {
-        (p + 2, Sep::Line)
-    } else if at(p, b"\\r\\n") {
-        (p + 4, Sep::Line)
-    } else if at(p, b" ") {
-        (p, Sep::Space)
-    } else {
-        return None;
+    let at = |i: usize, s: &[u8]| b.get(i..i + s.len()) == Some(s);
+    let (mut q, mut k) = match () {
+        _ if at(p, b",") => (p + 1, Sep::Comma),
+        _ if at(p, b"\n") => (p + 1, Sep::Line),
+        _ if at(p, b"\r\n") || at(p, b"\\n") => (p + 2, Sep::Line),
+        _ if at(p, b"\\r\\n") => (p + 4, Sep::Line),
+        _ if at(p, b" ") => (p, Sep::Space),
+        _ => return None,
     };
-    if k == Sep::Comma {
-        if at(q, b"\n") {
-            (q, k) = (q + 1, Sep::Line);
-        } else if at(q, b"\\n") {
-            (q, k) = (q + 2, Sep::Line);
-        }
+    if k == Sep::Comma && (at(q, b"\n") || at(q, b"\\n")) {
+        (q, k) = (q + if b[q] == b'\n' { 1 } else { 2 }, Sep::Line);
     }
     let r = skip_sp(b, q);
     (k != Sep::Space || r > q).then_some((r, k))
@@ -1116,20 +999,17 @@ fn parse_tail(t: &str, p: usize) -> Option<usize> {
     Some(country(t, e))
 }
 
-/// City words: capitalised (or lowercase), with particles inside ("Frankfurt am Main"). Returns the
-/// number of words and fills the end of each, and whether every word so far was capitalised.
+/// City words from `q`, particles allowed inside ("Frankfurt am Main"); fills (end, all capitalised so far).
 fn city_words(t: &str, mut q: usize, ends: &mut [(usize, bool); 4]) -> usize {
     let b = t.as_bytes();
     let (mut n, mut all_cap) = (0, true);
     while n < ends.len() && is_word_start(t, q) {
         let e = read_word(t, q);
-        let s = &t[q..e];
-        let (f, c) = (flags(s), case_of(s));
+        let (f, c) = (flags(&t[q..e]), case_of(&t[q..e]));
         if f & CITY_STOP != 0 {
             break;
         }
-        let particle = f & PART != 0 && c == Case::Lower && n > 0;
-        if !particle {
+        if !(f & PART != 0 && c == Case::Lower && n > 0) {
             if c == Case::Lower && f & STOP != 0 {
                 break;
             }
@@ -1137,7 +1017,7 @@ fn city_words(t: &str, mut q: usize, ends: &mut [(usize, bool); 4]) -> usize {
             ends[n] = (e, all_cap);
             n += 1;
         }
-        if e >= b.len() || b[e] != b' ' || !is_word_start(t, e + 1) {
+        if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) {
             break;
         }
         q = e + 1;
@@ -1154,32 +1034,24 @@ fn locality(t: &str, q: usize, allow_weak: bool, depth: u8) -> Option<usize> {
         if let Some(x) = state_post(t, e, &t[q..e]) {
             return Some(x);
         }
-        if depth == 0 && e < b.len() && b[e] == b',' {
-            if let Some((q2, Sep::Comma)) = tail_sep(b, e) {
-                if let Some(x) = locality(t, q2, false, 1) {
-                    return Some(x);
-                }
+        // "Oxford, Oxfordshire OX1 4AA", "Brooklyn, New York, NY 11201"
+        if let Some((q2, Sep::Comma)) = tail_sep(b, e).filter(|_| depth == 0) {
+            if let Some(x) = locality(t, q2, false, 1) {
+                return Some(x);
             }
         }
     }
-    if allow_weak && n > 0 && ends[n - 1].1 && hard_bound(b, ends[n - 1].0) {
-        return Some(ends[n - 1].0);
-    }
-    None
+    (allow_weak && n > 0 && ends[n - 1].1 && hard_bound(b, ends[n - 1].0)).then(|| ends[n - 1].0)
 }
 
 /// After the city: ", IL 62704", " NSW 2000", " NW1 6XE", ", ON M5V 2T6", " 1010", "Dublin 2".
 fn state_post(t: &str, e: usize, city: &str) -> Option<usize> {
     let b = t.as_bytes();
-    let mut q = e;
-    if q < b.len() && b[q] == b',' {
-        q += 1;
-    }
-    let q2 = skip_sp(b, q);
-    if q2 == e {
+    let q0 = e + (b.get(e) == Some(&b',')) as usize;
+    let q = skip_sp(b, q0);
+    if q == e {
         return None;
     }
-    q = q2;
     if is_word_start(t, q) {
         let we = read_word(t, q);
         if we - q <= 3 && flags(&t[q..we]) & STATE != 0 {
@@ -1196,89 +1068,64 @@ fn state_post(t: &str, e: usize, city: &str) -> Option<usize> {
         return Some(z);
     }
     let nd = digits(b, q);
-    if (nd == 4 || (nd <= 2 && city.eq_ignore_ascii_case("dublin"))) && nd > 0 && hard_bound(b, q + nd) {
-        return Some(q + nd);
-    }
-    None
+    let ok = nd == 4 || (1..=2).contains(&nd) && city.eq_ignore_ascii_case("dublin");
+    (ok && hard_bound(b, q + nd)).then_some(q + nd)
 }
 
 /// US ZIP / ZIP+4, Canadian A9A 9A9, Australian 4-digit postcode.
 fn zip(b: &[u8], r: usize) -> Option<usize> {
-    let nd = digits(b, r);
-    if nd == 5 {
-        let e = r + 5;
-        if e + 5 <= b.len() && b[e] == b'-' && digits(b, e + 1) == 4 && !alnum_at(b, e + 5) {
-            return Some(e + 5);
-        }
-        return (!alnum_at(b, e)).then_some(e);
+    match digits(b, r) {
+        5 if b.get(r + 5) == Some(&b'-') && digits(b, r + 6) == 4 && !alnum_at(b, r + 10) => return Some(r + 10),
+        5 => return (!alnum_at(b, r + 5)).then_some(r + 5),
+        4 => return (!alnum_at(b, r + 4)).then_some(r + 4),
+        _ => {}
     }
-    if nd == 4 {
-        return (!alnum_at(b, r + 4)).then_some(r + 4);
-    }
-    let pat = b"ADA DAD";
-    if r + 7 <= b.len() {
-        let ok = pat.iter().zip(&b[r..r + 7]).all(|(p, c)| match p {
-            b'A' => c.is_ascii_alphabetic(),
-            b'D' => c.is_ascii_digit(),
-            _ => *c == b' ',
-        });
-        if ok && !alnum_at(b, r + 7) {
-            return Some(r + 7);
-        }
-    }
-    None
+    let s = b.get(r..r + 7)?;
+    let ok = b"ADA DAD".iter().zip(s).all(|(p, c)| match p {
+        b'A' => c.is_ascii_alphabetic(),
+        b'D' => c.is_ascii_digit(),
+        _ => *c == b' ',
+    });
+    (ok && !alnum_at(b, r + 7)).then_some(r + 7)
 }
 
-/// Royal Mail postcode: outward (A9, A99, A9A, AA9, AA99, AA9A) + space + inward (9AA).
+/// Royal Mail postcode: outward code (A9, A99, A9A, AA9, AA99, AA9A), space, inward code (9AA).
 fn uk_post(b: &[u8], q: usize) -> Option<usize> {
     let alpha = |i: usize| i < b.len() && b[i].is_ascii_alphabetic();
     let mut j = q;
     while alpha(j) && j - q < 2 {
         j += 1;
     }
-    if j == q || !(j < b.len() && b[j].is_ascii_digit()) {
+    if j == q || !b.get(j).is_some_and(u8::is_ascii_digit) {
         return None;
     }
-    j += 1;
-    if j < b.len() && b[j].is_ascii_alphanumeric() && b[j] != b' ' {
-        j += 1;
-    }
-    if j >= b.len() || b[j] != b' ' {
+    j += 1 + b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) as usize;
+    if b.get(j) != Some(&b' ') || !b.get(j + 1).is_some_and(u8::is_ascii_digit) || !alpha(j + 2) || !alpha(j + 3) || alnum_at(b, j + 4) {
         return None;
     }
-    j += 1;
-    if !(j + 3 <= b.len() && b[j].is_ascii_digit() && alpha(j + 1) && alpha(j + 2)) || alnum_at(b, j + 3) {
-        return None;
-    }
-    let s = &b[q..j + 3];
-    (s.iter().all(|c| !c.is_ascii_lowercase()) || s.iter().all(|c| !c.is_ascii_uppercase())).then_some(j + 3)
+    let s = &b[q..j + 4];
+    (s.iter().all(|c| !c.is_ascii_lowercase()) || s.iter().all(|c| !c.is_ascii_uppercase())).then_some(j + 4)
 }
 
 /// Irish Eircode: A99 XXXX.
 fn eircode(b: &[u8], q: usize) -> Option<usize> {
-    if q + 8 > b.len() || alnum_at(b, q + 8) {
-        return None;
-    }
-    let s = &b[q..q + 8];
-    let ok = s[0].is_ascii_uppercase()
-        && s[1].is_ascii_digit()
-        && (s[2].is_ascii_digit() || s[2] == b'W')
-        && s[3] == b' '
+    let s = b.get(q..q + 8)?;
+    let ok = s[0].is_ascii_uppercase() && s[1].is_ascii_digit() && (s[2].is_ascii_digit() || s[2] == b'W') && s[3] == b' '
         && s[4..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    ok.then_some(q + 8)
+    (ok && !alnum_at(b, q + 8)).then_some(q + 8)
 }
 
-/// Postcode then city: "10115 Berlin", "D-10115 Berlin", "1012 AB Amsterdam", "1100-148 Lisboa".
+/// Postcode, then city: "10115 Berlin", "D-10115 Berlin", "1012 AB Amsterdam", "1100-148 Lisboa".
 fn post_first(t: &str, q: usize) -> Option<usize> {
     let b = t.as_bytes();
-    let mut j = q;
     let up = b[q.min(b.len())..].iter().take_while(|c| c.is_ascii_uppercase()).count();
-    if (1..=2).contains(&up) && q + up + 1 < b.len() && b[q + up] == b'-' && b[q + up + 1].is_ascii_digit() {
+    let mut j = q;
+    if (1..=2).contains(&up) && b.get(q + up) == Some(&b'-') && b.get(q + up + 1).is_some_and(u8::is_ascii_digit) {
         j = q + up + 1;
     }
     let nd = digits(b, j);
     j += nd;
-    let dash3 = j + 4 <= b.len() && b[j] == b'-' && digits(b, j + 1) == 3;
+    let dash3 = b.get(j) == Some(&b'-') && digits(b, j + 1) == 3;
     match nd {
         4 | 5 if !dash3 => {}
         4 | 2 if dash3 => j += 4,
@@ -1287,10 +1134,10 @@ fn post_first(t: &str, q: usize) -> Option<usize> {
     if alnum_at(b, j) {
         return None;
     }
-    if nd == 4 && j + 4 <= b.len() && b[j] == b' ' && b[j + 1..j + 3].iter().all(u8::is_ascii_uppercase) && b[j + 3] == b' ' {
+    if nd == 4 && b.get(j) == Some(&b' ') && b.get(j + 3) == Some(&b' ') && b[j + 1..j + 3].iter().all(u8::is_ascii_uppercase) {
         j += 3;
     }
-    if j >= b.len() || b[j] != b' ' {
+    if b.get(j) != Some(&b' ') {
         return None;
     }
     let mut ends = [(0usize, false); 4];
@@ -1298,30 +1145,22 @@ fn post_first(t: &str, q: usize) -> Option<usize> {
     if n == 0 {
         return None;
     }
-    if ends[0].1 {
-        let k = (0..n).rev().find(|&k| ends[k].1)?;
-        return Some(ends[k].0);
+    // a lowercase "city" must stand alone: "2000 people attended" is no locality
+    match (0..n).rev().find(|&k| ends[k].1) {
+        Some(k) => Some(ends[k].0),
+        None => hard_bound(b, ends[0].0).then_some(ends[0].0),
     }
-    hard_bound(b, ends[0].0).then_some(ends[0].0)
 }
 
 /// An optional country after the locality: ", USA", "\nGermany", " United Kingdom".
 fn country(t: &str, e: usize) -> usize {
     let b = t.as_bytes();
-    let Some((q, _)) = tail_sep(b, e) else { return e };
-    if !is_word_start(t, q) {
-        return e;
-    }
+    let Some((q, _)) = tail_sep(b, e).filter(|&(q, _)| is_word_start(t, q)) else { return e };
     let e1 = read_word(t, q);
-    let mut cands = vec![e1];
-    if e1 < b.len() && b[e1] == b' ' && is_word_start(t, e1 + 1) {
-        cands.insert(0, read_word(t, e1 + 1));
-    }
-    for ce in cands {
+    let e2 = if b.get(e1) == Some(&b' ') && is_word_start(t, e1 + 1) { read_word(t, e1 + 1) } else { e1 };
+    for ce in [e2, e1] {
         let s = &t[q..ce];
-        let mut buf = [0u8; 48];
-        let l = lower(s, &mut buf);
-        if COUNTRIES.contains(&l) && capish(case_of(s)) && hard_bound(b, ce) {
+        if COUNTRIES.contains(&Low::new(s).s()) && capish(case_of(s)) && hard_bound(b, ce) {
             return ce;
         }
     }
@@ -1430,7 +1269,7 @@ mod tests {
             ("Lindenweg 4", "Lindenweg 4"),
             ("Marktplatz 1, CH-8001 Zürich", "Marktplatz 1, CH-8001 Zürich"),
             ("Schillerallee 9", "Schillerallee 9"),
-            ("Kirchgasse 2/3/4", "Kirchgasse 2/3"),
+            ("Kirchgasse 2/3/4", "Kirchgasse 2/3/4"),
             ("An der Alster 5, 20099 Hamburg", "An der Alster 5, 20099 Hamburg"),
             ("Hauptstr. 7", "Hauptstr. 7"),
             ("Kerkstraat 12, 1012 AB Amsterdam", "Kerkstraat 12, 1012 AB Amsterdam"),

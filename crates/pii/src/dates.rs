@@ -52,7 +52,8 @@
 //!   `idade`, `leeftijd`, optionally with `of`/`is`/`was`/`von`/`de`/`di`
 //!   between ("at the age of 34"). The label must not be part of an
 //!   identifier (`max-age=60`, `user.age`, `max_age`), nor follow a threshold
-//!   word ("minimum age 18", "average age 34"), and the number must not be
+//!   word ("minimum age 18", "average age 34") or a query keyword ("WHERE age
+//!   = 30", "OR (age = 8)"), and the number must not be
 //!   followed by another unit ("aged 12 months"), `+`, or "and over".
 //!
 //! The span is the digits alone ("34" in "34 years old"), so the words around
@@ -214,7 +215,8 @@ const AGE_MID: &[&str] = &["of", "is", "was", "von", "de", "di"];
 const AGE_BEFORE_NEG: &[&str] = &[
     "under", "over", "above", "below", "min", "max", "minimum", "maximum", "average", "avg", "mean",
     "median", "legal", "retirement", "voting", "drinking", "consent", "target", "gestational",
-    "minimal", "maximal", "mental", "reading", "bone",
+    "minimal", "maximal", "mental", "reading", "bone", "where", "and", "or", "not", "when", "if",
+    "having", "filter",
 ];
 
 /// Words after the number that make it something other than a person's age.
@@ -861,7 +863,11 @@ fn label_before(s: &[u8], start: usize, end: usize) -> bool {
     if ws > 0 && (matches!(s[ws - 1], b'_' | b'-' | b'.' | b'/') || s[ws - 1].is_ascii_digit()) {
         return false;
     }
-    let q = skip_spaces_back(s, ws);
+    // A threshold ("minimum age 18") or a query ("WHERE age = 30", "OR (age = 8)").
+    let mut q = skip_spaces_back(s, ws);
+    while q > 0 && s[q - 1] == b'(' {
+        q = skip_spaces_back(s, q - 1);
+    }
     !(q < ws && in_list(&s[letters_back(s, q)..q], AGE_BEFORE_NEG))
         && !any_word_at(s, skip_spaces(s, end), AGE_AFTER_NEG)
 }
@@ -1088,6 +1094,8 @@ mod tests {
         "10 anni fa",
         "ho lavorato 5 anni",
         "age 05",
+        "SELECT * FROM people WHERE age = 30",
+        "(id < 5) OR (age = 8)",
     ];
 
     #[test]

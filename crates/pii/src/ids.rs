@@ -31,16 +31,24 @@
 //!   booking/reservation/confirmation/PNR/record locator, where 5-8 capital
 //!   letters with at most two vowels (a PNR such as "KQWZMT", not "PENDING")
 //!   are accepted too. Rejected: numbers of digits and separators that are
-//!   short (fewer than 3 digits if explicit, fewer than 5 if not: "order 66",
+//!   short (fewer than 4 digits if explicit, fewer than 5 if not: "order 66",
 //!   "order 2024", "the user 4242 times"), decimals, versions and IP addresses
-//!   ("v2.3.1", "12.50", "10.0.0.1"), dates ("2024-03-02"), amounts followed by
-//!   a currency ("15000 EUR"), SPDX licence names after licence ("Apache-2.0"),
-//!   a value glued to `@` (an e-mail) or `(` (a call), and, when not explicit,
-//!   values with only one digit in lower case ("http2", "b2b").
+//!   ("v2.3.1", "12.50", "10.0.0.1"), dates ("2024-03-02"), type and format
+//!   names ("u64", "int32", "UTF-8", "SHA-256"), amounts followed by
+//!   a currency ("15000 EUR"), decimals with a unit ("616.7k"), after licence
+//!   SPDX names and values with fewer than 4 digits ("Apache-2.0", "SGI-2"),
+//!   a value glued to `@` (an e-mail) or `(` (a call), lower-case words with
+//!   at most two digits ("compat32", "public-domain-md5"), and, when not
+//!   explicit, values with a lower-case word or a single lower-case digit
+//!   ("service-12", "http2"), `0x` pointers and lower-case hex of 7 or more
+//!   (commit hashes).
 //! * Code guards: a context joined to the next word by `_` or `.` is an
 //!   identifier of code unless that word is a marker (`order_items`,
-//!   `user.name`, `client_secret` are skipped, `order_id`, `user.id` are not),
-//!   and a value such as `request.user.id` has no digit.
+//!   `user.name`, `client_secret` are skipped, `order_id`, `user.id` are not);
+//!   so is a context after `_` or `.` that no marker follows (`PACKET_USER:
+//!   u32`, `self.client = ...`; `sso_account_id = ...` counts); `::` ends the
+//!   search (`client::hyper_014`); a value such as `request.user.id` has no
+//!   digit.
 //! * "card" counts only with "ending"/"ends" ("card ending in 4242", "card
 //!   ending ****4242"): the value is then exactly the last four digits. The
 //!   same "ending in" form works after any context ("account ending 1234").
@@ -185,11 +193,23 @@ const CURRENCIES: &[&str] = &[
     "dollars", "dollar", "euros", "euro", "pounds", "€", "$", "£", "¥", "%",
 ];
 
+/// Names of formats, algorithms and platforms with digits, lower case, without separators.
+#[rustfmt::skip]
+const TECH: &[&str] = &[
+    "utf8", "utf16", "utf32", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3", "md5", "base32",
+    "base64", "x86", "x64", "x8664", "arm64", "amd64", "aarch64", "http2", "http3", "ipv4", "ipv6",
+    "oauth2", "tls12", "tls13", "win32", "win64", "es5", "es6", "es2015", "es2020", "latin1", "ucs2",
+    "crc32", "crc64", "p256", "p384", "ed25519", "x25519", "x509", "secp256k1", "aes128", "aes256",
+    "rsa2048", "rsa4096", "h264", "h265", "mp3", "mp4", "k8s", "2fa", "e164", "iso8601", "rfc3339",
+    "rfc2822", "iso88591", "cp1252", "gpt4", "gpt4o", "l10n", "i18n", "a11y", "s3", "ec2",
+];
+
 /// SPDX licence families, lower case: "license: Apache-2.0" is no licence number.
 #[rustfmt::skip]
 const SPDX: &[&str] = &[
     "apache", "gpl", "bsd", "mit", "mpl", "cc-by", "cc0", "epl", "isc", "zlib", "artistic", "cddl",
     "eupl", "ofl", "bsl", "sspl", "unlicense", "wtfpl", "osl", "afl", "python", "psf", "mulan",
+    "unicode", "blueoak", "upl", "w3c", "cecill", "x11", "lppl", "zpl", "iso",
 ];
 
 /// Appends (start, end) of identifiers found by a context word before them, and by their shape.
@@ -215,9 +235,14 @@ pub fn find_identifiers(text: &str, out: &mut Vec<(usize, usize)>) {
         if PREFIX[(f - b'a') as usize][class(s[start + 1])] & 1 << class(s[start + 2]) == 0 {
             continue;
         }
+        // Inside an identifier ("sso_account_id", "PACKET_USER", "request.user")
+        // or a hyphenated compound ("lower-case", "Patent-Policy-2004") the
+        // context counts only when a marker follows it; "e-ticket" is no compound.
+        let inner = start > 0 && matches!(s[start - 1], b'_' | b'.')
+            || start > 2 && s[start - 1] == b'-' && s[start - 2].is_ascii_alphabetic() && s[start - 3].is_ascii_alphabetic();
         for &(pat, kind) in contexts(f) {
             if let Some(ce) = context_at(s, start, pat) {
-                if let Some((vs, ve)) = value_after(s, ce, kind) {
+                if let Some((vs, ve)) = value_after(s, ce, kind, inner) {
                     out.push((vs, ve));
                     i = ve;
                 }
@@ -265,11 +290,15 @@ fn word_at(s: &[u8], k: usize, pat: &str) -> Option<usize> {
     match_flex(s, k, pat.as_bytes()).filter(|&e| !word_char_at(s, e))
 }
 
+/// A marker at `k`; "n°" and "nº" may touch the value ("n°12345").
 fn marker_at(s: &[u8], k: usize) -> Option<(usize, Mark)> {
     if !matches!(s.get(k).map(|b| b | 0x20), Some(b'i' | b'n' | b'r' | b'c' | b'l' | b'k' | b'w' | b'e')) {
         return None;
     }
-    MARKERS.iter().find_map(|&(pat, m)| word_at(s, k, pat).map(|e| (e, m)))
+    MARKERS.iter().find_map(|&(pat, m)| {
+        let e = match_flex(s, k, pat.as_bytes())?;
+        (pat.ends_with(['°', 'º']) || !word_char_at(s, e)).then_some((e, m))
+    })
 }
 
 /// A context word at `i`, ending at a word end or glued to a marker.
@@ -285,7 +314,7 @@ fn context_at(s: &[u8], i: usize, pat: &str) -> Option<usize> {
 // Values
 
 /// The value that the context ending at `ce` introduces.
-fn value_after(s: &[u8], ce: usize, kind: Kind) -> Option<(usize, usize)> {
+fn value_after(s: &[u8], ce: usize, kind: Kind, inner: bool) -> Option<(usize, usize)> {
     let n = s.len();
     let limit = (ce + 40).min(n);
     let mut k = ce;
@@ -299,10 +328,12 @@ fn value_after(s: &[u8], ce: usize, kind: Kind) -> Option<(usize, usize)> {
         while k < limit {
             match s[k] {
                 b'_' | b'.' => k += 1,
-                b' ' | b'\t' | b'"' | b'\'' | b'-' => {
+                b' ' | b'\t' | b'"' | b'\'' | b'-' | b'|' => {
                     code_join = false;
                     k += 1;
                 }
+                // A path of code ("client::Builder", "case Kind::A").
+                b':' if s.get(k + 1) == Some(&b':') => return None,
                 b':' | b'=' | b'#' => {
                     code_join = false;
                     explicit = true;
@@ -344,7 +375,7 @@ fn value_after(s: &[u8], ce: usize, kind: Kind) -> Option<(usize, usize)> {
                 continue;
             }
         }
-        if k > sep_start && code_join {
+        if k > sep_start && code_join || inner && markers == 0 {
             return None;
         }
         break;
@@ -357,7 +388,9 @@ fn value_after(s: &[u8], ce: usize, kind: Kind) -> Option<(usize, usize)> {
     while raw_end < n && raw_end - vs <= 40 && matches!(s[raw_end], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/') {
         raw_end += 1;
     }
-    if matches!(s.get(raw_end), Some(b'@' | b'(')) || word_char_at(s, raw_end) {
+    // An e-mail, a call, a time or a port ("user=1000:1000", "client 10.0.0.1:80").
+    let digit_next = s.get(raw_end + 1).is_some_and(u8::is_ascii_digit);
+    if matches!(s.get(raw_end), Some(b'@' | b'(')) || s.get(raw_end) == Some(&b':') && digit_next || word_char_at(s, raw_end) {
         return None;
     }
     let mut ve = raw_end;
@@ -406,16 +439,36 @@ fn valid_value(v: &[u8], kind: Kind, explicit: bool, after: &[u8]) -> bool {
     if digits == 0 {
         return kind == Pnr && is_pnr(v);
     }
-    if is_dotted_number(v) || is_date(v) {
+    if is_dotted_number(v) || is_date(v) || is_tech_name(v) {
         return false;
     }
-    if kind == License && is_spdx(v) {
+    // Licence numbers are long; "License: SGI-2", "License: Latex2e" name licences.
+    if kind == License && (digits < 4 || is_spdx(v)) {
         return false;
     }
     if letters == 0 {
-        return digits >= if explicit { 3 } else { 5 } && !amount_after(after);
+        return digits >= if explicit { 4 } else { 5 } && !amount_after(after);
     }
-    explicit || digits >= 2 || (len >= 5 && lower == 0)
+    // A lower-case word with few digits is code or a name ("compat32",
+    // "public-domain-md5"), even when announced.
+    if has_lower_word(v) && digits <= 2 {
+        return false;
+    }
+    if explicit {
+        return true;
+    }
+    // Unannounced: no lower-case word ("service-12", "items_2023"), no pointer
+    // ("0x7FF0006D0"), no commit hash ("a51f429").
+    let hex = v.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
+    (digits >= 2 || len >= 5 && lower == 0)
+        && !has_lower_word(v)
+        && !(v.len() > 2 && v[0] == b'0' && v[1] | 0x20 == b'x')
+        && !(hex && len >= 7)
+}
+
+/// Four lower-case letters in a row.
+fn has_lower_word(v: &[u8]) -> bool {
+    v.windows(4).any(|w| w.iter().all(u8::is_ascii_lowercase))
 }
 
 /// 5-8 capital letters with at most two vowels, not a common word.
@@ -428,10 +481,15 @@ fn is_pnr(v: &[u8]) -> bool {
 
 /// Decimals, versions and IP addresses: "12.50", "v2.3.1", "10.0.0.1", "1,5".
 fn is_dotted_number(v: &[u8]) -> bool {
-    let body = match v.first() {
+    let mut body = match v.first() {
         Some(b'v' | b'V') => &v[1..],
         _ => v,
     };
+    // A unit after a decimal: "616.7k", "12.5MB".
+    let letters = body.iter().rev().take_while(|b| b.is_ascii_alphabetic()).count();
+    if letters <= 3 {
+        body = &body[..body.len() - letters];
+    }
     body.iter().any(|b| matches!(b, b'.' | b',')) && body.iter().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b','))
 }
 
@@ -461,8 +519,30 @@ fn is_date(v: &[u8]) -> bool {
         }
 }
 
+/// Type and format names with digits: "u64", "int32", "UTF-8", "SHA-256", "x86_64".
+fn is_tech_name(v: &[u8]) -> bool {
+    if v.len() > 12 {
+        return false;
+    }
+    let mut buf = [0u8; 12];
+    let mut n = 0;
+    for &b in v.iter().filter(|b| b.is_ascii_alphanumeric()) {
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    let w = &buf[..n];
+    let split = w.iter().position(u8::is_ascii_digit).unwrap_or(n);
+    let (name, num) = w.split_at(split);
+    let sized = matches!(num, b"8" | b"16" | b"32" | b"64" | b"128" | b"256")
+        && matches!(name, b"u" | b"i" | b"f" | b"int" | b"uint" | b"float" | b"bfloat" | b"bf" | b"fp" | b"bytes" | b"fixed");
+    sized || TECH.iter().any(|t| t.as_bytes() == w)
+}
+
+/// An SPDX family name, or a dotted version as every SPDX name has ("Foo-2.0");
+/// licence numbers have none.
 fn is_spdx(v: &[u8]) -> bool {
     SPDX.iter().any(|p| v.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p.as_bytes())))
+        || v.windows(3).any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit())
 }
 
 fn is_uuid(v: &[u8]) -> bool {
@@ -551,6 +631,10 @@ mod tests {
         ("log: user=4231 logged in", "4231"),
         ("Steuer-ID: 12345678901", "12345678901"),
         ("account ending in 9921", "9921"),
+        ("| Customer ID | 884213 |", "884213"),
+        ("client n°12345", "12345"),
+        ("sso_account_id = 012345678901", "012345678901"),
+        ("STRIPE_CUSTOMER_ID=cus_NffrFeUfNV2Hib", "cus_NffrFeUfNV2Hib"),
     ];
 
     #[rustfmt::skip]
@@ -606,6 +690,27 @@ mod tests {
         "user.name2 = 'x'",
         "steuer 15000",
         "Ihre Buchungsnummer lautet",
+        "pub const PACKET_USER: u32 = 6;",
+        "struct S { ticket: u64, user_id: i64 }",
+        "NL80211_RRF_NO_6GHZ_VLP_CLIENT = 4194304,",
+        "let c = oauth2::Client::new(client::hyper_014::Builder);",
+        "produce the wrong order #134",
+        "convert to lower-case UTF-8 first",
+        "license = \"Unicode-3.0\"",
+        "license: BlueOak-1.0.0",
+        "def __init__(self, policy=compat32):",
+        "License: public-domain-md5",
+        "License: SGI-2",
+        "License: ISO-1986",
+        "https://www.w3.org/Consortium/Patent-Policy-20040205/#def",
+        "Thread #1: lock order \"0x7FF0006D0 before 0x7FF0006A0\"",
+        "in this case a51f429",
+        "EvC 414.79M, TIn 616.7k, TOut 0.5k",
+        "x-amz-server-side-encryption-customer-key-md5",
+        "pub const IORING_MEM_REGION_TYPE_USER: _bindgen_ty_4 = 1;",
+        "docker run --user=1000:1000 app",
+        "deploy user-service-12 now",
+        "self.client = Client(api_key=k)",
     ];
 
     #[test]

@@ -8,6 +8,7 @@ use crate::patterns::KEY_WORDS;
 use crate::text::is_word;
 use crate::validators::Strength;
 use crate::keys::normalize_key;
+use crate::spans::Finding;
 use crate::{Entity, EntityCounts, Redactor};
 
 impl Redactor {
@@ -305,6 +306,71 @@ impl Redactor {
 }
 
 impl Redactor {
+    /// The values of PII keys in raw JSON text, as the key-aware walk would
+    /// redact them: string bodies and numbers under a PII key, and the strings
+    /// of an array under one.
+    pub(crate) fn key_value_spans(&self, text: &str) -> Vec<Finding> {
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while let Some((start, end)) = next_string(b, i) {
+            i = end + 1;
+            let mut k = end + 1;
+            while k < b.len() && b[k].is_ascii_whitespace() {
+                k += 1;
+            }
+            if k >= b.len() || b[k] != b':' {
+                continue;
+            }
+            let Some(entity) = self.options.keys.entity_of(&text[start..end]) else {
+                continue;
+            };
+            let key = &text[start..end];
+            k += 1;
+            while k < b.len() && b[k].is_ascii_whitespace() {
+                k += 1;
+            }
+            let mut values = Vec::new();
+            match b.get(k) {
+                Some(b'"') => {
+                    if let Some(v) = next_string(b, k) {
+                        values.push(v);
+                    }
+                }
+                Some(b'[') => {
+                    let mut j = k + 1;
+                    while let Some(v) = next_string(b, j) {
+                        if b[j..v.0].contains(&b']') || b[j..v.0].contains(&b'{') {
+                            break;
+                        }
+                        values.push(v);
+                        j = v.1 + 1;
+                    }
+                }
+                Some(c) if c.is_ascii_digit() || *c == b'-' => {
+                    let mut j = k + 1;
+                    while j < b.len() && (b[j].is_ascii_digit() || matches!(b[j], b'.' | b'e' | b'E' | b'+' | b'-')) {
+                        j += 1;
+                    }
+                    values.push((k, j));
+                }
+                _ => {}
+            }
+            for (vs, ve) in values {
+                let v = &text[vs..ve];
+                if v.trim().is_empty() || only_pseudonyms(v) {
+                    continue;
+                }
+                if entity == Entity::Person && normalize_key(key) == "name" && !self.looks_like_person(v) {
+                    continue;
+                }
+                out.push(Finding { start: vs, end: ve, entity });
+                i = i.max(ve + 1);
+            }
+        }
+        out
+    }
+
     /// Whether some object key of the JSON text is a PII key.
     fn has_pii_key(&self, text: &str) -> bool {
         let b = text.as_bytes();
@@ -334,6 +400,20 @@ impl Redactor {
         }
         false
     }
+}
+
+/// The body of the next JSON string at or after `from`: (start, end) between
+/// the quotes, escapes skipped.
+fn next_string(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    let open = from + b.get(from..)?.iter().position(|&c| c == b'"')?;
+    let mut j = open + 1;
+    while j < b.len() && b[j] != b'"' {
+        if b[j] == b'\\' {
+            j += 1;
+        }
+        j += 1;
+    }
+    (j < b.len()).then_some((open + 1, j))
 }
 
 /// Whether the text holds nothing but pseudonyms and separators.

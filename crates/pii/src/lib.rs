@@ -70,6 +70,7 @@ pub use keys::KeyRules;
 pub use patterns::patterns;
 pub use pseudonym::PiiKey;
 pub use redactor::Redactor;
+pub use spans::Finding;
 pub use validators::card::luhn_valid;
 
 

@@ -11,20 +11,20 @@ use std::ops::ControlFlow;
 
 use crate::{address, dates, ids, names, orgs, Entity, EntityCounts, Redactor};
 
-/// One finding: `start..end` is replaced.
+/// One finding: the byte range `start..end` of `entity`, which is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Span {
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-    pub(crate) entity: Entity,
+pub struct Finding {
+    pub start: usize,
+    pub end: usize,
+    pub entity: Entity,
 }
 
 impl Redactor {
     /// Every finding in `text`, left to right, without overlaps.
-    pub(crate) fn find_spans(&self, text: &str) -> Vec<Span> {
-        let mut spans: Vec<Span> = Vec::new();
+    pub(crate) fn find_spans(&self, text: &str) -> Vec<Finding> {
+        let mut spans: Vec<Finding> = Vec::new();
         let _ = self.scan(text, |h| {
-            spans.push(Span { start: h.start, end: h.end, entity: h.entity });
+            spans.push(Finding { start: h.start, end: h.end, entity: h.entity });
             ControlFlow::Continue(())
         });
         let d = self.options.detectors;
@@ -33,7 +33,7 @@ impl Redactor {
         taken.extend(spans.iter().map(|s| (s.start, s.end)));
         taken.sort_unstable();
         let mut buf: Vec<(usize, usize)> = Vec::new();
-        let mut add = |buf: &mut Vec<(usize, usize)>, entity: Entity, spans: &mut Vec<Span>, taken: &mut Vec<(usize, usize)>| {
+        let add = |buf: &mut Vec<(usize, usize)>, entity: Entity, spans: &mut Vec<Finding>, taken: &mut Vec<(usize, usize)>| {
             for &(start, end) in buf.iter() {
                 if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
                     continue;
@@ -43,7 +43,7 @@ impl Redactor {
                 }
                 let at = taken.partition_point(|&(s, _)| s < start);
                 taken.insert(at, (start, end));
-                spans.push(Span { start, end, entity });
+                spans.push(Finding { start, end, entity });
             }
             buf.clear();
         };
@@ -75,6 +75,24 @@ impl Redactor {
         }
         spans.sort_unstable_by_key(|s| s.start);
         spans
+    }
+
+    /// What [`Redactor::redact`] (or, for JSON text, [`Redactor::redact_json`])
+    /// would replace, as byte ranges of `text`, left to right, without
+    /// overlaps. For evaluation and reports: the values themselves are never
+    /// needed to count findings.
+    pub fn find(&self, text: &str) -> Vec<Finding> {
+        let mut found = self.find_spans(text);
+        let t = text.trim_start();
+        if !self.options.keys.is_empty() && (t.starts_with('{') || t.starts_with('[')) {
+            let by_key = self.key_value_spans(text);
+            if !by_key.is_empty() {
+                found.retain(|f| !by_key.iter().any(|k| k.start < f.end && f.start < k.end));
+                found.extend(by_key);
+                found.sort_unstable_by_key(|f| f.start);
+            }
+        }
+        found
     }
 
     /// [`Redactor::redact`] with every detector: `None` when nothing was found.
