@@ -27,8 +27,6 @@
 //! * PO boxes: P.O. Box, GPO Box, Postfach, BP, Apartado (de Correos), Locked/Private Bag, Postbus, PMB,
 //!   Caixa Postal, Casella Postale, Casilla; military: PSC/CMR/Unit ... Box, USS/USNS/USNV/USCGC ships.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// Appends the byte ranges (start, end) of street addresses found in `text`, left to right, non-overlapping.
@@ -190,19 +188,15 @@ fn street_suffix(l: &str) -> bool {
     cands.iter().any(|s| l.len() >= s.len() + 3 && l.ends_with(s))
 }
 
-#[derive(Default)]
-struct Fnv(u64);
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 { self.0 }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &c in bytes {
-            h = (h ^ c as u64).wrapping_mul(0x100_0000_01b3);
-        }
-        self.0 = h;
-    }
+/// Word flags in an open-addressing table; the hash loads the first and last 8 bytes at once.
+struct Table { slots: Vec<(&'static str, u32)>, mask: usize }
+
+fn hash(w: &[u8]) -> usize {
+    let load = |s: &[u8]| s.iter().take(8).fold(0u64, |h, &c| h << 8 | c as u64);
+    let tail = &w[w.len().saturating_sub(8)..];
+    let h = load(w) ^ load(tail).rotate_left(29) ^ w.len() as u64;
+    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
 }
-type Table = HashMap<&'static str, u32, BuildHasherDefault<Fnv>>;
 
 fn table() -> &'static Table {
     static T: OnceLock<Table> = OnceLock::new();
@@ -214,14 +208,33 @@ fn table() -> &'static Table {
             (PART_W, PART), (STATE_W, STATE), (NEG_PRE_W, NEG_PRE), (YEAR_PRE_W, YEAR_PRE),
             (CITY_STOP_W, CITY_STOP), (DE_TYPE_W, DE_TYPE), (DE_STOP_W, DE_STOP), (CONNECT_W, CONNECT),
         ];
-        let mut m = Table::default();
+        let mut t = Table { slots: vec![("", 0); 4096], mask: 4095 };
         for &(words, f) in lists {
             for w in words.split_whitespace() {
-                *m.entry(w).or_insert(0) |= f;
+                let mut i = hash(w.as_bytes()) & t.mask;
+                while !t.slots[i].0.is_empty() && t.slots[i].0 != w {
+                    i = (i + 1) & t.mask;
+                }
+                t.slots[i] = (w, t.slots[i].1 | f);
             }
         }
-        m
+        t
     })
+}
+
+fn lookup(w: &str) -> u32 {
+    let t = table();
+    if w.is_empty() {
+        return 0;
+    }
+    let mut i = hash(w.as_bytes()) & t.mask;
+    loop {
+        match t.slots[i] {
+            (k, f) if k == w => return f,
+            ("", _) => return 0,
+            _ => i = (i + 1) & t.mask,
+        }
+    }
 }
 
 /// A lowercased word on the stack (escapes decoded, ’ as '); empty when longer than 48 bytes.
@@ -232,10 +245,9 @@ struct Low {
 impl Low {
     fn new(w: &str) -> Low {
         let mut l = Low { buf: [0; 48], n: 0 };
-        if w.len() <= 48 && w.bytes().all(|c| c.is_ascii() && c != b'\\') {
-            for (d, c) in l.buf.iter_mut().zip(w.bytes()) {
-                *d = c.to_ascii_lowercase();
-            }
+        if w.len() <= 48 && w.is_ascii() && !w.as_bytes().contains(&b'\\') {
+            l.buf[..w.len()].copy_from_slice(w.as_bytes());
+            l.buf[..w.len()].make_ascii_lowercase();
             l.n = w.len();
             return l;
         }
@@ -256,7 +268,7 @@ impl Low {
         l
     }
     fn s(&self) -> &str { std::str::from_utf8(&self.buf[..self.n]).unwrap_or("") }
-    fn flags(&self) -> u32 { table().get(self.s()).copied().unwrap_or(0) }
+    fn flags(&self) -> u32 { lookup(self.s()) }
 }
 
 fn flags(w: &str) -> u32 { Low::new(w).flags() }
@@ -294,6 +306,14 @@ fn each_char(w: &str, mut f: impl FnMut(char) -> bool) {
 enum Case { Lower, Cap, Upper, Other }
 
 fn case_of(w: &str) -> Case {
+    let b = w.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_alphabetic) && b.iter().all(|&c| c != b'\\' && c < 0x80) {
+        return match (b[0].is_ascii_uppercase(), b.iter().any(u8::is_ascii_lowercase)) {
+            (false, _) => Case::Lower,
+            (true, true) => Case::Cap,
+            (true, false) => Case::Upper,
+        };
+    }
     let (mut first, mut all_up) = (None, true);
     each_char(w, |c| {
         if c.is_alphabetic() {
@@ -620,7 +640,7 @@ fn english(w: &mut Fwd, f0: u32) -> Option<Street> {
         let nw = w.get(k - 1)?;
         if nw.kind == WORD {
             let (ns, nc) = (w.s(nw), case_of(w.s(nw)));
-            let single = ns.chars().count() == 1;
+            let single = ns.chars().nth(1).is_none();
             if nf & STOP != 0 || (single && nf & DIR == 0 && !nw.dot) || (nc == Case::Lower && nf & T_LOWER != 0) {
                 return None;
             }
@@ -836,18 +856,19 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
         w1 = bk.word(k0)?;
     }
     let l1 = bk.low(k0);
-    let c1 = case_of(s_of(w1));
-    let f1 = l1.flags();
+    let (l1, c1) = (l1.s(), case_of(s_of(w1)));
+    let f1 = lookup(l1);
     if c1 == Case::Lower && f1 & STOP != 0 {
         return None;
     }
 
     // PO boxes and military addresses
     if !comma {
-        let l2 = bk.low(k0 + 1);
+        let keyword = matches!(l1, "box" | "bag" | "postal" | "postale" | "correos" | "aa" | "ae" | "ap");
+        let l2 = if keyword { bk.low(k0 + 1) } else { Low { buf: [0; 48], n: 0 } };
         let at2 = |bk: &mut Back| bk.word(k0 + 1).map(|x| x.s);
         let at3 = |bk: &mut Back, w: &str| if bk.low(k0 + 2).s() == w { bk.word(k0 + 2).map(|x| x.s) } else { None };
-        let start = match l1.s() {
+        let start = match l1 {
             "box" => match l2.s() {
                 "po" | "p.o" | "gpo" => at2(&mut bk),
                 "o" => at3(&mut bk, "p"),
@@ -880,7 +901,7 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
             }
             for _ in 0..2 {
                 let g = digits(b, e + 1);
-                if l1.s() == "postfach" && b.get(e) == Some(&b' ') && (2..=4).contains(&g) && !alnum_at(b, e + 1 + g) {
+                if l1 == "postfach" && b.get(e) == Some(&b' ') && (2..=4).contains(&g) && !alnum_at(b, e + 1 + g) {
                     e += 1 + g;
                 }
             }
@@ -891,9 +912,9 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     // street name, then the number
     let (mut start, mut max_digits, mut check_follow) = (None, 5, false);
     if !comma {
-        if street_suffix(l1.s()) || w1.dot && l1.n >= 6 && l1.s().ends_with("str") {
+        if street_suffix(l1) || w1.dot && l1.len() >= 6 && l1.ends_with("str") {
             start = Some(w1.s);
-        } else if f1 & DE_TYPE != 0 && capish(c1) && (l1.s() != "str" || w1.dot) {
+        } else if f1 & DE_TYPE != 0 && capish(c1) && (l1 != "str" || w1.dot) {
             // "Berliner Str. 5"
             start = bk.word(k0 + 1).filter(|&x| capish(case_of(s_of(x))) && flags(s_of(x)) & STOP == 0).map(|x| x.s);
         } else if c1 == Case::Cap && f1 & DE_STOP == 0 {
@@ -932,7 +953,7 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
             }
             if capish(c) && (f & STOP == 0 || c == Case::Upper) || elided_cap(s) {
                 content += 1;
-            } else if c == Case::Lower && f & STOP == 0 && content < 2 {
+            } else if c == Case::Lower && f & STOP == 0 && content == 0 {
                 content += 1;
                 lowercase = true;
             } else {

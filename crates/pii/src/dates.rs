@@ -41,7 +41,8 @@
 //! A number 0-125, not glued to a word, a decimal, a time, a range or a
 //! percentage, and either
 //! * followed by an age unit: `years old`, `year-old`, `yrs old`, `years of
-//!   age`, `y/o`, `y.o.`, `yo`, `Jahre alt`, `-jährig(e)`, `jaar oud`; or by
+//!   age`, `y/o`, `y.o.`, `yo`, `Jahre alt`, `-jährig(e)`, `jaar oud` (not
+//!   after a bound or range: "more than 10", "at least 18", "20 to 30"); or by
 //!   `ans`, `años`, `anos`, `anni` when the words around say age and not
 //!   duration: after a verb of having (`a`, `ai`, `tiene`, `tem`, `ha`, ...,
 //!   but not "il y a"), after `de`/`di`/`con` unless a duration word comes
@@ -233,19 +234,6 @@ const AGE_AFTER_NEG: &[&str] = &[
     "plus",
 ];
 
-/// Bytes that can start a birth cue, in either case.
-static CUE_FIRST: [bool; 256] = {
-    let mut t = [false; 256];
-    let letters = *b"bdfgn";
-    let mut k = 0;
-    while k < letters.len() {
-        t[letters[k] as usize] = true;
-        t[letters[k].to_ascii_uppercase() as usize] = true;
-        k += 1;
-    }
-    t
-};
-
 /// Appends (start, end) of dates of birth: a date with a birth cue before it
 /// (within 40 bytes, same sentence and line) or a label like "DOB:".
 pub fn find_dates_of_birth(text: &str, out: &mut Vec<(usize, usize)>) {
@@ -294,12 +282,8 @@ fn cue_and_date(s: &[u8], from: usize, to: usize) -> Option<(usize, usize)> {
             i += if b == b'\\' && matches!(s.get(i + 1), Some(b'n' | b't' | b'r')) { 2 } else { 1 };
             continue;
         }
-        if CUE_FIRST[b as usize] {
-            if let Some((cue_end, kind)) = cue_at(s, i) {
-                if let Some(found) = date_after_cue(s, cue_end, kind) {
-                    return Some(found);
-                }
-            }
+        if let Some(found) = cue_at(s, i).and_then(|(cue_end, kind)| date_after_cue(s, cue_end, kind)) {
+            return Some(found);
         }
         while i < to && s[i].is_ascii_alphanumeric() {
             i += 1;
@@ -518,7 +502,7 @@ fn cue_at(s: &[u8], i: usize) -> Option<(usize, Cue)> {
 fn date_after_cue(s: &[u8], from: usize, kind: Cue) -> Option<(usize, usize)> {
     let n = s.len();
     let limit = (from + if kind == Cue::Abbrev { 3 } else { GAP_MAX }).min(n);
-    let (mut dq, mut sq) = (0u8, 0u8);
+    let mut quotes = [0u8; 2];
     let mut j = from;
     while j < limit {
         let b = s[j];
@@ -547,24 +531,14 @@ fn date_after_cue(s: &[u8], from: usize, kind: Cue) -> Option<(usize, usize)> {
         }
         match b {
             b'\n' | b'\r' | b';' | b'{' | b'}' => return None,
-            b'\\' => match s.get(j + 1) {
-                Some(b'n' | b'r') => return None,
-                Some(b't') => {
-                    j += 2;
-                    continue;
-                }
-                _ => {}
-            },
+            b'\\' if matches!(s.get(j + 1), Some(b'n' | b'r')) => return None,
+            // `\t` is a tab, not the word "t".
+            b'\\' if s.get(j + 1) == Some(&b't') => j += 1,
             b'.' | b'!' | b'?' if s.get(j + 1).is_none_or(|c| c.is_ascii_whitespace()) => return None,
-            b'"' => {
-                dq += 1;
-                if dq > 2 {
-                    return None;
-                }
-            }
-            b'\'' => {
-                sq += 1;
-                if sq > 2 {
+            b'"' | b'\'' => {
+                let q = &mut quotes[usize::from(b == b'\'')];
+                *q += 1;
+                if *q > 2 {
                     return None;
                 }
             }
@@ -596,6 +570,7 @@ fn year4_ok(y: u32) -> bool {
     (1900..=2099).contains(&y)
 }
 
+/// Month and day in range; which months have 31 days matters little here.
 fn valid_md(m: u32, d: u32) -> bool {
     (1..=12).contains(&m) && (1..=31).contains(&d)
 }
@@ -782,9 +757,28 @@ fn unit_after(s: &[u8], start: usize, end: usize) -> bool {
         if !pat.ends_with('.') && word_char_at(s, e) {
             continue;
         }
+        if unit == Unit::Plain && range_or_bound_before(s, start) {
+            return false;
+        }
         return unit != Unit::Romance || romance_age(s, start, e);
     }
     false
+}
+
+/// "20 to 30 years old", "more than 10 years old", "at least 18 years old":
+/// a bound or a range, not someone's age.
+fn range_or_bound_before(s: &[u8], start: usize) -> bool {
+    let p = skip_spaces_back(s, start);
+    let ws = letters_back(s, p);
+    if ws == p || p == start {
+        return false;
+    }
+    let w = &s[ws..p];
+    if in_list(w, &["than", "least", "most", "over", "under"]) {
+        return true;
+    }
+    let q = skip_spaces_back(s, ws);
+    in_list(w, &["to", "and", "or", "bis", "et", "y", "e"]) && q > 0 && q < ws && s[q - 1].is_ascii_digit()
 }
 
 /// Whether "34 ans" (and años, anos, anni) is an age rather than a duration.
@@ -882,11 +876,15 @@ mod tests {
         v.iter().map(|&(a, b)| text[a..b].to_string()).collect()
     }
 
-    /// Checks every case and reports all failures at once.
-    fn check(f: fn(&str, &mut Vec<(usize, usize)>), pos: &[(&str, &str)], neg: &[&str]) {
+    /// Checks every case and reports all failures at once. A positive case
+    /// marks the one expected span with ⟦ ⟧.
+    fn check(f: fn(&str, &mut Vec<(usize, usize)>), pos: &[&str], neg: &[&str]) {
         let mut bad = Vec::new();
-        for &(text, want) in pos {
-            let got = spans(f, text);
+        for case in pos {
+            let (before, rest) = case.split_once('⟦').unwrap();
+            let (want, after) = rest.split_once('⟧').unwrap();
+            let text = format!("{before}{want}{after}");
+            let got = spans(f, &text);
             if got != [want] {
                 bad.push(format!("{text:?}: want [{want:?}], got {got:?}"));
             }
@@ -901,91 +899,39 @@ mod tests {
     }
 
     #[rustfmt::skip]
-    const DOB_POS: &[(&str, &str)] = &[
-        ("He was born on 1989-03-02 in Leeds.", "1989-03-02"),
-        ("DOB: 03/02/1989", "03/02/1989"),
-        ("D.O.B. 3/2/89", "3/2/89"),
-        ("Date of birth: 02.03.1989", "02.03.1989"),
-        ("birthdate 2-3-1989", "2-3-1989"),
-        ("born 2 March 1989", "2 March 1989"),
-        ("she was born on March 2, 1989 in Boston", "March 2, 1989"),
-        ("Ada Smith (b. Mar 2nd 1989)", "Mar 2nd 1989"),
-        ("born on the 2nd of March, 1989", "2nd of March, 1989"),
-        ("geboren am 2. März 1989 in Köln", "2. März 1989"),
-        ("Marie, née le 2 mars 1989 à Lyon", "2 mars 1989"),
-        ("né le 1er mars 1989", "1er mars 1989"),
-        ("nacido el 2 de marzo de 1989", "2 de marzo de 1989"),
-        ("nata il 2 marzo 1989", "2 marzo 1989"),
-        ("data de nascimento: 02/03/1989", "02/03/1989"),
-        ("Geboortedatum: 2 maart 1989", "2 maart 1989"),
-        (r#"{"name": "A. Li", "dob": "1989-03-02"}"#, "1989-03-02"),
-        ("birth_date=1989-03-02&x=1", "1989-03-02"),
-        (r#"{"dateOfBirth":"1989/03/02"}"#, "1989/03/02"),
-        ("{'date_of_birth': '02-Mar-1989'}", "02-Mar-1989"),
-        ("Geburtsdatum: 02.03.1989", "02.03.1989"),
-        ("fecha de nacimiento: 2 de marzo de 1989", "2 de marzo de 1989"),
-        ("data di nascita: 02/03/1989", "02/03/1989"),
-        ("date de naissance : 2 février 1989", "2 février 1989"),
-        ("Birthday: Dec. 25, 1990", "Dec. 25, 1990"),
-        ("bday 12/25/90 !", "12/25/90"),
-        ("DOB 19890302", "19890302"),
-        ("born in Lyon on 2 March 1989", "2 March 1989"),
-        ("was born in São Paulo on 2 de março de 1989", "2 de março de 1989"),
-        ("BIRTH DATE: 1989-03-02", "1989-03-02"),
-        ("Birthdate: 1989-03-02T00:00:00Z", "1989-03-02"),
-        ("<dob>1989-03-02</dob>", "1989-03-02"),
-        ("| DOB | 1989-03-02 |", "1989-03-02"),
-        (r#"{\"dob\": \"1989-03-02\"}"#, "1989-03-02"),
-        ("Max Muster, geb. 02.03.1989", "02.03.1989"),
-        ("nascido em 2 de março de 1989", "2 de março de 1989"),
-        ("patient_dob: 1985-11-30", "1985-11-30"),
-        ("Date of Birth of the patient: 11/30/1985", "11/30/1985"),
-        ("DOB: 30 Nov 1985", "30 Nov 1985"),
-        ("born 2 Jan. 2001", "2 Jan. 2001"),
-        ("born September 9th, 1979 at noon", "September 9th, 1979"),
-        ("Geburtstag: 9. Sept. 1979", "9. Sept. 1979"),
-        ("nato a Roma il 2 marzo 1989", "2 marzo 1989"),
-        ("geboren op 2 mei 1989", "2 mei 1989"),
-        ("nacida el 15/08/1975", "15/08/1975"),
-        ("date of birth 1975.08.15", "1975.08.15"),
-        ("\\nDOB: 8/15/75\\n", "8/15/75"),
-        ("d.o.b 1975-8-15", "1975-8-15"),
-        ("geb. am 15.08.1975", "15.08.1975"),
-        ("“DOB” 15 agosto 1975", "15 agosto 1975"),
+    const DOB_POS: &[&str] = &[
+        "He was born on ⟦1989-03-02⟧ in Leeds.", "DOB: ⟦03/02/1989⟧", "D.O.B. ⟦3/2/89⟧",
+        "Date of birth: ⟦02.03.1989⟧", "birthdate ⟦2-3-1989⟧", "born ⟦2 March 1989⟧",
+        "she was born on ⟦March 2, 1989⟧ in Boston", "Ada Smith (b. ⟦Mar 2nd 1989⟧)",
+        "born on the ⟦2nd of March, 1989⟧", "geboren am ⟦2. März 1989⟧ in Köln",
+        "Marie, née le ⟦2 mars 1989⟧ à Lyon", "né le ⟦1er mars 1989⟧", "nacido el ⟦2 de marzo de 1989⟧",
+        "nata il ⟦2 marzo 1989⟧", "data de nascimento: ⟦02/03/1989⟧", "Geboortedatum: ⟦2 maart 1989⟧",
+        r#"{"name": "A. Li", "dob": "⟦1989-03-02⟧"}"#, "birth_date=⟦1989-03-02⟧&x=1",
+        r#"{"dateOfBirth":"⟦1989/03/02⟧"}"#, "{'date_of_birth': '⟦02-Mar-1989⟧'}", "Geburtsdatum: ⟦02.03.1989⟧",
+        "fecha de nacimiento: ⟦2 de marzo de 1989⟧", "data di nascita: ⟦02/03/1989⟧",
+        "date de naissance : ⟦2 février 1989⟧", "Birthday: ⟦Dec. 25, 1990⟧", "bday ⟦12/25/90⟧ !",
+        "DOB ⟦19890302⟧", "born in Lyon on ⟦2 March 1989⟧", "was born in São Paulo on ⟦2 de março de 1989⟧",
+        "BIRTH DATE: ⟦1989-03-02⟧", "Birthdate: ⟦1989-03-02⟧T00:00:00Z", "<dob>⟦1989-03-02⟧</dob>",
+        "| DOB | ⟦1989-03-02⟧ |", r#"{\"dob\": \"⟦1989-03-02⟧\"}"#, "Max Muster, geb. ⟦02.03.1989⟧",
+        "nascido em ⟦2 de março de 1989⟧", "patient_dob: ⟦1985-11-30⟧",
+        "Date of Birth of the patient: ⟦11/30/1985⟧", "DOB: ⟦30 Nov 1985⟧", "born ⟦2 Jan. 2001⟧",
+        "born ⟦September 9th, 1979⟧ at noon", "Geburtstag: ⟦9. Sept. 1979⟧", "nato a Roma il ⟦2 marzo 1989⟧",
+        "geboren op ⟦2 mei 1989⟧", "nacida el ⟦15/08/1975⟧", "date of birth ⟦1975.08.15⟧",
+        "\\nDOB: ⟦8/15/75⟧\\n", "d.o.b ⟦1975-8-15⟧", "geb. am ⟦15.08.1975⟧", "“DOB” ⟦15 agosto 1975⟧",
     ];
 
     #[rustfmt::skip]
     const DOB_NEG: &[&str] = &[
-        "the meeting on 2024-03-02",
-        "released 2 March 2021",
-        "born to run",
-        "born in the 1990s",
-        "invoice dated 03/02/2024",
-        "DOB: unknown",
-        r#"{"dob": null, "created_at": "2024-03-02"}"#,
-        "born and raised in Berlin; moved on 2020-01-05",
-        "Rust was born at Mozilla, released 2015-05-15",
-        "DOB field updated on 2024-03-02",
-        "born.\n2024-03-02",
-        "born\\n2024-03-02",
-        "the newborn arrived on 2024-03-02",
-        "date of birth\n2024-03-02",
-        "dob 2024-13-45",
-        "born 1989",
-        "DOB: 1.2.3.4",
-        "Born. Then on 2024-03-02 we met",
-        "birthdays 2024-03-02",
-        "Plan B. 2024-03-02 kickoff",
-        "NATO summit 2024-07-09",
-        "DOB format is YYYY-MM-DD, e.g. today 2024-03-02",
-        "born 13/13/1989",
-        r#"{"birthday_party": true, "date": "2024-03-02"}"#,
-        "dob_verified_at: 2024-03-02",
-        "geb. Müller, seit 2020-01-01",
-        "the age of the universe",
-        "reborn 2024-03-02",
-        "dob: 2024-03-02-7",
-        "born in 1989, joined 2011-06-01",
+        "the meeting on 2024-03-02", "released 2 March 2021", "born to run", "born in the 1990s",
+        "invoice dated 03/02/2024", "DOB: unknown", r#"{"dob": null, "created_at": "2024-03-02"}"#,
+        "born and raised in Berlin; moved on 2020-01-05", "Rust was born at Mozilla, released 2015-05-15",
+        "DOB field updated on 2024-03-02", "born.\n2024-03-02", "born\\n2024-03-02",
+        "the newborn arrived on 2024-03-02", "date of birth\n2024-03-02", "dob 2024-13-45", "born 1989",
+        "DOB: 1.2.3.4", "Born. Then on 2024-03-02 we met", "birthdays 2024-03-02", "Plan B. 2024-03-02 kickoff",
+        "NATO summit 2024-07-09", "DOB format is YYYY-MM-DD, e.g. today 2024-03-02", "born 13/13/1989",
+        r#"{"birthday_party": true, "date": "2024-03-02"}"#, "dob_verified_at: 2024-03-02",
+        "geb. Müller, seit 2020-01-01", "the age of the universe", "reborn 2024-03-02", "dob: 2024-03-02-7",
+        "born in 1989, joined 2011-06-01", "the 1990s",
     ];
 
     #[test]
@@ -1001,101 +947,31 @@ mod tests {
     }
 
     #[rustfmt::skip]
-    const AGE_POS: &[(&str, &str)] = &[
-        ("She is age 34 now", "34"),
-        ("aged 34", "34"),
-        ("he is 34 years old", "34"),
-        ("a 34-year-old woman", "34"),
-        ("34 y/o male", "34"),
-        ("34 yo F, chest pain", "34"),
-        ("Age: 34", "34"),
-        ("Alter: 34", "34"),
-        ("elle a 34 ans", "34"),
-        ("tiene 34 años", "34"),
-        (r#"{"name":"x","age": 34}"#, "34"),
-        (r#"{"age":"34"}"#, "34"),
-        ("age=34&x=y", "34"),
-        ("AGE 7", "7"),
-        ("at the age of 34", "34"),
-        ("his age is 34", "34"),
-        ("Patient, 67 years old, presents", "67"),
-        ("a 5 year old boy", "5"),
-        ("our 2-year-old", "2"),
-        ("she is 101 years old", "101"),
-        ("34 years of age", "34"),
-        ("im Alter von 34 Jahren", "34"),
-        ("Er ist 34 Jahre alt", "34"),
-        ("eine 34-jährige Patientin", "34"),
-        ("hij is 34 jaar oud", "34"),
-        ("leeftijd: 34", "34"),
-        ("edad: 34", "34"),
-        ("età: 34", "34"),
-        ("idade: 34", "34"),
-        ("Âge : 34 ans", "34"),
-        ("j'ai 34 ans", "34"),
-        ("Marie, 34 ans, vit à Lyon", "34"),
-        ("paciente de 34 años", "34"),
-        ("ha 34 anni", "34"),
-        ("ela tem 34 anos", "34"),
-        ("male, 34yo", "34"),
-        ("34 y.o. female", "34"),
-        (r#"{"bio":"x\nage: 34"}"#, "34"),
-        (r#"{\"age\": 34}"#, "34"),
-        ("aged 125", "125"),
-        ("TIENE 34 AÑOS", "34"),
-        ("34 Years Old", "34"),
-        ("(34 ans)", "34"),
-        ("an 80-year-old man", "80"),
-        ("age 34, lives in Berlin", "34"),
-        ("âgé de 34 ans", "34"),
-        ("Age:34", "34"),
-        ("34 yrs old", "34"),
-        ("a newborn, 0 years old", "0"),
-        ("un uomo di 45 anni", "45"),
+    const AGE_POS: &[&str] = &[
+        "She is age ⟦34⟧ now", "aged ⟦34⟧", "he is ⟦34⟧ years old", "a ⟦34⟧-year-old woman", "⟦34⟧ y/o male",
+        "⟦34⟧ yo F, chest pain", "Age: ⟦34⟧", "Alter: ⟦34⟧", "elle a ⟦34⟧ ans", "tiene ⟦34⟧ años",
+        r#"{"name":"x","age": ⟦34⟧}"#, r#"{"age":"⟦34⟧"}"#, "age=⟦34⟧&x=y", "AGE ⟦7⟧", "at the age of ⟦34⟧",
+        "his age is ⟦34⟧", "Patient, ⟦67⟧ years old, presents", "a ⟦5⟧ year old boy", "our ⟦2⟧-year-old",
+        "she is ⟦101⟧ years old", "⟦34⟧ years of age", "im Alter von ⟦34⟧ Jahren", "Er ist ⟦34⟧ Jahre alt",
+        "eine ⟦34⟧-jährige Patientin", "hij is ⟦34⟧ jaar oud", "leeftijd: ⟦34⟧", "edad: ⟦34⟧", "età: ⟦34⟧",
+        "idade: ⟦34⟧", "Âge : ⟦34⟧ ans", "j'ai ⟦34⟧ ans", "Marie, ⟦34⟧ ans, vit à Lyon",
+        "paciente de ⟦34⟧ años", "ha ⟦34⟧ anni", "ela tem ⟦34⟧ anos", "male, ⟦34⟧yo", "⟦34⟧ y.o. female",
+        r#"{"bio":"x\nage: ⟦34⟧"}"#, r#"{\"age\": ⟦34⟧}"#, "aged ⟦125⟧", "TIENE ⟦34⟧ AÑOS", "⟦34⟧ Years Old",
+        "(⟦34⟧ ans)", "an ⟦80⟧-year-old man", "age ⟦34⟧, lives in Berlin", "âgé de ⟦34⟧ ans", "Age:⟦34⟧",
+        "⟦34⟧ yrs old", "a newborn, ⟦0⟧ years old", "un uomo di ⟦45⟧ anni",
     ];
 
     #[rustfmt::skip]
     const AGE_NEG: &[&str] = &[
-        "34 years ago",
-        "34 years of experience",
-        "for 3 years",
-        "the age of the universe",
-        "age of empires 2",
-        "page 34 years",
-        "max-age=60",
-        "Cache-Control: max_age 60",
-        "user.age = 34",
-        "Age: 200",
-        "WHERE age > 18",
-        "age 18+",
-        "ages 18-25",
-        "cheese aged 12 months",
-        "il y a 34 ans",
-        "depuis 34 ans",
-        "hace 34 años",
-        "34 años de experiencia",
-        "da 34 anni",
-        "the user 42 times",
-        "order 66",
-        "3.4 years old",
-        "minimum age 18",
-        "storage 34",
-        "34 years",
-        "1934 years old",
-        "alter 3 rows",
-        "average age 34",
-        "plus de 34 ans",
-        "age 34.5",
-        "age 12:30",
-        "Stage 3",
-        "age 34%",
-        "v1.34 years old",
-        "34 ans plus tard",
-        "10 anni fa",
-        "ho lavorato 5 anni",
-        "age 05",
-        "SELECT * FROM people WHERE age = 30",
-        "(id < 5) OR (age = 8)",
+        "34 years ago", "34 years of experience", "for 3 years", "the age of the universe", "age of empires 2",
+        "page 34 years", "max-age=60", "Cache-Control: max_age 60", "user.age = 34", "Age: 200",
+        "WHERE age > 18", "age 18+", "ages 18-25", "cheese aged 12 months", "il y a 34 ans", "depuis 34 ans",
+        "hace 34 años", "34 años de experiencia", "da 34 anni", "the user 42 times", "order 66",
+        "3.4 years old", "minimum age 18", "storage 34", "34 years", "1934 years old", "alter 3 rows",
+        "average age 34", "plus de 34 ans", "age 34.5", "age 12:30", "Stage 3", "age 34%", "v1.34 years old",
+        "34 ans plus tard", "10 anni fa", "ho lavorato 5 anni", "age 05", "SELECT * FROM people WHERE age = 30",
+        "25: 172,   # 20 to 30 years old", "the code is more than 10 years old",
+        "you must be at least 18 years old", "(id < 5) OR (age = 8)", "the 1990s",
     ];
 
     #[test]
@@ -1110,18 +986,34 @@ mod tests {
         assert_eq!(spans(find_ages, text), ["34", "5", "80"]);
     }
 
+    /// Spans are ordered, disjoint, non-empty and on char boundaries, and
+    /// nothing panics, on text stitched from tricky pieces.
     #[test]
-    fn spans_are_char_boundaries() {
-        let text = "né le 1er mars 1989 — âge : 34 ans — «DOB» 2 févr. 1990";
-        for f in [find_dates_of_birth as fn(&str, &mut Vec<(usize, usize)>), find_ages] {
-            let mut v = Vec::new();
-            f(text, &mut v);
-            assert!(!v.is_empty());
-            for w in v.windows(2) {
-                assert!(w[0].1 <= w[1].0);
+    fn invariants_on_generated_text() {
+        #[rustfmt::skip]
+        const PIECES: &[&str] = &[
+            "born ", "DOB", ": ", "1989", "-", "03", "/", ".", "2", " ", "March", "mars", "né", "née le", "\\n",
+            "\\", "\"", "'", "age", "34", " years old", " ans", "a ", "il y a ", "é", "\u{a0}", "—", "°", "12",
+            "b.", "geb.", "T", "(", "nato il ", "Âge", "AÑOS", "jährig", "y/o", "\n", "of ", "Alter", "von ", "to ",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..1 + seed % 12 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
             }
-            for &(a, b) in &v {
-                assert!(text.is_char_boundary(a) && text.is_char_boundary(b) && a < b);
+            for f in [find_dates_of_birth as fn(&str, &mut Vec<(usize, usize)>), find_ages] {
+                let mut v = Vec::new();
+                f(&text, &mut v);
+                let mut last = 0;
+                for &(a, b) in &v {
+                    assert!(last <= a && a < b && text.is_char_boundary(a) && text.is_char_boundary(b), "{text:?}");
+                    assert!(!text[a..b].ends_with(['\\', '"', ' ']), "{text:?}");
+                    last = b;
+                }
             }
         }
     }
@@ -1137,9 +1029,7 @@ mod tests {
             "2024-03-02 12:00:01 INFO worker-7 processed 1532 messages in 84 ms (p99 12 ms)\n",
             "Der Bericht wurde am Montag verschickt; die Daten kommen aus dem Lager in Bremen. ",
             "Le document décrit la procédure de gestion des données pour les équipes. ",
-            "La reunión del equipo fue muy productiva y todos dieron su opinión sobre el plan. ",
             r#"{"role": "assistant", "content": "Done. I updated 3 files and ran the tests: 214 passed."} "#,
-            "Error: connection refused at db.internal:5432 after 3 retries; backing off 250ms\n",
         ];
         let mut s = String::with_capacity(size + 256);
         let mut k = 0usize;

@@ -18,7 +18,7 @@ const PERSON: &[&str] = &[
     "traveler_name", "traveller_name", "guest", "guest_name", "patient_name", "holder_name",
     "cardholder", "cardholder_name", "card_holder", "account_holder", "account_name", "recipient_name",
     "sender_name", "beneficiary", "beneficiary_name", "person", "person_name", "employee_name",
-    "user_full_name", "display_name", "maiden_name", "spouse_name", "emergency_contact", "nom",
+    "user_full_name", "display_name", "maiden_name", "holder", "card_holder_name", "lead_passenger", "spouse_name", "emergency_contact", "nom",
     "prenom", "prénom", "vorname", "nachname", "nombre", "apellido", "apellidos", "cognome",
 ];
 #[rustfmt::skip]
@@ -49,7 +49,8 @@ const ID: &[&str] = &[
     "invoice_number", "driver_license", "drivers_license", "driver_licence", "driving_licence",
     "license_number", "licence_number", "national_id", "national_id_number", "id_number", "id_card",
     "tax_id", "tin", "vat_number", "nin", "sin", "patient_id", "mrn", "medical_record_number",
-    "policy_number", "claim_number", "employee_id", "student_id", "tracking_number",
+    "policy_number", "claim_number", "employee_id", "student_id", "tracking_number", "dl", "staff",
+    "staff_id", "employee_number", "ff_number", "ticket", "ticket_no", "membership", "loyalty_id",
 ];
 const SSN: &[&str] = &["ssn", "social_security_number", "social_security"];
 const CARD: &[&str] = &["card_number", "cc_number", "credit_card", "credit_card_number", "pan", "card_no"];

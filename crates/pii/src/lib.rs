@@ -47,6 +47,7 @@ mod entity;
 mod gazetteer;
 mod ids;
 mod json;
+mod keyed;
 mod keys;
 mod names;
 mod orgs;

@@ -9,7 +9,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::{address, dates, ids, names, orgs, Entity, EntityCounts, Redactor};
+use crate::{address, dates, ids, keyed, names, orgs, Entity, EntityCounts, Redactor};
 
 /// One finding: the byte range `start..end` of `entity`, which is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,10 +47,20 @@ impl Redactor {
             }
             buf.clear();
         };
+        // `phone: …`, `\"last_name\": \"…\"`: the key decides. Addresses after
+        // the address detector, whose spans run past the first comma.
+        let mut keyed_spans = Vec::new();
+        keyed::find_keyed(&self.options.keys, text, &mut keyed_spans);
+        for entity in Entity::ALL.into_iter().filter(|&e| e != Entity::Address) {
+            buf.extend(keyed_spans.iter().filter(|k| k.2 == entity).map(|k| (k.0, k.1)));
+            add(&mut buf, entity, &mut spans, &mut taken);
+        }
         if d.addresses {
             address::find_addresses(text, &mut buf);
             add(&mut buf, Entity::Address, &mut spans, &mut taken);
         }
+        buf.extend(keyed_spans.iter().filter(|k| k.2 == Entity::Address).map(|k| (k.0, k.1)));
+        add(&mut buf, Entity::Address, &mut spans, &mut taken);
         if d.dates_of_birth {
             dates::find_dates_of_birth(text, &mut buf);
             add(&mut buf, Entity::DateOfBirth, &mut spans, &mut taken);

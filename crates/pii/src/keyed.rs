@@ -1,0 +1,322 @@
+//! Key-value pairs in free text: `phone: 0473 905 868`, `SSN - 146 56 2241`,
+//! `- **Date of birth**: 14/05/1977`, `user_id=u_83jd92`, and JSON that sits
+//! escaped inside a string (`{\"last_name\": \"O'Connor\"}`), which the JSON
+//! walk sees as text. The key decides the entity ([`KeyRules`]), as in JSON.
+//!
+//! In: text. Out: (start, end, entity) of the values. A key is the one to four
+//! words before `:`, `=`, ` - ` or a tab (quotes, `**` and `\` around it
+//! allowed), normalised like a JSON key, with a trailing `no`, `number`, `nr`
+//! or `#` also tried without (`Social Security No.` is `social_security`).
+//! A value is a quoted string, or the rest of the clause; values of numeric
+//! kinds (phone, SSN, card, date of birth, age, identifier) must hold a
+//! digit, and type names (`string`, `int`, `null`) are never values.
+
+use crate::keys::{normalize_key, KeyRules};
+use crate::Entity;
+
+/// The longest value taken (bytes).
+const MAX_VALUE: usize = 120;
+
+#[rustfmt::skip]
+const NOT_VALUES: &[&str] = &[
+    "string", "str", "int", "integer", "number", "float", "double", "bool", "boolean", "object", "array",
+    "text", "varchar", "char", "null", "none", "nil", "n/a", "na", "true", "false", "optional", "required",
+    "unknown", "redacted", "tbd", "todo", "any", "date", "datetime", "uuid", "list", "dict", "map", "email",
+    "phone", "name", "yes", "no", "-", "--", "...", "…",
+];
+
+/// Appends the values of PII keys written as `key: value` in `text`.
+pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usize, Entity)>) {
+    if rules.is_empty() {
+        return;
+    }
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut resume = 0;
+    while i < b.len() {
+        let c = b[i];
+        let sep_len = match c {
+            b':' | b'=' | b'\t' => 1,
+            b'-' if i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b' ') => 1,
+            _ => 0,
+        };
+        if sep_len == 0 || i < resume || (c == b':' && b.get(i + 1) == Some(&b':')) || (c == b'=' && b.get(i + 1) == Some(&b'=')) {
+            i += 1;
+            continue;
+        }
+        if let Some((entity, key_start)) = key_before(rules, text, i) {
+            if let Some((vs, ve)) = value_after(text, i + sep_len, entity) {
+                if key_start < vs {
+                    out.push((vs, ve, entity));
+                    resume = ve;
+                    i = ve;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
+/// The entity of the key that ends right before the separator at `sep`.
+fn key_before(rules: &KeyRules, text: &str, sep: usize) -> Option<(Entity, usize)> {
+    let b = text.as_bytes();
+    let mut e = sep;
+    // `"key": `, `\"key\": `, `**Key**: `, `key : `.
+    while e > 0 && matches!(b[e - 1], b' ' | b'"' | b'\'' | b'\\' | b'*' | b'`') {
+        e -= 1;
+    }
+    let mut s = e;
+    let mut words = 0;
+    while s > 0 && e - s < 48 {
+        let p = s - 1;
+        let ch = b[p];
+        if ch.is_ascii_alphanumeric() || ch == b'_' || ch == b'#' || ch == b'.' || ch >= 0x80 {
+            s -= 1;
+        } else if ch == b' ' || ch == b'-' {
+            if s < e && b[s] != b' ' {
+                words += 1;
+            }
+            if words >= 4 || p == 0 || !(b[p - 1].is_ascii_alphabetic()) {
+                break;
+            }
+            s -= 1;
+        } else {
+            break;
+        }
+    }
+    while s < e && !text.is_char_boundary(s) {
+        s += 1;
+    }
+    let raw = text[s..e].trim_matches(|c: char| c == ' ' || c == '-');
+    if raw.is_empty() || raw.len() > 48 {
+        return None;
+    }
+    // Longest key first: `date of birth` before `birth`.
+    let parts: Vec<&str> = raw.split([' ', '-']).filter(|w| !w.is_empty()).collect();
+    for n in (1..=parts.len().min(4)).rev() {
+        let cand = parts[parts.len() - n..].join("_");
+        let norm = normalize_key(cand.trim_end_matches(['.', '#']));
+        if let Some(entity) = lookup(rules, &norm) {
+            let start = e - raw.len() + raw.rfind(parts[parts.len() - n]).unwrap_or(0);
+            return Some((entity, start));
+        }
+    }
+    None
+}
+
+fn lookup(rules: &KeyRules, key: &str) -> Option<Entity> {
+    if let Some(e) = rules.entity_of(key) {
+        return Some(e);
+    }
+    for suffix in ["_no", "_number", "_nr", "_num", "_id"] {
+        if let Some(stem) = key.strip_suffix(suffix) {
+            if let Some(e) = rules.entity_of(stem) {
+                return Some(e);
+            }
+        }
+    }
+    // `tel/fax`: the last part.
+    key.rsplit('/').next().filter(|k| *k != key).and_then(|k| rules.entity_of(k))
+}
+
+/// The value after the separator that ends at `from`.
+fn value_after(text: &str, from: usize, entity: Entity) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut s = from;
+    while s < b.len() && matches!(b[s], b' ' | b'\t' | b'*') {
+        s += 1;
+    }
+    // Quoted: `"…"`, `\"…\"` or `'…'`.
+    let (quote, escaped) = match (b.get(s), b.get(s + 1)) {
+        (Some(b'\\'), Some(b'"')) => (Some(b'"'), true),
+        (Some(b'"'), _) => (Some(b'"'), false),
+        (Some(b'\''), _) => (Some(b'\''), false),
+        _ => (None, false),
+    };
+    let (vs, ve) = match quote {
+        Some(q) => {
+            let vs = s + if escaped { 2 } else { 1 };
+            let mut j = vs;
+            loop {
+                if j >= b.len() || j - vs > MAX_VALUE {
+                    return None;
+                }
+                if escaped && b[j] == b'\\' && b.get(j + 1) == Some(&q) {
+                    // `\\\"` is an escaped quote inside the inner string.
+                    if j > vs && b[j - 1] == b'\\' {
+                        j += 2;
+                        continue;
+                    }
+                    break (vs, j);
+                }
+                if !escaped && b[j] == b'\\' {
+                    j += 2;
+                    continue;
+                }
+                if !escaped && b[j] == q {
+                    break (vs, j);
+                }
+                j += 1;
+            }
+        }
+        None => {
+            if s >= b.len() || matches!(b[s], b'{' | b'[' | b'(' | b'<' | b'\n' | b'\r') {
+                return None;
+            }
+            let mut j = s;
+            while j < b.len() && j - s <= MAX_VALUE {
+                let c = b[j];
+                if matches!(c, b'\n' | b'\r' | b',' | b';' | b'|' | b'}' | b']' | b'"' | b'<' | b'\t') {
+                    break;
+                }
+                if c == b'\\' && matches!(b.get(j + 1), Some(b'n' | b'r' | b't' | b'"')) {
+                    break;
+                }
+                // `Tel: 0242… Dl#: …` on one line: another key starts.
+                if c == b' ' && b.get(j + 1) == Some(&b' ') {
+                    break;
+                }
+                j += 1;
+            }
+            while j > s && matches!(b[j - 1], b' ' | b'.' | b':') {
+                j -= 1;
+            }
+            (s, clause_end(text, s, j, entity))
+        }
+    };
+    while !text.is_char_boundary(ve) {
+        return None;
+    }
+    let v = text[vs..ve].trim();
+    if v.is_empty() || v.len() > MAX_VALUE || NOT_VALUES.iter().any(|n| v.eq_ignore_ascii_case(n)) {
+        return None;
+    }
+    let numeric = matches!(
+        entity,
+        Entity::Phone | Entity::UsSsn | Entity::CreditCard | Entity::DateOfBirth | Entity::Age | Entity::Iban | Entity::Ipv4 | Entity::Ipv6
+    );
+    if numeric && !v.bytes().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if entity == Entity::Identifier && !(v.bytes().any(|c| c.is_ascii_digit()) || is_code_like(v)) {
+        return None;
+    }
+    if entity == Entity::Age && !(v.len() <= 12 && v.bytes().filter(u8::is_ascii_digit).count() <= 3) {
+        return None;
+    }
+    if entity == Entity::Email && !v.contains('@') {
+        return None;
+    }
+    if matches!(entity, Entity::Person | Entity::Address) && looks_like_code(v) {
+        return None;
+    }
+    let lead = text[vs..ve].len() - text[vs..ve].trim_start().len();
+    let trail = text[vs..ve].len() - text[vs..ve].trim_end().len();
+    Some((vs + lead, ve - trail))
+}
+
+/// For unquoted values of numeric kinds, the clause ends at the first word
+/// without a digit once a digit was seen (`ring 0473905868 please`).
+fn clause_end(text: &str, s: usize, e: usize, entity: Entity) -> usize {
+    let numeric = matches!(entity, Entity::Phone | Entity::UsSsn | Entity::CreditCard | Entity::Iban | Entity::Age | Entity::Identifier);
+    if !numeric {
+        return e;
+    }
+    let mut end = s;
+    let mut seen_digit = false;
+    for (off, word) in split_keep(&text[s..e]) {
+        let has_digit = word.bytes().any(|c| c.is_ascii_digit());
+        let ext = matches!(word.to_ascii_lowercase().as_str(), "x" | "ext" | "ext." | "extension");
+        if seen_digit && !has_digit && !ext && !word.starts_with('(') && !word.starts_with('+') {
+            break;
+        }
+        if has_digit {
+            seen_digit = true;
+        }
+        end = s + off + word.len();
+        if entity == Entity::Identifier && seen_digit {
+            break; // one token
+        }
+    }
+    end
+}
+
+/// Words with their offsets.
+fn split_keep(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    s.split(' ').scan(0usize, |pos, w| {
+        let at = *pos;
+        *pos += w.len() + 1;
+        Some((at, w))
+    })
+    .filter(|(_, w)| !w.is_empty())
+}
+
+/// `KQWZMT`, `BKG-0737-GE`: upper-case letters and digits, as identifiers are written.
+fn is_code_like(v: &str) -> bool {
+    (4..=24).contains(&v.len())
+        && v.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+        && v.bytes().any(|c| c.is_ascii_uppercase())
+}
+
+/// Source code rather than a value: `get_name()`, `user.name`, `${NAME}`.
+fn looks_like_code(v: &str) -> bool {
+    v.contains(['(', ')', '{', '}', '$', ';', '<', '>', '[', ']'])
+        || (v.contains('_') && !v.contains(' '))
+        || (v.contains('.') && !v.contains(' ') && v.bytes().any(|c| c.is_ascii_lowercase()) && !v.ends_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyed(text: &str) -> Vec<(&str, Entity)> {
+        let mut out = Vec::new();
+        find_keyed(&KeyRules::default(), text, &mut out);
+        out.into_iter().map(|(s, e, k)| (&text[s..e], k)).collect()
+    }
+
+    #[test]
+    fn values_of_pii_keys_in_text() {
+        use Entity::*;
+        for (text, value, entity) in [
+            ("Mobile - +234806759", "+234806759", Phone),
+            ("SSN - 146 56 2241\nMobile", "146 56 2241", UsSsn),
+            ("Social Security No.: 367972388\nBorn", "367972388", UsSsn),
+            ("- **Phone**: 07 4078 5594\n- **Age**: 11", "07 4078 5594", Phone),
+            ("- **Phone**: 07 4078 5594\n- **Age**: 11", "11", Age),
+            ("Tel:\t02428104654\nDl#:\t3106554", "02428104654", Phone),
+            (r#"{\"last_name\": \"O'Connor\", \"ssn\": \"371-22\"}"#, "O'Connor", Person),
+            (r#"\"ssn\": \"783113715\", \"dob\""#, "783113715", UsSsn),
+            ("user_id=u_83jd92 action=login", "u_83jd92", Identifier),
+            ("Date of birth: 14/05/1977", "14/05/1977", DateOfBirth),
+            ("name: Мечислав Баранов", "Мечислав Баранов", Person),
+            ("- phone: 080-9379-3285", "080-9379-3285", Phone),
+            ("Card number - 6304 0462 4980 912029\nIBAN", "6304 0462 4980 912029", CreditCard),
+            ("ring me, phone: 0473905868 please", "0473905868", Phone),
+            ("address: 12 Elm Street, Springfield", "12 Elm Street", Address),
+            ("passport_no: X12345678", "X12345678", Identifier),
+        ] {
+            assert!(keyed(text).contains(&(value, entity)), "{text}: {:?}", keyed(text));
+        }
+    }
+
+    #[test]
+    fn code_and_types_are_not_values() {
+        for text in [
+            "name: string",
+            "phone: number",
+            "let name = get_name();",
+            "address: Optional[str]",
+            "email = user.email",
+            "if a == b: pass",
+            "std::name::x",
+            "user_id = request.user.id",
+            "ssn: null",
+            "passport: required",
+            "age: unknown",
+        ] {
+            assert!(keyed(text).is_empty(), "{text}: {:?}", keyed(text));
+        }
+    }
+}
