@@ -35,12 +35,9 @@ pub fn find_addresses(text: &str, out: &mut Vec<(usize, usize)>) {
     let (mut i, mut floor) = (0usize, 0usize);
     while let Some(d) = next_digit(b, i) {
         let j = d + digits(b, d);
+        if let Some(e) = json_postcode(text, d, floor, out) { (floor, i) = (e, e.max(j)); continue; }
         match lookback(text, d, floor).or_else(|| number_first(text, d, floor)) {
-            Some((s, e)) => {
-                out.push((s, e));
-                floor = e;
-                i = e.max(j);
-            }
+            Some((s, e)) => { out.push((s, e)); (floor, i) = (e, e.max(j)); }
             None => i = j,
         }
     }
@@ -55,9 +52,7 @@ fn next_digit(b: &[u8], mut i: usize) -> Option<usize> {
         let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
         let x = w & !HI;
         let m = (x + LO * 0x50) & !(x + LO * 0x46) & !w & HI;
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
+        if m != 0 { return Some(i + (m.trailing_zeros() / 8) as usize); }
         i += 8;
     }
     (i..b.len()).find(|&k| b[k].is_ascii_digit())
@@ -65,119 +60,112 @@ fn next_digit(b: &[u8], mut i: usize) -> Option<usize> {
 
 // ---------------------------------------------------------------- word lists
 
-const T_STRONG: u32 = 1; // street type that rarely follows a number in prose
-const T_WEAK: u32 = 1 << 1; // street type that is also a common noun: needs more evidence
-const T_ABBR: u32 = 1 << 2;
-const T_LOWER: u32 = 1 << 3; // accepted in all-lowercase text
-const FR: u32 = 1 << 4;
-const FR_DIST: u32 = 1 << 5; // French type word that is not also English
-const PFX: u32 = 1 << 6; // continental type word before the name ("Calle", "Via")
-const PFX_DIST: u32 = 1 << 7; // ... distinctive enough to allow a lowercase name
-const PFX_DOT: u32 = 1 << 8; // abbreviation that only counts with its "." (or "/" for "C/")
-const STOP: u32 = 1 << 9; // cannot be part of a street name
-const UNIT: u32 = 1 << 10;
-const UNIT_PRE: u32 = 1 << 11; // unit word before the house number ("Unit 4, 12 ...")
-const DIR: u32 = 1 << 12;
-const PART: u32 = 1 << 13; // name particle ("de la", "van der", "am")
-const STATE: u32 = 1 << 14;
-const NEG_PRE: u32 = 1 << 15; // a number after this word is not a house number
-const YEAR_PRE: u32 = 1 << 16; // ... when it looks like a year
-const CITY_STOP: u32 = 1 << 17;
-const DE_TYPE: u32 = 1 << 18;
-const DE_STOP: u32 = 1 << 19;
-const CONNECT: u32 = 1 << 20; // lowercase word that may follow an address
+// Word flags; a word may carry several. T_WEAK: a street type that is also a common noun (needs more
+// evidence); T_LOWER: a type accepted in lowercase text without a postcode; FR/PFX: French type word / type
+// before the name ("Calle", "Via"), *_DIST: one distinctive enough for a lowercase name; PFX_DOT: counts only
+// with its "." (or "/" for "C/"); STOP: never part of a street name; UNIT_PRE: unit word before the house
+// number ("Flat 2, Mitchell Shores"); PART: name particle ("de la", "van der"); NEG_PRE: a number after it is
+// no house number (YEAR_PRE: when it looks like a year); CONNECT: lowercase word that may follow an address.
+const T_STRONG: u32 = 1; const T_WEAK: u32 = 1 << 1; const T_ABBR: u32 = 1 << 2; const T_LOWER: u32 = 1 << 3;
+const FR: u32 = 1 << 4; const FR_DIST: u32 = 1 << 5; const PFX: u32 = 1 << 6; const PFX_DIST: u32 = 1 << 7;
+const PFX_DOT: u32 = 1 << 8; const STOP: u32 = 1 << 9; const UNIT: u32 = 1 << 10; const UNIT_PRE: u32 = 1 << 11;
+const DIR: u32 = 1 << 12; const PART: u32 = 1 << 13; const STATE: u32 = 1 << 14; const NEG_PRE: u32 = 1 << 15;
+const YEAR_PRE: u32 = 1 << 16; const CITY_STOP: u32 = 1 << 17; const DE_TYPE: u32 = 1 << 18;
+const DE_STOP: u32 = 1 << 19; const CONNECT: u32 = 1 << 20;
 
-const USPS_STRONG: &str = "alley allee avenue boulevard causeway circle close court crescent drive expressway \
-    freeway gardens grove highway lane mews parade parkway place plaza road row square street terrace trail \
-    turnpike way wynd esplanade circuit quay stravenue motorway skyway throughway trafficway";
-const USPS_WEAK: &str = "anex annex arcade bayou bayoo beach bend bluff bluffs bottom branch bridge brook \
-    brooks burg burgs bypass camp canyon cape center centers centre circles cliff cliffs club common commons \
-    corner corners course courts cove coves creek crest crossing crossroad crossroads curve dale dam divide \
-    drives estate estates extension extensions fall falls ferry field fields flat flats ford fords forest \
-    forge forges fork forks fort garden gateway glen glens green greens groves harbor harbors harbour haven \
-    heights hill hills hollow inlet island islands isle junction junctions key keys knoll knolls lake lakes \
-    land landing light lights loaf lock locks lodge loop mall manor manors meadow meadows mill mills mission \
-    mount mountain mountains neck orchard oval overpass park parks parkways pass passage path pike pine pines \
-    plain plains point points port ports prairie radial ramp ranch rapid rapids rest ridge ridges rise river \
-    roads route rue run shoal shoals shore shores spring springs spur spurs squares station stream streets \
-    summit trace track trailer tunnel underpass union unions vale valley valleys viaduct view views village \
-    villages ville vista walk walks wall ways well wells chase gate approach embankment";
-const USPS_ABBR: &str = "aly anx av ave aven avn avnue byu bch bnd blf blfs btm bottm blvd boul boulv brg \
-    brdge brk brks byp bypa bypas byps cyn canyn cnyn cpe cswy ctr ctrs cntr centr cir circ circl crcl crcle \
-    cirs clf clfs clb cmn cmns cors crse ct cts cvs crk cres crsent crsnt crst curv dr driv drv drs ests expy \
-    expw fls fry frry fld flds flt flts frd frds frst frg frgs frk frks fwy frwy freewy gdn gdns grdn grdns \
-    gtwy gtway gln glns grn grns grv grvs grov hbr hbrs harb hvn hts hwy hiwy hiway hway hl hls holw hllw \
-    inlt iss jct jcts jctn kys knl knls lk lks lndg lndng ln lgt lgts lck lcks ldg ldge mnr mnrs mdw mdws \
-    msn mssn mtwy mtn mtns nck orch opas pkwy pkwys pky pkway psge pne pnes pl pln plns plz plza pts prt prts \
-    radl rnch rpd rpds rst rdg rdgs riv rvr rd rds rte shl shls shr shrs skwy spg spgs sq sqr sqs stra strav \
-    st strm smt ter terr trwy trce trak trk trl trls trlr tpke tunl upas uns vly vlys vdct vw vws vlg vlgs \
-    vst vsta wls xing xrd xrds pde esp cl cct tce crt";
-const LOWER_OK: &str = "street avenue road lane drive boulevard court place terrace parkway highway crescent \
-    way mews gardens grove st ave av rd ln dr blvd ct pl pkwy hwy ter cres sq cir trl";
+const USPS_STRONG: &str = "alley allee avenue boulevard causeway circle close court crescent drive expressway freeway \
+    gardens grove highway lane mews parade parkway place plaza road row square street terrace trail turnpike way wynd \
+    esplanade circuit quay stravenue motorway skyway throughway trafficway";
+// USPS C1 names that are also common nouns, plus the AS 4590 road types Australia uses
+const USPS_WEAK: &str = "anex annex arcade bayou bayoo beach bend bluff bluffs bottom branch bridge brook brooks burg \
+    burgs bypass camp canyon cape center centers centre circles cliff cliffs club common commons corner corners course \
+    courts cove coves creek crest crossing crossroad crossroads curve dale dam divide drives estate estates extension \
+    extensions fall falls ferry field fields flat flats ford fords forest forge forges fork forks fort garden gateway \
+    glen glens green greens groves harbor harbors harbour haven heights hill hills hollow inlet island islands isle \
+    junction junctions key keys knoll knolls lake lakes land landing light lights loaf lock locks lodge loop mall \
+    manor manors meadow meadows mill mills mission mount mountain mountains neck orchard oval overpass park parks \
+    parkways pass passage path pike pine pines plain plains point points port ports prairie radial ramp ranch rapid \
+    rapids rest ridge ridges rise river roads route rue run shoal shoals shore shores spring springs spur spurs \
+    squares station stream streets summit trace track trailer tunnel underpass union unions vale valley valleys \
+    viaduct view views village villages ville vista walk walks wall ways well wells chase gate approach embankment via \
+    access alleyway amble basin brace brae broadway brow byway centreway circlet circus colonnade concourse copse \
+    courtyard crossway dell deviation driveway entrance fairway footway foreshore formation frontage glade grange \
+    gully highroad laneway lookout meander nook outlook parklands part pathway plateau quadrant quays ramble reach \
+    reserve retreat ridgeway ring riverway riviera roadway rotary siding strand strip tarn thoroughfare tollway villas \
+    walkway wharf gates trunkway cruiseway distributor interchange boardwalk boulevarde";
+const USPS_ABBR: &str = "aly anx av ave aven avn avnue byu bch bnd blf blfs btm bottm blvd boul boulv brg brdge brk \
+    brks byp bypa bypas byps cyn canyn cnyn cpe cswy ctr ctrs cntr centr cir circ circl crcl crcle cirs clf clfs clb \
+    cmn cmns cors crse ct cts cvs crk cres crsent crsnt crst curv dr driv drv drs ests expy expw fls fry frry fld flds \
+    flt flts frd frds frst frg frgs frk frks fwy frwy freewy gdn gdns grdn grdns gtwy gtway gln glns grn grns grv grvs \
+    grov hbr hbrs harb hvn hts hwy hiwy hiway hway hl hls holw hllw inlt iss jct jcts jctn kys knl knls lk lks lndg \
+    lndng ln lgt lgts lck lcks ldg ldge mnr mnrs mdw mdws msn mssn mtwy mtn mtns nck orch opas pkwy pkwys pky pkway \
+    psge pne pnes pl pln plns plz plza pts prt prts radl rnch rpd rpds rst rdg rdgs riv rvr rd rds rte shl shls shr \
+    shrs skwy spg spgs sq sqr sqs stra strav st strm smt ter terr trwy trce trak trk trl trls trlr tpke tunl upas uns \
+    vly vlys vdct vw vws vlg vlgs vst vsta wls xing xrd xrds pde esp cl cct tce crt";
+const LOWER_OK: &str = "street avenue road lane drive boulevard court place terrace parkway highway crescent way mews \
+    gardens grove st ave av rd ln dr blvd ct pl pkwy hwy ter cres sq cir trl";
 const FR_DIST_W: &str = "rue allée allee impasse quai chemin bd boulevard faubourg ruelle venelle sentier cité \
     rond-point montée parvis";
 const FR_OTHER_W: &str = "avenue av place pl cours route square passage villa esplanade promenade chaussée";
-const PFX_DIST_W: &str = "calle avenida avda carrer avinguda passeig plaça rua travessa praça viale piazza \
-    piazzale corso vicolo lungomare paseo carretera rambla travesía travesia ulica";
-const PFX_OTHER_W: &str = "c av via plaza largo camino ronda alameda estrada strada borgo contrada al aleja str \
-    r v.le p.za pza pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul";
+const PFX_DIST_W: &str = "calle avenida avda carrer avinguda passeig plaça rua travessa praça viale piazza piazzale \
+    corso vicolo lungomare paseo carretera rambla travesía travesia ulica incrocio urbanización urbanizacion";
+const PFX_OTHER_W: &str = "c av via plaza largo camino ronda alameda estrada strada borgo contrada al aleja str r v.le \
+    p.za pza pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul rotonda canale vico stretto";
 const PFX_DOT_W: &str = "avda av c r al ul str pza";
-const STOP_W: &str = "the a an and or of in on at to for from by with without into onto over under down up out \
-    off about per is are was were be been am pm has have had do does did will would can could should may might \
-    must shall not no yes this that these those it its my your his her our their we you they he she i me us them \
-    more most less least very too so than then also just only all any some each every other another such same \
-    different many much few several one two three four five six seven eight nine ten times time miles mile km \
-    kms kilometers kilometres meters metres m ft feet foot yards yard blocks block minutes minute min mins hours \
-    hour hr hrs days day weeks week months month years year seconds second sec secs ms percent items item files \
-    file lines line tests test cases case results result steps step people users ways way things thing best top \
-    great greatest easy simple hard flash usb disk external network shared thumb tennis food gb mb kb tb px em \
-    rem kg lbs lb oz x vs";
-const UNIT_W: &str = "apt apartment suite ste unit flat floor fl room rm bldg building dept lot level lvl pmb \
-    trlr space spc shop office";
-const UNIT_PRE_W: &str = "unit flat apt apartment suite ste level lvl shop lot villa room";
+const STOP_W: &str = "the a an and or of in on at to for from by with without into onto over under down up out off \
+    about per is are was were be been am pm has have had do does did will would can could should may might must shall \
+    not no yes this that these those it its my your his her our their we you they he she i me us them more most less \
+    least very too so than then also just only all any some each every other another such same different many much few \
+    several one two three four five six seven eight nine ten times time miles mile km kms kilometers kilometres meters \
+    metres m ft feet foot yards yard blocks block minutes minute min mins hours hour hr hrs days day weeks week months \
+    month years year seconds second sec secs ms percent items item files file lines line tests test cases case results \
+    result steps step people users ways way things thing best top great greatest easy simple hard flash usb disk \
+    external network shared thumb tennis food gb mb kb tb px em rem kg lbs lb oz x vs bonus reward bad where which who \
+    what when how if while either neither both";
+const UNIT_W: &str = "apt apartment suite ste unit flat floor fl room rm bldg building dept lot level lvl pmb trlr \
+    space spc shop office studio piso puerta piano appartamento interno scala escalera planta wohnung whg etage stock";
+const UNIT_PRE_W: &str = "unit flat apt apartment suite ste level lvl shop lot villa room studio house plot h.no";
 const DIR_W: &str = "n s e w ne nw se sw north south east west northeast northwest southeast southwest";
-const PART_W: &str = "de del la las los el d l dels do da dos das di della delle dei degli dello du des le les \
-    au aux sur en et à y i e van der den het op am an im ob upon on of the";
-const STATE_W: &str = "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj \
-    nm ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc as gu mp pr vi fm mh pw aa ae ap ab bc mb nb \
-    nl ns nt nu on pe qc sk yt nsw vic qld sa tas act";
-const NEG_PRE_W: &str = "the a an page pages pp p line lines version ver v chapter ch section sec sect step steps \
-    item items figure fig table tab vol volume part episode ep season issue grade size top about over under than \
-    only just last first every each those these other another next previous few several some many number num \
-    rank approximately approx around nearly almost roughly total score scored paragraph para clause exercise \
-    question lesson";
-const YEAR_PRE_W: &str = "in since by until till during before after circa from of year early late mid summer \
-    winter spring autumn fall";
-const CITY_STOP_W: &str = "monday tuesday wednesday thursday friday saturday sunday january february march april \
-    june july august september october november december please thanks thank regards best cheers hi hello dear \
-    ok okay yes no and or the i we you he she they it this that call tel phone email fax attn note see tomorrow \
-    today yesterday but so then also apt suite unit";
+const PART_W: &str = "de del la las los el d l dels do da dos das di della delle dei degli dello du des le les au aux \
+    sur en et à y i e van der den het op am an im ob upon on of the";
+const STATE_W: &str = "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny \
+    nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc as gu mp pr vi fm mh pw aa ae ap ab bc mb nb nl ns nt nu \
+    on pe qc sk yt nsw vic qld sa tas act";
+const NEG_PRE_W: &str = "the a an page pages pp p line lines version ver v chapter ch section sec sect step steps item \
+    items figure fig table tab vol volume part episode ep season issue grade size top about over under than only just \
+    last first every each those these other another next previous few several some many number num rank approximately \
+    approx around nearly almost roughly total score scored paragraph para clause exercise question lesson earn earned";
+const YEAR_PRE_W: &str = "in since by until till during before after circa from of year early late mid summer winter \
+    spring autumn fall";
+const CITY_STOP_W: &str = "monday tuesday wednesday thursday friday saturday sunday january february march april june \
+    july august september october november december please thanks thank regards best cheers hi hello dear ok okay yes \
+    no and or the i we you he she they it this that call tel phone email fax attn note see tomorrow today yesterday \
+    but so then also apt suite unit";
 const DE_TYPE_W: &str = "straße strasse str weg allee platz gasse damm ufer chaussee";
 const DE_STOP_W: &str = "jahr jahre ende anfang tag tage abend morgen kapitel abschnitt teil punkt schritt seite \
     montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april mai juni juli august \
     september oktober november dezember";
 const CONNECT_W: &str = "and or near is was where which for to in at on from with by but then et en e y i und";
 const COUNTRIES: &[&str] = &[
-    "usa", "us", "u.s.a", "u.s", "united states", "uk", "u.k", "united kingdom", "england", "scotland",
-    "wales", "ireland", "northern ireland", "germany", "deutschland", "france", "spain", "españa", "espana",
-    "italy", "italia", "portugal", "netherlands", "the netherlands", "nederland", "belgium", "belgique",
-    "austria", "österreich", "switzerland", "schweiz", "suisse", "svizzera", "australia", "new zealand",
-    "canada", "mexico", "méxico", "brazil", "brasil", "denmark", "danmark", "sweden", "sverige", "norway",
-    "norge", "poland", "polska",
+    "usa", "us", "u.s.a", "u.s", "united states", "uk", "u.k", "united kingdom", "england", "scotland", "wales",
+    "ireland", "northern ireland", "germany", "deutschland", "france", "spain", "españa", "espana", "italy",
+    "italia", "portugal", "netherlands", "the netherlands", "nederland", "belgium", "belgique", "austria",
+    "österreich", "switzerland", "schweiz", "suisse", "svizzera", "australia", "new zealand", "canada", "mexico",
+    "méxico", "brazil", "brasil", "denmark", "danmark", "sweden", "sverige", "norway", "norge", "poland", "polska",
 ];
 
-/// One-word continental street names ("Hauptstraße", "Herengracht", "Storgatan"), by last letter;
-/// a word must be three bytes longer than the ending ("Weg 4" alone is no street).
+/// One-word continental street names ("Hauptstraße", "Herengracht", "Storgatan"), by last letter; the
+/// word must be three bytes longer than the ending ("Weg 4" alone is no street).
 fn street_suffix(l: &str) -> bool {
     let cands: &[&str] = match l.as_bytes().last() {
         Some(b'e') => &["straße", "strasse", "gasse", "allee", "chaussee", "promenade", "brücke", "kade"],
-        Some(b'g') => &["weg", "steig", "stieg", "steeg"],
-        Some(b'n') => &["graben", "laan", "plein", "gatan", "veien", "gaten", "vägen"],
+        Some(b'g') => &["weg", "steig", "stieg", "steeg", "-ring"],
+        Some(b'n') => &["graben", "laan", "plein", "gatan", "veien", "gaten", "vägen", "baan"],
         Some(b't') => &["markt", "straat", "gracht"],
+        Some(b'd') => &["pfad", "boulevard"],
         Some(b'z') => &["platz"],
         Some(b'm') => &["damm"],
         Some(b'r') => &["ufer"],
-        Some(b'd') => &["pfad"],
         Some(b'l') => &["singel"],
         Some(b'k') => &["dijk"],
         Some(b'f') => &["dreef"],
@@ -188,13 +176,21 @@ fn street_suffix(l: &str) -> bool {
     cands.iter().any(|s| l.len() >= s.len() + 3 && l.ends_with(s))
 }
 
-/// Word flags in an open-addressing table; the hash loads the first and last 8 bytes at once.
-struct Table { slots: Vec<(&'static str, u32)>, mask: usize }
+/// Endings that are also English ("Engineering 101", "Keypad 3"): a street only before a postcode.
+fn weak_suffix(l: &str) -> bool { ["ring", "hof", "pad"].iter().any(|s| l.len() >= s.len() + 4 && l.ends_with(s)) }
+
+/// Word flags in an open-addressing table; the hash loads the first and last 8 bytes of the word. Most
+/// words looked up are not in it: a bitmap of (length, first letter, last letter) turns them away first.
+struct Table { slots: Vec<(&'static str, u32)>, mask: usize, filter: [u64; 256] }
+
+fn filter_bit(w: &[u8]) -> usize {
+    let f5 = |c: u8| if c.is_ascii_alphabetic() { (c.to_ascii_lowercase() - b'a') as usize } else { 26 + (c as usize & 3) + (c >= 0x80) as usize };
+    w.len().min(15) << 10 | f5(w[0]) << 5 | f5(w[w.len() - 1])
+}
 
 fn hash(w: &[u8]) -> usize {
-    let load = |s: &[u8]| s.iter().take(8).fold(0u64, |h, &c| h << 8 | c as u64);
-    let tail = &w[w.len().saturating_sub(8)..];
-    let h = load(w) ^ load(tail).rotate_left(29) ^ w.len() as u64;
+    let load = |s: &[u8]| s.iter().take(8).fold(0u64, |h, &c| h << 8 | c.to_ascii_lowercase() as u64);
+    let h = load(w) ^ load(&w[w.len().saturating_sub(8)..]).rotate_left(29) ^ w.len() as u64;
     (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
 }
 
@@ -208,40 +204,35 @@ fn table() -> &'static Table {
             (PART_W, PART), (STATE_W, STATE), (NEG_PRE_W, NEG_PRE), (YEAR_PRE_W, YEAR_PRE),
             (CITY_STOP_W, CITY_STOP), (DE_TYPE_W, DE_TYPE), (DE_STOP_W, DE_STOP), (CONNECT_W, CONNECT),
         ];
-        let mut t = Table { slots: vec![("", 0); 4096], mask: 4095 };
+        let mut t = Table { slots: vec![("", 0); 4096], mask: 4095, filter: [0; 256] };
         for &(words, f) in lists {
             for w in words.split_whitespace() {
                 let mut i = hash(w.as_bytes()) & t.mask;
-                while !t.slots[i].0.is_empty() && t.slots[i].0 != w {
-                    i = (i + 1) & t.mask;
-                }
+                while !t.slots[i].0.is_empty() && t.slots[i].0 != w { i = (i + 1) & t.mask; }
                 t.slots[i] = (w, t.slots[i].1 | f);
+                t.filter[filter_bit(w.as_bytes()) / 64] |= 1 << (filter_bit(w.as_bytes()) % 64);
             }
         }
         t
     })
 }
 
+/// Flags of a lowercased word, or of an ASCII word in any case (hashed and compared ignoring ASCII case).
 fn lookup(w: &str) -> u32 {
     let t = table();
-    if w.is_empty() {
-        return 0;
-    }
-    let mut i = hash(w.as_bytes()) & t.mask;
+    if w.is_empty() || t.filter[filter_bit(w.as_bytes()) / 64] & 1 << (filter_bit(w.as_bytes()) % 64) == 0 { return 0; }
+    let mut i = hash(w.as_bytes());
     loop {
-        match t.slots[i] {
-            (k, f) if k == w => return f,
+        match t.slots[i & t.mask] {
+            (k, f) if k.eq_ignore_ascii_case(w) => return f,
             ("", _) => return 0,
-            _ => i = (i + 1) & t.mask,
+            _ => i += 1,
         }
     }
 }
 
 /// A lowercased word on the stack (escapes decoded, ’ as '); empty when longer than 48 bytes.
-struct Low {
-    buf: [u8; 48],
-    n: usize,
-}
+struct Low { buf: [u8; 48], n: usize }
 impl Low {
     fn new(w: &str) -> Low {
         let mut l = Low { buf: [0; 48], n: 0 };
@@ -255,36 +246,27 @@ impl Low {
         each_char(w, |c| {
             for lc in if c == '’' { '\'' } else { c }.to_lowercase() {
                 ok &= l.n + lc.len_utf8() <= 48;
-                if !ok {
-                    return false;
-                }
+                if !ok { return false; }
                 l.n += lc.encode_utf8(&mut l.buf[l.n..]).len();
             }
             true
         });
-        if !ok {
-            l.n = 0;
-        }
+        l.n *= ok as usize;
         l
     }
     fn s(&self) -> &str { std::str::from_utf8(&self.buf[..self.n]).unwrap_or("") }
     fn flags(&self) -> u32 { lookup(self.s()) }
 }
 
-fn flags(w: &str) -> u32 { Low::new(w).flags() }
+fn flags(w: &str) -> u32 { if w.is_ascii() && !w.contains('\\') { lookup(w) } else { Low::new(w).flags() } }
 
 // ---------------------------------------------------------------- characters and words
 
 /// A JSON `\uXXXX` escape at `i`, decoded.
 fn esc_at(b: &[u8], i: usize) -> Option<char> {
-    if i + 6 > b.len() || b[i] != b'\\' || b[i + 1] != b'u' {
-        return None;
-    }
-    let mut v = 0u32;
-    for &c in &b[i + 2..i + 6] {
-        v = v * 16 + (c as char).to_digit(16)?;
-    }
-    char::from_u32(v)
+    if b.get(i..i + 2) != Some(b"\\u") { return None; }
+    let hex = b.get(i + 2..i + 6)?;
+    char::from_u32(hex.iter().try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))?)
 }
 
 /// Calls `f` on each char of `w` (escapes decoded) until it returns false.
@@ -296,9 +278,7 @@ fn each_char(w: &str, mut f: impl FnMut(char) -> bool) {
             None => w[i..].chars().next().map(|c| (c, c.len_utf8())).unwrap(),
         };
         i += n;
-        if !f(c) {
-            return;
-        }
+        if !f(c) { return; }
     }
 }
 
@@ -316,10 +296,7 @@ fn case_of(w: &str) -> Case {
     }
     let (mut first, mut all_up) = (None, true);
     each_char(w, |c| {
-        if c.is_alphabetic() {
-            first.get_or_insert(c);
-            all_up &= !c.is_lowercase();
-        }
+        if c.is_alphabetic() { first.get_or_insert(c); all_up &= !c.is_lowercase(); }
         true
     });
     match first {
@@ -341,12 +318,8 @@ fn elided_cap(w: &str) -> bool {
 
 fn is_word_start(t: &str, i: usize) -> bool {
     let b = t.as_bytes();
-    if i >= b.len() || !t.is_char_boundary(i) {
-        return false;
-    }
-    if b[i] < 0x80 {
-        return b[i].is_ascii_alphabetic() || esc_at(b, i).is_some_and(char::is_alphabetic);
-    }
+    if i >= b.len() || !t.is_char_boundary(i) { return false; }
+    if b[i] < 0x80 { return b[i].is_ascii_alphabetic() || esc_at(b, i).is_some_and(char::is_alphabetic); }
     t[i..].chars().next().is_some_and(char::is_alphabetic)
 }
 
@@ -357,36 +330,25 @@ fn read_word(t: &str, i: usize) -> usize {
     let (mut j, mut seg) = (i, 0usize);
     while j < b.len() {
         let c = b[j];
-        let step = if c.is_ascii_alphabetic() {
-            1
-        } else if c >= 0x80 {
+        let step = if c.is_ascii_alphabetic() { 1 } else if c >= 0x80 {
             let ch = t[j..].chars().next().unwrap();
-            if ch.is_alphabetic() {
-                ch.len_utf8()
-            } else if ch == '’' && j > i && is_word_start(t, j + 3) {
+            if ch.is_alphabetic() { ch.len_utf8() } else if ch == '’' && j > i && is_word_start(t, j + 3) {
                 seg = usize::MAX;
                 3
-            } else {
-                break;
-            }
+            } else { break; }
         } else if c == b'\\' && esc_at(b, j).is_some_and(char::is_alphabetic) {
             6
         } else if (c == b'-' || c == b'\'') && j > i && is_word_start(t, j + 1)
             || c == b'.' && seg == 1 && b.get(j + 1).is_some_and(u8::is_ascii_alphabetic)
-        {
-            seg = usize::MAX;
-            1
-        } else {
-            break;
-        };
+        { seg = usize::MAX; 1 } else { break; };
         seg = seg.wrapping_add(1);
         j += step;
     }
     j
 }
 
-/// Start of the word ending at `we`, read backwards with the same rules as `read_word`; stops at a
-/// JSON line-break escape ("\nHauptstraße" starts at "H").
+/// Start of the word ending at `we`, read backwards with the rules of `read_word`; stops at a JSON
+/// line-break escape ("\nHauptstraße" starts at "H").
 fn word_back(t: &str, we: usize, floor: usize) -> usize {
     let b = t.as_bytes();
     let (mut s, mut seg) = (we, 0usize);
@@ -395,30 +357,19 @@ fn word_back(t: &str, we: usize, floor: usize) -> usize {
         if s >= floor + 6 && b[s - 6] == b'\\' && esc_at(b, s - 6).is_some_and(char::is_alphabetic) {
             s -= 6;
         } else if c.is_ascii_alphabetic() {
-            if s >= 2 && b[s - 2] == b'\\' && matches!(c, b'n' | b't' | b'r') {
-                break;
-            }
+            if s >= 2 && b[s - 2] == b'\\' && matches!(c, b'n' | b't' | b'r') { break; }
             s -= 1;
         } else if c >= 0x80 {
             let ch = t[..s].chars().next_back().unwrap();
             if ch.is_alphabetic() {
                 s -= ch.len_utf8();
             } else if ch == '’' && seg > 0 && s >= floor + 4 && b[s - 4].is_ascii_alphabetic() {
-                s -= 3;
-                seg = 0;
+                (s, seg) = (s - 3, 0);
                 continue;
-            } else {
-                break;
-            }
+            } else { break; }
         } else if seg > 0 && s >= floor + 2 && b[s - 2].is_ascii_alphabetic()
             && (c == b'-' || c == b'\'' || c == b'.' && (s < floor + 3 || !b[s - 3].is_ascii_alphabetic()))
-        {
-            s -= 1;
-            seg = 0;
-            continue;
-        } else {
-            break;
-        }
+        { (s, seg) = (s - 1, 0); continue; } else { break; }
         seg += 1;
     }
     s
@@ -426,16 +377,44 @@ fn word_back(t: &str, we: usize, floor: usize) -> usize {
 
 fn skip_sp(b: &[u8], p: usize) -> usize {
     let mut q = p;
-    while q < b.len() && b[q] == b' ' && q - p < 3 {
-        q += 1;
-    }
+    while q < b.len() && b[q] == b' ' && q - p < 3 { q += 1; }
     q
+}
+
+/// End of a line break at `p`: "\n", "\r\n", or JSON-escaped once or more ("\\n", "\\\\r\\\\n").
+fn line_break(b: &[u8], p: usize) -> Option<usize> {
+    match b.get(p)? {
+        b'\n' => Some(p + 1),
+        b'\r' if b.get(p + 1) == Some(&b'\n') => Some(p + 2),
+        b'\\' => {
+            let q = p + b[p..].iter().take_while(|&&c| c == b'\\').count();
+            match b.get(q)? {
+                b'n' => Some(q + 1),
+                b'r' => line_break(b, q + 1).or(Some(q + 1)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Where the previous line ends, when a line break ends exactly at `s`.
+fn break_before(b: &[u8], s: usize, floor: usize) -> Option<usize> {
+    if s > floor && b[s - 1] == b'\n' { return Some(s - 1 - (s >= floor + 2 && b[s - 2] == b'\r') as usize); }
+    if !(s >= floor + 2 && b[s - 1] == b'n' && b[s - 2] == b'\\') { return None; }
+    let mut k = s - 1;
+    while k > floor && b[k - 1] == b'\\' { k -= 1; }
+    if k >= floor + 2 && b[k - 1] == b'r' && b[k - 2] == b'\\' {
+        k -= 1;
+        while k > floor && b[k - 1] == b'\\' { k -= 1; }
+    }
+    Some(k)
 }
 
 /// Where an address part may end: punctuation, a quote, a (JSON-escaped) line break or the end.
 fn hard_bound(b: &[u8], i: usize) -> bool {
     i >= b.len()
-        || matches!(b[i], b',' | b'.' | b';' | b')' | b']' | b'}' | b'"' | b'\'' | b'\n' | b'\r' | b'\\' | b'!' | b'?' | b'|' | b'<' | b'\t')
+        || matches!(b[i], b',' | b'.' | b';' | b')' | b']' | b'}' | b'"' | b'\'' | b'\n' | b'\r' | b'\\' | b'!' | b'?' | b'|' | b'<' | b'\t' | b'(')
 }
 
 fn alnum_at(b: &[u8], i: usize) -> bool { i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] >= 0x80) }
@@ -451,9 +430,7 @@ const COMMA: u8 = 2;
 /// "42nd", "5th", "1st".
 fn ordinal_end(b: &[u8], p: usize) -> Option<usize> {
     let (n, e) = (digits(b, p), p + digits(b, p));
-    if n == 0 || n > 3 || e + 2 > b.len() || alnum_at(b, e + 2) {
-        return None;
-    }
+    if n == 0 || n > 3 || e + 2 > b.len() || alnum_at(b, e + 2) { return None; }
     matches!(&[b[e].to_ascii_lowercase(), b[e + 1].to_ascii_lowercase()], b"st" | b"nd" | b"rd" | b"th").then_some(e + 2)
 }
 
@@ -465,15 +442,14 @@ impl Fwd<'_> {
         while self.n <= i && self.n < self.w.len() {
             let p = self.p?;
             let e = if b[p].is_ascii_digit() { ordinal_end(b, p) } else { is_word_start(self.t, p).then(|| read_word(self.t, p)) };
-            let Some(e) = e else {
-                self.p = None;
-                return None;
-            };
+            let Some(e) = e else { self.p = None; return None; };
             let dot = b.get(e) == Some(&b'.');
             self.w[self.n] = Tok { s: p, e, kind: if b[p].is_ascii_digit() { NUM } else { WORD }, dot, slash: false };
             self.n += 1;
+            // "St. Mary's" goes on, "fixes. Hope Street" is a new sentence
             let q = e + dot as usize;
-            self.p = (b.get(q) == Some(&b' ') && q + 1 < b.len()).then(|| skip_sp(b, q)).filter(|&r| r < b.len());
+            let abbr = !dot || self.t[p..e].chars().nth(3).is_none();
+            self.p = (abbr && b.get(q) == Some(&b' ')).then(|| skip_sp(b, q)).filter(|&r| r < b.len());
         }
         (i < self.n).then(|| self.w[i])
     }
@@ -482,22 +458,18 @@ impl Fwd<'_> {
 
 /// Tokens before a number, read backwards on demand (1 = the nearest): words, numbers, commas.
 struct Back<'a> { t: &'a str, floor: usize, from: usize, w: [Tok; 8], n: usize, done: bool }
-impl Back<'_> {
+impl<'a> Back<'a> {
+    fn new(t: &'a str, floor: usize, from: usize) -> Self { Back { t, floor, from, w: [Tok::default(); 8], n: 0, done: false } }
     fn get(&mut self, k: usize) -> Option<Tok> {
         let b = self.t.as_bytes();
         while self.n < k && self.n < self.w.len() && !self.done {
             let mut e = if self.n == 0 { self.from } else { self.w[self.n - 1].s };
-            while e > self.floor && b[e - 1] == b' ' {
-                e -= 1;
-            }
+            while e > self.floor && b[e - 1] == b' ' { e -= 1; }
             let c = if e > self.floor { b[e - 1] } else { 0 };
             let tok = if c == b',' {
                 Some(Tok { s: e - 1, e, kind: COMMA, ..Tok::default() })
             } else if c.is_ascii_digit() {
-                let mut s = e;
-                while s > self.floor && b[s - 1].is_ascii_digit() {
-                    s -= 1;
-                }
+                let s = e - b[self.floor..e].iter().rev().take_while(|c| c.is_ascii_digit()).count();
                 Some(Tok { s, e, kind: NUM, ..Tok::default() })
             } else {
                 let we = if c == b'.' || c == b'/' { e - 1 } else { e };
@@ -505,10 +477,7 @@ impl Back<'_> {
                 (s < we).then_some(Tok { s, e: we, kind: WORD, dot: c == b'.', slash: c == b'/' })
             };
             match tok {
-                Some(x) => {
-                    self.w[self.n] = x;
-                    self.n += 1;
-                }
+                Some(x) => (self.w[self.n], self.n) = (x, self.n + 1),
                 None => self.done = true,
             }
         }
@@ -516,6 +485,14 @@ impl Back<'_> {
     }
     fn word(&mut self, k: usize) -> Option<Tok> { self.get(k).filter(|x| x.kind == WORD) }
     fn low(&mut self, k: usize) -> Low { self.word(k).map_or(Low { buf: [0; 48], n: 0 }, |x| Low::new(&self.t[x.s..x.e])) }
+    /// The word at `k` lowercased, borrowed when it already is (most prose), else lowered into `buf`.
+    fn low_in<'b>(&mut self, k: usize, buf: &'b mut Low) -> &'b str where 'a: 'b {
+        let Some(x) = self.word(k) else { return "" };
+        let w = &self.t[x.s..x.e];
+        if w.bytes().all(|c| c.is_ascii_lowercase() || c == b'.' || c == b'-' || c == b'\'') { return w; }
+        *buf = Low::new(w);
+        buf.s()
+    }
 }
 
 // ---------------------------------------------------------------- numbers
@@ -523,34 +500,23 @@ impl Back<'_> {
 /// A house number at `d`: "12", "0487", "12B", "12-14", "4/12", "2/3/4". Returns (end, digits of the first group).
 fn house_num(b: &[u8], d: usize, max_digits: usize) -> Option<(usize, usize)> {
     let nd = digits(b, d);
-    if nd == 0 || nd > max_digits {
-        return None;
-    }
+    if nd == 0 || nd > max_digits { return None; }
     let mut j = d + nd;
     let letter = |j: usize| j < b.len() && b[j].is_ascii_alphabetic() && !alnum_at(b, j + 1);
     for g in 0..3 {
-        if letter(j) {
-            j += 1;
-            break;
-        }
+        if letter(j) { j += 1; break; }
         let sep_ok = j + 1 < b.len() && (b[j] == b'/' || b[j] == b'-' && g == 0) && b[j + 1].is_ascii_digit();
-        if !sep_ok || digits(b, j + 1) > 5 {
-            break;
-        }
+        if !sep_ok || digits(b, j + 1) > 5 { break; }
         j += 1 + digits(b, j + 1);
     }
-    if alnum_at(b, j) || b.get(j) == Some(&b'%') {
-        return None;
-    }
+    if alnum_at(b, j) || b.get(j) == Some(&b'%') { return None; }
     let num_follows = j + 1 < b.len() && matches!(b[j], b'.' | b',' | b':' | b'/' | b'-') && b[j + 1].is_ascii_digit();
     (!num_follows).then_some((j, nd))
 }
 
 /// The byte before a number-first house number: a space, an opening bracket or quote, or a JSON escape.
 fn num_start_ok(b: &[u8], d: usize) -> bool {
-    if d == 0 {
-        return true;
-    }
+    if d == 0 { return true; }
     let digit_before = d >= 2 && b[d - 2].is_ascii_digit();
     match b[d - 1] {
         b' ' | b'\t' | b'\n' | b'\r' | b'(' | b'[' | b'{' | b'"' | b'\'' | b'`' | b'>' | b'=' | b'|' | b'*' => true,
@@ -561,78 +527,87 @@ fn num_start_ok(b: &[u8], d: usize) -> bool {
     }
 }
 
-fn prev_word_flags(t: &str, d: usize) -> u32 {
+/// Flags and start of the word before the number ("House No." counts as its unit word).
+fn prev_word(t: &str, d: usize, floor: usize) -> (u32, usize) {
     let b = t.as_bytes();
     let mut p = d;
-    while p > 0 && b[p - 1] == b' ' {
-        p -= 1;
-    }
-    if p == d {
-        return 0;
-    }
-    p -= (p > 0 && b[p - 1] == b'.') as usize;
-    let s = word_back(t, p, 0);
-    if s == p { 0 } else { flags(&t[s..p]) }
+    while p > floor && b[p - 1] == b' ' { p -= 1; }
+    if p == d { return (0, d); }
+    p -= (p > floor && b[p - 1] == b'.') as usize;
+    let s = word_back(t, p, floor);
+    if s == p { return (0, d); }
+    let l = Low::new(&t[s..p]);
+    if matches!(l.s(), "no" | "nr") { let (f, s2) = prev_word(t, s, floor); if f & UNIT_PRE != 0 { return (f, s2); } }
+    (l.flags(), s)
 }
 
 fn is_year(b: &[u8], d: usize) -> bool { digits(b, d) == 4 && matches!(&b[d..d + 2], b"18" | b"19" | b"20") }
 
-// ---------------------------------------------------------------- number-first: US/UK/AU/..., French
+/// A JSON key such as "street", "address_line1", "home_address" right before the value at `d`.
+fn address_key_before(b: &[u8], d: usize) -> bool {
+    let mut buf = [0u8; 40];
+    let s = &b[d.saturating_sub(40)..d];
+    buf[..s.len()].copy_from_slice(s);
+    let w = &mut buf[..s.len()];
+    w.make_ascii_lowercase();
+    let key = w.iter().rposition(|&c| c == b':').map_or(&w[..0], |k| &w[k.saturating_sub(24)..k]);
+    [&b"street"[..], b"address", b"line1", b"line_1", b"addr"].iter().any(|k| key.windows(k.len()).any(|x| x == *k))
+}
 
-struct Street { end: usize, weak: bool, lower: bool, dotted: bool }
+// ---------------------------------------------------------------- number-first: US/UK/AU/..., French, JP, IN
+
+struct Street { end: usize, weak: bool, lower: bool, dotted: bool, plural: bool, needs_postcode: bool }
 
 fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let b = t.as_bytes();
-    if !num_start_ok(b, d) {
-        return None;
-    }
+    if !num_start_ok(b, d) { return None; }
+    if let Some(e) = japan(t, d) { return Some((unit_prefix(t, d, floor).unwrap_or(d), e)); }
     let (ne, nd) = house_num(b, d, 6)?;
     let comma = b.get(ne) == Some(&b',');
-    let mut p = skip_sp(b, ne + comma as usize);
-    if p == ne + comma as usize || !(is_word_start(t, p) || ordinal_end(b, p).is_some()) {
-        return None;
-    }
-    if !comma {
+    let brk = line_break(b, ne);
+    let (mut pf, mut ps) = (0, d);
+    if comma || brk.is_some() { (pf, ps) = prev_word(t, d, floor); }
+    let unit_led = pf & UNIT_PRE != 0;
+    let p0 = brk.unwrap_or(ne + comma as usize);
+    let mut p = skip_sp(b, p0);
+    if brk.is_none() && p == p0 || !(is_word_start(t, p) || ordinal_end(b, p).is_some()) { return None; }
+    if !comma && brk.is_none() {
         for w in ["bis ", "ter ", "quater ", "BIS ", "TER "] {
-            if b[p..].starts_with(w.as_bytes()) {
-                p = skip_sp(b, p + w.len() - 1);
-            }
+            if b[p..].starts_with(w.as_bytes()) { p = skip_sp(b, p + w.len() - 1); }
         }
     }
     let mut w = Fwd { t, w: [Tok::default(); 7], n: 0, p: Some(p) };
     let w0 = w.get(0)?;
     let f0 = flags(w.s(w0));
-    let fr = if f0 & FR != 0 { french(&mut w, f0) } else { None };
+    let fr = if f0 & FR != 0 && !unit_led && brk.is_none() { french(&mut w, f0) } else { None };
     let anglo = fr.is_none();
     let st = match fr {
-        Some(st) => st,
-        None if !comma => english(&mut w, f0)?,
-        None => return None,
+        Some(st) => Some(st),
+        None if !comma && brk.is_none() || unit_led => english(&mut w, f0, unit_led),
+        None => None,
     };
+    let lead = if unit_led { ps } else { d };
+    let Some(st) = st else { return india(t, p).filter(|_| comma || brk.is_some()).map(|e| (lead, e)) };
     let year = is_year(b, d);
-    let pf = prev_word_flags(t, d);
-    if pf & NEG_PRE != 0 || (year && pf & YEAR_PRE != 0) {
-        return None;
-    }
+    if !(comma || brk.is_some()) { (pf, _) = prev_word(t, d, floor); }
+    // "Copyright 2016 Iain Lane", "(c) 2012 Qualcomm Innovation Center"
+    let copyright = year && ["opyright", "(c)", "(C)", "©"].iter().any(|m| b[d.saturating_sub(16)..d].windows(m.len()).any(|w| w == m.as_bytes()));
+    if pf & NEG_PRE != 0 || year && pf & YEAR_PRE != 0 || copyright { return None; }
     let mut e = st.end;
-    let mut evidence = nd >= 3 && !year;
-    if let Some(q) = dir_suffix(t, e).filter(|_| anglo) {
-        e = q;
-        evidence = true;
-    }
+    let mut evidence = nd >= 4 && !year && !st.plural || b[d] == b'0' || unit_led;
+    if let Some(q) = dir_suffix(t, e).filter(|_| anglo) { e = q; evidence = true; }
     let (e, unit) = units(t, e);
+    let json_value = d > 0 && b[d - 1] == b'"' && matches!(b.get(e), Some(b'"' | b'\\')) && address_key_before(b, d);
     let tail = parse_tail(t, e);
-    if st.weak && !(evidence || unit || tail.is_some()) {
-        return None;
-    }
-    if tail.is_none() && !st.dotted && !follow_ok(t, e, st.lower, nd >= 3 || unit) {
-        return None;
-    }
-    Some((unit_prefix(t, d, floor).unwrap_or(d), tail.unwrap_or(e)))
+    if st.needs_postcode && !tail.is_some_and(|x| x.1) { return None; }
+    if st.weak && !(evidence || unit || json_value || tail.is_some()) { return None; }
+    if tail.is_none() && (!st.dotted && !follow_ok(t, e, st.lower, nd >= 3 || unit) || st.lower && nd < 2 && !unit) { return None; }
+    let s = if unit_led { lead } else { unit_prefix(t, d, floor).unwrap_or(d) };
+    Some((s, tail.map_or(e, |x| x.0)))
 }
 
 /// Name words then a street type: "Main St", "W 42nd St", "Hopkins Squares", "St. Mary's Road".
-fn english(w: &mut Fwd, f0: u32) -> Option<Street> {
+fn english(w: &mut Fwd, f0: u32, relaxed: bool) -> Option<Street> {
     let b = w.t.as_bytes();
     let mut cases = [Case::Other; 7];
     let mut nf = f0;
@@ -641,39 +616,37 @@ fn english(w: &mut Fwd, f0: u32) -> Option<Street> {
         if nw.kind == WORD {
             let (ns, nc) = (w.s(nw), case_of(w.s(nw)));
             let single = ns.chars().nth(1).is_none();
-            if nf & STOP != 0 || (single && nf & DIR == 0 && !nw.dot) || (nc == Case::Lower && nf & T_LOWER != 0) {
-                return None;
-            }
+            if nf & STOP != 0 && !(relaxed && nc == Case::Cap) || single && nf & DIR == 0 && !nw.dot || nc == Case::Lower && nf & T_LOWER != 0 { return None; }
             cases[k - 1] = nc;
         }
         let tw = w.get(k)?;
         let ts = w.s(tw);
         let tf = if tw.kind == WORD { flags(ts) } else { 0 };
         nf = tf;
-        if tf & (T_STRONG | T_WEAK | T_ABBR) == 0 {
-            continue;
-        }
-        let tc = case_of(ts);
+        if tf & (T_STRONG | T_WEAK | T_ABBR) == 0 { continue; }
+        let (tc, abbr) = (case_of(ts), tf & T_ABBR != 0);
+        let end_ok = tw.dot || tw.e >= b.len() || matches!(b[tw.e], b',' | b'\n' | b'\r' | b'\\' | b'"');
         let ok = match tc {
-            Case::Lower => {
-                let end_ok = tw.dot || tw.e >= b.len() || matches!(b[tw.e], b',' | b'\n' | b'\r' | b'\\' | b'"');
-                tf & T_LOWER != 0 && (tf & T_ABBR == 0 || end_ok)
-            }
+            Case::Lower => !abbr || end_ok,
             Case::Cap | Case::Upper => cases[k - 1] != Case::Lower,
             Case::Other => false,
         };
-        if !ok {
-            continue;
-        }
-        let abbr = tf & T_ABBR != 0;
-        let lower = tc == Case::Lower && cases[..k].iter().all(|&c| !capish(c));
-        let mut st = Street { end: tw.e + (tw.dot && abbr) as usize, weak: !abbr && tf & T_STRONG == 0, lower, dotted: tw.dot && abbr };
+        if !ok { continue; }
+        let mut st = Street {
+            end: tw.e + (tw.dot && abbr) as usize,
+            weak: !abbr && tf & T_STRONG == 0,
+            lower: tc == Case::Lower && cases[..k].iter().all(|&c| !capish(c)),
+            dotted: tw.dot && abbr,
+            plural: ts.ends_with('s'),
+            // "anderson ring", "cameron loop": common nouns in lowercase only count before a postcode
+            needs_postcode: tc == Case::Lower && tf & T_LOWER == 0,
+        };
         // "Mill Park Road": a type word inside a longer name
         if let Some(x) = w.get(k + 1).filter(|x| x.kind == WORD && capish(tc)) {
             let xf = flags(w.s(x));
             if xf & (T_STRONG | T_ABBR) != 0 && capish(case_of(w.s(x))) {
                 let xa = xf & T_ABBR != 0;
-                st = Street { end: x.e + (x.dot && xa) as usize, weak: false, lower: false, dotted: x.dot && xa };
+                (st.end, st.weak, st.dotted) = (x.e + (x.dot && xa) as usize, false, x.dot && xa);
             }
         }
         return Some(st);
@@ -691,64 +664,44 @@ fn french(w: &mut Fwd, f0: u32) -> Option<Street> {
         let Some(x) = w.get(i).filter(|x| x.kind == WORD) else { break };
         let s = w.s(x);
         let (f, c) = (flags(s), case_of(s));
-        if f & PART != 0 && c != Case::Cap {
-            first = false;
-            continue;
-        }
+        if f & PART != 0 && c != Case::Cap { first = false; continue; }
         // Title-case "Route Planning Tips" is an English heading, not "Route de Lyon"
-        if first && !distinct && tcase == Case::Cap {
-            return None;
-        }
+        if first && !distinct && tcase == Case::Cap { return None; }
         first = false;
-        if capish(c) || elided_cap(s) {
-            content += 1;
-            end = x.e;
-        } else {
+        if capish(c) || elided_cap(s) { (content, end) = (content + 1, x.e); } else {
             if c == Case::Lower && distinct && content == 0 && f & STOP == 0 {
-                content += 1;
-                end = x.e;
-                lower = true;
+                (content, end, lower) = (1, x.e, true);
             }
             break;
         }
     }
-    (content > 0).then_some(Street { end, weak: false, lower, dotted: false })
+    (content > 0).then_some(Street { end, weak: false, lower, dotted: false, plural: false, needs_postcode: false })
 }
 
 /// "NW", "North" after the street type, when nothing but a unit or punctuation follows.
 fn dir_suffix(t: &str, e: usize) -> Option<usize> {
     let b = t.as_bytes();
-    if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) {
-        return None;
-    }
+    if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) { return None; }
     let we = read_word(t, e + 1);
     let s = &t[e + 1..we];
     let c = case_of(s);
-    if flags(s) & DIR == 0 || !(c == Case::Upper && s.len() <= 2 || c == Case::Cap) {
-        return None;
-    }
+    if flags(s) & DIR == 0 || !(c == Case::Upper && s.len() <= 2 || c == Case::Cap) { return None; }
     let r = we + (b.get(we) == Some(&b'.')) as usize;
-    if b.get(r) != Some(&b' ') {
-        return Some(r);
-    }
+    if b.get(r) != Some(&b' ') { return Some(r); }
     let q = skip_sp(b, r);
     let ue = read_word(t, q);
     (ue > q && flags(&t[q..ue]) & UNIT != 0).then_some(r)
 }
 
-/// Up to two units after the street: "Apt. 377", ", Suite 200", " #12", ", 2nd Floor".
+/// Up to two units after the street: "Apt. 377", ", Suite 200", " #12", ", 2nd Floor", " Piano 4".
 fn units(t: &str, mut e: usize) -> (usize, bool) {
     let b = t.as_bytes();
     let mut found = false;
     for _ in 0..2 {
         let q = e + (b.get(e) == Some(&b',')) as usize;
         let q2 = skip_sp(b, q);
-        if q2 == q || q2 >= b.len() {
-            break;
-        }
-        let r = if b[q2] == b'#' {
-            unit_id(b, skip_sp(b, q2 + 1))
-        } else if b[q2].is_ascii_digit() {
+        if q2 == q || q2 >= b.len() { break; }
+        let r = if b[q2] == b'#' { unit_id(b, skip_sp(b, q2 + 1)) } else if b[q2].is_ascii_digit() {
             ordinal_end(b, q2).and_then(|oe| {
                 let ws = skip_sp(b, oe);
                 let we = read_word(t, ws);
@@ -763,8 +716,7 @@ fn units(t: &str, mut e: usize) -> (usize, bool) {
             (we > q2 && r2 > r && flags(&t[q2..we]) & UNIT != 0).then(|| unit_id(b, r2)).flatten()
         };
         let Some(x) = r else { break };
-        e = x;
-        found = true;
+        (e, found) = (x, true);
     }
     (e, found)
 }
@@ -788,45 +740,75 @@ fn unit_id(b: &[u8], q: usize) -> Option<usize> {
 fn follow_ok(t: &str, e: usize, lower: bool, strong_num: bool) -> bool {
     let b = t.as_bytes();
     let q = skip_sp(b, e);
-    if b.get(e) != Some(&b' ') || !is_word_start(t, q) {
-        return true;
-    }
+    if b.get(e) != Some(&b' ') { return true; }
+    if !is_word_start(t, q) { return !lower; }
     let s = &t[q..read_word(t, q)];
     let (f, c) = (flags(s), case_of(s));
-    if c == Case::Lower {
-        return !lower || f & CONNECT != 0;
-    }
+    if c == Case::Lower { return !lower || f & CONNECT != 0; }
     strong_num || f & (UNIT | DIR) != 0
 }
 
-/// "Unit 4, " / "Flat 3, " / "Apt 4B " before the house number.
+/// "Unit 4, " / "Flat 3, " / "Apt 4B " / "Apt. 488 " before the house number.
 fn unit_prefix(t: &str, d: usize, floor: usize) -> Option<usize> {
     let b = t.as_bytes();
     let mut p = d;
-    while p > floor && b[p - 1] == b' ' {
-        p -= 1;
-    }
-    if p > floor && b[p - 1] == b',' {
-        p -= 1;
-    } else if p == d {
-        return None;
-    }
+    while p > floor && b[p - 1] == b' ' { p -= 1; }
+    if p > floor && b[p - 1] == b',' { p -= 1; } else if p == d { return None; }
     let ie = p;
-    while p > floor && b[p - 1].is_ascii_alphanumeric() && ie - p < 6 {
-        p -= 1;
-    }
+    while p > floor && b[p - 1].is_ascii_alphanumeric() && ie - p < 6 { p -= 1; }
     let id = &b[p..ie];
-    if !(id.iter().any(u8::is_ascii_digit) || id.len() == 1 && id[0].is_ascii_uppercase()) {
-        return None;
-    }
+    if !(id.iter().any(u8::is_ascii_digit) || id.len() == 1 && id[0].is_ascii_uppercase()) { return None; }
     p -= (p > floor && b[p - 1] == b'#') as usize;
+    if b[p] == b'#' && (p == floor || !alnum_at(b, p - 1)) { return Some(p); }
     let mut q = p;
-    while q > floor && b[q - 1] == b' ' {
-        q -= 1;
-    }
+    while q > floor && b[q - 1] == b' ' { q -= 1; }
     q -= (q < p && q > floor && b[q - 1] == b'.') as usize;
     let ws = word_back(t, q, floor);
     (q < p && ws < q && flags(&t[ws..q]) & UNIT_PRE != 0).then_some(ws)
+}
+
+/// Romanised Japanese: "4-20-8 Nishi-Shinjuku, Setagaya-ku, Osaka 060-1971" (chome-ban-go, area, ward, city).
+fn japan(t: &str, d: usize) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut j = d;
+    for g in 0..3 {
+        let n = digits(b, j);
+        if n == 0 || n > 4 || g < 2 && b.get(j + n) != Some(&b'-') { return None; }
+        j += n + (g < 2) as usize;
+    }
+    let mut e = j;
+    for k in 0..3 {
+        if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) || k == 2 { return None; }
+        e = read_word(t, e + 1);
+        if b.get(e..e + 2) == Some(b", ") || line_break(b, e).is_some() { break; }
+    }
+    let ws = line_break(b, e).unwrap_or(e + 2);
+    let we = read_word(t, ws);
+    let ward = Low::new(&t[ws..we]);
+    if !["-ku", "-shi", "-cho", "-machi", "-gun"].iter().any(|s| ward.s().ends_with(s)) { return None; }
+    parse_tail(t, we).filter(|x| x.1).map(|x| x.0)
+}
+
+/// Indian style: "84, Sarkar Path, Thiruvananthapuram-140422", "Flat 655, Prestige Residency, 1st Cross,
+/// Adyar, Chennai, Tamil Nadu 600020": capitalised parts after "number, " up to a 6-digit PIN.
+fn india(t: &str, mut q: usize) -> Option<usize> {
+    let b = t.as_bytes();
+    for _ in 0..8 {
+        for n in 0..4 {
+            let e = if b.get(q).is_some_and(u8::is_ascii_digit) {
+                ordinal_end(b, q)?
+            } else if is_word_start(t, q) && flags(&t[q..read_word(t, q)]) & STOP == 0 { read_word(t, q) } else {
+                return None;
+            };
+            q = e;
+            let more = b.get(q) == Some(&b' ') && (is_word_start(t, q + 1) || ordinal_end(b, q + 1).is_some());
+            if n == 3 || !more { break; }
+            q += 1;
+        }
+        if matches!(b.get(q), Some(b' ' | b'-')) && digits(b, q + 1) == 6 && !alnum_at(b, q + 7) { return Some(q + 7); }
+        q = line_break(b, q).or_else(|| (b.get(q..q + 2) == Some(b", ")).then_some(q + 2))?;
+    }
+    None
 }
 
 // ---------------------------------------------------------------- number-last: DE/NL/ES/IT/PT, boxes
@@ -835,32 +817,30 @@ fn unit_prefix(t: &str, d: usize, floor: usize) -> Option<usize> {
 fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let b = t.as_bytes();
     let mut p = d;
-    while p > floor && b[p - 1] == b' ' && d - p < 3 {
-        p -= 1;
-    }
+    while p > floor && b[p - 1] == b' ' && d - p < 3 { p -= 1; }
     p -= (p < d && p > floor && b[p - 1] == b',') as usize;
+    // "Contrada Livio\n37": the number alone on the next line
+    let broke = if p == d { break_before(b, d, floor) } else { None };
+    p = broke.unwrap_or(p);
     if p == d || p <= floor || !(b[p - 1].is_ascii_alphabetic() || matches!(b[p - 1], b'.' | b'/') || b[p - 1] >= 0x80) {
         return None;
     }
-    let mut bk = Back { t, floor, from: d, w: [Tok::default(); 8], n: 0, done: false };
+    let mut bk = Back::new(t, floor, p);
     let s_of = |x: Tok| &t[x.s..x.e];
-    let mut comma = bk.get(1)?.kind == COMMA;
-    let mut k0 = 1 + comma as usize;
+    let mut comma = bk.get(1)?.kind == COMMA || broke.is_some();
+    let k0c = (bk.get(1)?.kind == COMMA) as usize;
+    let mut k0 = 1 + k0c;
     let mut w1 = bk.word(k0)?;
-    if w1.e - w1.s <= 4 && (w1.dot || s_of(w1).contains('º')) && matches!(bk.low(k0).s(), "nº" | "n" | "no" | "nr" | "núm" | "num" | "n.º") {
+    let no = ["nº", "n", "no", "nr", "núm", "num", "n.º"];
+    if w1.e - w1.s <= 4 && (w1.dot || s_of(w1).contains('º')) && no.contains(&bk.low(k0).s()) {
         k0 += 1;
-        if bk.get(k0).is_some_and(|x| x.kind == COMMA) {
-            k0 += 1;
-            comma = true;
-        }
+        if bk.get(k0).is_some_and(|x| x.kind == COMMA) { (k0, comma) = (k0 + 1, true); }
         w1 = bk.word(k0)?;
     }
-    let l1 = bk.low(k0);
-    let (l1, c1) = (l1.s(), case_of(s_of(w1)));
+    let mut l1buf = Low { buf: [0; 48], n: 0 };
+    let (l1, c1) = (bk.low_in(k0, &mut l1buf), case_of(s_of(w1)));
     let f1 = lookup(l1);
-    if c1 == Case::Lower && f1 & STOP != 0 {
-        return None;
-    }
+    if c1 == Case::Lower && f1 & STOP != 0 { return None; }
 
     // PO boxes and military addresses
     if !comma {
@@ -868,16 +848,20 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
         let l2 = if keyword { bk.low(k0 + 1) } else { Low { buf: [0; 48], n: 0 } };
         let at2 = |bk: &mut Back| bk.word(k0 + 1).map(|x| x.s);
         let at3 = |bk: &mut Back, w: &str| if bk.low(k0 + 2).s() == w { bk.word(k0 + 2).map(|x| x.s) } else { None };
+        // "PSC 1234, Box 5678", "Unit 1234 Box 5678", also with the PSC part on the line above
+        let psc = |bk: &mut Back, j: usize| {
+            let ok = bk.get(j).is_some_and(|x| x.kind == NUM) && matches!(bk.low(j + 1).s(), "psc" | "cmr" | "unit");
+            if ok { bk.word(j + 1).map(|x| x.s) } else { None }
+        };
         let start = match l1 {
             "box" => match l2.s() {
                 "po" | "p.o" | "gpo" => at2(&mut bk),
                 "o" => at3(&mut bk, "p"),
                 "office" => at3(&mut bk, "post"),
-                _ => {
-                    let j = k0 + 1 + bk.get(k0 + 1).is_some_and(|x| x.kind == COMMA) as usize;
-                    let num = bk.get(j).is_some_and(|x| x.kind == NUM);
-                    if num && matches!(bk.low(j + 1).s(), "psc" | "cmr" | "unit") { bk.word(j + 1).map(|x| x.s) } else { None }
+                _ if bk.get(k0 + 1).is_none() => {
+                    break_before(b, w1.s, floor).and_then(|pe| psc(&mut Back::new(t, floor, pe), 1))
                 }
+                _ => { let j = k0 + 1 + bk.get(k0 + 1).is_some_and(|x| x.kind == COMMA) as usize; psc(&mut bk, j) }
             },
             "p.o.box" | "pobox" | "pob" | "postfach" | "apartado" | "postbus" | "casilla" => Some(w1.s),
             "bp" | "b.p" | "pmb" if c1 == Case::Upper => Some(w1.s),
@@ -886,9 +870,7 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
             "postale" if matches!(l2.s(), "casella" | "boîte" | "boite") => at2(&mut bk),
             "correos" if l2.s() == "de" => at3(&mut bk, "apartado"),
             "aa" | "ae" | "ap" if c1 == Case::Upper && matches!(l2.s(), "fpo" | "apo" | "dpo") => {
-                if digits(b, d) != 5 || alnum_at(b, d + 5) {
-                    return None;
-                }
+                if digits(b, d) != 5 || alnum_at(b, d + 5) { return None; }
                 let s = at2(&mut bk)?;
                 return Some((mil_head(t, s, floor).unwrap_or(s), d + 5));
             }
@@ -901,19 +883,19 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
             }
             for _ in 0..2 {
                 let g = digits(b, e + 1);
-                if l1 == "postfach" && b.get(e) == Some(&b' ') && (2..=4).contains(&g) && !alnum_at(b, e + 1 + g) {
-                    e += 1 + g;
-                }
+                if l1 == "postfach" && b.get(e) == Some(&b' ') && (2..=4).contains(&g) && !alnum_at(b, e + 1 + g) { e += 1 + g; }
             }
-            return Some((s, parse_tail(t, e).unwrap_or(e)));
+            return Some((s, parse_tail(t, e).map_or(e, |x| x.0)));
         }
     }
 
     // street name, then the number
-    let (mut start, mut max_digits, mut check_follow) = (None, 5, false);
+    let (mut start, mut max_digits, mut check_follow, mut need_post) = (None, 5, false, false);
     if !comma {
         if street_suffix(l1) || w1.dot && l1.len() >= 6 && l1.ends_with("str") {
             start = Some(w1.s);
+        } else if weak_suffix(l1) {
+            (start, need_post) = (Some(w1.s), !address_key_before(b, w1.s));
         } else if f1 & DE_TYPE != 0 && capish(c1) && (l1 != "str" || w1.dot) {
             // "Berliner Str. 5"
             start = bk.word(k0 + 1).filter(|&x| capish(case_of(s_of(x))) && flags(s_of(x)) & STOP == 0).map(|x| x.s);
@@ -925,12 +907,8 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
                 k0 + 1
             } else if matches!(w2, Some("der" | "dem" | "den")) && matches!(w3, Some("An" | "Auf" | "In" | "Unter" | "Hinter" | "Vor" | "Bei" | "Über")) {
                 k0 + 2
-            } else {
-                0
-            };
-            if k > 0 {
-                (start, max_digits, check_follow) = (bk.word(k).map(|x| x.s), 3, true);
-            }
+            } else { 0 };
+            if k > 0 { (start, max_digits, check_follow) = (bk.word(k).map(|x| x.s), 3, true); }
         }
     }
     if start.is_none() {
@@ -948,48 +926,86 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
                     break;
                 }
             }
-            if f & PART != 0 && c != Case::Cap && k > k0 {
-                continue;
-            }
+            if f & PART != 0 && c != Case::Cap && k > k0 { continue; }
             if capish(c) && (f & STOP == 0 || c == Case::Upper) || elided_cap(s) {
                 content += 1;
-            } else if c == Case::Lower && f & STOP == 0 && content == 0 {
-                content += 1;
-                lowercase = true;
-            } else {
+            } else if c == Case::Lower && f & STOP == 0 && content == 0 { (content, lowercase) = (1, true); } else {
                 break;
             }
         }
     }
     let s = start?;
     let (e, _) = house_num(b, d, max_digits)?;
-    if check_follow && !follow_ok(t, e, true, false) {
-        return None;
-    }
+    // "Plaza Hotel 5 nights": a lowercase word right after the number is prose, not an address
+    if check_follow && !follow_ok(t, e, true, true) { return None; }
     let (e, _) = units(t, e);
-    Some((s, parse_tail(t, e).unwrap_or(e)))
+    let tail = parse_tail(t, e);
+    if need_post && !tail.is_some_and(|x| x.1) { return None; }
+    Some((s, tail.map_or(e, |x| x.0)))
 }
 
-/// The ship line above "FPO AP 12345": "USNS Smith", "USS Miller".
+/// The ship line before "FPO AP 12345": "USNS Smith\n", "USCGC, ", "USNV Norman, ".
 fn mil_head(t: &str, s: usize, floor: usize) -> Option<usize> {
     let b = t.as_bytes();
-    let mut le = if s > floor && b[s - 1] == b'\n' {
-        s - 1
-    } else if s >= floor + 2 && &b[s - 2..s] == b"\\n" {
-        s - 2
-    } else {
-        return None;
-    };
-    le -= (le > floor && b[le - 1] == b'\r') as usize;
+    let le = break_before(b, s, floor).or_else(|| (s >= floor + 2 && &b[s - 2..s] == b", ").then_some(s - 2))?;
     let mut ls = le;
-    while ls > floor && le - ls < 60 && !matches!(b[ls - 1], b'\n' | b'"' | b'\\' | b'>' | b'\t') {
-        ls -= 1;
-    }
+    while ls > floor && le - ls < 40 && (b[ls - 1].is_ascii_alphabetic() || matches!(b[ls - 1], b' ' | b'\'' | b'-')) { ls -= 1; }
     ls += (ls > 0 && b[ls - 1] == b'\\' && ls < le && b[ls] == b'n') as usize;
     let line = t.get(ls..le)?;
-    let rest = ["USS ", "USNS ", "USNV ", "USCGC "].iter().find_map(|p| line.strip_prefix(p))?;
-    let name_ok = |w: &str| w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-');
-    (rest.split(' ').count() <= 3 && rest.split(' ').all(name_ok)).then_some(ls)
+    for p in ["USCGC", "USNS", "USNV", "USS"] {
+        if let Some(k) = line.find(p).filter(|&k| k == 0 || line.as_bytes()[k - 1] == b' ') {
+            let rest = &line[k + p.len()..];
+            let names = rest.is_empty() || rest.starts_with(' ') && rest[1..].split(' ').all(|w| w.starts_with(|c: char| c.is_ascii_uppercase()));
+            if names { return Some(ls + k); }
+        }
+    }
+    None
+}
+
+/// Bounds of the JSON key whose value opens with the quote at `q` (`"key": "`, escaped quotes too):
+/// (start of the key's opening quote, the key).
+fn json_key(t: &str, q: usize, floor: usize) -> Option<(usize, &str)> {
+    let b = t.as_bytes();
+    let back = |mut k: usize, set: &[u8]| {
+        while k > floor && set.contains(&b[k - 1]) { k -= 1; }
+        k
+    };
+    let k = back(back(q, b"\\"), b" \t");
+    if k <= floor || b[k - 1] != b':' { return None; }
+    let k = back(k - 1, b" \t");
+    if k <= floor || b[k - 1] != b'"' { return None; }
+    let ke = back(k - 1, b"\\");
+    let ks = back(ke, b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+    (ks > floor && ks < ke && b[ks - 1] == b'"').then(|| (back(ks - 1, b"\\"), &t[ks..ke]))
+}
+
+/// A postcode value in a JSON address object (`"postal_code": "41266"`, `"zip": "W6 4AB"`), and the
+/// `"city"` value right before it: the street detector cannot see those without a street next to them.
+fn json_postcode(t: &str, d: usize, floor: usize, out: &mut Vec<(usize, usize)>) -> Option<usize> {
+    let b = t.as_bytes();
+    let v = d - b[floor..d].iter().rev().take_while(|c| c.is_ascii_alphabetic()).take(3).count();
+    if v <= floor || b[v - 1] != b'"' { return None; }
+    let e = v + b[v..].iter().take_while(|&&c| c.is_ascii_alphanumeric() || c == b' ' || c == b'-').count();
+    if e - v > 10 || !matches!(b.get(e), Some(b'"' | b'\\')) { return None; }
+    let (ks, key) = json_key(t, v - 1, floor)?;
+    let key = Low::new(key);
+    if !matches!(key.s(), "postal_code" | "postalcode" | "postcode" | "post_code" | "zip" | "zipcode" | "zip_code" | "plz") {
+        return None;
+    }
+    // `"city": "X", ` before the postcode pair
+    let mut k = ks;
+    while k > floor && b" \t\r\n".contains(&b[k - 1]) || k > floor + 1 && b[k - 1] == b'n' && b[k - 2] == b'\\' { k -= 1 + (b[k - 1] == b'n') as usize; }
+    if k > floor && b[k - 1] == b',' {
+        let ce = k - 1 - b[floor..k - 1].iter().rev().take_while(|c| b" \t\r\n\\".contains(c)).count();
+        if ce > floor && b[ce - 1] == b'"' {
+            let ce = ce - 1 - b[floor..ce - 1].iter().rev().take_while(|&&c| c == b'\\').count();
+            let cs = b[floor..ce].iter().rposition(|&c| c == b'"').map(|i| floor + i + 1)?;
+            let is_city = json_key(t, cs - 1, floor).is_some_and(|(_, k)| matches!(Low::new(k).s(), "city" | "town" | "locality"));
+            if is_city && ce > cs && ce - cs < 60 && t.is_char_boundary(cs) { out.push((cs, ce)); }
+        }
+    }
+    out.push((v, e));
+    Some(e)
 }
 
 // ---------------------------------------------------------------- locality
@@ -998,26 +1014,18 @@ fn mil_head(t: &str, s: usize, floor: usize) -> Option<usize> {
 enum Sep { Comma, Line, Space }
 
 fn tail_sep(b: &[u8], p: usize) -> Option<(usize, Sep)> {
-    let at = |i: usize, s: &[u8]| b.get(i..i + s.len()) == Some(s);
-    let (mut q, mut k) = match () {
-        _ if at(p, b",") => (p + 1, Sep::Comma),
-        _ if at(p, b"\n") => (p + 1, Sep::Line),
-        _ if at(p, b"\r\n") || at(p, b"\\n") => (p + 2, Sep::Line),
-        _ if at(p, b"\\r\\n") => (p + 4, Sep::Line),
-        _ if at(p, b" ") => (p, Sep::Space),
-        _ => return None,
-    };
-    if k == Sep::Comma && (at(q, b"\n") || at(q, b"\\n")) {
-        (q, k) = (q + if b[q] == b'\n' { 1 } else { 2 }, Sep::Line);
-    }
+    let (q, k) = if let Some(q) = line_break(b, p) { (q, Sep::Line) } else if b.get(p) == Some(&b',') {
+        line_break(b, p + 1).map_or((p + 1, Sep::Comma), |q| (q, Sep::Line))
+    } else if b.get(p) == Some(&b' ') { (p, Sep::Space) } else { return None; };
     let r = skip_sp(b, q);
     (k != Sep::Space || r > q).then_some((r, k))
 }
 
-fn parse_tail(t: &str, p: usize) -> Option<usize> {
+/// The locality after a street: (end, whether it carries a state or postcode).
+fn parse_tail(t: &str, p: usize) -> Option<(usize, bool)> {
     let (q, sep) = tail_sep(t.as_bytes(), p)?;
-    let e = post_first(t, q).or_else(|| locality(t, q, sep != Sep::Space, 0))?;
-    Some(country(t, e))
+    let (e, strong) = post_first(t, q).map(|e| (e, true)).or_else(|| locality(t, q, sep != Sep::Space, 0))?;
+    Some((country(t, e), strong))
 }
 
 /// City words from `q`, particles allowed inside ("Frankfurt am Main"); fills (end, all capitalised so far).
@@ -1027,73 +1035,60 @@ fn city_words(t: &str, mut q: usize, ends: &mut [(usize, bool); 4]) -> usize {
     while n < ends.len() && is_word_start(t, q) {
         let e = read_word(t, q);
         let (f, c) = (flags(&t[q..e]), case_of(&t[q..e]));
-        if f & CITY_STOP != 0 {
-            break;
-        }
+        if f & CITY_STOP != 0 { break; }
         if !(f & PART != 0 && c == Case::Lower && n > 0) {
-            if c == Case::Lower && f & STOP != 0 {
-                break;
-            }
+            if c == Case::Lower && f & STOP != 0 { break; }
             all_cap &= capish(c);
-            ends[n] = (e, all_cap);
-            n += 1;
+            (ends[n], n) = ((e, all_cap), n + 1);
         }
-        if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) {
-            break;
-        }
+        if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) { break; }
         q = e + 1;
     }
     n
 }
 
-fn locality(t: &str, q: usize, allow_weak: bool, depth: u8) -> Option<usize> {
+fn locality(t: &str, q: usize, allow_weak: bool, depth: u8) -> Option<(usize, bool)> {
     let b = t.as_bytes();
     let mut ends = [(0usize, false); 4];
     let n = city_words(t, q, &mut ends);
     for k in (1..=n).rev() {
         let e = ends[k - 1].0;
-        if let Some(x) = state_post(t, e, &t[q..e]) {
-            return Some(x);
-        }
+        if let Some(x) = state_post(t, e, &t[q..e]) { return Some((x, true)); }
         // "Oxford, Oxfordshire OX1 4AA", "Brooklyn, New York, NY 11201"
         if let Some((q2, Sep::Comma)) = tail_sep(b, e).filter(|_| depth == 0) {
-            if let Some(x) = locality(t, q2, false, 1) {
-                return Some(x);
-            }
+            if let Some(x) = locality(t, q2, false, 1) { return Some(x); }
         }
     }
-    (allow_weak && n > 0 && ends[n - 1].1 && hard_bound(b, ends[n - 1].0)).then(|| ends[n - 1].0)
+    let e = ends[n.max(1) - 1];
+    (allow_weak && n > 0 && e.1 && hard_bound(b, e.0)).then_some((e.0, false))
 }
 
-/// After the city: ", IL 62704", " NSW 2000", " NW1 6XE", ", ON M5V 2T6", " 1010", "Dublin 2".
+/// After the city: ", IL 62704", " NSW 2000", "\nNW1 6XE", ", NT, 8410", ", 38234", " 060-1971", "Dublin 2".
 fn state_post(t: &str, e: usize, city: &str) -> Option<usize> {
     let b = t.as_bytes();
-    let q0 = e + (b.get(e) == Some(&b',')) as usize;
-    let q = skip_sp(b, q0);
-    if q == e {
-        return None;
-    }
+    let q = match line_break(b, e) {
+        Some(q) => skip_sp(b, q),
+        None => skip_sp(b, e + (b.get(e) == Some(&b',')) as usize),
+    };
+    if q == e { return None; }
     if is_word_start(t, q) {
         let we = read_word(t, q);
         if we - q <= 3 && flags(&t[q..we]) & STATE != 0 {
-            let r = skip_sp(b, we);
-            if let Some(z) = (r > we).then(|| zip(b, r)).flatten() {
-                return Some(z);
-            }
-            if case_of(&t[q..we]) == Case::Upper && hard_bound(b, we) {
-                return Some(we);
-            }
+            let r = skip_sp(b, we + (b.get(we) == Some(&b',')) as usize);
+            if let Some(z) = (r > we).then(|| zip(b, r)).flatten() { return Some(z); }
+            if case_of(&t[q..we]) == Case::Upper && hard_bound(b, we) { return Some(we); }
         }
     }
-    if let Some(z) = uk_post(b, q).or_else(|| eircode(b, q)) {
-        return Some(z);
-    }
+    if let Some(z) = uk_post(b, q).or_else(|| eircode(b, q)) { return Some(z); }
     let nd = digits(b, q);
-    let ok = nd == 4 || (1..=2).contains(&nd) && city.eq_ignore_ascii_case("dublin");
-    (ok && hard_bound(b, q + nd)).then_some(q + nd)
+    let jp = nd == 3 && b.get(q + 3) == Some(&b'-') && digits(b, q + 4) == 4 && !alnum_at(b, q + 8);
+    let ok = (4..=6).contains(&nd) || (1..=2).contains(&nd) && city.eq_ignore_ascii_case("dublin");
+    let z = q + if jp { 8 } else { nd };
+    // "Alicante, 42095 y ..." but not "Springfield, 2000 people"
+    (jp || ok && (hard_bound(b, z) || b.get(z) == Some(&b' ') && follow_ok(t, z, true, true))).then_some(z)
 }
 
-/// US ZIP / ZIP+4, Canadian A9A 9A9, Australian 4-digit postcode.
+/// US ZIP / ZIP+4, Canadian A9A 9A9 (space optional), Australian 4-digit postcode.
 fn zip(b: &[u8], r: usize) -> Option<usize> {
     match digits(b, r) {
         5 if b.get(r + 5) == Some(&b'-') && digits(b, r + 6) == 4 && !alnum_at(b, r + 10) => return Some(r + 10),
@@ -1101,25 +1096,18 @@ fn zip(b: &[u8], r: usize) -> Option<usize> {
         4 => return (!alnum_at(b, r + 4)).then_some(r + 4),
         _ => {}
     }
-    let s = b.get(r..r + 7)?;
-    let ok = b"ADA DAD".iter().zip(s).all(|(p, c)| match p {
-        b'A' => c.is_ascii_alphabetic(),
-        b'D' => c.is_ascii_digit(),
-        _ => *c == b' ',
-    });
-    (ok && !alnum_at(b, r + 7)).then_some(r + 7)
+    let sp = (b.get(r + 3) == Some(&b' ')) as usize;
+    let s = b.get(r..r + 6 + sp)?;
+    let ok = s.iter().filter(|&&c| c != b' ').enumerate().all(|(i, c)| if i % 2 == 0 { c.is_ascii_alphabetic() } else { c.is_ascii_digit() });
+    (ok && !alnum_at(b, r + 6 + sp)).then_some(r + 6 + sp)
 }
 
 /// Royal Mail postcode: outward code (A9, A99, A9A, AA9, AA99, AA9A), space, inward code (9AA).
 fn uk_post(b: &[u8], q: usize) -> Option<usize> {
     let alpha = |i: usize| i < b.len() && b[i].is_ascii_alphabetic();
     let mut j = q;
-    while alpha(j) && j - q < 2 {
-        j += 1;
-    }
-    if j == q || !b.get(j).is_some_and(u8::is_ascii_digit) {
-        return None;
-    }
+    while alpha(j) && j - q < 2 { j += 1; }
+    if j == q || !b.get(j).is_some_and(u8::is_ascii_digit) { return None; }
     j += 1 + b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) as usize;
     if b.get(j) != Some(&b' ') || !b.get(j + 1).is_some_and(u8::is_ascii_digit) || !alpha(j + 2) || !alpha(j + 3) || alnum_at(b, j + 4) {
         return None;
@@ -1136,14 +1124,13 @@ fn eircode(b: &[u8], q: usize) -> Option<usize> {
     (ok && !alnum_at(b, q + 8)).then_some(q + 8)
 }
 
-/// Postcode, then city: "10115 Berlin", "D-10115 Berlin", "1012 AB Amsterdam", "1100-148 Lisboa".
+/// Postcode, then city: "10115 Berlin", "D-10115 Berlin", "1012 AB Amsterdam", "5972LY, Zeddam",
+/// "1100-148 Lisboa", "58054, Baccinello (GR)".
 fn post_first(t: &str, q: usize) -> Option<usize> {
     let b = t.as_bytes();
     let up = b[q.min(b.len())..].iter().take_while(|c| c.is_ascii_uppercase()).count();
     let mut j = q;
-    if (1..=2).contains(&up) && b.get(q + up) == Some(&b'-') && b.get(q + up + 1).is_some_and(u8::is_ascii_digit) {
-        j = q + up + 1;
-    }
+    if (1..=2).contains(&up) && b.get(q + up) == Some(&b'-') && b.get(q + up + 1).is_some_and(u8::is_ascii_digit) { j = q + up + 1; }
     let nd = digits(b, j);
     j += nd;
     let dash3 = b.get(j) == Some(&b'-') && digits(b, j + 1) == 3;
@@ -1152,25 +1139,31 @@ fn post_first(t: &str, q: usize) -> Option<usize> {
         4 | 2 if dash3 => j += 4,
         _ => return None,
     }
-    if alnum_at(b, j) {
-        return None;
+    if nd == 4 && !dash3 {
+        let sp = (b.get(j) == Some(&b' ')) as usize;
+        if b.get(j + sp..j + sp + 2).is_some_and(|s| s.iter().all(u8::is_ascii_alphabetic)) && !alnum_at(b, j + sp + 2) { j += sp + 2; }
     }
-    if nd == 4 && b.get(j) == Some(&b' ') && b.get(j + 3) == Some(&b' ') && b[j + 1..j + 3].iter().all(u8::is_ascii_uppercase) {
-        j += 3;
-    }
-    if b.get(j) != Some(&b' ') {
-        return None;
-    }
+    if alnum_at(b, j) { return None; }
+    let c = match line_break(b, j) {
+        Some(x) => skip_sp(b, x),
+        None => {
+            let x = j + (b.get(j) == Some(&b',')) as usize;
+            let y = skip_sp(b, x);
+            if y == x { return None; }
+            y
+        }
+    };
     let mut ends = [(0usize, false); 4];
-    let n = city_words(t, j + 1, &mut ends).min(3);
-    if n == 0 {
-        return None;
-    }
-    // a lowercase "city" must stand alone: "2000 people attended" is no locality
-    match (0..n).rev().find(|&k| ends[k].1) {
-        Some(k) => Some(ends[k].0),
-        None => hard_bound(b, ends[0].0).then_some(ends[0].0),
-    }
+    let n = city_words(t, c, &mut ends);
+    if n == 0 { return None; }
+    // a lowercase "city" stands alone: "2000 people attended" is no locality
+    let e = match (0..n).rev().find(|&k| ends[k].1) {
+        Some(k) => ends[k].0,
+        None if nd == 5 || hard_bound(b, ends[0].0) => ends[0].0,
+        None => return None,
+    };
+    let prov = b.get(e..e + 5).is_some_and(|s| s[0] == b' ' && s[1] == b'(' && s[2..4].iter().all(u8::is_ascii_uppercase) && s[4] == b')');
+    Some(e + 5 * prov as usize)
 }
 
 /// An optional country after the locality: ", USA", "\nGermany", " United Kingdom".
@@ -1181,9 +1174,7 @@ fn country(t: &str, e: usize) -> usize {
     let e2 = if b.get(e1) == Some(&b' ') && is_word_start(t, e1 + 1) { read_word(t, e1 + 1) } else { e1 };
     for ce in [e2, e1] {
         let s = &t[q..ce];
-        if COUNTRIES.contains(&Low::new(s).s()) && capish(case_of(s)) && hard_bound(b, ce) {
-            return ce;
-        }
+        if COUNTRIES.contains(&Low::new(s).s()) && capish(case_of(s)) && hard_bound(b, ce) { return ce; }
     }
     e
 }
@@ -1200,16 +1191,14 @@ mod tests {
         v.iter().map(|&(s, e)| &text[s..e]).collect()
     }
 
+    /// Each text holds exactly its expected address.
     fn check(cases: &[(&str, &str)]) {
-        let mut bad = Vec::new();
-        for &(text, want) in cases {
-            let got = spans(text);
-            if got != [want] {
-                bad.push(format!("{text:?}\n   want {want:?}\n   got  {got:?}"));
-            }
-        }
+        let bad: Vec<String> = cases.iter().filter(|(t, w)| spans(t) != [*w]).map(|(t, w)| format!("{t:?}\n  want {w:?}\n  got  {:?}", spans(t))).collect();
         assert!(bad.is_empty(), "{} of {} failed:\n{}", bad.len(), cases.len(), bad.join("\n"));
     }
+
+    /// Each text holds its whole self as the address.
+    fn check_whole(cases: &[&str]) { check(&cases.iter().map(|t| (*t, *t)).collect::<Vec<_>>()); }
 
     fn check_none(cases: &[&str]) {
         let bad: Vec<String> = cases.iter().filter(|t| !spans(t).is_empty()).map(|t| format!("{t:?} -> {:?}", spans(t))).collect();
@@ -1217,128 +1206,85 @@ mod tests {
     }
 
     #[test]
-    fn us_and_faker() {
+    fn us_canada_faker() {
+        check_whole(&[
+            "0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371", "USNS Smith\nFPO AP 12345", "Unit 1234 Box 5678\nDPO AA 12345",
+            "PSC 1234, Box 5678\nAPO AE 12345", "5843 Jessica Mission Suite 200\nEast Sarah, WY 82001", "1 W 42nd St.",
+            "1600 Pennsylvania Avenue NW, Washington, DC 20500", "1211 Avenue of the Americas, New York, NY 10036-8701",
+            "1600 Martin Luther King Jr. Blvd, 2nd Floor", "12 elm street, springfield, il 62704", "Apt 4B, 123 Main St",
+            "123 MAIN ST APT 5, SPRINGFIELD, IL 62704", "9 S Broad Ave, Floor 2", "100 King St W, Toronto, ON M5X 1A9",
+            "0191 Walker Shoal, Frankmouth, AB X3C3T4", "PSC 9095\nBox 6598, APO AP 89528", "USCGC, FPO AP 10252",
+        ]);
         check(&[
-            ("Ship to 0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371 please", "0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371"),
-            ("USNS Smith\nFPO AP 12345", "USNS Smith\nFPO AP 12345"),
-            ("Unit 1234 Box 5678\nDPO AA 12345", "Unit 1234 Box 5678\nDPO AA 12345"),
-            ("PSC 1234, Box 5678\nAPO AE 12345", "PSC 1234, Box 5678\nAPO AE 12345"),
-            ("5843 Jessica Mission Suite 200\nEast Sarah, WY 82001", "5843 Jessica Mission Suite 200\nEast Sarah, WY 82001"),
             ("I live at 123 Main St, Springfield, IL 62704, please ship by Friday.", "123 Main St, Springfield, IL 62704"),
-            ("Meet me at 350 5th Ave tomorrow", "350 5th Ave"),
-            ("the office is at 1 W 42nd St.", "1 W 42nd St."),
-            ("1600 Pennsylvania Avenue NW, Washington, DC 20500", "1600 Pennsylvania Avenue NW, Washington, DC 20500"),
+            ("Meet me at 350 5th Ave tomorrow", "350 5th Ave"), ("Send it to 742 Evergreen Terrace.", "742 Evergreen Terrace"),
             ("HQ: 1600 Amphitheatre Parkway, Mountain View, CA 94043, USA.", "1600 Amphitheatre Parkway, Mountain View, CA 94043, USA"),
-            ("Send it to 742 Evergreen Terrace.", "742 Evergreen Terrace"),
-            ("1211 Avenue of the Americas, New York, NY 10036-8701", "1211 Avenue of the Americas, New York, NY 10036-8701"),
-            ("our shop, 12 Elm Street #4, Springfield", "12 Elm Street #4, Springfield"),
-            ("1600 Martin Luther King Jr. Blvd, 2nd Floor", "1600 Martin Luther King Jr. Blvd, 2nd Floor"),
-            ("12-14 Oak Lane is closed", "12-14 Oak Lane"),
-            ("Apt 4B, 123 Main St", "Apt 4B, 123 Main St"),
-            ("12 elm street, springfield, il 62704", "12 elm street, springfield, il 62704"),
-            ("123 MAIN ST APT 5, SPRINGFIELD, IL 62704", "123 MAIN ST APT 5, SPRINGFIELD, IL 62704"),
-            ("9 S Broad Ave, Floor 2", "9 S Broad Ave, Floor 2"),
-            ("at 2201 Sunset Blvd Ste 110", "2201 Sunset Blvd Ste 110"),
-            ("Toronto office: 100 King St W, Toronto, ON M5X 1A9", "100 King St W, Toronto, ON M5X 1A9"),
+            ("our shop, 12 Elm Street #4, Springfield", "12 Elm Street #4, Springfield"), ("12-14 Oak Lane is closed", "12-14 Oak Lane"),
+            ("at 2201 Sunset Blvd Ste 110", "2201 Sunset Blvd Ste 110"), ("We live at 2016 Iain Lane, Austin, TX 78701", "2016 Iain Lane, Austin, TX 78701"),
         ]);
     }
 
     #[test]
-    fn uk_au_nz_ie() {
+    fn uk_au_nz_ie_in_jp() {
+        check_whole(&[
+            "221B Baker Street, London NW1 6XE", "Flat 3, 12 High Street, Oxford, Oxfordshire OX1 4AA", "5 Kings Mews, Brighton BN1 1AA",
+            "4/12 Smith St, Bondi NSW 2026", "Unit 4, 12 Smith Street Sydney NSW 2000", "Level 2, 100 George St, Sydney NSW 2000",
+            "12 Queen Street, Auckland 1010", "34 Grafton Street, Dublin 2", "28 Pitt Street Mall, Sydney NSW 2000",
+            "Flat 2, Mitchell Shores, East Annettechester, W6K 1JE", "Flat 92W\nDay Tunnel\nLake Ameliachester\nWV8R 0DD",
+            "61 Hull Riverway, New Paulaberg, WA, 2783", "354/97 anderson ring, south dawnville, nt, 2627",
+            "87 cameron loop, port ritaview, g1f 8hg", "Apt. 488 05 Claire Colonnade\nWadeside, TAS, 2503",
+            "4-20-8 Nishi-Shinjuku, Setagaya-ku, Osaka 060-1971", "Apt. 832, 1-29-14 Tenjin, Shinjuku-ku, Fukuoka 866-8353",
+            "Flat 655, Prestige Residency, 1st Cross, Adyar, Chennai, Tamil Nadu 600020", "84, Sarkar Path, Thiruvananthapuram-140422",
+            "H.No. 80, Dua Ganj, Agra 754518",
+        ]);
         check(&[
-            ("221B Baker Street, London NW1 6XE", "221B Baker Street, London NW1 6XE"),
             ("The PM lives at 10 Downing Street, London SW1A 2AA.", "10 Downing Street, London SW1A 2AA"),
-            ("Flat 3, 12 High Street, Oxford, Oxfordshire OX1 4AA", "Flat 3, 12 High Street, Oxford, Oxfordshire OX1 4AA"),
-            ("5 Kings Mews, Brighton BN1 1AA", "5 Kings Mews, Brighton BN1 1AA"),
-            ("4/12 Smith St, Bondi NSW 2026", "4/12 Smith St, Bondi NSW 2026"),
-            ("Unit 4, 12 Smith Street Sydney NSW 2000", "Unit 4, 12 Smith Street Sydney NSW 2000"),
-            ("Level 2, 100 George St, Sydney NSW 2000", "Level 2, 100 George St, Sydney NSW 2000"),
-            ("P. Sherman, 42 Wallaby Way, Sydney", "42 Wallaby Way, Sydney"),
-            ("12 Queen Street, Auckland 1010", "12 Queen Street, Auckland 1010"),
-            ("34 Grafton Street, Dublin 2", "34 Grafton Street, Dublin 2"),
+            ("P. Sherman, 42 Wallaby Way, Sydney", "42 Wallaby Way, Sydney"), ("16 St. Mary's Road, Cambridge", "16 St. Mary's Road, Cambridge"),
             ("7 Marine Parade, Dún Laoghaire, Co. Dublin A96 X2Y3", "7 Marine Parade, Dún Laoghaire"),
             ("3 The Crescent? no: 3 Rosemary Close, Leeds LS1 2AB", "3 Rosemary Close, Leeds LS1 2AB"),
-            ("16 St. Mary's Road, Cambridge", "16 St. Mary's Road, Cambridge"),
-            ("28 Pitt Street Mall, Sydney NSW 2000", "28 Pitt Street Mall, Sydney NSW 2000"),
         ]);
     }
 
     #[test]
     fn po_boxes() {
-        check(&[
-            ("Mail: P.O. Box 123, Springfield, IL 62704", "P.O. Box 123, Springfield, IL 62704"),
-            ("PO Box 45", "PO Box 45"),
-            ("send to po box 77.", "po box 77"),
-            ("GPO Box 9, Melbourne VIC 3001", "GPO Box 9, Melbourne VIC 3001"),
-            ("Postfach 12 34, 10115 Berlin", "Postfach 12 34, 10115 Berlin"),
-            ("BP 123, 75002 Paris", "BP 123, 75002 Paris"),
-            ("Apartado 45, 28080 Madrid", "Apartado 45, 28080 Madrid"),
-            ("Apartado de Correos 1234", "Apartado de Correos 1234"),
-            ("Locked Bag 7, Parramatta NSW 2124", "Locked Bag 7, Parramatta NSW 2124"),
-            ("Post Office Box 88", "Post Office Box 88"),
-            ("Postbus 2500, 1000 CM Amsterdam", "Postbus 2500, 1000 CM Amsterdam"),
+        check_whole(&[
+            "PO Box 45", "GPO Box 9, Melbourne VIC 3001", "Postfach 12 34, 10115 Berlin", "BP 123, 75002 Paris",
+            "Apartado 45, 28080 Madrid", "Apartado de Correos 1234", "Locked Bag 7, Parramatta NSW 2124", "Post Office Box 88",
+            "Postbus 2500, 1000 CM Amsterdam",
         ]);
+        check(&[("Mail: P.O. Box 123, Springfield, IL 62704", "P.O. Box 123, Springfield, IL 62704"), ("send to po box 77.", "po box 77")]);
     }
 
     #[test]
     fn german_dutch_nordic() {
-        check(&[
-            ("Hauptstraße 12, 10115 Berlin", "Hauptstraße 12, 10115 Berlin"),
-            ("Wir wohnen in der Hauptstrasse 12a in Zürich", "Hauptstrasse 12a"),
-            ("Am Markt 3, 1010 Wien", "Am Markt 3, 1010 Wien"),
-            ("Berliner Str. 5\n80331 München", "Berliner Str. 5\n80331 München"),
-            ("Lindenweg 4", "Lindenweg 4"),
-            ("Marktplatz 1, CH-8001 Zürich", "Marktplatz 1, CH-8001 Zürich"),
-            ("Schillerallee 9", "Schillerallee 9"),
-            ("Kirchgasse 2/3/4", "Kirchgasse 2/3/4"),
-            ("An der Alster 5, 20099 Hamburg", "An der Alster 5, 20099 Hamburg"),
-            ("Hauptstr. 7", "Hauptstr. 7"),
-            ("Kerkstraat 12, 1012 AB Amsterdam", "Kerkstraat 12, 1012 AB Amsterdam"),
-            ("Herengracht 401", "Herengracht 401"),
-            ("Stationsweg 3, 2312 AV Leiden", "Stationsweg 3, 2312 AV Leiden"),
-            ("Dorpslaan 8", "Dorpslaan 8"),
-            ("Marktplein 1, Gouda", "Marktplein 1, Gouda"),
-            ("Drottninggatan 53, 111 21 Stockholm", "Drottninggatan 53"),
-            ("HAUPTSTRASSE 12, 10115 BERLIN", "HAUPTSTRASSE 12, 10115 BERLIN"),
+        check_whole(&[
+            "Hauptstraße 12, 10115 Berlin", "Am Markt 3, 1010 Wien", "Berliner Str. 5\n80331 München", "Lindenweg 4",
+            "Marktplatz 1, CH-8001 Zürich", "Schillerallee 9", "Kirchgasse 2/3/4", "An der Alster 5, 20099 Hamburg", "Hauptstr. 7",
+            "Kerkstraat 12, 1012 AB Amsterdam", "Herengracht 401", "Stationsweg 3, 2312 AV Leiden", "Dorpslaan 8", "Marktplein 1, Gouda",
+            "HAUPTSTRASSE 12, 10115 BERLIN", "Jüttnerring 64/91\n70362 Höxter", "Carin-Birnbaum-Ring 9072, 04397 Sebnitz",
+            "Matthijshof 871, 7058UN, Wieringerwerf", "günther-conradi-straße 714\n06916 nabburg",
         ]);
+        check(&[("Wir wohnen in der Hauptstrasse 12a in Zürich", "Hauptstrasse 12a"), ("Drottninggatan 53, 111 21 Stockholm", "Drottninggatan 53")]);
     }
 
     #[test]
     fn french() {
-        check(&[
-            ("12 rue de la Paix, 75002 Paris", "12 rue de la Paix, 75002 Paris"),
-            ("5, avenue Victor Hugo", "5, avenue Victor Hugo"),
-            ("3 bis boulevard Saint-Michel, 75005 Paris, France", "3 bis boulevard Saint-Michel, 75005 Paris, France"),
-            ("8 place de la Concorde", "8 place de la Concorde"),
-            ("14 chemin des Vignes", "14 chemin des Vignes"),
-            ("2 allée des Tilleuls, 69003 Lyon", "2 allée des Tilleuls, 69003 Lyon"),
-            ("7 impasse du Moulin", "7 impasse du Moulin"),
-            ("21 quai d'Orsay", "21 quai d'Orsay"),
-            ("10 cours Mirabeau, 13100 Aix-en-Provence", "10 cours Mirabeau, 13100 Aix-en-Provence"),
-            ("12 RUE DE LA PAIX, 75002 PARIS", "12 RUE DE LA PAIX, 75002 PARIS"),
-            ("j'habite 12 rue de la paix et toi", "12 rue de la paix"),
-            ("1 Place de la Bourse", "1 Place de la Bourse"),
+        check_whole(&[
+            "12 rue de la Paix, 75002 Paris", "5, avenue Victor Hugo", "3 bis boulevard Saint-Michel, 75005 Paris, France",
+            "8 place de la Concorde", "14 chemin des Vignes", "2 allée des Tilleuls, 69003 Lyon", "7 impasse du Moulin", "21 quai d'Orsay",
+            "10 cours Mirabeau, 13100 Aix-en-Provence", "12 RUE DE LA PAIX, 75002 PARIS", "1 Place de la Bourse",
         ]);
+        check(&[("j'habite 12 rue de la paix et toi", "12 rue de la paix")]);
     }
 
     #[test]
     fn iberian_italian() {
-        check(&[
-            ("Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
-            ("C/ Mayor, 5", "C/ Mayor, 5"),
-            ("Avenida de la Constitución 12", "Avenida de la Constitución 12"),
-            ("Plaza Mayor 1", "Plaza Mayor 1"),
-            ("Paseo de Gracia 43, 08007 Barcelona", "Paseo de Gracia 43, 08007 Barcelona"),
-            ("Carrer de Balmes 100", "Carrer de Balmes 100"),
-            ("Rua Augusta 200, 1100-048 Lisboa", "Rua Augusta 200, 1100-048 Lisboa"),
-            ("Via Roma 10, 00184 Roma", "Via Roma 10, 00184 Roma"),
-            ("Viale Monza 5", "Viale Monza 5"),
-            ("Piazza Navona 3", "Piazza Navona 3"),
-            ("Corso Italia 22, 20122 Milano MI", "Corso Italia 22, 20122 Milano MI"),
-            ("calle mayor 5", "calle mayor 5"),
-            ("Av. Paulista 1578, São Paulo", "Av. Paulista 1578, São Paulo"),
-            ("VIA DEL CORSO 12", "VIA DEL CORSO 12"),
-            ("Calle de Alcalá, nº 42", "Calle de Alcalá, nº 42"),
+        check_whole(&[
+            "Calle Mayor 5, 28013 Madrid", "C/ Mayor, 5", "Avenida de la Constitución 12", "Plaza Mayor 1", "Carrer de Balmes 100",
+            "Paseo de Gracia 43, 08007 Barcelona", "Rua Augusta 200, 1100-048 Lisboa", "Via Roma 10, 00184 Roma", "Viale Monza 5",
+            "Piazza Navona 3", "Corso Italia 22, 20122 Milano MI", "calle mayor 5", "Av. Paulista 1578, São Paulo", "VIA DEL CORSO 12",
+            "Calle de Alcalá, nº 42", "Via Mariana, 89 Appartamento 68, 35019, Onara (PD)", "Contrada Livio\n37, 12019, Vernante (CN)",
+            "Glorieta de Segismundo Perelló 79 Puerta 5\nCuenca, 51188", "C. Malena Izquierdo 90 Piso 4\nOurense, 22059",
         ]);
     }
 
@@ -1348,10 +1294,15 @@ mod tests {
             (r#"{"address":"12 Elm Street, Springfield"}"#, "12 Elm Street, Springfield"),
             (r#"{"to":"0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371"}"#, r"0487 Hopkins Squares Apt. 377\nNorth Michelle, ND 45371"),
             (r#"{"a":"Jane Doe\n55 Oak Drive\nAustin, TX 78701"}"#, r"55 Oak Drive\nAustin, TX 78701"),
-            (r#"{"street":"Hauptstra\u00dfe 12","city":"Berlin"}"#, r"Hauptstra\u00dfe 12"),
-            (r#"["USNS Smith\nFPO AP 12345"]"#, r"USNS Smith\nFPO AP 12345"),
+            (r#"{"street":"Hauptstra\u00dfe 12","n":1}"#, r"Hauptstra\u00dfe 12"), (r#"["USNS Smith\nFPO AP 12345"]"#, r"USNS Smith\nFPO AP 12345"),
             (r#"{"addr":"Kerkstraat 12\n1017 GC Amsterdam"}"#, r"Kerkstraat 12\n1017 GC Amsterdam"),
+            (r#"{"street": "8 Edwards Mountain", "n": 2}"#, "8 Edwards Mountain"),
+            (r#"{\"d\": \"83856 Hawkins Shores\\\\nSusanside, SK L1B 3H6\"}"#, r"83856 Hawkins Shores\\\\nSusanside, SK L1B 3H6"),
         ]);
+        let t = r#"{"street": "Trommlergasse 70", "city": "Rudolstadt", "postal_code": "90335", "country": "DE"}"#;
+        assert_eq!(spans(t), ["Trommlergasse 70", "Rudolstadt", "90335"]);
+        let t = r#"{\"city\":\"Marionchester\",\"postal_code\":\"W30 3BY\"}"#;
+        assert_eq!(spans(t), ["Marionchester", "W30 3BY"]);
     }
 
     #[test]
@@ -1367,34 +1318,33 @@ mod tests {
     #[test]
     fn negatives() {
         check_none(&[
-            "I played 3 Street Fighter games", "it is the 2 way street of trust", "see page 12", "version 3 drive",
-            "we visited 5 places", "we met at 10 Downing", "he has 5 court cases", "I ran 5 miles down the road",
-            "error on line 42", "there are 2 parks nearby", "Route 66", "x = 12; st = 3", "it took 3 days",
-            "Suite", "he came 1st", "We need 3 hard drives for the 2 hard drive bays", "Top 10 Best Parks",
-            "The 4 Main Points", "In 2019 Apple Park opened", "sent via email 3 times", "BP 120/80 is normal",
-            "Step 2: Drive home", "## 5 Common Road Signs", "5 Key Points to remember", "a 3 lane highway",
-            "She scored 12 goals in the park", "price is $12 Main course", "at 12:30 Main Street gets busy",
-            "Python 3 Drive API", "1.5 Street", "Im Jahr 2020 wurde", "Stay at the Plaza Hotel 5 nights",
-            "use 5 place settings", "Area 51 Base Camp", "Apollo 11 Landing Site", "Figure 3 Mountain View",
-            "Windows 10 Home Edition", "iPhone 12 Pro Max", "HTTP 404 Not Found", "3 Route Planning Tips",
-            "for i in range(10): print(i)", "{\"id\":12345,\"count\":42,\"st\":3}", "the 5 best ways to drive",
-            "meeting at 5 PM EST", "got 3 Dr. Who episodes", "ran 5 test run loops", "string 5 is long",
-            "It has 4 cores, drive is full", "about 12 Main Street stores", "Chapter 7 Court Street drama",
+            "I played 3 Street Fighter games", "it is the 2 way street of trust", "see page 12", "version 3 drive", "we visited 5 places",
+            "we met at 10 Downing", "he has 5 court cases", "I ran 5 miles down the road", "error on line 42", "there are 2 parks nearby",
+            "Route 66", "x = 12; st = 3", "it took 3 days", "Suite", "he came 1st", "We need 3 hard drives for the 2 hard drive bays",
+            "Top 10 Best Parks", "The 4 Main Points", "In 2019 Apple Park opened", "sent via email 3 times", "BP 120/80 is normal",
+            "Step 2: Drive home", "## 5 Common Road Signs", "5 Key Points to remember", "a 3 lane highway", "She scored 12 goals in the park",
+            "price is $12 Main course", "at 12:30 Main Street gets busy", "Python 3 Drive API", "1.5 Street", "Im Jahr 2020 wurde",
+            "Stay at the Plaza Hotel 5 nights", "use 5 place settings", "Area 51 Base Camp", "Apollo 11 Landing Site", "Figure 3 Mountain View",
+            "Windows 10 Home Edition", "iPhone 12 Pro Max", "HTTP 404 Not Found", "3 Route Planning Tips", "for i in range(10): print(i)",
+            "{\"id\":12345,\"count\":42,\"st\":3}", "the 5 best ways to drive", "meeting at 5 PM EST", "got 3 Dr. Who episodes",
+            "ran 5 test run loops", "string 5 is long", "It has 4 cores, drive is full", "about 12 Main Street stores",
+            "Chapter 7 Court Street drama", "upstream returned 502 Bad Gateway", "bit 7 controls lane 3", "round to 1 decimal place.",
+            "returns 2 match either way", "Copyright 2016 Iain Lane <iain@example.org>", "(c) 2012 Qualcomm Innovation Center, Inc.",
+            "shipped 4720 bug fixes. Hope Street is next", "earn 500 Bonus Points", "Engineering 101, Monday", "Keypad 3 pressed",
+            "{\"zip\": true, \"count\": 12345}", "He scored 2 points in Ring 3",
         ]);
     }
 
     #[test]
     fn ranges_are_valid() {
         // pseudo-random mixes of address fragments, unicode and escapes must never panic or overlap
-        let parts = ["12 ", "Main ", "St", "\\n", "é", "ß", "straße ", "Calle ", "Box ", ", ", "\n", "IL 62704",
-            "Via ", "rue ", "\\u00df", "’", "5", "Apt. ", "# ", "日本", "NW1 6XE", "\"", "P.O. ", "FPO AP "];
+        let parts = ["12 ", "Main ", "St", "\\n", "é", "ß", "straße ", "Calle ", "Box ", ", ", "\n", "IL 62704", "Via ", "rue ",
+            "\\u00df", "’", "5", "Apt. ", "# ", "日本", "NW1 6XE", "\"", "P.O. ", "FPO AP ", "\"zip\": \"", "-ku, ", "1-2-3 ", "\\\\"];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..3000 {
+        for _ in 0..20000 {
             let mut s = String::new();
             for _ in 0..12 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                (x ^= x << 13, x ^= x >> 7, x ^= x << 17);
                 s.push_str(parts[(x % parts.len() as u64) as usize]);
             }
             let mut v = Vec::new();
@@ -1408,6 +1358,7 @@ mod tests {
         }
     }
 
+    /// `cargo test -p slm-pii --release -- --ignored speed --nocapture`: MB/s on mixed agent traffic without addresses.
     #[test]
     #[ignore]
     fn speed() {
@@ -1417,25 +1368,24 @@ mod tests {
             r#"{"id":1234567,"name":"widget","price":19.99,"tags":["a","b"],"created":"2024-05-01T12:30:00Z","n":42}"#,
             "\nfn main() { let x = 12; for i in 0..100 { println!(\"{}\", i * 3 + x); } }\n",
             "Der Server läuft seit 2019 auf Version 3.4.1 und verarbeitet täglich 10000 Anfragen über die API.\n",
-            "In 2023 the team shipped 4 releases, fixed 87 bugs and closed 120 issues across 9 repositories.\n",
             "Les résultats montrent 15 erreurs sur 300 essais; el sistema procesó 42 documentos en 3 minutos.\n",
+            r#"{"role":"assistant","content":"I could not find a booking under that name. Could you share the reference?"}"#,
+            "\nThe deployment finished without errors, and the dashboard now shows the latest metrics for every region.\n",
+            r#"{"type":"function","function":{"name":"search_flights","arguments":"{\"from\":\"LHR\",\"to\":\"JFK\",\"adults\":2}"}}"#,
         ];
         let mut s = String::new();
-        let mut k = 0;
         while s.len() < 20 << 20 {
-            s.push_str(pieces[k % pieces.len()]);
-            k += 1;
+            s.push_str(pieces[s.len() % pieces.len()]);
         }
         let mut out = Vec::new();
         find_addresses(&s, &mut out);
-        let reps = 5;
         let t0 = std::time::Instant::now();
-        for _ in 0..reps {
+        for _ in 0..5 {
             out.clear();
             find_addresses(&s, &mut out);
         }
-        let secs = t0.elapsed().as_secs_f64();
-        println!("{} MB x{reps}: {:.0} MB/s, {} spans", s.len() >> 20, (s.len() * reps) as f64 / secs / 1e6, out.len());
+        let mbs = (s.len() * 5) as f64 / t0.elapsed().as_secs_f64() / 1e6;
+        println!("{} MB mixed prose/JSON/code: {mbs:.0} MB/s, {} spans", s.len() >> 20, out.len());
         assert!(out.is_empty(), "{:?}", out.iter().take(5).map(|&(a, b)| &s[a..b]).collect::<Vec<_>>());
     }
 }

@@ -3,6 +3,9 @@
 //! labels), in English, French, German, Spanish, Italian, Portuguese and
 //! Dutch. Compared in lower case, word by word.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// How strongly the context says that a name follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Cue {
@@ -61,6 +64,18 @@ pub(crate) const SIGN_OFFS: &[&str] = &[
     "atenciosamente", "met vriendelijke groet", "groeten", "--", "sent by", "signed",
 ];
 
+/// Every cue phrase, with its strength.
+fn phrases() -> &'static HashMap<&'static str, Cue> {
+    static P: OnceLock<HashMap<&'static str, Cue>> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut m = HashMap::new();
+        m.extend(WEAK.iter().map(|p| (*p, Cue::Weak)));
+        m.extend(STRONG.iter().map(|p| (*p, Cue::Strong)));
+        m.extend(TITLES.iter().map(|p| (*p, Cue::Title)));
+        m
+    })
+}
+
 /// The cue given by the words `prev` (the nearest last), lower-cased.
 pub(crate) fn cue_of(prev: &[&str]) -> Cue {
     if let Some(last) = prev.last() {
@@ -68,17 +83,44 @@ pub(crate) fn cue_of(prev: &[&str]) -> Cue {
             return Cue::Title;
         }
     }
+    let map = phrases();
     let mut best = Cue::None;
+    let mut phrase = String::new();
     for n in 1..=prev.len().min(3) {
-        let words = &prev[prev.len() - n..];
-        if phrase_in(words, STRONG) {
-            return Cue::Strong;
+        phrase.clear();
+        for (k, w) in prev[prev.len() - n..].iter().enumerate() {
+            if k > 0 {
+                phrase.push(' ');
+            }
+            phrase.push_str(w);
         }
-        if phrase_in(words, WEAK) {
-            best = Cue::Weak;
+        match map.get(phrase.as_str()) {
+            Some(Cue::Strong) => return Cue::Strong,
+            Some(Cue::Weak) => best = Cue::Weak,
+            _ => {}
         }
     }
     best
+}
+
+/// Whether a word can end a strong cue (`is` of "my name is", `me`, a title):
+/// a cheap test before looking up the lower-case word after it.
+pub(crate) fn is_cue_tail(word: &str) -> bool {
+    static TAILS: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    let tails = TAILS.get_or_init(|| {
+        STRONG.iter().chain(TITLES).filter_map(|p| p.rsplit(' ').next()).map(|w| w.trim_end_matches('.')).collect()
+    });
+    let mut buf = [0u8; 16];
+    if word.len() > buf.len() {
+        return false;
+    }
+    if word.is_ascii() {
+        for (d, c) in buf.iter_mut().zip(word.bytes()) {
+            *d = c.to_ascii_lowercase();
+        }
+        return std::str::from_utf8(&buf[..word.len()]).is_ok_and(|w| tails.contains(w));
+    }
+    tails.contains(word.to_lowercase().as_str())
 }
 
 pub(crate) fn is_title(word: &str) -> bool {

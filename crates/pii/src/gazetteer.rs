@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 /// Ranks at or below this are in the file (see `MAX_RANK` in the script).
@@ -72,7 +73,25 @@ impl Entry {
 /// The loaded table. `Send + Sync`; load once and share it behind an `Arc`.
 #[derive(Default)]
 pub struct Gazetteer {
-    table: HashMap<u64, Entry>,
+    table: HashMap<u64, Entry, BuildHasherDefault<Prehashed>>,
+}
+
+/// The keys are FNV hashes already: the table uses them as they are.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl fmt::Debug for Gazetteer {
@@ -95,7 +114,7 @@ impl Gazetteer {
 
     /// Parses the TSV text (`#` lines are comments).
     pub fn parse(text: &str) -> Result<Gazetteer, String> {
-        let mut table = HashMap::with_capacity(text.len() / 16);
+        let mut table = HashMap::with_capacity_and_hasher(text.len() / 16, Default::default());
         for (i, line) in text.lines().enumerate() {
             if line.is_empty() || line.starts_with('#') {
                 continue;

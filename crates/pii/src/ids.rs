@@ -70,6 +70,8 @@ enum Kind {
     Plain,
     /// Also a PNR of capital letters only.
     Pnr,
+    /// Also a PNR of letters only, in either case ("pnr bhxch").
+    Locator,
     /// Not an SPDX licence name.
     License,
     /// Only "ending in NNNN".
@@ -78,38 +80,39 @@ enum Kind {
     Marker,
 }
 
-use Kind::{Card, License, Marker, Plain, Pnr};
+use Kind::{Card, License, Locator, Marker, Plain, Pnr};
 
 /// Context words, lower case, by first letter.
 #[rustfmt::skip]
 const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
     match first {
-        b'a' => &[("account", Plain), ("acct", Plain), ("auftrags", Plain), ("auftrag", Plain), ("ausweis", Plain)],
-        b'b' => &[("booking", Pnr), ("buchungs", Pnr), ("buchung", Pnr), ("bestellung", Plain), ("bestell", Plain)],
-        b'c' => &[("customer", Plain), ("client", Plain), ("cliente", Plain), ("confirmation", Pnr), ("commande", Plain),
+        b'a' => &[("aadhaar", Plain), ("account", Plain), ("acct", Plain), ("auftrags", Plain), ("auftrag", Plain), ("ausweis", Plain)],
+        b'b' => &[("badge", Plain), ("booking", Pnr), ("buchungs", Pnr), ("buchung", Pnr), ("bestellung", Plain), ("bestell", Plain)],
+        b'c' => &[("customer", Plain), ("cust", Plain), ("client", Plain), ("cliente", Plain), ("confirmation", Pnr), ("commande", Plain),
                   ("compte", Plain), ("cuenta", Plain), ("claim", Plain), ("case", Plain), ("card", Card)],
-        b'd' => &[("dni", Plain)],
+        b'd' => &[("dni", Plain), ("document", Marker), ("dl", Marker)],
         b'e' => &[("employee", Plain)],
-        b'f' => &[("frequent flyer", Plain), ("frequent flier", Plain), ("facture", Plain), ("factura", Plain),
+        b'f' => &[("ff", Marker), ("frequent flyer", Plain), ("frequent flier", Plain), ("facture", Plain), ("factura", Plain),
                   ("fattura", Plain), ("führerschein", Plain)],
         b'i' => &[("identity card", Plain), ("id card", Plain), ("invoice", Plain)],
         b'k' => &[("kunden", Plain), ("kunde", Plain), ("konto", Plain)],
         b'l' => &[("loyalty", Plain), ("license", License), ("licence", License), ("licencia", Plain)],
         b'm' => &[("membership", Plain), ("member", Plain), ("mitglieds", Plain), ("mitglied", Plain),
                   ("mitarbeiter", Plain), ("mrn", Plain), ("matrikel", Plain)],
-        b'n' => &[("national id", Plain), ("national insurance", Plain), ("nin", Plain), ("nie", Plain), ("nif", Plain)],
+        b'n' => &[("national id", Plain), ("national insurance", Plain), ("nino", Plain), ("nin", Plain), ("nie", Plain), ("nif", Plain)],
         b'o' => &[("order", Plain), ("ordine", Plain)],
         b'p' => &[("passport", Plain), ("passeport", Plain), ("pasaporte", Plain), ("passaporto", Plain),
                   ("passaporte", Plain), ("patient", Plain), ("payment", Plain), ("paiement", Plain), ("pago", Plain),
                   ("pedido", Plain), ("policy", Plain), ("polizza", Plain), ("poliza", Plain), ("póliza", Plain),
-                  ("pnr", Pnr), ("personalausweis", Plain), ("prenotazione", Pnr), ("permis", Plain), ("po", Plain)],
+                  ("pnr", Locator), ("personalausweis", Plain), ("prenotazione", Pnr), ("permis", Plain), ("po", Plain)],
         b'r' => &[("reservation", Pnr), ("réservation", Pnr), ("reservierung", Pnr), ("reserva", Pnr),
-                  ("record locator", Pnr), ("rechnungs", Plain), ("rechnung", Plain), ("reisepass", Plain)],
+                  ("record locator", Locator), ("record", Marker), ("rechnungs", Plain), ("rechnung", Plain), ("reisepass", Plain)],
         b's' => &[("student", Plain), ("sin", Plain), ("shipment", Plain), ("sendungs", Plain), ("sendung", Plain),
-                  ("steuer", Marker)],
+                  ("steuer", Marker), ("staff", Marker)],
         b't' => &[("ticket", Plain), ("tracking", Plain), ("transaction", Plain), ("txn", Plain), ("tin", Plain),
                   ("tax id", Plain), ("taxpayer id", Plain)],
-        b'u' => &[("user", Plain)],
+        b'u' => &[("username", Plain), ("user", Plain)],
+        b'v' => &[("vat", Marker)],
         b'z' => &[("zahlung", Plain)],
         _ => &[],
     }
@@ -223,7 +226,11 @@ pub fn find_identifiers(text: &str, out: &mut Vec<(usize, usize)>) {
         let b = s[i];
         if !b.is_ascii_alphanumeric() {
             // A JSON escape such as `\n` separates words like real white space.
-            i += if b == b'\\' && matches!(s.get(i + 1), Some(b'n' | b't' | b'r')) { 2 } else { 1 };
+            i += if b == b'\\' && matches!(s.get(i + 1), Some(b'n' | b't' | b'r')) {
+                2
+            } else {
+                1
+            };
             continue;
         }
         let start = i;
@@ -241,12 +248,18 @@ pub fn find_identifiers(text: &str, out: &mut Vec<(usize, usize)>) {
         // or a hyphenated compound ("lower-case", "Patent-Policy-2004") the
         // context counts only when a marker follows it; "e-ticket" is no compound.
         let inner = start > 0 && matches!(s[start - 1], b'_' | b'.')
-            || start > 2 && s[start - 1] == b'-' && s[start - 2].is_ascii_alphabetic() && s[start - 3].is_ascii_alphabetic();
+            || start > 1 && s[start - 1] == b':' && s[start - 2].is_ascii_alphanumeric()
+            || start > 2
+                && s[start - 1] == b'-'
+                && s[start - 2].is_ascii_alphabetic()
+                && s[start - 3].is_ascii_alphabetic();
         for &(pat, kind) in contexts(f) {
             if let Some(ce) = context_at(s, start, pat) {
-                if let Some((vs, ve)) = value_after(s, ce, kind, inner) {
+                if let Some((vs, ve)) = value_after(s, start, ce, kind, inner) {
                     out.push((vs, ve));
                     i = ve;
+                } else if let Some(end) = table_column(s, start, markers_end(s, ce), kind, out) {
+                    i = end;
                 }
                 break;
             }
@@ -294,7 +307,10 @@ fn word_at(s: &[u8], k: usize, pat: &str) -> Option<usize> {
 
 /// A marker at `k`; "n°" and "nº" may touch the value ("n°12345").
 fn marker_at(s: &[u8], k: usize) -> Option<(usize, Mark)> {
-    if !matches!(s.get(k).map(|b| b | 0x20), Some(b'i' | b'n' | b'r' | b'c' | b'l' | b'k' | b'w' | b'e')) {
+    if !matches!(
+        s.get(k).map(|b| b | 0x20),
+        Some(b'i' | b'n' | b'r' | b'c' | b'l' | b'k' | b'w' | b'e')
+    ) {
         return None;
     }
     MARKERS.iter().find_map(|&(pat, m)| {
@@ -316,13 +332,37 @@ fn context_at(s: &[u8], i: usize, pat: &str) -> Option<usize> {
 // Values
 
 /// The value that the context ending at `ce` introduces.
-fn value_after(s: &[u8], ce: usize, kind: Kind, inner: bool) -> Option<(usize, usize)> {
+fn value_after(
+    s: &[u8],
+    start: usize,
+    ce: usize,
+    kind: Kind,
+    inner: bool,
+) -> Option<(usize, usize)> {
     let n = s.len();
+    // "TXN-22842-17", "user-95040": the context word starts the identifier.
+    if !inner
+        && s.get(ce) == Some(&b'-')
+        && s[ce + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+            >= 3
+    {
+        let e = ce
+            + s[ce..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+                .count();
+        return (!word_char_at(s, e) && valid_value(&s[start..e], kind, true, &s[e..]))
+            .then_some((start, e));
+    }
     let limit = (ce + 40).min(n);
     let mut k = ce;
     let mut explicit = false;
     let mut ending = false;
     let mut markers = 0;
+    let mut open = false;
     loop {
         // Separators; `_` or `.` alone join words of code ("order_items", "user.name").
         let sep_start = k;
@@ -330,10 +370,18 @@ fn value_after(s: &[u8], ce: usize, kind: Kind, inner: bool) -> Option<(usize, u
         while k < limit {
             match s[k] {
                 b'_' | b'.' => k += 1,
-                b' ' | b'\t' | b'"' | b'\'' | b'-' | b'|' => {
+                b' ' | b'\t' | b'"' | b'\'' | b'-' | b'|' | b'*' => {
                     code_join = false;
                     k += 1;
                 }
+                // `{` and `[` open a nested record, `"user": {\n "id": "u_83jd92"}`,
+                // whose first key may be on the next line.
+                b'{' | b'[' => {
+                    (code_join, open) = (false, true);
+                    k += 1;
+                }
+                b'\n' | b'\r' if open => k += 1,
+                b'\\' if open && s.get(k + 1) == Some(&b'n') => k += 2,
                 // A path of code ("client::Builder", "case Kind::A").
                 b':' if s.get(k + 1) == Some(&b':') => return None,
                 b':' | b'=' | b'#' => {
@@ -387,19 +435,168 @@ fn value_after(s: &[u8], ce: usize, kind: Kind, inner: bool) -> Option<(usize, u
     }
     let vs = k;
     let mut raw_end = k;
-    while raw_end < n && raw_end - vs <= 40 && matches!(s[raw_end], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/') {
+    while raw_end < n
+        && raw_end - vs <= 40
+        && matches!(s[raw_end], b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/')
+    {
         raw_end += 1;
     }
     // An e-mail, a call, a time or a port ("user=1000:1000", "client 10.0.0.1:80").
     let digit_next = s.get(raw_end + 1).is_some_and(u8::is_ascii_digit);
-    if matches!(s.get(raw_end), Some(b'@' | b'(')) || s.get(raw_end) == Some(&b':') && digit_next || word_char_at(s, raw_end) {
+    if matches!(s.get(raw_end), Some(b'@' | b'('))
+        || s.get(raw_end) == Some(&b':') && digit_next
+        || word_char_at(s, raw_end)
+    {
         return None;
     }
     let mut ve = raw_end;
     while ve > vs && matches!(s[ve - 1], b'.' | b'-' | b'_' | b'/') {
         ve -= 1;
     }
+    if let Some(e) = spaced_value(s, vs, ve, explicit) {
+        return Some((vs, e));
+    }
     valid_value(&s[vs..ve], kind, explicit, &s[raw_end..]).then_some((vs, ve))
+}
+
+/// Identifiers written in groups: "WJ 11142152", "NG 89 72 73 B", and when
+/// announced "4132 3073 9849", "548 845 944", "42-39-89 25024754".
+fn spaced_value(s: &[u8], vs: usize, ve: usize, explicit: bool) -> Option<usize> {
+    let v = &s[vs..ve];
+    let (e, groups) = spaced_groups(s, ve);
+    let digits = s[vs..e].iter().filter(|b| b.is_ascii_digit()).count();
+    let prefix = v.len() <= 3 && v.iter().all(u8::is_ascii_uppercase);
+    let same = v.iter().all(u8::is_ascii_digit)
+        && (3..=4).contains(&v.len())
+        && s[ve..e]
+            .split(|&b| b == b' ')
+            .skip(1)
+            .all(|g| g.len() == v.len());
+    let sort_code = v.len() == 8
+        && v.iter()
+            .enumerate()
+            .all(|(k, b)| (k % 3 == 2) == (*b == b'-'));
+    let ok = prefix || explicit && (same && groups >= 2 || sort_code && groups == 1);
+    (groups > 0 && ok && digits >= 5 && e - vs <= 30).then_some(e)
+}
+
+/// Groups of digits after single spaces, and maybe one last capital letter.
+fn spaced_groups(s: &[u8], mut e: usize) -> (usize, usize) {
+    let mut groups = 0;
+    while groups < 5 && s.get(e) == Some(&b' ') {
+        let g = s[e + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        let group = &s[e + 1..e + 1 + g];
+        let letter = g == 1 && group[0].is_ascii_uppercase();
+        if !(letter || (1..=8).contains(&g) && group.iter().all(u8::is_ascii_digit))
+            || word_char_at(s, e + 1 + g)
+        {
+            break;
+        }
+        e += 1 + g;
+        groups += 1;
+        if letter {
+            break;
+        }
+    }
+    (e, groups)
+}
+
+/// The end of the markers after a context: "customer_id", "Passport No".
+fn markers_end(s: &[u8], ce: usize) -> usize {
+    let mut k = ce;
+    loop {
+        let w = k + s[k..]
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'_' | b'-' | b'.'))
+            .count();
+        match marker_at(s, w) {
+            Some((e, Mark::Explicit)) => k = e,
+            _ => return k,
+        }
+    }
+}
+
+/// Start of the line holding `k`; a JSON escape `\n` ends a line too.
+fn line_start(s: &[u8], mut k: usize) -> usize {
+    while k > 0 && s[k - 1] != b'\n' && !(s[k - 1] == b'n' && k > 1 && s[k - 2] == b'\\') {
+        k -= 1;
+    }
+    k
+}
+
+/// End of the line holding `k`.
+fn line_end(s: &[u8], mut k: usize) -> usize {
+    while k < s.len() && s[k] != b'\n' && !(s[k] == b'\\' && s.get(k + 1) == Some(&b'n')) {
+        k += 1;
+    }
+    k
+}
+
+/// The cell of a `|`, `,` or tab separated header line that holds
+/// `start..end` and nothing else: the separator, the column, how many
+/// separators a row has, and the end of the line. Every cell of a header is a
+/// short label, so code such as `int\torder\t: sort` is no header.
+fn header_cell(s: &[u8], start: usize, end: usize) -> Option<(u8, usize, usize, usize)> {
+    let (ls, le) = (line_start(s, start), line_end(s, end));
+    let blank = |r: &[u8]| r.iter().all(|b| matches!(b, b' ' | b'*' | b'"'));
+    let label = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80 || b" _-./#()*'\"".contains(b);
+    b"|,\t".iter().find_map(|&sep| {
+        let line = &s[ls..le];
+        let seps = line.iter().filter(|&&b| b == sep).count();
+        let lo = s[ls..start]
+            .iter()
+            .rposition(|&b| b == sep)
+            .map_or(ls, |p| ls + p + 1);
+        let hi = s[end..le]
+            .iter()
+            .position(|&b| b == sep)
+            .map_or(le, |p| end + p);
+        let col = s[ls..start].iter().filter(|&&b| b == sep).count();
+        let labels = line.iter().all(|b| *b == sep || label(b));
+        (seps > 0 && labels && blank(&s[lo..start]) && blank(&s[end..hi]))
+            .then_some((sep, col, seps, le))
+    })
+}
+
+/// Values in the column of a table whose header cell is a context ("| name |
+/// customer_id |", "name,passport_no"): each row's cell is explicit. Returns
+/// where the table ends: at the first line with another number of separators.
+fn table_column(
+    s: &[u8],
+    start: usize,
+    end: usize,
+    kind: Kind,
+    out: &mut Vec<(usize, usize)>,
+) -> Option<usize> {
+    let (sep, col, seps, mut p) = header_cell(s, start, end)?;
+    if kind == Card {
+        return None;
+    }
+    while p < s.len() {
+        let next = p + if s[p] == b'\n' { 1 } else { 2 };
+        let le = line_end(s, next);
+        let row = &s[next..le];
+        if row.iter().filter(|&&b| b == sep).count() != seps {
+            break;
+        }
+        p = le;
+        let Some(cell) = row.split(|&b| b == sep).nth(col) else {
+            continue;
+        };
+        let lead = cell.iter().take_while(|&&b| b == b' ').count();
+        let v = cell[lead..].trim_ascii_end();
+        let vs = next + (cell.as_ptr() as usize - row.as_ptr() as usize) + lead;
+        let ok = v
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(b));
+        if ok && valid_value(v, kind, true, &s[vs + v.len()..]) {
+            out.push((vs, vs + v.len()));
+        }
+    }
+    Some(p)
 }
 
 fn skip_spaces(s: &[u8], mut k: usize) -> usize {
@@ -439,9 +636,14 @@ fn valid_value(v: &[u8], kind: Kind, explicit: bool, after: &[u8]) -> bool {
     let letters = v.iter().filter(|b| b.is_ascii_alphabetic()).count();
     let lower = v.iter().filter(|b| b.is_ascii_lowercase()).count();
     if digits == 0 {
-        return kind == Pnr && is_pnr(v);
+        return matches!(kind, Pnr | Locator) && is_pnr(v, kind == Locator);
     }
-    if is_dotted_number(v) || is_date(v) || is_duration(v) || is_tech_name(v) || cpu_times_after(after) {
+    if is_dotted_number(v)
+        || is_date(v)
+        || is_duration(v)
+        || is_tech_name(v)
+        || cpu_times_after(after)
+    {
         return false;
     }
     // Licence numbers are long; "License: SGI-2", "License: Latex2e" name licences.
@@ -451,9 +653,16 @@ fn valid_value(v: &[u8], kind: Kind, explicit: bool, after: &[u8]) -> bool {
     if letters == 0 {
         return digits >= if explicit { 4 } else { 5 } && !amount_after(after);
     }
-    // A lower-case word with few digits is code or a name ("compat32",
-    // "public-domain-md5"), even when announced.
-    if has_lower_word(v) && digits <= 2 {
+    // A hex literal or a dotted path of code ("email.policy.compat32") is no identifier.
+    let path = v
+        .split(|&b| b == b'.')
+        .any(|w| w.len() >= 3 && w.iter().all(u8::is_ascii_lowercase));
+    if v.contains(&b'.') && path || v.len() > 2 && v[0] == b'0' && v[1] | 0x20 == b'x' {
+        return false;
+    }
+    // A word with a small number is code or a name ("compat32"), even when announced.
+    let word = v.iter().take_while(|b| b.is_ascii_lowercase()).count();
+    if word >= 4 && len - word <= 2 && v[word..].iter().all(u8::is_ascii_digit) {
         return false;
     }
     if explicit {
@@ -461,11 +670,10 @@ fn valid_value(v: &[u8], kind: Kind, explicit: bool, after: &[u8]) -> bool {
     }
     // Unannounced: no lower-case word ("service-12", "items_2023"), no pointer
     // ("0x7FF0006D0"), no commit hash ("a51f429").
-    let hex = v.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
-    (digits >= 2 || len >= 5 && lower == 0)
-        && !has_lower_word(v)
-        && !(v.len() > 2 && v[0] == b'0' && v[1] | 0x20 == b'x')
-        && !(hex && len >= 7)
+    let hex = v
+        .iter()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
+    (digits >= 2 || len >= 5 && lower == 0) && !has_lower_word(v) && !(hex && len >= 7)
 }
 
 /// Four lower-case letters in a row.
@@ -473,12 +681,18 @@ fn has_lower_word(v: &[u8]) -> bool {
     v.windows(4).any(|w| w.iter().all(u8::is_ascii_lowercase))
 }
 
-/// 5-8 capital letters with at most two vowels, not a common word.
-fn is_pnr(v: &[u8]) -> bool {
+/// 5-8 capital letters (any letters after "PNR") with at most two vowels, not a
+/// common word.
+fn is_pnr(v: &[u8], any_case: bool) -> bool {
+    let letters = if any_case {
+        u8::is_ascii_alphabetic
+    } else {
+        u8::is_ascii_uppercase
+    };
     (5..=8).contains(&v.len())
-        && v.iter().all(u8::is_ascii_uppercase)
-        && v.iter().filter(|b| b"AEIOU".contains(b)).count() <= 2
-        && !NOT_PNR.iter().any(|w| w.as_bytes() == v)
+        && v.iter().all(letters)
+        && v.iter().filter(|b| b"AEIOUaeiou".contains(b)).count() <= 2
+        && !NOT_PNR.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(v))
 }
 
 /// Decimals, versions and IP addresses: "12.50", "v2.3.1", "10.0.0.1", "1,5".
@@ -488,32 +702,47 @@ fn is_dotted_number(v: &[u8]) -> bool {
         _ => v,
     };
     // A unit after a decimal: "616.7k", "12.5MB".
-    let letters = body.iter().rev().take_while(|b| b.is_ascii_alphabetic()).count();
+    let letters = body
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
     if letters <= 3 {
         body = &body[..body.len() - letters];
     }
-    body.iter().any(|b| matches!(b, b'.' | b',')) && body.iter().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b','))
+    body.iter().any(|b| matches!(b, b'.' | b','))
+        && body
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b','))
 }
 
 /// Durations as `time` and loggers print them: "0m0.012s", "1h30m", "250ms".
 fn is_duration(v: &[u8]) -> bool {
     v[0].is_ascii_digit()
         && v.last().is_some_and(u8::is_ascii_alphabetic)
-        && v.iter().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'h' | b'm' | b's' | b'n' | b'u' | b'd' | b'w'))
+        && v.iter().all(|b| {
+            b.is_ascii_digit() || matches!(b, b'.' | b'h' | b'm' | b's' | b'n' | b'u' | b'd' | b'w')
+        })
 }
 
 /// CPU times print as "user: 38579, system: 6986" or "user 12345 nice 0".
 fn cpu_times_after(after: &[u8]) -> bool {
     let mut k = 0;
-    while k < after.len().min(4) && matches!(after[k], b',' | b' ' | b'"' | b'\'' | b'\t') {
+    while k < after.len().min(16) && matches!(after[k], b',' | b'"' | b'\'')
+        || after.get(k).is_some_and(u8::is_ascii_whitespace)
+    {
         k += 1;
     }
-    ["system", "sys", "nice", "idle"].iter().any(|w| word_at(after, k, w).is_some())
+    ["system", "sys", "nice", "idle"]
+        .iter()
+        .any(|w| word_at(after, k, w).is_some())
 }
 
 /// `2024-03-02`, `03/02/2024`, `2.3.24`: three groups of digits, one separator.
 fn is_date(v: &[u8]) -> bool {
-    let Some(&sep) = v.iter().find(|b| !b.is_ascii_digit()) else { return false };
+    let Some(&sep) = v.iter().find(|b| !b.is_ascii_digit()) else {
+        return false;
+    };
     if !matches!(sep, b'-' | b'/' | b'.') || v.iter().any(|&b| !b.is_ascii_digit() && b != sep) {
         return false;
     }
@@ -529,12 +758,7 @@ fn is_date(v: &[u8]) -> bool {
             groups[g] += 1;
         }
     }
-    g == 2
-        && match groups {
-            [4, 1..=2, 1..=2, _] => true,
-            [1..=2, 1..=2, 2 | 4, _] => true,
-            _ => false,
-        }
+    g == 2 && matches!(groups, [4, 1..=2, 1..=2, _] | [1..=2, 1..=2, 2 | 4, _])
 }
 
 /// Type and format names with digits: "u64", "int32", "UTF-8", "SHA-256", "x86_64".
@@ -552,20 +776,42 @@ fn is_tech_name(v: &[u8]) -> bool {
     let split = w.iter().position(u8::is_ascii_digit).unwrap_or(n);
     let (name, num) = w.split_at(split);
     let sized = matches!(num, b"8" | b"16" | b"32" | b"64" | b"128" | b"256")
-        && matches!(name, b"u" | b"i" | b"f" | b"int" | b"uint" | b"float" | b"bfloat" | b"bf" | b"fp" | b"bytes" | b"fixed");
+        && matches!(
+            name,
+            b"u" | b"i"
+                | b"f"
+                | b"int"
+                | b"uint"
+                | b"float"
+                | b"bfloat"
+                | b"bf"
+                | b"fp"
+                | b"bytes"
+                | b"fixed"
+        );
     sized || TECH.iter().any(|t| t.as_bytes() == w)
 }
 
 /// An SPDX family name, or a dotted version as every SPDX name has ("Foo-2.0");
 /// licence numbers have none.
 fn is_spdx(v: &[u8]) -> bool {
-    SPDX.iter().any(|p| v.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p.as_bytes())))
-        || v.windows(3).any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit())
+    SPDX.iter().any(|p| {
+        v.windows(p.len())
+            .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+    }) || v
+        .windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit())
 }
 
 fn is_uuid(v: &[u8]) -> bool {
     v.len() == 36
-        && v.iter().enumerate().all(|(k, b)| if matches!(k, 8 | 13 | 18 | 23) { *b == b'-' } else { b.is_ascii_hexdigit() })
+        && v.iter().enumerate().all(|(k, b)| {
+            if matches!(k, 8 | 13 | 18 | 23) {
+                *b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// A currency or percent sign right after a number makes it an amount.
@@ -663,7 +909,12 @@ mod tests {
                 bad.push(format!("{text:?}: want nothing, got {got:?}"));
             }
         }
-        assert!(bad.is_empty(), "{} failures:\n{}", bad.len(), bad.join("\n"));
+        assert!(
+            bad.is_empty(),
+            "{} failures:\n{}",
+            bad.len(),
+            bad.join("\n")
+        );
     }
 
     #[test]
@@ -675,7 +926,9 @@ mod tests {
         for w in v.windows(2) {
             assert!(w[0].1 <= w[1].0);
         }
-        assert!(v.iter().all(|&(a, b)| text.is_char_boundary(a) && text.is_char_boundary(b)));
+        assert!(v
+            .iter()
+            .all(|&(a, b)| text.is_char_boundary(a) && text.is_char_boundary(b)));
     }
 
     /// Mixed prose, JSON, code, SQL and logs, with context words but no identifiers.
@@ -715,6 +968,10 @@ mod tests {
             find_identifiers(std::hint::black_box(&text), &mut out);
         }
         let secs = t.elapsed().as_secs_f64() / reps as f64;
-        println!("find_identifiers: {:.0} MB/s on {mb:.1} MB ({} hits)", mb / secs, out.len());
+        println!(
+            "find_identifiers: {:.0} MB/s on {mb:.1} MB ({} hits)",
+            mb / secs,
+            out.len()
+        );
     }
 }

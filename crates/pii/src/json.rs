@@ -111,11 +111,17 @@ impl Redactor {
                 changed
             }
             Value::Object(map) => {
+                // A `name` beside `email`, `dob` or `first_name` is a person's.
+                let strict = !map.keys().any(|k| match self.options.keys.entity_of(k) {
+                    Some(Entity::Person) => normalize_key(k) != "name",
+                    Some(e) => matches!(e, Entity::Email | Entity::Phone | Entity::DateOfBirth | Entity::Address | Entity::UsSsn),
+                    None => false,
+                });
                 let old = std::mem::take(map);
                 let mut changed = false;
                 for (k, mut val) in old {
                     let mut vch = match self.options.keys.entity_of(&k) {
-                        Some(entity) => self.redact_by_key(entity, &k, &mut val, counts),
+                        Some(entity) => self.redact_by_key(entity, &k, &mut val, strict, counts),
                         None => self.walk(&mut val, counts),
                     };
                     if !vch {
@@ -143,20 +149,20 @@ impl Redactor {
     /// or number is redacted whole as the key's entity (a name word by word),
     /// an array item by item; an object is walked as usual (its keys may be
     /// PII keys too, and JSON Schemas of tools live there). True if changed.
-    fn redact_by_key(&self, entity: Entity, key: &str, val: &mut Value, counts: &mut EntityCounts) -> bool {
+    fn redact_by_key(&self, entity: Entity, key: &str, val: &mut Value, strict: bool, counts: &mut EntityCounts) -> bool {
         let text = match val {
             Value::String(s) => s.as_str(),
             Value::Number(n) => &n.to_string(),
             Value::Array(items) => {
                 let mut changed = false;
                 for x in items.iter_mut() {
-                    changed |= self.redact_by_key(entity, key, x, counts);
+                    changed |= self.redact_by_key(entity, key, x, strict, counts);
                 }
                 return changed;
             }
             _ => return self.walk(val, counts),
         };
-        match self.key_value(entity, key, text, counts) {
+        match self.key_value(entity, key, text, strict, counts) {
             Some(r) => {
                 *val = Value::String(r);
                 true
@@ -167,7 +173,7 @@ impl Redactor {
 
     /// The redacted form of a value under a PII key, `None` to leave it to
     /// the free-text detectors.
-    fn key_value(&self, entity: Entity, key: &str, text: &str, counts: &mut EntityCounts) -> Option<String> {
+    fn key_value(&self, entity: Entity, key: &str, text: &str, strict: bool, counts: &mut EntityCounts) -> Option<String> {
         if text.trim().is_empty() || only_pseudonyms(text) {
             return None;
         }
@@ -175,7 +181,7 @@ impl Redactor {
         match entity {
             Entity::Person => {
                 // `name` alone also names tools, files and products.
-                if normalize_key(key) == "name" && !self.looks_like_person(text) {
+                if normalize_key(key) == "name" && !self.looks_like_person(text, strict) {
                     return None;
                 }
                 self.push_person(&mut out, text);
@@ -195,9 +201,19 @@ impl Redactor {
     }
 
     /// A value that reads as a person's name: a few words of letters, one of
-    /// them a known name, none of them code.
-    fn looks_like_person(&self, text: &str) -> bool {
-        if text.len() > 80 || text.contains(['_', '/', '@', '(', '{', '<', '=']) || text.bytes().any(|c| c.is_ascii_digit()) {
+    /// them a known name, none of them code. `strict` where nothing around
+    /// says the object is about a person (a `name` beside `sku` and `qty` is
+    /// a product): then the words must read as first name + surname, or as
+    /// one clear name, or as an airline's `SURNAME/GIVEN MR`.
+    pub(crate) fn looks_like_person(&self, text: &str, strict: bool) -> bool {
+        let text = text.trim();
+        if text.len() > 80 || text.contains(['_', '@', '(', '{', '<', '=', ':']) || text.bytes().any(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        if is_gds_name(text) {
+            return true;
+        }
+        if text.contains('/') {
             return false;
         }
         let gaz = self.options.gazetteer.as_deref().unwrap_or(&self.no_gazetteer);
@@ -209,12 +225,29 @@ impl Redactor {
             return false;
         }
         let entries: Vec<_> = words.iter().map(|w| gaz.get(w)).collect();
-        let named = entries.iter().any(|e| e.is_some_and(|e| e.is_name() && e.margin() >= -0.5));
         let common = entries.iter().filter(|e| e.is_some_and(|e| e.is_common_word() && e.margin() < 0.0)).count();
-        if words.len() == 1 {
-            return named || (gaz.is_empty() && words[0].chars().next().is_some_and(char::is_uppercase));
+        if !strict {
+            let named = entries.iter().any(|e| e.is_some_and(|e| e.is_name() && e.margin() >= -0.5));
+            if words.len() == 1 {
+                return named || (gaz.is_empty() && words[0].chars().next().is_some_and(char::is_uppercase));
+            }
+            return (named || gaz.is_empty()) && common < words.len();
         }
-        (named || gaz.is_empty()) && common < words.len()
+        let uncased = |w: &str| w.chars().next().is_some_and(|c| !c.is_uppercase() && !c.is_lowercase());
+        let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+        if !words.iter().all(|w| capitalised(w) || uncased(w) || crate::context::PARTICLES.contains(w)) || common == words.len() {
+            return false;
+        }
+        if words.len() == 1 {
+            let w = words[0];
+            // Han, Hangul, Arabic…: a short run is a name (`黄婷婷`).
+            return (uncased(w) && (2..=4).contains(&w.chars().count()))
+                || entries[0].is_some_and(|e| e.first_margin() >= 1.0 || e.margin() >= 1.5);
+        }
+        let first_ok = entries[0].map_or(uncased(words[0]), |e| e.is_first() && e.first_margin() >= -0.5);
+        let last = entries[words.len() - 1];
+        let last_ok = last.map_or(true, |e| (e.is_last() && e.margin() >= -0.5) || (!e.is_name() && !e.is_common_word()));
+        first_ok && last_ok
     }
 
     /// Cheap, conservative test before parsing: false only if parsing and
@@ -361,7 +394,7 @@ impl Redactor {
                 if v.trim().is_empty() || only_pseudonyms(v) {
                     continue;
                 }
-                if entity == Entity::Person && normalize_key(key) == "name" && !self.looks_like_person(v) {
+                if entity == Entity::Person && normalize_key(key) == "name" && !self.looks_like_person(v, true) {
                     continue;
                 }
                 out.push(Finding { start: vs, end: ve, entity });
@@ -414,6 +447,17 @@ fn next_string(b: &[u8], from: usize) -> Option<(usize, usize)> {
         j += 1;
     }
     (j < b.len()).then_some((open + 1, j))
+}
+
+/// An airline's name field: `SURNAME/GIVEN`, optionally with a title
+/// (`HUANG/JUN MRS`, `佐藤/舞 MR`).
+fn is_gds_name(text: &str) -> bool {
+    let mut parts = text.split('/');
+    let (Some(surname), Some(given), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let no_lower = |s: &str| !s.is_empty() && s.chars().all(|c| (c.is_alphabetic() && !c.is_lowercase()) || c == ' ' || c == '-' || c == '\'');
+    no_lower(surname) && no_lower(given) && !surname.contains(' ')
 }
 
 /// Whether the text holds nothing but pseudonyms and separators.

@@ -44,6 +44,10 @@ pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usi
             i += 1;
             continue;
         }
+        if !tail_is_key(rules, b, i) {
+            i += 1;
+            continue;
+        }
         if let Some((entity, key_start)) = key_before(rules, text, i) {
             if let Some((vs, ve)) = value_after(text, i + sep_len, entity) {
                 if key_start < vs {
@@ -56,6 +60,35 @@ pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usi
         }
         i += 1;
     }
+}
+
+/// A cheap first test: whether the last word (or camelCase part) before the
+/// separator at `sep` can end a PII key.
+fn tail_is_key(rules: &KeyRules, b: &[u8], sep: usize) -> bool {
+    let mut e = sep;
+    while e > 0 && matches!(b[e - 1], b' ' | b'"' | b'\'' | b'\\' | b'*' | b'`' | b'.' | b'#') {
+        e -= 1;
+    }
+    let mut s = e;
+    while s > 0 && (b[s - 1].is_ascii_lowercase() || b[s - 1].is_ascii_digit()) && e - s < 24 {
+        s -= 1;
+    }
+    if s > 0 && b[s - 1].is_ascii_uppercase() {
+        s -= 1;
+        // `SSN`, `DOB`, `IBAN`: a word in capitals.
+        while s > 0 && b[s - 1].is_ascii_uppercase() && e - s < 24 {
+            s -= 1;
+        }
+    }
+    if s == e || e - s > 24 {
+        // Not ASCII (`Geburtsdatum` is; `prénom` is not): let the full test decide.
+        return e > 0 && b[e - 1] >= 0x80;
+    }
+    let mut buf = [0u8; 24];
+    for (d, c) in buf.iter_mut().zip(&b[s..e]) {
+        *d = c.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&buf[..e - s]).is_ok_and(|w| rules.is_tail(w))
 }
 
 /// The entity of the key that ends right before the separator at `sep`.
@@ -97,7 +130,7 @@ fn key_before(rules: &KeyRules, text: &str, sep: usize) -> Option<(Entity, usize
     for n in (1..=parts.len().min(4)).rev() {
         let cand = parts[parts.len() - n..].join("_");
         let norm = normalize_key(cand.trim_end_matches(['.', '#']));
-        if let Some(entity) = lookup(rules, &norm) {
+        if let Some(entity) = lookup_key(rules, &norm) {
             let start = e - raw.len() + raw.rfind(parts[parts.len() - n]).unwrap_or(0);
             return Some((entity, start));
         }
@@ -105,10 +138,13 @@ fn key_before(rules: &KeyRules, text: &str, sep: usize) -> Option<(Entity, usize
     None
 }
 
-fn lookup(rules: &KeyRules, key: &str) -> Option<Entity> {
+/// The entity of a key as written in text (`Social_Security_No`,
+/// `Tel/Fax`), trying it without a trailing `no`, `number`, `id`….
+pub(crate) fn lookup_key(rules: &KeyRules, key: &str) -> Option<Entity> {
     if let Some(e) = rules.entity_of(key) {
         return Some(e);
     }
+    let key = &normalize_key(key);
     for suffix in ["_no", "_number", "_nr", "_num", "_id"] {
         if let Some(stem) = key.strip_suffix(suffix) {
             if let Some(e) = rules.entity_of(stem) {
@@ -167,7 +203,9 @@ fn value_after(text: &str, from: usize, entity: Entity) -> Option<(usize, usize)
             let mut j = s;
             while j < b.len() && j - s <= MAX_VALUE {
                 let c = b[j];
-                if matches!(c, b'\n' | b'\r' | b',' | b';' | b'|' | b'}' | b']' | b'"' | b'<' | b'\t') {
+                if matches!(c, b'\n' | b'\r' | b';' | b'|' | b'}' | b']' | b'"' | b'<' | b'\t')
+                    || (c == b',' && entity != Entity::Address)
+                {
                     break;
                 }
                 if c == b'\\' && matches!(b.get(j + 1), Some(b'n' | b'r' | b't' | b'"')) {
@@ -294,7 +332,7 @@ mod tests {
             ("- phone: 080-9379-3285", "080-9379-3285", Phone),
             ("Card number - 6304 0462 4980 912029\nIBAN", "6304 0462 4980 912029", CreditCard),
             ("ring me, phone: 0473905868 please", "0473905868", Phone),
-            ("address: 12 Elm Street, Springfield", "12 Elm Street", Address),
+            ("address: 12 Elm Street, Springfield\nok", "12 Elm Street, Springfield", Address),
             ("passport_no: X12345678", "X12345678", Identifier),
         ] {
             assert!(keyed(text).contains(&(value, entity)), "{text}: {:?}", keyed(text));

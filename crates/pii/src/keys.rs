@@ -6,7 +6,7 @@
 //! The list is configurable ([`KeyRules::set`]); `password`-like keys keep
 //! their own rule (see `json.rs`), which checks the value looks like a secret.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::Entity;
 
@@ -62,6 +62,9 @@ const AGE: &[&str] = &["age"];
 #[derive(Debug, Clone)]
 pub struct KeyRules {
     map: HashMap<String, Entity>,
+    /// The last `_` part of every key, plus the suffixes `no`, `number`…: a
+    /// cheap first test for keys written in free text.
+    tails: HashSet<String>,
 }
 
 impl Default for KeyRules {
@@ -84,14 +87,33 @@ impl Default for KeyRules {
                 map.insert((*k).to_string(), entity);
             }
         }
-        KeyRules { map }
+        KeyRules::from_map(map)
     }
 }
 
 impl KeyRules {
     /// No key rules at all.
     pub fn none() -> Self {
-        KeyRules { map: HashMap::new() }
+        KeyRules::from_map(HashMap::new())
+    }
+
+    fn from_map(map: HashMap<String, Entity>) -> Self {
+        let mut rules = KeyRules { map, tails: HashSet::new() };
+        rules.rebuild_tails();
+        rules
+    }
+
+    fn rebuild_tails(&mut self) {
+        self.tails = self.map.keys().filter_map(|k| k.rsplit('_').next()).map(str::to_string).collect();
+        if !self.map.is_empty() {
+            self.tails.extend(["no", "number", "nr", "num", "id"].map(String::from));
+        }
+    }
+
+    /// Whether `word` (lower case) can end a key: the last word or camelCase
+    /// part of `Date of Birth`, `phoneNumber`, `Social Security No`.
+    pub(crate) fn is_tail(&self, word: &str) -> bool {
+        self.tails.contains(word)
     }
 
     /// Adds or changes a key (`Some`), or removes it (`None`).
@@ -101,6 +123,7 @@ impl KeyRules {
             Some(e) => self.map.insert(k, e),
             None => self.map.remove(&k),
         };
+        self.rebuild_tails();
     }
 
     pub fn is_empty(&self) -> bool {

@@ -52,10 +52,12 @@ mod keys;
 mod names;
 mod orgs;
 mod patterns;
+mod phones;
 mod pseudonym;
 mod redactor;
 mod scanner;
 mod spans;
+mod tables;
 mod text;
 mod validators;
 

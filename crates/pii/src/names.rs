@@ -24,7 +24,7 @@
 
 use std::collections::HashSet;
 
-use crate::context::{cue_of, is_title, phrase_in, Cue, PARTICLES, SIGN_OFFS};
+use crate::context::{cue_of, is_cue_tail, is_title, phrase_in, Cue, PARTICLES, SIGN_OFFS};
 use crate::gazetteer::{token_hash, Entry, Gazetteer};
 
 /// The most words in one name.
@@ -33,6 +33,33 @@ const MAX_RUN: usize = 5;
 const LONE_MARGIN: f32 = 1.2;
 /// After a weak cue.
 const WEAK_MARGIN: f32 = 0.3;
+
+/// Months and weekdays, which are also first names (`May`, `June`).
+#[rustfmt::skip]
+const CALENDAR: &[&str] = &[
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "January",
+    "February", "March", "April", "June", "July", "August", "September", "October", "November",
+    "December", "Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun", "Monday",
+    "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Juni", "Juli", "Mai", "Avril",
+    "Juin", "Janvier", "Lundi", "Mardi", "Jeudi", "Vendredi", "Samedi", "Dimanche",
+];
+
+/// A lone word in a place's slot: after `in`, `from`, `near`… or before
+/// `Central`, `Station`, `Airport`, `office` (`Flights from Lincoln`,
+/// `our office in Regina`, `Kingston Central Station`).
+fn place_context(text: &str, words: &[Word], i: usize) -> bool {
+    const BEFORE: &[&str] = &["in", "from", "at", "near", "via", "into", "towards", "around", "across", "of", "visit", "visiting"];
+    const AFTER: &[&str] = &["central", "station", "airport", "city", "office", "hotel", "street", "road", "avenue", "county", "province", "harbour", "harbor", "bay", "beach", "university", "hospital", "park", "mall", "centre", "center"];
+    let before = i > 0 && words[i].joined && {
+        let p = &text[words[i - 1].start..words[i - 1].end];
+        BEFORE.iter().any(|w| p.eq_ignore_ascii_case(w))
+    };
+    let after = i + 1 < words.len() && words[i + 1].joined && {
+        let n = &text[words[i + 1].start..words[i + 1].end];
+        AFTER.iter().any(|w| n.eq_ignore_ascii_case(w))
+    };
+    before || after
+}
 
 /// First words of place names, which otherwise read as first name + surname.
 #[rustfmt::skip]
@@ -79,7 +106,15 @@ pub(crate) fn find_names(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, usiz
     if words.is_empty() {
         return;
     }
-    let entries: Vec<Option<Entry>> = words.iter().map(|w| gaz.get(&text[w.start..w.end])).collect();
+    // Most words are lower case and no name can start there without a strong
+    // cue right before: look those up only after a cue word or a looked-up one.
+    let mut entries: Vec<Option<Entry>> = Vec::with_capacity(words.len());
+    for (k, w) in words.iter().enumerate() {
+        let word = &text[w.start..w.end];
+        let wanted = w.case != Case::Lower
+            || (k > 0 && words[k].joined && (entries[k - 1].is_some() || is_cue_tail(&text[words[k - 1].start..words[k - 1].end])));
+        entries.push(if wanted { gaz.get(word) } else { None });
+    }
     let mut found: Vec<(usize, usize)> = Vec::new(); // word index ranges
     let mut i = 0;
     while i < words.len() {
@@ -88,9 +123,10 @@ pub(crate) fn find_names(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, usiz
                 found.push((a, b));
                 i = b;
             }
-            // The rest of a place name (`San Diego`) is no name either.
-            None if words[i].case == Case::Cap && PLACE_PREFIXES.contains(&&text[words[i].start..words[i].end]) => {
-                i = run_end(text, &words, i);
+            // The rest of a rejected run (`San Diego`, `Park Hyatt`) is no name
+            // either: its words were judged together.
+            None if words[i].case == Case::Cap => {
+                i = run_end(text, &words, i).max(i + 1);
             }
             None => i += 1,
         }
@@ -131,10 +167,13 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
     if w.code {
         return None;
     }
-    let cue = cue_before(text, words, i);
     match w.case {
         Case::Lower => {
-            if cue < Cue::Strong {
+            // Most words: look at the context only for a plausible name.
+            if entries[i].is_none_or(|e| !e.is_name() || e.is_common_word() || e.margin() < 0.0) {
+                return None;
+            }
+            if cue_before(text, words, i) < Cue::Strong {
                 return None;
             }
             // `my name is mia li`: known names only, no common words.
@@ -149,12 +188,21 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
             (j > i).then_some((i, j))
         }
         Case::Cap | Case::Initial | Case::Upper | Case::Uncased => {
+            let cue = cue_before(text, words, i);
             let end = run_end(text, words, i);
             let run = &entries[i..end];
             let upper = w.case == Case::Upper;
             // A run that starts with a title word: the cue is inside it.
             if is_title(&text[w.start..w.end]) && end > i + 1 {
                 return run_at_cued(text, words, entries, i + 1, end, Cue::Title);
+            }
+            // `Dear Mia`, `Thanks Rose`: the run's first word is the cue.
+            if end > i + 1 {
+                let first = text[w.start..w.end].to_lowercase();
+                let inner = cue_of(&[first.as_str()]);
+                if inner >= Cue::Strong {
+                    return run_at_cued(text, words, entries, i + 1, end, inner);
+                }
             }
             if upper && cue < Cue::Strong {
                 // Headings and constants: only two strong, unambiguous names.
@@ -203,7 +251,11 @@ fn run_at_cued(
         Cue::Weak | Cue::None => {
             let lone = if cue == Cue::Weak { WEAK_MARGIN } else { LONE_MARGIN };
             if n == 1 {
-                return (words[i].case != Case::Initial && margin(i) >= lone).then_some((i, end));
+                let word = &text[words[i].start..words[i].end];
+                if words[i].case == Case::Initial || CALENDAR.contains(&word) || place_context(text, words, i) {
+                    return None;
+                }
+                return (margin(i) >= lone).then_some((i, end));
             }
             if PLACE_PREFIXES.contains(&&text[words[i].start..words[i].end]) {
                 return None; // `San Diego`, `New York`, `Fort Worth`
@@ -235,7 +287,8 @@ fn run_end(text: &str, words: &[Word], i: usize) -> usize {
     let mut j = i + 1;
     while j < words.len() && j - i < MAX_RUN {
         let w = &words[j];
-        if !w.joined || w.code {
+        // A title starts a run of its own (`Dear Ms Okonkwo`).
+        if !w.joined || w.code || is_title(&text[w.start..w.end]) {
             break;
         }
         let fits = match w.case {
@@ -351,7 +404,7 @@ fn tokenize(text: &str) -> Vec<Word> {
             i += n;
             continue;
         }
-        let ch = text[i..].chars().next().expect("in bounds");
+        let ch = if c < 0x80 { c as char } else { text[i..].chars().next().expect("in bounds") };
         if !ch.is_alphabetic() {
             if c == b'\n' || c == b'\r' {
                 newline = true;
@@ -367,7 +420,7 @@ fn tokenize(text: &str) -> Vec<Word> {
         let mut end = i;
         let mut j = i;
         while j < b.len() {
-            let c2 = text[j..].chars().next().expect("in bounds");
+            let c2 = if b[j] < 0x80 { b[j] as char } else { text[j..].chars().next().expect("in bounds") };
             if c2.is_alphabetic() || c2 == '\u{0301}' || c2 == '\u{0308}' {
                 j += c2.len_utf8();
                 end = j;
@@ -419,13 +472,15 @@ fn case_of(word: &str) -> Case {
     let mut chars = word.chars();
     let first = chars.next().expect("non-empty word");
     if first.is_uppercase() {
-        let rest_letters: Vec<char> = word.chars().skip(1).filter(|c| c.is_alphabetic()).collect();
-        if rest_letters.is_empty() {
-            Case::Initial
-        } else if rest_letters.iter().all(|c| c.is_uppercase()) {
-            Case::Upper
-        } else {
-            Case::Cap
+        let (mut upper, mut lower) = (false, false);
+        for c in chars {
+            upper |= c.is_uppercase();
+            lower |= c.is_lowercase();
+        }
+        match (upper, lower) {
+            (_, true) => Case::Cap,
+            (true, false) => Case::Upper,
+            (false, false) => Case::Initial,
         }
     } else if first.is_lowercase() {
         Case::Lower
@@ -434,10 +489,19 @@ fn case_of(word: &str) -> Case {
     }
 }
 
-/// `getName`-style camel case inside a word (not `McDonald`, `O'Brien`, `DeShawn`).
+/// `getName`-style camel case inside a long word (not `McDonald`, `O'Brien`, `DeShawn`).
 fn has_inner_upper_then_lower(word: &str) -> bool {
-    let chars: Vec<char> = word.chars().collect();
-    chars.windows(2).skip(1).any(|w| w[0].is_lowercase() && w[1].is_uppercase()) && chars.len() > 8
+    if word.len() <= 8 {
+        return false;
+    }
+    let mut prev_lower = false;
+    for (k, c) in word.chars().enumerate() {
+        if k > 1 && prev_lower && c.is_uppercase() {
+            return true;
+        }
+        prev_lower = c.is_lowercase();
+    }
+    false
 }
 
 fn is_mac_name(word: &str) -> bool {
@@ -513,4 +577,4 @@ pub(crate) fn find_handles(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, us
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -9,7 +9,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::{address, dates, ids, keyed, names, orgs, Entity, EntityCounts, Redactor};
+use crate::{address, dates, ids, keyed, names, orgs, phones, tables, Entity, EntityCounts, Redactor};
 
 /// One finding: the byte range `start..end` of `entity`, which is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,9 @@ impl Redactor {
     pub(crate) fn find_spans(&self, text: &str) -> Vec<Finding> {
         let mut spans: Vec<Finding> = Vec::new();
         let _ = self.scan(text, |h| {
-            spans.push(Finding { start: h.start, end: h.end, entity: h.entity });
+            // `(764) 254-5093 ext. 947`: the extension goes with the number.
+            let end = if h.entity == Entity::Phone { phones::extension_end(text, h.end) } else { h.end };
+            spans.push(Finding { start: h.start, end, entity: h.entity });
             ControlFlow::Continue(())
         });
         let d = self.options.detectors;
@@ -47,10 +49,14 @@ impl Redactor {
             }
             buf.clear();
         };
+        // National phone formats and numbers after a phone cue.
+        phones::find_phones(text, &mut buf);
+        add(&mut buf, Entity::Phone, &mut spans, &mut taken);
         // `phone: …`, `\"last_name\": \"…\"`: the key decides. Addresses after
         // the address detector, whose spans run past the first comma.
         let mut keyed_spans = Vec::new();
         keyed::find_keyed(&self.options.keys, text, &mut keyed_spans);
+        tables::find_table_cells(&self.options.keys, text, &mut keyed_spans);
         for entity in Entity::ALL.into_iter().filter(|&e| e != Entity::Address) {
             buf.extend(keyed_spans.iter().filter(|k| k.2 == entity).map(|k| (k.0, k.1)));
             add(&mut buf, entity, &mut spans, &mut taken);
@@ -73,7 +79,13 @@ impl Redactor {
             names::find_handles(gaz, text, &mut buf);
             add(&mut buf, Entity::Identifier, &mut spans, &mut taken);
             names::find_names(gaz, text, &mut buf);
+            let people: Vec<(usize, usize)> = buf.clone();
             add(&mut buf, Entity::Person, &mut spans, &mut taken);
+            if d.ages {
+                // `Jae-won Cho (28)`: a number in brackets right after a name.
+                buf.extend(people.iter().filter_map(|&(_, e)| age_in_brackets(text, e)));
+                add(&mut buf, Entity::Age, &mut spans, &mut taken);
+            }
         }
         if d.ages {
             dates::find_ages(text, &mut buf);
@@ -156,6 +168,25 @@ impl Redactor {
     }
 }
 
+/// `(28)` or ` (28)` at `end`: the digits' range, for ages 0-125.
+fn age_in_brackets(text: &str, end: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut i = end;
+    if b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    if b.get(i) != Some(&b'(') {
+        return None;
+    }
+    let s = i + 1;
+    let mut e = s;
+    while e < b.len() && b[e].is_ascii_digit() && e - s < 3 {
+        e += 1;
+    }
+    let age: u32 = text.get(s..e)?.parse().ok()?;
+    (b.get(e) == Some(&b')') && age <= 125).then_some((s, e))
+}
+
 /// Whether `start..end` overlaps a range of the sorted, disjoint `taken`.
 fn overlaps(taken: &[(usize, usize)], start: usize, end: usize) -> bool {
     let at = taken.partition_point(|&(_, e)| e <= start);
@@ -215,5 +246,47 @@ mod tests {
         assert!(!overlaps(&taken, 5, 10));
         assert!(overlaps(&taken, 0, 20));
         assert!(!overlaps(&taken, 12, 13));
+    }
+}
+
+/// Per-detector throughput on the labelled corpus:
+/// `cargo test --release -p slm-pii -- --ignored --nocapture detector_speed`.
+#[cfg(test)]
+mod speed {
+    use std::time::Instant;
+
+    use crate::keys::KeyRules;
+    use crate::{address, dates, ids, keyed, names};
+
+    #[test]
+    #[ignore]
+    fn detector_speed() {
+        let corpus = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/pii/corpus.jsonl"))
+            .expect("corpus");
+        let texts: Vec<String> = corpus
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["text"].as_str().unwrap().to_string())
+            .collect();
+        let gaz = crate::names::tests::gazetteer();
+        let rules = KeyRules::default();
+        let bytes: usize = texts.iter().map(String::len).sum::<usize>() * 20;
+        let mut buf = Vec::new();
+        let mut kbuf = Vec::new();
+        let time = |name: &str, f: &mut dyn FnMut(&str)| {
+            let t = Instant::now();
+            for _ in 0..20 {
+                for s in &texts {
+                    f(s);
+                }
+            }
+            println!("{name:<12} {:>8.1} MB/s", bytes as f64 / t.elapsed().as_secs_f64() / 1e6);
+        };
+        time("addresses", &mut |s| { buf.clear(); address::find_addresses(s, &mut buf) });
+        time("dob", &mut |s| { buf.clear(); dates::find_dates_of_birth(s, &mut buf) });
+        time("ages", &mut |s| { buf.clear(); dates::find_ages(s, &mut buf) });
+        time("ids", &mut |s| { buf.clear(); ids::find_identifiers(s, &mut buf) });
+        time("keyed", &mut |s| { kbuf.clear(); keyed::find_keyed(&rules, s, &mut kbuf) });
+        time("handles", &mut |s| { buf.clear(); names::find_handles(gaz, s, &mut buf) });
+        time("names", &mut |s| { buf.clear(); names::find_names(gaz, s, &mut buf) });
     }
 }
