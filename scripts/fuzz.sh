@@ -2,6 +2,7 @@
 # Fuzzes the parsers that read hostile input, for a bounded time per target:
 #
 #   log_line     pipeline/ingest/formats.rs  parse_line on any UTF-8 line
+#   pii          crates/pii                  find / redact / redact_json on any UTF-8 text
 #   line_reader  pipeline/ingest/lines.rs    decoder + LineReader on any bytes
 #                                            (plain, gzip, zstd), and round trips
 #   dag          pipeline/yaml.rs, pipeline/dag/spec.rs, pipeline/dag/template.rs
@@ -26,7 +27,7 @@ SECS="${1:-60}"
 [ $# -gt 0 ] && shift
 case "$SECS" in '' | *[!0-9]*) echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2 ;; esac
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(log_line line_reader dag)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(log_line line_reader dag pii)
 
 # Longest input per target (bytes): a few real log lines, a few KiB of YAML.
 max_len() {

@@ -88,6 +88,95 @@ async fn canary_pii_never_reaches_the_warehouse() {
     }
 }
 
+/// Names, addresses, dates of birth and identifiers planted the way agent
+/// traffic carries them: in prose of several languages, in tool-call
+/// arguments under PII keys, and in JSON escaped inside a tool result.
+fn people_corpus(p: &Project) {
+    let people = [
+        ("Zofia", "Wiśniewska", "ul. Długa 14, 00-238 Warszawa", "1991-07-14", "QK7ZP2"),
+        ("Oluwaseun", "Adeyemi", "44 Marlowe Crescent, Leeds LS6 2QX", "03/11/1985", "ZX12QW"),
+        ("Hiroko", "Tanabe", "Lindenstraße 27, 10969 Berlin", "12.02.1979", "MQ83KD"),
+        ("Mateo", "Quispe", "742 Evergreen Terrace Apt. 5, Springfield, IL 62704", "August 3, 1968", "PNR7T4"),
+    ];
+    let mut lines = Vec::new();
+    for (i, (first, last, address, dob, booking)) in people.iter().enumerate() {
+        let user = match i % 3 {
+            0 => format!("Hi, my name is {first} {last}, booking {booking}. I was born on {dob} and I live at {address}."),
+            1 => format!("Bonjour, je m'appelle {first} {last}. Réservation {booking}, né le {dob}. Adresse : {address}"),
+            _ => format!("Hallo, ich bin {first} {last} (Buchung {booking}), geboren am {dob}, wohnhaft {address}."),
+        };
+        let args = json!({"passenger": {"first_name": first, "last_name": last, "dob": dob}, "booking_ref": booking, "address": address});
+        let tool_result = json!({"customer": {"name": format!("{first} {last}"), "address": address}}).to_string();
+        lines.push(
+            json!({
+                "trace_id": format!("people{i:02}"), "span_id": format!("sp{i:02}"),
+                "ts": "2026-11-20T10:00:00Z", "agent": "travel", "model": "gpt-4o",
+                "messages": [
+                    {"role": "system", "content": "You are a travel agent."},
+                    {"role": "user", "content": user},
+                    {"role": "tool", "tool_call_id": "t1", "content": tool_result}
+                ],
+                "response": {"content": format!("Thanks {first}, I will update booking {booking}."),
+                             "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "update_booking", "arguments": args.to_string()}}]},
+                "usage": {"prompt_tokens": 90, "completion_tokens": 30}, "status": "ok"
+            })
+            .to_string(),
+        );
+    }
+    write_lines(&p.logs().join(DATE).join("travel.jsonl"), &lines);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_addresses_birth_dates_and_bookings_never_reach_the_warehouse() {
+    let p = Project::new();
+    people_corpus(&p);
+    set_key("SLM_TEST_KEY_PEOPLE");
+    let dag = p.standard_dag("SLM_TEST_KEY_PEOPLE");
+    let (runner, _) = runner(p.warehouse());
+    let summary = runner.run(&dag, date()).await.unwrap();
+    assert!(summary.succeeded(), "{summary:?}");
+
+    let canaries = [
+        "Wiśniewska", "Zofia", "Adeyemi", "Oluwaseun", "Tanabe", "Hiroko", "Quispe", "Mateo", "Długa 14", "Marlowe Crescent",
+        "Lindenstraße 27", "Evergreen Terrace", "1991-07-14", "03/11/1985", "12.02.1979", "August 3, 1968", "QK7ZP2",
+        "ZX12QW", "MQ83KD", "PNR7T4",
+    ];
+    let files = warehouse_text(&p.warehouse_path());
+    for canary in canaries {
+        for (path, bytes) in &files {
+            assert!(!bytes.windows(canary.len()).any(|w| w == canary.as_bytes()), "`{canary}` found in {}", path.display());
+        }
+    }
+
+    // The first name in the message and under `first_name` in the tool call,
+    // and the booking in the answer and under `booking_ref`, share pseudonyms.
+    let ctx = slm_pipeline::sql::warehouse_session(&p.warehouse(), None).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(
+        &ctx,
+        "SELECT response_content, response_tool_calls FROM calls ORDER BY trace_id",
+    )
+    .await
+    .unwrap();
+    let content = batches[0].column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+    let calls = batches[0].column(1).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+    assert_eq!(content.len(), 4);
+    for row in 0..content.len() {
+        let answer = content.value(row);
+        let first = answer.split_whitespace().find(|w| w.starts_with("<PERSON_")).map(|w| w.trim_end_matches(',')).unwrap_or_else(|| panic!("{answer}"));
+        let booking = answer.split_whitespace().find(|w| w.starts_with("<ID_")).map(|w| w.trim_end_matches('.')).unwrap_or_else(|| panic!("{answer}"));
+        let tool_calls: serde_json::Value = serde_json::from_str(calls.value(row)).unwrap();
+        let args: serde_json::Value = serde_json::from_str(tool_calls[0]["function"]["arguments"].as_str().unwrap()).unwrap();
+        assert_eq!(args["passenger"]["first_name"], first, "{args}");
+        assert_eq!(args["booking_ref"], booking, "{args}");
+        assert!(args["passenger"]["dob"].as_str().unwrap().starts_with("<DOB_"), "{args}");
+        assert!(args["address"].as_str().unwrap().starts_with("<ADDRESS_"), "{args}");
+    }
+    for tag in ["PERSON", "ADDRESS", "DOB", "ID"] {
+        let n = count(&p.warehouse(), &format!("SELECT SUM(count) FROM pii_findings WHERE entity = '{tag}'")).await;
+        assert!(n > 0, "no {tag} found");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_bad_input_is_quarantined_with_its_reason() {
     let p = Project::new();

@@ -414,20 +414,21 @@ fn cue_at(s: &[u8], i: usize) -> Option<(usize, Cue)> {
     None
 }
 
-/// Start of the line holding `k`; a JSON escape `\n` ends a line too.
-fn line_start(s: &[u8], mut k: usize) -> usize {
-    while k > 0 && s[k - 1] != b'\n' && !(s[k - 1] == b'n' && k > 1 && s[k - 2] == b'\\') {
-        k -= 1;
-    }
-    k
+/// Longest line read as a table header or row: bounds the work on text
+/// without line breaks, such as minified JSON.
+const MAX_LINE: usize = 1024;
+
+/// Start of the line holding `k` (a JSON escape `\n` ends a line too), when
+/// at most MAX_LINE bytes back.
+fn line_start(s: &[u8], k: usize) -> Option<usize> {
+    let brk = |j: usize| j == 0 || s[j - 1] == b'\n' || j > 1 && s[j - 2..j] == *b"\\n";
+    (k.saturating_sub(MAX_LINE)..=k).rev().find(|&j| brk(j))
 }
 
-/// End of the line holding `k`.
-fn line_end(s: &[u8], mut k: usize) -> usize {
-    while k < s.len() && s[k] != b'\n' && !(s[k] == b'\\' && s.get(k + 1) == Some(&b'n')) {
-        k += 1;
-    }
-    k
+/// End of the line holding `k`, when at most MAX_LINE bytes on.
+fn line_end(s: &[u8], k: usize) -> Option<usize> {
+    let brk = |j: usize| j == s.len() || s[j] == b'\n' || s[j..].starts_with(b"\\n");
+    (k..=(k + MAX_LINE).min(s.len())).find(|&j| brk(j))
 }
 
 /// Dates in the column of a table whose header cell is a label cue ("| name |
@@ -438,7 +439,10 @@ fn table_column(s: &[u8], start: usize, end: usize, kind: Cue, out: &mut Spans) 
     let (sep, col, seps, mut p) = header_cell(s, start, end)?;
     while p < s.len() {
         let next = p + if s[p] == b'\n' { 1 } else { 2 };
-        let row = &s[next..line_end(s, next)];
+        let Some(row_end) = line_end(s, next) else {
+            break;
+        };
+        let row = &s[next..row_end];
         if row.iter().filter(|&&b| b == sep).count() != seps {
             break;
         }
@@ -458,7 +462,7 @@ fn table_column(s: &[u8], start: usize, end: usize, kind: Cue, out: &mut Spans) 
 /// nothing else: separator, column, separators per line, and the line's end.
 /// Every cell of a header is a short label, so `int\torder\t: sort` is none.
 fn header_cell(s: &[u8], start: usize, end: usize) -> Option<(u8, usize, usize, usize)> {
-    let (ls, le) = (line_start(s, start), line_end(s, end));
+    let (ls, le) = (line_start(s, start)?, line_end(s, end)?);
     let (before, after) = (&s[ls..start], &s[end..le]);
     let label = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80 || b" _-./#()*'\"".contains(b);
     let blank = |r: &[u8]| r.iter().all(|b| b" *\"".contains(b));
@@ -786,8 +790,9 @@ fn label_before(s: &[u8], start: usize, end: usize) -> bool {
     }
     // With `-` or `*` the label starts a line ("Age - 85", "- **Age**: 84"), or
     // this is arithmetic ("(age - 8)", "id / age * 8").
-    let ls = line_start(s, ws);
-    if operator && !s[ls..ws].iter().all(|b| b" \t*-#|>+".contains(b)) {
+    let line_head =
+        line_start(s, ws).is_some_and(|ls| s[ls..ws].iter().all(|b| b" \t*-#|>+".contains(b)));
+    if operator && !line_head {
         return false;
     }
     // A threshold ("minimum age 18") or a query ("WHERE age = 30", "OR (age = 8)").

@@ -369,6 +369,11 @@ fn value_after(
         let mut code_join = true;
         while k < limit {
             match s[k] {
+                // A sentence ends after the context word: "confirmed by the user. {"id": 4}";
+                // after a marker it is an abbreviation: "Order No. 123".
+                b'.' if markers == 0 && s.get(k + 1).is_some_and(u8::is_ascii_whitespace) => {
+                    return None
+                }
                 b'_' | b'.' => k += 1,
                 b' ' | b'\t' | b'"' | b'\'' | b'-' | b'|' | b'*' => {
                     code_join = false;
@@ -376,7 +381,7 @@ fn value_after(
                 }
                 // `{` and `[` open a nested record, `"user": {\n "id": "u_83jd92"}`,
                 // whose first key may be on the next line.
-                b'{' | b'[' => {
+                b'{' | b'[' if explicit => {
                     (code_join, open) = (false, true);
                     k += 1;
                 }
@@ -519,20 +524,21 @@ fn markers_end(s: &[u8], ce: usize) -> usize {
     }
 }
 
-/// Start of the line holding `k`; a JSON escape `\n` ends a line too.
-fn line_start(s: &[u8], mut k: usize) -> usize {
-    while k > 0 && s[k - 1] != b'\n' && !(s[k - 1] == b'n' && k > 1 && s[k - 2] == b'\\') {
-        k -= 1;
-    }
-    k
+/// Longest line read as a table header or row: bounds the work on text
+/// without line breaks, such as minified JSON.
+const MAX_LINE: usize = 1024;
+
+/// Start of the line holding `k` (a JSON escape `\n` ends a line too), when
+/// at most MAX_LINE bytes back.
+fn line_start(s: &[u8], k: usize) -> Option<usize> {
+    let brk = |j: usize| j == 0 || s[j - 1] == b'\n' || j > 1 && s[j - 2..j] == *b"\\n";
+    (k.saturating_sub(MAX_LINE)..=k).rev().find(|&j| brk(j))
 }
 
-/// End of the line holding `k`.
-fn line_end(s: &[u8], mut k: usize) -> usize {
-    while k < s.len() && s[k] != b'\n' && !(s[k] == b'\\' && s.get(k + 1) == Some(&b'n')) {
-        k += 1;
-    }
-    k
+/// End of the line holding `k`, when at most MAX_LINE bytes on.
+fn line_end(s: &[u8], k: usize) -> Option<usize> {
+    let brk = |j: usize| j == s.len() || s[j] == b'\n' || s[j..].starts_with(b"\\n");
+    (k..=(k + MAX_LINE).min(s.len())).find(|&j| brk(j))
 }
 
 /// The cell of a `|`, `,` or tab separated header line that holds
@@ -540,7 +546,7 @@ fn line_end(s: &[u8], mut k: usize) -> usize {
 /// separators a row has, and the end of the line. Every cell of a header is a
 /// short label, so code such as `int\torder\t: sort` is no header.
 fn header_cell(s: &[u8], start: usize, end: usize) -> Option<(u8, usize, usize, usize)> {
-    let (ls, le) = (line_start(s, start), line_end(s, end));
+    let (ls, le) = (line_start(s, start)?, line_end(s, end)?);
     let blank = |r: &[u8]| r.iter().all(|b| matches!(b, b' ' | b'*' | b'"'));
     let label = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80 || b" _-./#()*'\"".contains(b);
     b"|,\t".iter().find_map(|&sep| {
@@ -577,7 +583,7 @@ fn table_column(
     }
     while p < s.len() {
         let next = p + if s[p] == b'\n' { 1 } else { 2 };
-        let le = line_end(s, next);
+        let Some(le) = line_end(s, next) else { break };
         let row = &s[next..le];
         if row.iter().filter(|&&b| b == sep).count() != seps {
             break;
