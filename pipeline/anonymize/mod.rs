@@ -8,6 +8,7 @@
 //! written first, then every older file of the partition is deleted.
 
 
+pub mod reanonymize;
 pub mod udf;
 
 use std::collections::BTreeMap;
@@ -225,6 +226,7 @@ pub fn session(wh: &Warehouse) -> SessionContext {
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false);
     let ctx = SessionContext::new_with_config(config);
     ctx.register_object_store(wh.root().store_url(), wh.root().store().clone());
+    ctx.register_udf(udf::detector_version_udf());
     ctx
 }
 
@@ -312,7 +314,7 @@ impl Task for AnonymizeTask {
             ingests.iter().map(|t| format!("{}/{part}", Warehouse::staging_dir(&ctx.run_id, t))).collect()
         };
 
-        let tally: udf::Tally = Arc::new(Mutex::new(EntityCounts::default()));
+        let tally: udf::Tally = Arc::new(Mutex::new(BTreeMap::new()));
         let sql = session(wh);
         for f in udf::redaction_udfs(redactor, tally.clone()) {
             sql.register_udf(f);
@@ -334,29 +336,29 @@ impl Task for AnonymizeTask {
         let written = async {
             // 1. calls: one file per DataFusion partition, written concurrently.
             let (calls_files, rows_in, rows_out) =
-                write_query(ctx, &sql, &calls_sql.1, &calls_sql.0, Table::Calls, &calls_dir, &tag, &progress).await?;
+                write_query(wh, &sql, &calls_sql.1, &calls_sql.0, Table::Calls, &calls_dir, &tag, &progress).await?;
             progress.finish_and_clear();
 
             // 2. quarantine, 3. the object manifest: small, one file each.
             let (q_files, _, quarantined) =
-                write_query(ctx, &sql, &quarantine_sql.1, &quarantine_sql.0, Table::Quarantine, &q_dir, &tag, &progress)
+                write_query(wh, &sql, &quarantine_sql.1, &quarantine_sql.0, Table::Quarantine, &q_dir, &tag, &progress)
                     .await?;
             let objects_sql = "SELECT date, run_id, task_id, pii_redact(source_object) AS source_object, object_key_sha256, \
                                size, etag, last_modified, lines, calls, quarantined FROM staged_objects";
             let (o_files, _, objects) =
-                write_query(ctx, &sql, "(built in)", objects_sql, Table::IngestedObjects, &o_dir, &tag, &progress).await?;
+                write_query(wh, &sql, "(built in)", objects_sql, Table::IngestedObjects, &o_dir, &tag, &progress).await?;
 
             // 4. PII findings, from the tally of the functions above.
-            let counts = tally.lock().expect("tally lock").clone();
-            let findings = findings_batch(date, &ctx.run_id, &counts)?;
+            let by_field = tally.lock().expect("tally lock").clone();
+            let findings = findings_batch(date, &ctx.run_id, &self.config.detector_version(), &by_field)?;
             let p_file = wh.write_parquet(&format!("{p_dir}/part-{tag}.parquet"), Table::PiiFindings.schema(), &[findings]).await?;
-            Ok::<_, Error>((calls_files, rows_in, rows_out, q_files, quarantined, o_files, objects, p_file, counts))
+            Ok::<_, Error>((calls_files, rows_in, rows_out, q_files, quarantined, o_files, objects, p_file, by_field))
         }
         .await;
         // A failure before the commit (a full disk, say) takes this
         // attempt's new files away again: the partitions keep their old rows
         // only, never old and new side by side.
-        let (calls_files, rows_in, rows_out, q_files, quarantined, o_files, objects, p_file, counts) = match written {
+        let (calls_files, rows_in, rows_out, q_files, quarantined, o_files, objects, p_file, by_field) = match written {
             Ok(w) => w,
             Err(e) => {
                 for dir in [&calls_dir, &q_dir, &o_dir, &p_dir] {
@@ -378,8 +380,17 @@ impl Task for AnonymizeTask {
             wh.root().delete_prefix(&Warehouse::staging_dir(&ctx.run_id, ingest)).await?;
         }
 
+        let mut counts = EntityCounts::default();
+        for c in by_field.values() {
+            counts.add(c);
+        }
         let by_entity: BTreeMap<&str, u64> =
             Entity::ALL.iter().map(|e| (e.tag(), counts.get(*e))).filter(|(_, n)| *n > 0).collect();
+        // Counts per column and entity, never values.
+        let per_field: BTreeMap<&str, BTreeMap<&str, u64>> = by_field
+            .iter()
+            .map(|(f, c)| (f.as_str(), Entity::ALL.iter().map(|e| (e.tag(), c.get(*e))).filter(|(_, n)| *n > 0).collect()))
+            .collect();
         info!(task = %ctx.task_id, calls = rows_out, quarantined, pii = counts.total(), "Anonymized and committed.");
         Ok(TaskOutput {
             rows_in,
@@ -391,6 +402,8 @@ impl Task for AnonymizeTask {
                 "objects": objects,
                 "pii_replaced": counts.total(),
                 "pii_by_entity": by_entity,
+                "pii_by_field": per_field,
+                "pii_detector_version": self.config.detector_version(),
                 "older_files_replaced": replaced,
             }),
         })
@@ -409,7 +422,7 @@ fn read_sql(ctx: &TaskContext, file: &str) -> Result<(String, String)> {
 /// the rows written.
 #[allow(clippy::too_many_arguments)]
 async fn write_query(
-    ctx: &TaskContext,
+    wh: &Warehouse,
     sql: &SessionContext,
     sql_file: &str,
     query: &str,
@@ -426,7 +439,7 @@ async fn write_query(
     // Each partition is its own tokio task, so the partitions (decoding,
     // redaction, encoding) run on different threads.
     let writers = streams.into_iter().enumerate().map(|(i, mut stream)| {
-        let wh = ctx.warehouse.clone();
+        let wh = wh.clone();
         let schema = schema.clone();
         let rel = format!("{dir}/part-{tag}-{i:03}.parquet");
         let sql_file = sql_file.to_string();
@@ -467,14 +480,45 @@ async fn write_query(
     Ok((files, rows, rows))
 }
 
-fn findings_batch(date: chrono::NaiveDate, run_id: &str, counts: &EntityCounts) -> Result<RecordBatch> {
+/// The `pii_findings` rows of one attempt: one per field and entity found,
+/// and one with no field and a count of 0 for each entity not found at all,
+/// so that every entity has a row. Each row carries the detector version,
+/// which is how a `calls` partition records the version that wrote it.
+pub(crate) fn findings_batch(
+    date: chrono::NaiveDate,
+    run_id: &str,
+    detector_version: &str,
+    by_field: &BTreeMap<String, EntityCounts>,
+) -> Result<RecordBatch> {
     let days = crate::warehouse::history::days_of(date);
-    let n = Entity::ALL.len();
+    let mut fields: Vec<Option<&str>> = Vec::new();
+    let mut entities: Vec<&str> = Vec::new();
+    let mut counts: Vec<i64> = Vec::new();
+    for entity in Entity::ALL {
+        let mut any = false;
+        for (field, c) in by_field {
+            let n = c.get(entity);
+            if n > 0 {
+                fields.push(Some(field.as_str()));
+                entities.push(entity.tag());
+                counts.push(n as i64);
+                any = true;
+            }
+        }
+        if !any {
+            fields.push(None);
+            entities.push(entity.tag());
+            counts.push(0);
+        }
+    }
+    let n = counts.len();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Date32Array::from(vec![days; n])),
         Arc::new(StringArray::from(vec![run_id; n])),
-        Arc::new(StringArray::from_iter_values(Entity::ALL.iter().map(|e| e.tag()))),
-        Arc::new(Int64Array::from_iter_values(Entity::ALL.iter().map(|e| counts.get(*e) as i64))),
+        Arc::new(StringArray::from(entities)),
+        Arc::new(Int64Array::from(counts)),
+        Arc::new(StringArray::from(fields)),
+        Arc::new(StringArray::from(vec![detector_version; n])),
     ];
     RecordBatch::try_new(Table::PiiFindings.schema(), columns).map_err(|e| Error::arrow("building pii_findings", e))
 }

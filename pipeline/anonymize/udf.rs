@@ -7,10 +7,12 @@
 //!   definitions, tool-call arguments, metadata): keys and string values are
 //!   redacted and the JSON stays valid.
 //! - `luhn_valid(text)`: whether the digits of `text` pass the Luhn check.
+//! - `pii_detector_version()`: the library version of the PII detectors.
 //!
-//! The counts of entities replaced are added to a shared tally that the
-//! anonymize task writes to `pii_findings`.
+//! The counts of entities replaced are added to a shared tally, per field,
+//! that the anonymize task writes to `pii_findings`.
 
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
@@ -24,8 +26,9 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, Sca
 
 use slm_pii::{luhn_valid, EntityCounts, Redactor};
 
-/// Shared tally of the entities replaced during one anonymize attempt.
-pub type Tally = Arc<Mutex<EntityCounts>>;
+/// Shared tally of the entities replaced during one anonymize attempt, per
+/// field (the column the function was called on: `messages`, `tools`…).
+pub type Tally = Arc<Mutex<BTreeMap<String, EntityCounts>>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Mode {
@@ -106,7 +109,8 @@ impl ScalarUDFImpl for RedactUdf {
             }
         };
         if counts.total() > 0 {
-            self.tally.lock().expect("tally lock").add(&counts);
+            let field = args.arg_fields.first().map_or("", |f| f.name().as_str());
+            self.tally.lock().expect("tally lock").entry(field.to_string()).or_default().add(&counts);
         }
         Ok(out)
     }
@@ -198,6 +202,35 @@ impl RedactUdf {
             out[i] = Some(redacted);
         }
         Some(out)
+    }
+}
+
+/// `pii_detector_version()`: the library version of this binary's PII
+/// detectors, for views that mark data of older versions as stale.
+pub fn detector_version_udf() -> ScalarUDF {
+    ScalarUDF::from(VersionUdf { signature: Signature::nullary(Volatility::Immutable) })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct VersionUdf {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for VersionUdf {
+    fn name(&self) -> &str {
+        "pii_detector_version"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(i64::from(slm_pii::VERSION)))))
     }
 }
 

@@ -244,7 +244,10 @@ impl Task for DistillTask {
             report.near_duplicates = drop_near_duplicates(pairs, &vectors_by_call, cfg.near_duplicate_distance);
         }
 
-        // 4-6. Split, skip the small clusters, write each dataset version.
+        // 4-6. Split, skip the small clusters, write each dataset version. The
+        // PII detector version of the calls is part of the version: after the
+        // detectors change, every dataset is rebuilt (and its adapter retrained).
+        let pii_version = crate::warehouse::pii_versions::calls_version(&ctx.warehouse).await?;
         let date = ctx.logical_date.format("%Y%m%d").to_string();
         let (mut written, mut skipped) = (0usize, 0usize);
         for (cluster, pairs) in &by_cluster {
@@ -255,7 +258,7 @@ impl Task for DistillTask {
                 continue;
             }
             let eval = eval_split(pairs, cfg.eval_fraction, cfg.eval_max);
-            let mut hasher_input = String::new();
+            let mut hasher_input = format!("pii={}\u{0}", pii_version.as_deref().unwrap_or("unknown"));
             for p in pairs {
                 hasher_input.push_str(&format!("{}\u{0}{}\u{0}{}\u{0}", p.call_id, p.prompt, p.answer));
             }
@@ -264,7 +267,7 @@ impl Task for DistillTask {
             for split in ["train", "eval"] {
                 let chosen: Vec<&Pair> =
                     pairs.iter().filter(|p| eval.contains(p.call_id.as_str()) == (split == "eval")).collect();
-                let batch = dataset_batch(*cluster, &version, split, &chosen)?;
+                let batch = dataset_batch(*cluster, &version, split, &chosen, pii_version.as_deref())?;
                 ctx.warehouse.write_parquet(&format!("{dir}/{split}.parquet"), datasets_schema(), &[batch]).await?;
             }
             report.eval = eval.len();
@@ -512,7 +515,7 @@ fn eval_split<'a>(pairs: &'a [Pair], fraction: f64, max: usize) -> HashSet<&'a s
     by_hash.into_iter().take(wanted).map(|(_, id)| id).collect()
 }
 
-fn dataset_batch(cluster: i64, version: &str, split: &str, pairs: &[&Pair]) -> Result<RecordBatch> {
+fn dataset_batch(cluster: i64, version: &str, split: &str, pairs: &[&Pair], pii_version: Option<&str>) -> Result<RecordBatch> {
     let n = pairs.len();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(vec![cluster; n])),
@@ -524,6 +527,7 @@ fn dataset_batch(cluster: i64, version: &str, split: &str, pairs: &[&Pair]) -> R
         Arc::new(StringArray::from_iter_values(pairs.iter().map(|p| p.answer.as_str()))),
         Arc::new(Int64Array::from_iter_values(pairs.iter().map(|p| p.prompt_tokens as i64))),
         Arc::new(Int64Array::from_iter_values(pairs.iter().map(|p| p.answer_tokens as i64))),
+        Arc::new(StringArray::from(vec![pii_version; n])),
     ];
     RecordBatch::try_new(datasets_schema(), columns).map_err(|e| Error::arrow("building a dataset batch", e))
 }

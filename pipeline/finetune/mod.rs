@@ -25,7 +25,7 @@ pub mod train;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use async_trait::async_trait;
 use candle_core::DType;
 use serde::Deserialize;
@@ -115,6 +115,8 @@ impl FinetuneTask {
 struct Dataset {
     cluster: i64,
     version: String,
+    /// The PII detector version of the calls it was built from.
+    pii_version: Option<String>,
     train: Vec<(String, String)>,
     eval: Vec<(String, String)>,
 }
@@ -402,6 +404,7 @@ fn adapter_row(
         s(&report.path),
         s(&ctx.run_id),
         Arc::new(TimestampMicrosecondArray::from(vec![now]).with_timezone("UTC")),
+        Arc::new(StringArray::from(vec![dataset.pii_version.as_deref()])),
     ];
     RecordBatch::try_new(adapters_schema(), columns).map_err(|e| Error::arrow("building the adapters row", e))
 }
@@ -433,8 +436,11 @@ async fn newest_datasets(ctx: &TaskContext, only: Option<&[i64]>) -> Result<Vec<
     let mut datasets = Vec::new();
     for (cluster, (_, version)) in versions {
         let dir = format!("{}/cluster={cluster}/version={version}", Table::Datasets.dir());
-        let mut dataset = Dataset { cluster, version, train: Vec::new(), eval: Vec::new() };
+        let mut dataset = Dataset { cluster, version, pii_version: None, train: Vec::new(), eval: Vec::new() };
         for batch in ctx.warehouse.read_parquet_dir(&dir).await? {
+            if let Some(v) = crate::warehouse::columns::optional_strings(&batch, "pii_version", "datasets")? {
+                dataset.pii_version = (0..v.len()).find(|&r| !v.is_null(r)).map(|r| v.value(r).to_string());
+            }
             let split = string_column(&batch, "split", "datasets")?;
             let prompt = string_column(&batch, "prompt", "datasets")?;
             let answer = string_column(&batch, "answer", "datasets")?;

@@ -29,6 +29,7 @@ use crate::embed::vectors_of;
 use crate::error::{Error, Result};
 use crate::evaluate::{adapter_dir, read_evaluations, EvaluationRow};
 use crate::finetune::peft;
+use crate::warehouse::pii_versions::is_stale;
 use crate::routing::registry::Registry;
 use crate::routing::table::*;
 use crate::tasks::{Task, TaskContext, TaskOutput};
@@ -228,6 +229,16 @@ impl Task for PublishTask {
         let (cluster_run, clusters) = latest_clusters(wh).await?;
         let calls = window_calls(wh, &cluster_run).await?;
         let evaluations = newest_evaluations(wh).await?;
+        // Adapters trained on data from older PII detectors may have learnt
+        // names that today's detectors remove: they are never published.
+        let pii_of_adapter = crate::warehouse::pii_versions::adapter_versions(wh).await?;
+        let stale_note = |v: Option<&str>| {
+            format!(
+                "adapter trained on data of PII detectors {} (now {}): not published; the next run rebuilds its dataset",
+                v.unwrap_or("of unknown version"),
+                slm_pii::VERSION
+            )
+        };
         let live = registry.live().await?;
         let published: HashMap<String, Route> =
             live.as_ref().map(|(_, t)| t.routes.iter().map(|r| (r.cluster_id.clone(), r.clone())).collect()).unwrap_or_default();
@@ -245,6 +256,17 @@ impl Task for PublishTask {
                 cfg.min_eval,
                 cfg.regression_tolerance,
             );
+            let pii_version = match &outcome {
+                GateOutcome::New => new.and_then(|e| pii_of_adapter.get(&e.adapter_version).cloned().flatten()),
+                GateOutcome::KeepPublished(_) => old.and_then(|r| r.adapter.as_ref()).and_then(|a| a.pii_version.clone()),
+                GateOutcome::Llm(_) => None,
+            };
+            let outcome = match outcome {
+                GateOutcome::New | GateOutcome::KeepPublished(_) if is_stale(pii_version.as_deref()) => {
+                    GateOutcome::Llm(stale_note(pii_version.as_deref()))
+                }
+                outcome => outcome,
+            };
             let mut route = Route {
                 cluster_id: id.clone(),
                 label: cluster.label.clone(),
@@ -275,7 +297,8 @@ impl Task for PublishTask {
                     match calibrate(examples, threshold, cfg.min_eval, cluster.radius) {
                         None => route.reason = "no distance at which the eval calls meet the threshold".into(),
                         Some(max_distance) => {
-                            let (adapter, base_model) = upload_adapter(wh, &registry, e).await?;
+                            let (mut adapter, base_model) = upload_adapter(wh, &registry, e).await?;
+                            adapter.pii_version = pii_version.clone();
                             uploaded += 1;
                             route.target = "slm".into();
                             route.base_model = Some(base_model);
@@ -603,7 +626,7 @@ mod tests {
             max_distance: 0.3,
             target: if slm { "slm" } else { "llm" }.into(),
             base_model: None,
-            adapter: slm.then(|| AdapterRef { path: "adapters/c01/x".into(), sha256: "x".into(), files: Default::default(), version: String::new() }),
+            adapter: slm.then(|| AdapterRef { path: "adapters/c01/x".into(), sha256: "x".into(), files: Default::default(), version: String::new(), pii_version: None }),
             eval: None,
             traffic_share: 0.0,
             reason: String::new(),

@@ -44,7 +44,17 @@ pub async fn write(
         }
     }
     let changes = changes(previous, table);
-    let context = Context { run_id, table, tasks: &tasks, changes: &changes, registry: &registry.location().display_url() };
+    let (pii_findings, pii_versions) = crate::warehouse::pii_versions::findings_of_run(wh, run_id).await.unwrap_or_default();
+    let stale: Vec<String> = crate::warehouse::pii_versions::adapter_versions(wh)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, v)| crate::warehouse::pii_versions::is_stale(v.as_deref()))
+        .map(|(a, v)| format!("{a} (PII detectors {})", v.as_deref().unwrap_or("of unknown version")))
+        .collect();
+    let pii = Pii { findings: &pii_findings, versions: &pii_versions, stale_adapters: &stale };
+    let context =
+        Context { run_id, table, tasks: &tasks, changes: &changes, registry: &registry.location().display_url(), pii };
     let md = markdown(&context, &pictures);
     let html = html(&context, &pictures);
     root.put(&root.key(&format!("{}/report.md", dir(run_id)))?, md.into_bytes()).await?;
@@ -59,6 +69,34 @@ struct Context<'a> {
     tasks: &'a [(String, String, i32, f64)],
     changes: &'a [String],
     registry: &'a str,
+    pii: Pii<'a>,
+}
+
+/// The PII section: the detectors' hit counts per field and entity (never
+/// values), their version, and the adapters that are stale.
+struct Pii<'a> {
+    findings: &'a [(String, String, i64)],
+    versions: &'a [String],
+    stale_adapters: &'a [String],
+}
+
+impl Pii<'_> {
+    fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.versions.is_empty() {
+            out.push(format!("detector version of this run: {}", self.versions.join(", ")));
+        }
+        if self.stale_adapters.is_empty() {
+            out.push("no stale adapters".into());
+        } else {
+            out.push(format!(
+                "{} stale adapter(s), trained on data of older PII detectors and never published: {}",
+                self.stale_adapters.len(),
+                self.stale_adapters.join("; ")
+            ));
+        }
+        out
+    }
 }
 
 /// What changed, route by route, since `previous`.
@@ -164,6 +202,16 @@ fn markdown(c: &Context, pictures: &[(String, String)]) -> String {
             r.reason.replace('|', "/")
         );
     }
+    let _ = writeln!(md, "\n## PII\n");
+    for line in c.pii.lines() {
+        let _ = writeln!(md, "- {line}");
+    }
+    if !c.pii.findings.is_empty() {
+        let _ = writeln!(md, "\n| field | entity | found |\n| --- | --- | --- |");
+        for (field, entity, n) in c.pii.findings {
+            let _ = writeln!(md, "| {field} | {entity} | {n} |");
+        }
+    }
     if !c.tasks.is_empty() {
         let _ = writeln!(md, "\n## Tasks\n\n| task | attempt | status | seconds |\n| --- | --- | --- | --- |");
         for (task, status, attempt, secs) in c.tasks {
@@ -263,6 +311,18 @@ fn html(c: &Context, pictures: &[(String, String)]) -> String {
     }
     h.push_str("</table><h2>Scores against thresholds</h2>");
     h.push_str(&scores_svg(t));
+    h.push_str("<h2>PII</h2><ul>");
+    for line in c.pii.lines() {
+        let _ = write!(h, "<li>{}</li>", escape(&line));
+    }
+    h.push_str("</ul>");
+    if !c.pii.findings.is_empty() {
+        h.push_str("<table><tr><th>field</th><th>entity</th><th>found</th></tr>");
+        for (field, entity, n) in c.pii.findings {
+            let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>", escape(field), escape(entity));
+        }
+        h.push_str("</table>");
+    }
     if !c.tasks.is_empty() {
         h.push_str("<h2>Tasks</h2><table><tr><th>task</th><th>attempt</th><th>status</th><th>seconds</th></tr>");
         for (task, status, attempt, secs) in c.tasks {

@@ -179,7 +179,7 @@ impl Registry {
             }
             sums.insert(name.to_string(), sum);
         }
-        Ok(AdapterRef { path, sha256: digest, files: sums, version: version.to_string() })
+        Ok(AdapterRef { path, sha256: digest, files: sums, version: version.to_string(), pii_version: None })
     }
 
     /// Downloads an adapter's files and checks each against its sha256:

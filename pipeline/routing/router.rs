@@ -228,6 +228,7 @@ pub(crate) mod tests {
                 sha256: format!("{id:064}"),
                 files: Default::default(),
                 version: "v".into(),
+                pii_version: None,
             }),
             eval: None,
             traffic_share: 0.5,

@@ -81,6 +81,11 @@ pub struct AdapterRef {
     /// The pipeline's adapter version (dataset version and settings hash).
     #[serde(default)]
     pub version: String,
+    /// The PII detector version of the data it was trained on (`2+nadgik`);
+    /// absent in tables written before versions were recorded. A route whose
+    /// adapter is of an older version is not published again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pii_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -27,3 +27,12 @@ pub fn f64s<'a>(batch: &'a RecordBatch, name: &str, table: &str) -> Result<&'a F
 pub fn bools<'a>(batch: &'a RecordBatch, name: &str, table: &str) -> Result<&'a BooleanArray> {
     column(batch, name, table, "a boolean")
 }
+
+/// A string column added to a table's contract later: `None` in files
+/// written before it existed; an error only when present with another type.
+pub fn optional_strings<'a>(batch: &'a RecordBatch, name: &str, table: &str) -> Result<Option<&'a StringArray>> {
+    match batch.column_by_name(name) {
+        None => Ok(None),
+        Some(_) => strings(batch, name, table).map(Some),
+    }
+}

@@ -5,6 +5,7 @@
 pub mod columns;
 pub mod faults;
 pub mod history;
+pub mod pii_versions;
 mod location;
 pub mod tables;
 pub mod vectors;

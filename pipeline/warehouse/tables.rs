@@ -174,6 +174,12 @@ pub fn pii_findings_schema() -> SchemaRef {
         utf8("run_id", false),
         utf8("entity", false),
         Field::new("count", DataType::Int64, false),
+        // The column the entities were found in; null on the row of an entity
+        // not found at all, and in partitions written before fields were counted.
+        utf8("field", true),
+        // The PII detectors' version and switches (`2+nadgik`); null in
+        // partitions written before versions were recorded.
+        utf8("detector_version", true),
     ]))
 }
 
@@ -225,6 +231,9 @@ pub fn datasets_schema() -> SchemaRef {
         utf8("answer", false),
         Field::new("prompt_tokens", DataType::Int64, false),
         Field::new("answer_tokens", DataType::Int64, false),
+        // The oldest PII detector version of the calls it was built from
+        // (null: unknown, built before versions were recorded).
+        utf8("pii_version", true),
     ]))
 }
 
@@ -255,6 +264,9 @@ pub fn adapters_schema() -> SchemaRef {
         utf8("path", false),
         utf8("run_id", false),
         Field::new("created_at", timestamp_type(), false),
+        // The PII detector version of its dataset (null: unknown). Adapters
+        // of a stale version are never published (`warehouse::pii_versions`).
+        utf8("pii_version", true),
     ]))
 }
 

@@ -154,64 +154,43 @@ const COUNTRIES: &[&str] = &[
     "méxico", "brazil", "brasil", "denmark", "danmark", "sweden", "sverige", "norway", "norge", "poland", "polska",
 ];
 
-/// One-word continental street names ("Hauptstraße", "Herengracht", "Storgatan"), by last letter; the
-/// word must be three bytes longer than the ending ("Weg 4" alone is no street).
+/// Endings of one-word continental street names ("Hauptstraße", "Herengracht", "Storgatan"); the word must
+/// be three bytes longer than the ending ("Weg 4" alone is no street).
+const SUFFIXES: &[&str] = &["straße", "strasse", "gasse", "allee", "chaussee", "promenade", "brücke", "kade", "weg", "steig",
+    "stieg", "steeg", "-ring", "graben", "laan", "plein", "gatan", "veien", "gaten", "vägen", "baan", "markt", "straat",
+    "gracht", "pfad", "boulevard", "platz", "damm", "ufer", "singel", "dijk", "dreef", "gata", "vej"];
+
 fn street_suffix(l: &str) -> bool {
-    let cands: &[&str] = match l.as_bytes().last() {
-        Some(b'e') => &["straße", "strasse", "gasse", "allee", "chaussee", "promenade", "brücke", "kade"],
-        Some(b'g') => &["weg", "steig", "stieg", "steeg", "-ring"],
-        Some(b'n') => &["graben", "laan", "plein", "gatan", "veien", "gaten", "vägen", "baan"],
-        Some(b't') => &["markt", "straat", "gracht"],
-        Some(b'd') => &["pfad", "boulevard"],
-        Some(b'z') => &["platz"],
-        Some(b'm') => &["damm"],
-        Some(b'r') => &["ufer"],
-        Some(b'l') => &["singel"],
-        Some(b'k') => &["dijk"],
-        Some(b'f') => &["dreef"],
-        Some(b'a') => &["gata"],
-        Some(b'j') => &["vej"],
-        _ => &[],
-    };
-    cands.iter().any(|s| l.len() >= s.len() + 3 && l.ends_with(s))
+    SUFFIXES.iter().any(|s| l.len() >= s.len() + 3 && l.as_bytes().last() == s.as_bytes().last() && l.ends_with(s))
 }
 
-/// Endings that are also English ("Engineering 101", "Keypad 3"): a street only before a postcode.
-fn weak_suffix(l: &str) -> bool { ["ring", "hof", "pad"].iter().any(|s| l.len() >= s.len() + 4 && l.ends_with(s)) }
-
-/// Word flags in an open-addressing table; the hash loads the first and last 8 bytes of the word. Most
-/// words looked up are not in it: a bitmap of (length, first letter, last letter) turns them away first.
+/// Word flags in an open-addressing table. Most words looked up are not in it: a bitmap of (length, first
+/// byte, last byte) turns them away first. OR-ing 0x20 lowercases ASCII letters; the other bytes only need
+/// to hash the same way on insert and probe.
 struct Table { slots: Vec<(&'static str, u32)>, mask: usize, filter: [u64; 256] }
 
-fn filter_bit(w: &[u8]) -> usize {
-    let f5 = |c: u8| if c.is_ascii_alphabetic() { (c.to_ascii_lowercase() - b'a') as usize } else { 26 + (c as usize & 3) + (c >= 0x80) as usize };
-    w.len().min(15) << 10 | f5(w[0]) << 5 | f5(w[w.len() - 1])
-}
+fn filter_bit(w: &[u8]) -> usize { w.len().min(15) << 10 | (((w[0] | 0x20) & 31) as usize) << 5 | ((w[w.len() - 1] | 0x20) & 31) as usize }
 
 fn hash(w: &[u8]) -> usize {
-    let load = |s: &[u8]| s.iter().take(8).fold(0u64, |h, &c| h << 8 | c.to_ascii_lowercase() as u64);
-    let h = load(w) ^ load(&w[w.len().saturating_sub(8)..]).rotate_left(29) ^ w.len() as u64;
+    let (n, c) = (w.len(), |i: usize| (w[i] | 0x20) as u64);
+    let h = n as u64 ^ c(0) << 8 ^ c(n / 2) << 16 ^ c(n - 1) << 24 ^ c(1.min(n - 1)) << 32 ^ c(n.saturating_sub(2)) << 40;
     (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
 }
 
 fn table() -> &'static Table {
     static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
-        let lists: &[(&'static str, u32)] = &[
-            (USPS_STRONG, T_STRONG), (USPS_WEAK, T_WEAK), (USPS_ABBR, T_ABBR), (LOWER_OK, T_LOWER),
-            (FR_DIST_W, FR | FR_DIST), (FR_OTHER_W, FR), (PFX_DIST_W, PFX | PFX_DIST), (PFX_OTHER_W, PFX),
-            (PFX_DOT_W, PFX_DOT), (STOP_W, STOP), (UNIT_W, UNIT), (UNIT_PRE_W, UNIT_PRE), (DIR_W, DIR),
-            (PART_W, PART), (STATE_W, STATE), (NEG_PRE_W, NEG_PRE), (YEAR_PRE_W, YEAR_PRE),
-            (CITY_STOP_W, CITY_STOP), (DE_TYPE_W, DE_TYPE), (DE_STOP_W, DE_STOP), (CONNECT_W, CONNECT),
-        ];
+        let lists: &[(&'static str, u32)] = &[(USPS_STRONG, T_STRONG), (USPS_WEAK, T_WEAK), (USPS_ABBR, T_ABBR),
+            (LOWER_OK, T_LOWER), (FR_DIST_W, FR | FR_DIST), (FR_OTHER_W, FR), (PFX_DIST_W, PFX | PFX_DIST), (PFX_OTHER_W, PFX),
+            (PFX_DOT_W, PFX_DOT), (STOP_W, STOP), (UNIT_W, UNIT), (UNIT_PRE_W, UNIT_PRE), (DIR_W, DIR), (PART_W, PART),
+            (STATE_W, STATE), (NEG_PRE_W, NEG_PRE), (YEAR_PRE_W, YEAR_PRE), (CITY_STOP_W, CITY_STOP), (DE_TYPE_W, DE_TYPE),
+            (DE_STOP_W, DE_STOP), (CONNECT_W, CONNECT)];
         let mut t = Table { slots: vec![("", 0); 4096], mask: 4095, filter: [0; 256] };
-        for &(words, f) in lists {
-            for w in words.split_whitespace() {
-                let mut i = hash(w.as_bytes()) & t.mask;
-                while !t.slots[i].0.is_empty() && t.slots[i].0 != w { i = (i + 1) & t.mask; }
-                t.slots[i] = (w, t.slots[i].1 | f);
-                t.filter[filter_bit(w.as_bytes()) / 64] |= 1 << (filter_bit(w.as_bytes()) % 64);
-            }
+        for (w, f) in lists.iter().flat_map(|&(words, f)| words.split_whitespace().map(move |w| (w, f))) {
+            let mut i = hash(w.as_bytes()) & t.mask;
+            while !t.slots[i].0.is_empty() && t.slots[i].0 != w { i = (i + 1) & t.mask; }
+            t.slots[i] = (w, t.slots[i].1 | f);
+            t.filter[filter_bit(w.as_bytes()) / 64] |= 1 << (filter_bit(w.as_bytes()) % 64);
         }
         t
     })
@@ -220,7 +199,8 @@ fn table() -> &'static Table {
 /// Flags of a lowercased word, or of an ASCII word in any case (hashed and compared ignoring ASCII case).
 fn lookup(w: &str) -> u32 {
     let t = table();
-    if w.is_empty() || t.filter[filter_bit(w.as_bytes()) / 64] & 1 << (filter_bit(w.as_bytes()) % 64) == 0 { return 0; }
+    let bit = if w.is_empty() { return 0 } else { filter_bit(w.as_bytes()) };
+    if t.filter[bit / 64] & 1 << (bit % 64) == 0 { return 0; }
     let mut i = hash(w.as_bytes());
     loop {
         match t.slots[i & t.mask] {
@@ -234,38 +214,39 @@ fn lookup(w: &str) -> u32 {
 /// A lowercased word on the stack (escapes decoded, ’ as '); empty when longer than 48 bytes.
 struct Low { buf: [u8; 48], n: usize }
 impl Low {
+    const EMPTY: Low = Low { buf: [0; 48], n: 0 };
     fn new(w: &str) -> Low {
-        let mut l = Low { buf: [0; 48], n: 0 };
-        if w.len() <= 48 && w.is_ascii() && !w.as_bytes().contains(&b'\\') {
+        let (mut l, mut ok) = (Low::EMPTY, true);
+        if w.len() <= 48 && w.bytes().all(|c| c < 0x80 && c != b'\\') {
             l.buf[..w.len()].copy_from_slice(w.as_bytes());
             l.buf[..w.len()].make_ascii_lowercase();
-            l.n = w.len();
-            return l;
+            (l.n, ok) = (w.len(), false);
         }
-        let mut ok = true;
-        each_char(w, |c| {
+        each_char(if ok { w } else { "" }, |c| {
             for lc in if c == '’' { '\'' } else { c }.to_lowercase() {
                 ok &= l.n + lc.len_utf8() <= 48;
-                if !ok { return false; }
-                l.n += lc.encode_utf8(&mut l.buf[l.n..]).len();
+                if ok { l.n += lc.encode_utf8(&mut l.buf[l.n..]).len(); }
             }
-            true
+            ok
         });
-        l.n *= ok as usize;
+        l.n *= (ok || l.n == w.len()) as usize;
         l
     }
     fn s(&self) -> &str { std::str::from_utf8(&self.buf[..self.n]).unwrap_or("") }
-    fn flags(&self) -> u32 { lookup(self.s()) }
 }
 
-fn flags(w: &str) -> u32 { if w.is_ascii() && !w.contains('\\') { lookup(w) } else { Low::new(w).flags() } }
+fn flags(w: &str) -> u32 {
+    if w.bytes().all(|c| c < 0x80 && c != b'\\') { return lookup(w); }
+    // lowercasing keeps the lead byte of a Latin letter, so the raw word can be turned away before it
+    let bit = if w.is_empty() || w.contains('\\') { 0 } else { filter_bit(w.as_bytes()) };
+    if bit != 0 && table().filter[bit / 64] & 1 << (bit % 64) == 0 { 0 } else { lookup(Low::new(w).s()) }
+}
 
 // ---------------------------------------------------------------- characters and words
 
 /// A JSON `\uXXXX` escape at `i`, decoded.
 fn esc_at(b: &[u8], i: usize) -> Option<char> {
-    if b.get(i..i + 2) != Some(b"\\u") { return None; }
-    let hex = b.get(i + 2..i + 6)?;
+    let hex = b.get(i + 2..i + 6).filter(|_| b[i..].starts_with(b"\\u"))?;
     char::from_u32(hex.iter().try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))?)
 }
 
@@ -273,32 +254,22 @@ fn esc_at(b: &[u8], i: usize) -> Option<char> {
 fn each_char(w: &str, mut f: impl FnMut(char) -> bool) {
     let (b, mut i) = (w.as_bytes(), 0);
     while i < b.len() {
-        let (c, n) = match esc_at(b, i) {
-            Some(c) => (c, 6),
-            None => w[i..].chars().next().map(|c| (c, c.len_utf8())).unwrap(),
-        };
+        let (c, n) = esc_at(b, i).map_or_else(|| w[i..].chars().next().map(|c| (c, c.len_utf8())).unwrap(), |c| (c, 6));
         i += n;
         if !f(c) { return; }
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, Copy, PartialEq)]
 enum Case { Lower, Cap, Upper, Other }
 
 fn case_of(w: &str) -> Case {
-    let b = w.as_bytes();
-    if b.first().is_some_and(u8::is_ascii_alphabetic) && b.iter().all(|&c| c != b'\\' && c < 0x80) {
-        return match (b[0].is_ascii_uppercase(), b.iter().any(u8::is_ascii_lowercase)) {
-            (false, _) => Case::Lower,
-            (true, true) => Case::Cap,
-            (true, false) => Case::Upper,
-        };
+    let (b, mut first, mut all_up) = (w.as_bytes(), None, true);
+    if b.iter().all(|&c| c < 0x80 && c != b'\\') {
+        (first, all_up) = (b.iter().find(|c| c.is_ascii_alphabetic()).map(|&c| c as char), !b.iter().any(u8::is_ascii_lowercase));
+    } else {
+        each_char(w, |c| { if c.is_alphabetic() { first.get_or_insert(c); all_up &= !c.is_lowercase(); } true });
     }
-    let (mut first, mut all_up) = (None, true);
-    each_char(w, |c| {
-        if c.is_alphabetic() { first.get_or_insert(c); all_up &= !c.is_lowercase(); }
-        true
-    });
     match first {
         Some(c) if c.is_uppercase() => if all_up { Case::Upper } else { Case::Cap },
         Some(c) if c.is_lowercase() => Case::Lower,
@@ -310,10 +281,8 @@ fn capish(c: Case) -> bool { c == Case::Cap || c == Case::Upper }
 
 /// French/Italian elision before a capitalised name: "d'Alésia", "l'Église", "dell'Orso".
 fn elided_cap(w: &str) -> bool {
-    match w.find(['\'', '’']) {
-        Some(k) if k <= 4 => w[k..].trim_start_matches(['\'', '’']).chars().next().is_some_and(char::is_uppercase),
-        _ => false,
-    }
+    let k = w.bytes().take(5).position(|c| c == b'\'' || c == 0xE2);
+    k.is_some_and(|k| w[k..].trim_start_matches(['\'', '’']).chars().next().is_some_and(char::is_uppercase))
 }
 
 fn is_word_start(t: &str, i: usize) -> bool {
@@ -330,19 +299,20 @@ fn read_word(t: &str, i: usize) -> usize {
     let (mut j, mut seg) = (i, 0usize);
     while j < b.len() {
         let c = b[j];
-        let step = if c.is_ascii_alphabetic() { 1 } else if c >= 0x80 {
-            let ch = t[j..].chars().next().unwrap();
-            if ch.is_alphabetic() { ch.len_utf8() } else if ch == '’' && j > i && is_word_start(t, j + 3) {
-                seg = usize::MAX;
-                3
-            } else { break; }
+        let ch = if c >= 0x80 { t[j..].chars().next().unwrap() } else { c as char };
+        let step = if ch.is_alphabetic() {
+            ch.len_utf8()
         } else if c == b'\\' && esc_at(b, j).is_some_and(char::is_alphabetic) {
             6
-        } else if (c == b'-' || c == b'\'') && j > i && is_word_start(t, j + 1)
+        } else if (c == b'-' || c == b'\'' || ch == '’') && j > i && is_word_start(t, j + ch.len_utf8())
             || c == b'.' && seg == 1 && b.get(j + 1).is_some_and(u8::is_ascii_alphabetic)
-        { seg = usize::MAX; 1 } else { break; };
-        seg = seg.wrapping_add(1);
-        j += step;
+        {
+            seg = usize::MAX;
+            ch.len_utf8()
+        } else {
+            break;
+        };
+        (seg, j) = (seg.wrapping_add(1), j + step);
     }
     j
 }
@@ -354,46 +324,35 @@ fn word_back(t: &str, we: usize, floor: usize) -> usize {
     let (mut s, mut seg) = (we, 0usize);
     while s > floor {
         let c = b[s - 1];
+        let ch = if c >= 0x80 { t[..s].chars().next_back().unwrap() } else { c as char };
         if s >= floor + 6 && b[s - 6] == b'\\' && esc_at(b, s - 6).is_some_and(char::is_alphabetic) {
             s -= 6;
-        } else if c.is_ascii_alphabetic() {
+        } else if ch.is_alphabetic() {
             if s >= 2 && b[s - 2] == b'\\' && matches!(c, b'n' | b't' | b'r') { break; }
-            s -= 1;
-        } else if c >= 0x80 {
-            let ch = t[..s].chars().next_back().unwrap();
-            if ch.is_alphabetic() {
-                s -= ch.len_utf8();
-            } else if ch == '’' && seg > 0 && s >= floor + 4 && b[s - 4].is_ascii_alphabetic() {
-                (s, seg) = (s - 3, 0);
-                continue;
-            } else { break; }
-        } else if seg > 0 && s >= floor + 2 && b[s - 2].is_ascii_alphabetic()
-            && (c == b'-' || c == b'\'' || c == b'.' && (s < floor + 3 || !b[s - 3].is_ascii_alphabetic()))
-        { (s, seg) = (s - 1, 0); continue; } else { break; }
+            s -= ch.len_utf8();
+        } else if seg > 0 && s >= floor + 1 + ch.len_utf8() && b[s - 1 - ch.len_utf8()].is_ascii_alphabetic()
+            && (c == b'-' || c == b'\'' || ch == '’' || c == b'.' && (s < floor + 3 || !b[s - 3].is_ascii_alphabetic()))
+        {
+            (s, seg) = (s - ch.len_utf8(), 0);
+            continue;
+        } else {
+            break;
+        }
         seg += 1;
     }
     s
 }
 
-fn skip_sp(b: &[u8], p: usize) -> usize {
-    let mut q = p;
-    while q < b.len() && b[q] == b' ' && q - p < 3 { q += 1; }
-    q
-}
+fn skip_sp(b: &[u8], p: usize) -> usize { p + b[p.min(b.len())..].iter().take(3).take_while(|&&c| c == b' ').count() }
 
 /// End of a line break at `p`: "\n", "\r\n", or JSON-escaped once or more ("\\n", "\\\\r\\\\n").
 fn line_break(b: &[u8], p: usize) -> Option<usize> {
-    match b.get(p)? {
-        b'\n' => Some(p + 1),
-        b'\r' if b.get(p + 1) == Some(&b'\n') => Some(p + 2),
-        b'\\' => {
-            let q = p + b[p..].iter().take_while(|&&c| c == b'\\').count();
-            match b.get(q)? {
-                b'n' => Some(q + 1),
-                b'r' => line_break(b, q + 1).or(Some(q + 1)),
-                _ => None,
-            }
-        }
+    let q = p + b[p.min(b.len())..].iter().take_while(|&&c| c == b'\\').count();
+    match (b.get(p)?, b.get(q)) {
+        (b'\n', _) => Some(p + 1),
+        (b'\r', _) if b.get(p + 1) == Some(&b'\n') => Some(p + 2),
+        (b'\\', Some(b'n')) => Some(q + 1),
+        (b'\\', Some(b'r')) => line_break(b, q + 1).or(Some(q + 1)),
         _ => None,
     }
 }
@@ -402,30 +361,22 @@ fn line_break(b: &[u8], p: usize) -> Option<usize> {
 fn break_before(b: &[u8], s: usize, floor: usize) -> Option<usize> {
     if s > floor && b[s - 1] == b'\n' { return Some(s - 1 - (s >= floor + 2 && b[s - 2] == b'\r') as usize); }
     if !(s >= floor + 2 && b[s - 1] == b'n' && b[s - 2] == b'\\') { return None; }
-    let mut k = s - 1;
-    while k > floor && b[k - 1] == b'\\' { k -= 1; }
-    if k >= floor + 2 && b[k - 1] == b'r' && b[k - 2] == b'\\' {
-        k -= 1;
-        while k > floor && b[k - 1] == b'\\' { k -= 1; }
-    }
-    Some(k)
+    let back = |k: usize| k - b[floor..k].iter().rev().take_while(|&&c| c == b'\\').count();
+    let k = back(s - 1);
+    Some(if k >= floor + 2 && b[k - 1] == b'r' && b[k - 2] == b'\\' { back(k - 1) } else { k })
 }
 
 /// Where an address part may end: punctuation, a quote, a (JSON-escaped) line break or the end.
 fn hard_bound(b: &[u8], i: usize) -> bool {
-    i >= b.len()
-        || matches!(b[i], b',' | b'.' | b';' | b')' | b']' | b'}' | b'"' | b'\'' | b'\n' | b'\r' | b'\\' | b'!' | b'?' | b'|' | b'<' | b'\t' | b'(')
+    i >= b.len() || b",.;:)]}\"'\n\r\\!?|<\t(".contains(&b[i])
 }
 
 fn alnum_at(b: &[u8], i: usize) -> bool { i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] >= 0x80) }
-
 fn digits(b: &[u8], i: usize) -> usize { b[i.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count() }
 
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Copy, Default)]
 struct Tok { s: usize, e: usize, kind: u8, dot: bool, slash: bool }
-const WORD: u8 = 0;
-const NUM: u8 = 1;
-const COMMA: u8 = 2;
+const WORD: u8 = 0; const NUM: u8 = 1; const COMMA: u8 = 2;
 
 /// "42nd", "5th", "1st".
 fn ordinal_end(b: &[u8], p: usize) -> Option<usize> {
@@ -440,15 +391,13 @@ impl Fwd<'_> {
     fn get(&mut self, i: usize) -> Option<Tok> {
         let b = self.t.as_bytes();
         while self.n <= i && self.n < self.w.len() {
-            let p = self.p?;
-            let e = if b[p].is_ascii_digit() { ordinal_end(b, p) } else { is_word_start(self.t, p).then(|| read_word(self.t, p)) };
-            let Some(e) = e else { self.p = None; return None; };
+            let p = self.p.take()?;
+            let num = b[p].is_ascii_digit();
+            let e = if num { ordinal_end(b, p)? } else if is_word_start(self.t, p) { read_word(self.t, p) } else { return None };
             let dot = b.get(e) == Some(&b'.');
-            self.w[self.n] = Tok { s: p, e, kind: if b[p].is_ascii_digit() { NUM } else { WORD }, dot, slash: false };
-            self.n += 1;
+            (self.w[self.n], self.n) = (Tok { s: p, e, kind: if num { NUM } else { WORD }, dot, slash: false }, self.n + 1);
             // "St. Mary's" goes on, "fixes. Hope Street" is a new sentence
-            let q = e + dot as usize;
-            let abbr = !dot || self.t[p..e].chars().nth(3).is_none();
+            let (q, abbr) = (e + dot as usize, !dot || self.t[p..e].chars().nth(3).is_none());
             self.p = (abbr && b.get(q) == Some(&b' ')).then(|| skip_sp(b, q)).filter(|&r| r < b.len());
         }
         (i < self.n).then(|| self.w[i])
@@ -457,34 +406,31 @@ impl Fwd<'_> {
 }
 
 /// Tokens before a number, read backwards on demand (1 = the nearest): words, numbers, commas.
-struct Back<'a> { t: &'a str, floor: usize, from: usize, w: [Tok; 8], n: usize, done: bool }
+struct Back<'a> { t: &'a str, floor: usize, from: usize, w: [Tok; 8], n: usize }
 impl<'a> Back<'a> {
-    fn new(t: &'a str, floor: usize, from: usize) -> Self { Back { t, floor, from, w: [Tok::default(); 8], n: 0, done: false } }
+    fn new(t: &'a str, floor: usize, from: usize) -> Self { Back { t, floor, from, w: [Tok::default(); 8], n: 0 } }
     fn get(&mut self, k: usize) -> Option<Tok> {
-        let b = self.t.as_bytes();
-        while self.n < k && self.n < self.w.len() && !self.done {
+        let (b, fl) = (self.t.as_bytes(), self.floor);
+        while self.n < k && self.n < self.w.len() {
             let mut e = if self.n == 0 { self.from } else { self.w[self.n - 1].s };
-            while e > self.floor && b[e - 1] == b' ' { e -= 1; }
-            let c = if e > self.floor { b[e - 1] } else { 0 };
-            let tok = if c == b',' {
-                Some(Tok { s: e - 1, e, kind: COMMA, ..Tok::default() })
-            } else if c.is_ascii_digit() {
-                let s = e - b[self.floor..e].iter().rev().take_while(|c| c.is_ascii_digit()).count();
-                Some(Tok { s, e, kind: NUM, ..Tok::default() })
-            } else {
-                let we = if c == b'.' || c == b'/' { e - 1 } else { e };
-                let s = word_back(self.t, we, self.floor);
-                (s < we).then_some(Tok { s, e: we, kind: WORD, dot: c == b'.', slash: c == b'/' })
+            while e > fl && b[e - 1] == b' ' { e -= 1; }
+            let c = if e > fl { b[e - 1] } else { 0 };
+            let tok = match c {
+                b',' => Tok { s: e - 1, e, kind: COMMA, ..Tok::default() },
+                b'0'..=b'9' => Tok { s: e - b[fl..e].iter().rev().take_while(|c| c.is_ascii_digit()).count(), e, kind: NUM, ..Tok::default() },
+                _ => {
+                    let we = e - matches!(c, b'.' | b'/') as usize;
+                    let s = word_back(self.t, we, fl);
+                    if s == we { break; }
+                    Tok { s, e: we, kind: WORD, dot: c == b'.', slash: c == b'/' }
+                }
             };
-            match tok {
-                Some(x) => (self.w[self.n], self.n) = (x, self.n + 1),
-                None => self.done = true,
-            }
+            (self.w[self.n], self.n) = (tok, self.n + 1);
         }
         (k >= 1 && k <= self.n).then(|| self.w[k - 1])
     }
     fn word(&mut self, k: usize) -> Option<Tok> { self.get(k).filter(|x| x.kind == WORD) }
-    fn low(&mut self, k: usize) -> Low { self.word(k).map_or(Low { buf: [0; 48], n: 0 }, |x| Low::new(&self.t[x.s..x.e])) }
+    fn low(&mut self, k: usize) -> Low { self.word(k).map_or(Low::EMPTY, |x| Low::new(&self.t[x.s..x.e])) }
     /// The word at `k` lowercased, borrowed when it already is (most prose), else lowered into `buf`.
     fn low_in<'b>(&mut self, k: usize, buf: &'b mut Low) -> &'b str where 'a: 'b {
         let Some(x) = self.word(k) else { return "" };
@@ -501,26 +447,23 @@ impl<'a> Back<'a> {
 fn house_num(b: &[u8], d: usize, max_digits: usize) -> Option<(usize, usize)> {
     let nd = digits(b, d);
     if nd == 0 || nd > max_digits { return None; }
-    let mut j = d + nd;
-    let letter = |j: usize| j < b.len() && b[j].is_ascii_alphabetic() && !alnum_at(b, j + 1);
+    let (mut j, letter) = (d + nd, |j: usize| j < b.len() && b[j].is_ascii_alphabetic() && !alnum_at(b, j + 1));
     for g in 0..3 {
         if letter(j) { j += 1; break; }
-        let sep_ok = j + 1 < b.len() && (b[j] == b'/' || b[j] == b'-' && g == 0) && b[j + 1].is_ascii_digit();
-        if !sep_ok || digits(b, j + 1) > 5 { break; }
+        let sep = j + 1 < b.len() && (b[j] == b'/' || b[j] == b'-' && g == 0) && (1..=5).contains(&digits(b, j + 1));
+        if !sep { break; }
         j += 1 + digits(b, j + 1);
     }
-    if alnum_at(b, j) || b.get(j) == Some(&b'%') { return None; }
     let num_follows = j + 1 < b.len() && matches!(b[j], b'.' | b',' | b':' | b'/' | b'-') && b[j + 1].is_ascii_digit();
-    (!num_follows).then_some((j, nd))
+    (!alnum_at(b, j) && b.get(j) != Some(&b'%') && !num_follows).then_some((j, nd))
 }
 
 /// The byte before a number-first house number: a space, an opening bracket or quote, or a JSON escape.
 fn num_start_ok(b: &[u8], d: usize) -> bool {
     if d == 0 { return true; }
-    let digit_before = d >= 2 && b[d - 2].is_ascii_digit();
     match b[d - 1] {
         b' ' | b'\t' | b'\n' | b'\r' | b'(' | b'[' | b'{' | b'"' | b'\'' | b'`' | b'>' | b'=' | b'|' | b'*' => true,
-        b':' | b',' | b';' => !digit_before,
+        b':' | b',' | b';' => !(d >= 2 && b[d - 2].is_ascii_digit()),
         b'n' | b't' | b'r' => d >= 2 && b[d - 2] == b'\\',
         0xA0 => d >= 2 && b[d - 2] == 0xC2,
         _ => false,
@@ -530,28 +473,26 @@ fn num_start_ok(b: &[u8], d: usize) -> bool {
 /// Flags and start of the word before the number ("House No." counts as its unit word).
 fn prev_word(t: &str, d: usize, floor: usize) -> (u32, usize) {
     let b = t.as_bytes();
-    let mut p = d;
-    while p > floor && b[p - 1] == b' ' { p -= 1; }
+    let mut p = d - b[floor..d].iter().rev().take_while(|&&c| c == b' ').count();
     if p == d { return (0, d); }
     p -= (p > floor && b[p - 1] == b'.') as usize;
     let s = word_back(t, p, floor);
     if s == p { return (0, d); }
-    let l = Low::new(&t[s..p]);
-    if matches!(l.s(), "no" | "nr") { let (f, s2) = prev_word(t, s, floor); if f & UNIT_PRE != 0 { return (f, s2); } }
-    (l.flags(), s)
+    let f = flags(&t[s..p]);
+    if t[s..p].eq_ignore_ascii_case("no") || t[s..p].eq_ignore_ascii_case("nr") {
+        let (f2, s2) = prev_word(t, s, floor);
+        if f2 & UNIT_PRE != 0 { return (f2, s2); }
+    }
+    (f, s)
 }
 
 fn is_year(b: &[u8], d: usize) -> bool { digits(b, d) == 4 && matches!(&b[d..d + 2], b"18" | b"19" | b"20") }
 
 /// A JSON key such as "street", "address_line1", "home_address" right before the value at `d`.
 fn address_key_before(b: &[u8], d: usize) -> bool {
-    let mut buf = [0u8; 40];
     let s = &b[d.saturating_sub(40)..d];
-    buf[..s.len()].copy_from_slice(s);
-    let w = &mut buf[..s.len()];
-    w.make_ascii_lowercase();
-    let key = w.iter().rposition(|&c| c == b':').map_or(&w[..0], |k| &w[k.saturating_sub(24)..k]);
-    [&b"street"[..], b"address", b"line1", b"line_1", b"addr"].iter().any(|k| key.windows(k.len()).any(|x| x == *k))
+    let key = s.iter().rposition(|&c| c == b':').map_or(&s[..0], |k| &s[k.saturating_sub(24)..k]);
+    ["street", "address", "line1", "line_1", "addr"].iter().any(|k| key.windows(k.len()).any(|x| x.eq_ignore_ascii_case(k.as_bytes())))
 }
 
 // ---------------------------------------------------------------- number-first: US/UK/AU/..., French, JP, IN
@@ -563,33 +504,26 @@ fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     if !num_start_ok(b, d) { return None; }
     if let Some(e) = japan(t, d) { return Some((unit_prefix(t, d, floor).unwrap_or(d), e)); }
     let (ne, nd) = house_num(b, d, 6)?;
-    let comma = b.get(ne) == Some(&b',');
-    let brk = line_break(b, ne);
-    let (mut pf, mut ps) = (0, d);
-    if comma || brk.is_some() { (pf, ps) = prev_word(t, d, floor); }
+    let (comma, brk) = (b.get(ne) == Some(&b','), line_break(b, ne));
+    let sep = comma || brk.is_some();
+    // "Flat 2, Mitchell Shores", "Flat 3\nHenry Land": a unit word, its number, then the street
+    let (mut pf, ps) = if sep { prev_word(t, d, floor) } else { (0, d) };
     let unit_led = pf & UNIT_PRE != 0;
     let p0 = brk.unwrap_or(ne + comma as usize);
     let mut p = skip_sp(b, p0);
     if brk.is_none() && p == p0 || !(is_word_start(t, p) || ordinal_end(b, p).is_some()) { return None; }
-    if !comma && brk.is_none() {
-        for w in ["bis ", "ter ", "quater ", "BIS ", "TER "] {
-            if b[p..].starts_with(w.as_bytes()) { p = skip_sp(b, p + w.len() - 1); }
-        }
+    for w in ["bis ", "ter ", "quater ", "BIS ", "TER "].iter().filter(|_| !sep) {
+        if b[p..].starts_with(w.as_bytes()) { p = skip_sp(b, p + w.len() - 1); }
     }
     let mut w = Fwd { t, w: [Tok::default(); 7], n: 0, p: Some(p) };
     let w0 = w.get(0)?;
     let f0 = flags(w.s(w0));
     let fr = if f0 & FR != 0 && !unit_led && brk.is_none() { french(&mut w, f0) } else { None };
-    let anglo = fr.is_none();
-    let st = match fr {
-        Some(st) => Some(st),
-        None if !comma && brk.is_none() || unit_led => english(&mut w, f0, unit_led),
-        None => None,
-    };
-    let lead = if unit_led { ps } else { d };
-    let Some(st) = st else { return india(t, p).filter(|_| comma || brk.is_some()).map(|e| (lead, e)) };
+    let (anglo, lead) = (fr.is_none(), if unit_led { ps } else { d });
+    let st = fr.or_else(|| if !sep || unit_led { english(&mut w, f0, unit_led) } else { None });
+    let Some(st) = st else { return india(t, p).filter(|_| sep).map(|e| (lead, e)) };
     let year = is_year(b, d);
-    if !(comma || brk.is_some()) { (pf, _) = prev_word(t, d, floor); }
+    if !sep { pf = prev_word(t, d, floor).0; }
     // "Copyright 2016 Iain Lane", "(c) 2012 Qualcomm Innovation Center"
     let copyright = year && ["opyright", "(c)", "(C)", "©"].iter().any(|m| b[d.saturating_sub(16)..d].windows(m.len()).any(|w| w == m.as_bytes()));
     if pf & NEG_PRE != 0 || year && pf & YEAR_PRE != 0 || copyright { return None; }
@@ -683,36 +617,29 @@ fn dir_suffix(t: &str, e: usize) -> Option<usize> {
     let b = t.as_bytes();
     if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) { return None; }
     let we = read_word(t, e + 1);
-    let s = &t[e + 1..we];
-    let c = case_of(s);
-    if flags(s) & DIR == 0 || !(c == Case::Upper && s.len() <= 2 || c == Case::Cap) { return None; }
-    let r = we + (b.get(we) == Some(&b'.')) as usize;
-    if b.get(r) != Some(&b' ') { return Some(r); }
+    let (s, r) = (&t[e + 1..we], we + (b.get(we) == Some(&b'.')) as usize);
+    if flags(s) & DIR == 0 || !(case_of(s) == Case::Upper && s.len() <= 2 || case_of(s) == Case::Cap) { return None; }
     let q = skip_sp(b, r);
-    let ue = read_word(t, q);
-    (ue > q && flags(&t[q..ue]) & UNIT != 0).then_some(r)
+    (b.get(r) != Some(&b' ') || read_word(t, q) > q && flags(&t[q..read_word(t, q)]) & UNIT != 0).then_some(r)
 }
 
 /// Up to two units after the street: "Apt. 377", ", Suite 200", " #12", ", 2nd Floor", " Piano 4".
 fn units(t: &str, mut e: usize) -> (usize, bool) {
-    let b = t.as_bytes();
-    let mut found = false;
+    let (b, mut found) = (t.as_bytes(), false);
     for _ in 0..2 {
         let q = e + (b.get(e) == Some(&b',')) as usize;
         let q2 = skip_sp(b, q);
         if q2 == q || q2 >= b.len() { break; }
-        let r = if b[q2] == b'#' { unit_id(b, skip_sp(b, q2 + 1)) } else if b[q2].is_ascii_digit() {
-            ordinal_end(b, q2).and_then(|oe| {
-                let ws = skip_sp(b, oe);
-                let we = read_word(t, ws);
-                let fl = t[ws..we].eq_ignore_ascii_case("floor") || t[ws..we].eq_ignore_ascii_case("fl");
-                (ws > oe && fl).then_some(we)
-            })
+        let r = if b[q2] == b'#' {
+            unit_id(b, skip_sp(b, q2 + 1))
+        } else if let Some(oe) = ordinal_end(b, q2) {
+            let (ws, we) = (skip_sp(b, oe), read_word(t, skip_sp(b, oe)));
+            (ws > oe && (t[ws..we].eq_ignore_ascii_case("floor") || t[ws..we].eq_ignore_ascii_case("fl"))).then_some(we)
         } else {
             let we = read_word(t, q2);
             let r = we + (b.get(we) == Some(&b'.')) as usize;
-            let mut r2 = skip_sp(b, r);
-            r2 += (b.get(r2) == Some(&b'#')) as usize;
+            let r2 = skip_sp(b, r);
+            let r2 = r2 + (b.get(r2) == Some(&b'#')) as usize;
             (we > q2 && r2 > r && flags(&t[q2..we]) & UNIT != 0).then(|| unit_id(b, r2)).flatten()
         };
         let Some(x) = r else { break };
@@ -721,86 +648,75 @@ fn units(t: &str, mut e: usize) -> (usize, bool) {
     (e, found)
 }
 
+/// "377", "4B", "12-3", "A".
 fn unit_id(b: &[u8], q: usize) -> Option<usize> {
-    let (mut j, mut nd) = (q, 0);
-    while j < b.len() && j - q < 8 {
-        if b[j].is_ascii_digit() {
-            nd += 1;
-        } else if !(b[j].is_ascii_alphabetic() || b[j] == b'-' && j > q && b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric)) {
-            break;
-        }
-        j += 1;
-    }
-    let letters_only = j - q <= 2 && b[q..j].iter().all(u8::is_ascii_uppercase);
-    (j > q && !alnum_at(b, j) && (nd > 0 || letters_only)).then_some(j)
+    let n = b[q.min(b.len())..].iter().take(8).enumerate()
+        .take_while(|&(i, &c)| c.is_ascii_alphanumeric() || c == b'-' && i > 0 && b.get(q + i + 1).is_some_and(u8::is_ascii_alphanumeric))
+        .count();
+    let id = &b[q..q + n];
+    let ok = id.iter().any(u8::is_ascii_digit) || n <= 2 && id.iter().all(u8::is_ascii_uppercase);
+    (n > 0 && !alnum_at(b, q + n) && ok).then_some(q + n)
 }
 
 /// After a street without a locality: no lowercase prose continuing an all-lowercase match, and no
 /// Title-case word glued to a short number ("5 Common Road Signs").
 fn follow_ok(t: &str, e: usize, lower: bool, strong_num: bool) -> bool {
-    let b = t.as_bytes();
-    let q = skip_sp(b, e);
+    let (b, q) = (t.as_bytes(), skip_sp(t.as_bytes(), e));
     if b.get(e) != Some(&b' ') { return true; }
     if !is_word_start(t, q) { return !lower; }
     let s = &t[q..read_word(t, q)];
     let (f, c) = (flags(s), case_of(s));
-    if c == Case::Lower { return !lower || f & CONNECT != 0; }
-    strong_num || f & (UNIT | DIR) != 0
+    if c == Case::Lower { !lower || f & CONNECT != 0 } else { strong_num || f & (UNIT | DIR) != 0 }
 }
 
-/// "Unit 4, " / "Flat 3, " / "Apt 4B " / "Apt. 488 " before the house number.
+/// "Unit 4, " / "Flat 3, " / "Apt 4B " / "Apt. 488 " / "#1053, " before the house number.
 fn unit_prefix(t: &str, d: usize, floor: usize) -> Option<usize> {
     let b = t.as_bytes();
-    let mut p = d;
-    while p > floor && b[p - 1] == b' ' { p -= 1; }
+    let back = |k: usize, f: fn(&u8) -> bool, max: usize| k - b[floor..k].iter().rev().take(max).take_while(|c| f(c)).count();
+    let mut p = back(d, |&c| c == b' ', 3);
     if p > floor && b[p - 1] == b',' { p -= 1; } else if p == d { return None; }
     let ie = p;
-    while p > floor && b[p - 1].is_ascii_alphanumeric() && ie - p < 6 { p -= 1; }
+    p = back(p, u8::is_ascii_alphanumeric, 6);
     let id = &b[p..ie];
     if !(id.iter().any(u8::is_ascii_digit) || id.len() == 1 && id[0].is_ascii_uppercase()) { return None; }
     p -= (p > floor && b[p - 1] == b'#') as usize;
     if b[p] == b'#' && (p == floor || !alnum_at(b, p - 1)) { return Some(p); }
-    let mut q = p;
-    while q > floor && b[q - 1] == b' ' { q -= 1; }
-    q -= (q < p && q > floor && b[q - 1] == b'.') as usize;
+    let q = back(p, |&c| c == b' ', 3);
+    let q = q - (q < p && q > floor && b[q - 1] == b'.') as usize;
     let ws = word_back(t, q, floor);
     (q < p && ws < q && flags(&t[ws..q]) & UNIT_PRE != 0).then_some(ws)
 }
 
 /// Romanised Japanese: "4-20-8 Nishi-Shinjuku, Setagaya-ku, Osaka 060-1971" (chome-ban-go, area, ward, city).
 fn japan(t: &str, d: usize) -> Option<usize> {
-    let b = t.as_bytes();
-    let mut j = d;
+    let (b, mut j) = (t.as_bytes(), d);
     for g in 0..3 {
         let n = digits(b, j);
         if n == 0 || n > 4 || g < 2 && b.get(j + n) != Some(&b'-') { return None; }
         j += n + (g < 2) as usize;
     }
-    let mut e = j;
     for k in 0..3 {
-        if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) || k == 2 { return None; }
-        e = read_word(t, e + 1);
-        if b.get(e..e + 2) == Some(b", ") || line_break(b, e).is_some() { break; }
+        if b.get(j) != Some(&b' ') || !is_word_start(t, j + 1) || k == 2 { return None; }
+        j = read_word(t, j + 1);
+        if b.get(j..j + 2) == Some(b", ") || line_break(b, j).is_some() { break; }
     }
-    let ws = line_break(b, e).unwrap_or(e + 2);
+    let ws = line_break(b, j).unwrap_or(j + 2);
     let we = read_word(t, ws);
-    let ward = Low::new(&t[ws..we]);
-    if !["-ku", "-shi", "-cho", "-machi", "-gun"].iter().any(|s| ward.s().ends_with(s)) { return None; }
+    if !["-ku", "-shi", "-cho", "-machi", "-gun"].iter().any(|s| Low::new(&t[ws..we]).s().ends_with(s)) { return None; }
     parse_tail(t, we).filter(|x| x.1).map(|x| x.0)
 }
 
 /// Indian style: "84, Sarkar Path, Thiruvananthapuram-140422", "Flat 655, Prestige Residency, 1st Cross,
-/// Adyar, Chennai, Tamil Nadu 600020": capitalised parts after "number, " up to a 6-digit PIN.
+/// Adyar, Chennai, Tamil Nadu 600020": up to four words per part, parts up to a 6-digit PIN.
 fn india(t: &str, mut q: usize) -> Option<usize> {
     let b = t.as_bytes();
     for _ in 0..8 {
         for n in 0..4 {
-            let e = if b.get(q).is_some_and(u8::is_ascii_digit) {
-                ordinal_end(b, q)?
-            } else if is_word_start(t, q) && flags(&t[q..read_word(t, q)]) & STOP == 0 { read_word(t, q) } else {
-                return None;
+            q = match ordinal_end(b, q) {
+                Some(e) => e,
+                None if is_word_start(t, q) && flags(&t[q..read_word(t, q)]) & STOP == 0 => read_word(t, q),
+                None => return None,
             };
-            q = e;
             let more = b.get(q) == Some(&b' ') && (is_word_start(t, q + 1) || ordinal_end(b, q + 1).is_some());
             if n == 3 || !more { break; }
             q += 1;
@@ -816,8 +732,7 @@ fn india(t: &str, mut q: usize) -> Option<usize> {
 /// Formats where the number follows the street or box word, read backwards from the number.
 fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let b = t.as_bytes();
-    let mut p = d;
-    while p > floor && b[p - 1] == b' ' && d - p < 3 { p -= 1; }
+    let mut p = d - b[floor..d].iter().rev().take(3).take_while(|&&c| c == b' ').count();
     p -= (p < d && p > floor && b[p - 1] == b',') as usize;
     // "Contrada Livio\n37": the number alone on the next line
     let broke = if p == d { break_before(b, d, floor) } else { None };
@@ -825,19 +740,17 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     if p == d || p <= floor || !(b[p - 1].is_ascii_alphabetic() || matches!(b[p - 1], b'.' | b'/') || b[p - 1] >= 0x80) {
         return None;
     }
-    let mut bk = Back::new(t, floor, p);
-    let s_of = |x: Tok| &t[x.s..x.e];
-    let mut comma = bk.get(1)?.kind == COMMA || broke.is_some();
+    let (mut bk, s_of) = (Back::new(t, floor, p), |x: Tok| &t[x.s..x.e]);
     let k0c = (bk.get(1)?.kind == COMMA) as usize;
-    let mut k0 = 1 + k0c;
+    let (mut comma, mut k0) = (k0c == 1 || broke.is_some(), 1 + k0c);
     let mut w1 = bk.word(k0)?;
-    let no = ["nº", "n", "no", "nr", "núm", "num", "n.º"];
-    if w1.e - w1.s <= 4 && (w1.dot || s_of(w1).contains('º')) && no.contains(&bk.low(k0).s()) {
+    // "Calle de Alcalá, nº 42"
+    if w1.e - w1.s <= 4 && (w1.dot || b[w1.e - 1] == 0xBA) && ["nº", "n", "no", "nr", "núm", "num", "n.º"].contains(&bk.low(k0).s()) {
         k0 += 1;
         if bk.get(k0).is_some_and(|x| x.kind == COMMA) { (k0, comma) = (k0 + 1, true); }
         w1 = bk.word(k0)?;
     }
-    let mut l1buf = Low { buf: [0; 48], n: 0 };
+    let mut l1buf = Low::EMPTY;
     let (l1, c1) = (bk.low_in(k0, &mut l1buf), case_of(s_of(w1)));
     let f1 = lookup(l1);
     if c1 == Case::Lower && f1 & STOP != 0 { return None; }
@@ -845,42 +758,36 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     // PO boxes and military addresses
     if !comma {
         let keyword = matches!(l1, "box" | "bag" | "postal" | "postale" | "correos" | "aa" | "ae" | "ap");
-        let l2 = if keyword { bk.low(k0 + 1) } else { Low { buf: [0; 48], n: 0 } };
-        let at2 = |bk: &mut Back| bk.word(k0 + 1).map(|x| x.s);
-        let at3 = |bk: &mut Back, w: &str| if bk.low(k0 + 2).s() == w { bk.word(k0 + 2).map(|x| x.s) } else { None };
+        let l2 = if keyword { bk.low(k0 + 1) } else { Low::EMPTY };
+        let at = |bk: &mut Back, k: usize, w: &str| if w.is_empty() || bk.low(k).s() == w { bk.word(k).map(|x| x.s) } else { None };
         // "PSC 1234, Box 5678", "Unit 1234 Box 5678", also with the PSC part on the line above
         let psc = |bk: &mut Back, j: usize| {
             let ok = bk.get(j).is_some_and(|x| x.kind == NUM) && matches!(bk.low(j + 1).s(), "psc" | "cmr" | "unit");
             if ok { bk.word(j + 1).map(|x| x.s) } else { None }
         };
-        let start = match l1 {
-            "box" => match l2.s() {
-                "po" | "p.o" | "gpo" => at2(&mut bk),
-                "o" => at3(&mut bk, "p"),
-                "office" => at3(&mut bk, "post"),
-                _ if bk.get(k0 + 1).is_none() => {
-                    break_before(b, w1.s, floor).and_then(|pe| psc(&mut Back::new(t, floor, pe), 1))
-                }
-                _ => { let j = k0 + 1 + bk.get(k0 + 1).is_some_and(|x| x.kind == COMMA) as usize; psc(&mut bk, j) }
-            },
-            "p.o.box" | "pobox" | "pob" | "postfach" | "apartado" | "postbus" | "casilla" => Some(w1.s),
-            "bp" | "b.p" | "pmb" if c1 == Case::Upper => Some(w1.s),
-            "bag" if matches!(l2.s(), "locked" | "private") => at2(&mut bk),
-            "postal" if l2.s() == "caixa" => at2(&mut bk),
-            "postale" if matches!(l2.s(), "casella" | "boîte" | "boite") => at2(&mut bk),
-            "correos" if l2.s() == "de" => at3(&mut bk, "apartado"),
-            "aa" | "ae" | "ap" if c1 == Case::Upper && matches!(l2.s(), "fpo" | "apo" | "dpo") => {
+        let start = match (l1, l2.s()) {
+            ("box", "po" | "p.o" | "gpo") => at(&mut bk, k0 + 1, ""),
+            ("box", "o") => at(&mut bk, k0 + 2, "p"),
+            ("box", "office") => at(&mut bk, k0 + 2, "post"),
+            ("box", _) if bk.get(k0 + 1).is_none() => break_before(b, w1.s, floor).and_then(|pe| psc(&mut Back::new(t, floor, pe), 1)),
+            ("box", _) => {
+                let j = k0 + 1 + bk.get(k0 + 1).is_some_and(|x| x.kind == COMMA) as usize;
+                psc(&mut bk, j)
+            }
+            ("p.o.box" | "pobox" | "pob" | "postfach" | "apartado" | "postbus" | "casilla", _) => Some(w1.s),
+            ("bp" | "b.p" | "pmb", _) if c1 == Case::Upper => Some(w1.s),
+            ("bag", "locked" | "private") | ("postal", "caixa") | ("postale", "casella" | "boîte" | "boite") => at(&mut bk, k0 + 1, ""),
+            ("correos", "de") => at(&mut bk, k0 + 2, "apartado"),
+            ("aa" | "ae" | "ap", "fpo" | "apo" | "dpo") if c1 == Case::Upper => {
                 if digits(b, d) != 5 || alnum_at(b, d + 5) { return None; }
-                let s = at2(&mut bk)?;
+                let s = bk.word(k0 + 1)?.s;
                 return Some((mil_head(t, s, floor).unwrap_or(s), d + 5));
             }
             _ => None,
         };
         if let Some(s) = start {
             let mut e = d + digits(b, d);
-            if e - d > 6 || alnum_at(b, e) || e + 1 < b.len() && matches!(b[e], b'/' | b'.' | b',' | b':') && b[e + 1].is_ascii_digit() {
-                return None;
-            }
+            if e - d > 6 || alnum_at(b, e) || e + 1 < b.len() && b"/.,:".contains(&b[e]) && b[e + 1].is_ascii_digit() { return None; }
             for _ in 0..2 {
                 let g = digits(b, e + 1);
                 if l1 == "postfach" && b.get(e) == Some(&b' ') && (2..=4).contains(&g) && !alnum_at(b, e + 1 + g) { e += 1 + g; }
@@ -891,54 +798,53 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
 
     // street name, then the number
     let (mut start, mut max_digits, mut check_follow, mut need_post) = (None, 5, false, false);
-    if !comma {
-        if street_suffix(l1) || w1.dot && l1.len() >= 6 && l1.ends_with("str") {
-            start = Some(w1.s);
-        } else if weak_suffix(l1) {
-            (start, need_post) = (Some(w1.s), !address_key_before(b, w1.s));
-        } else if f1 & DE_TYPE != 0 && capish(c1) && (l1 != "str" || w1.dot) {
-            // "Berliner Str. 5"
-            start = bk.word(k0 + 1).filter(|&x| capish(case_of(s_of(x))) && flags(s_of(x)) & STOP == 0).map(|x| x.s);
-        } else if c1 == Case::Cap && f1 & DE_STOP == 0 {
-            // "Am Markt 3", "An der Alster 5"
-            let w2 = bk.word(k0 + 1).map(s_of);
-            let w3 = bk.word(k0 + 2).map(s_of);
-            let k = if matches!(w2, Some("Am" | "Im" | "Zum" | "Zur" | "Beim")) {
-                k0 + 1
-            } else if matches!(w2, Some("der" | "dem" | "den")) && matches!(w3, Some("An" | "Auf" | "In" | "Unter" | "Hinter" | "Vor" | "Bei" | "Über")) {
-                k0 + 2
-            } else { 0 };
-            if k > 0 { (start, max_digits, check_follow) = (bk.word(k).map(|x| x.s), 3, true); }
-        }
+    if comma {
+        // after "Mayor, " only the prefix forms below ("C/ Mayor, 5")
+    } else if street_suffix(l1) || w1.dot && l1.len() >= 6 && l1.ends_with("str") {
+        start = Some(w1.s);
+    } else if ["ring", "hof", "pad"].iter().any(|s| l1.len() >= s.len() + 4 && l1.ends_with(s)) {
+        // also English ("Engineering 101", "Keypad 3"): a street only before a postcode or as an address value
+        (start, need_post) = (Some(w1.s), !address_key_before(b, w1.s));
+    } else if f1 & DE_TYPE != 0 && capish(c1) && (l1 != "str" || w1.dot) {
+        // "Berliner Str. 5"
+        start = bk.word(k0 + 1).filter(|&x| capish(case_of(s_of(x))) && flags(s_of(x)) & STOP == 0).map(|x| x.s);
+    } else if c1 == Case::Cap && f1 & DE_STOP == 0 {
+        // "Am Markt 3", "An der Alster 5"
+        let (w2, w3) = (bk.word(k0 + 1).map(s_of), bk.word(k0 + 2).map(s_of));
+        let k = if matches!(w2, Some("Am" | "Im" | "Zum" | "Zur" | "Beim")) {
+            k0 + 1
+        } else if matches!(w2, Some("der" | "dem" | "den")) && matches!(w3, Some("An" | "Auf" | "In" | "Unter" | "Hinter" | "Vor" | "Bei" | "Über")) {
+            k0 + 2
+        } else {
+            0
+        };
+        if k > 0 { (start, max_digits, check_follow) = (bk.word(k).map(|x| x.s), 3, true); }
     }
-    if start.is_none() {
-        // "Calle Mayor", "Avenida de la Constitución", "Via Roma", "C/ Mayor,"
-        let (mut content, mut lowercase) = (0, false);
-        for k in k0..k0 + 7 {
-            let Some(x) = bk.word(k) else { break };
-            let s = s_of(x);
-            let (f, c) = if k == k0 { (f1, c1) } else { (flags(s), case_of(s)) };
-            if f & PFX != 0 && content > 0 {
-                let distinct = f & PFX_DIST != 0;
-                let dot_ok = f & PFX_DOT == 0 || x.dot || x.slash || s.contains('.');
-                if dot_ok && (distinct || capish(c) && !lowercase) {
-                    (start, check_follow) = (Some(x.s), !distinct);
-                    break;
-                }
-            }
-            if f & PART != 0 && c != Case::Cap && k > k0 { continue; }
-            if capish(c) && (f & STOP == 0 || c == Case::Upper) || elided_cap(s) {
-                content += 1;
-            } else if c == Case::Lower && f & STOP == 0 && content == 0 { (content, lowercase) = (1, true); } else {
-                break;
-            }
+    // "Calle Mayor", "Avenida de la Constitución", "Via Roma", "C/ Mayor,": name words back to a type word
+    let (mut content, mut lowercase) = (0, false);
+    for k in (k0..k0 + 7).filter(|_| start.is_none()) {
+        let Some(x) = bk.word(k) else { break };
+        let s = s_of(x);
+        let (f, c) = if k == k0 { (f1, c1) } else { (flags(s), case_of(s)) };
+        let dot_ok = f & PFX_DOT == 0 || x.dot || x.slash || s.contains('.');
+        if f & PFX != 0 && content > 0 && dot_ok && (f & PFX_DIST != 0 || capish(c) && !lowercase) {
+            (start, check_follow) = (Some(x.s), f & PFX_DIST == 0);
+            break;
+        }
+        if f & PART != 0 && c != Case::Cap && k > k0 { continue; }
+        if capish(c) && (f & STOP == 0 || c == Case::Upper) || elided_cap(s) {
+            content += 1;
+        } else if c == Case::Lower && f & STOP == 0 && content == 0 {
+            (content, lowercase) = (1, true);
+        } else {
+            break;
         }
     }
     let s = start?;
     let (e, _) = house_num(b, d, max_digits)?;
     // "Plaza Hotel 5 nights": a lowercase word right after the number is prose, not an address
     if check_follow && !follow_ok(t, e, true, true) { return None; }
-    let (e, _) = units(t, e);
+    let e = units(t, e).0;
     let tail = parse_tail(t, e);
     if need_post && !tail.is_some_and(|x| x.1) { return None; }
     Some((s, tail.map_or(e, |x| x.0)))
@@ -948,34 +854,26 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
 fn mil_head(t: &str, s: usize, floor: usize) -> Option<usize> {
     let b = t.as_bytes();
     let le = break_before(b, s, floor).or_else(|| (s >= floor + 2 && &b[s - 2..s] == b", ").then_some(s - 2))?;
-    let mut ls = le;
-    while ls > floor && le - ls < 40 && (b[ls - 1].is_ascii_alphabetic() || matches!(b[ls - 1], b' ' | b'\'' | b'-')) { ls -= 1; }
+    let mut ls = le - b[floor..le].iter().rev().take(40).take_while(|&&c| c.is_ascii_alphabetic() || b" '-".contains(&c)).count();
     ls += (ls > 0 && b[ls - 1] == b'\\' && ls < le && b[ls] == b'n') as usize;
     let line = t.get(ls..le)?;
-    for p in ["USCGC", "USNS", "USNV", "USS"] {
-        if let Some(k) = line.find(p).filter(|&k| k == 0 || line.as_bytes()[k - 1] == b' ') {
-            let rest = &line[k + p.len()..];
-            let names = rest.is_empty() || rest.starts_with(' ') && rest[1..].split(' ').all(|w| w.starts_with(|c: char| c.is_ascii_uppercase()));
-            if names { return Some(ls + k); }
-        }
-    }
-    None
+    ["USCGC", "USNS", "USNV", "USS"].iter().find_map(|p| {
+        let k = line.find(p).filter(|&k| k == 0 || line.as_bytes()[k - 1] == b' ')?;
+        let rest = &line[k + p.len()..];
+        let names = rest.is_empty() || rest.starts_with(' ') && rest[1..].split(' ').all(|w| w.starts_with(|c: char| c.is_ascii_uppercase()));
+        names.then_some(ls + k)
+    })
 }
 
-/// Bounds of the JSON key whose value opens with the quote at `q` (`"key": "`, escaped quotes too):
-/// (start of the key's opening quote, the key).
+/// The JSON key whose value opens with the quote at `q` (`"key": "`, escaped quotes too): (start of the
+/// key's opening quote, the key).
 fn json_key(t: &str, q: usize, floor: usize) -> Option<(usize, &str)> {
     let b = t.as_bytes();
-    let back = |mut k: usize, set: &[u8]| {
-        while k > floor && set.contains(&b[k - 1]) { k -= 1; }
-        k
-    };
+    let back = |k: usize, set: &[u8]| k - b[floor..k].iter().rev().take_while(|c| set.contains(c)).count();
     let k = back(back(q, b"\\"), b" \t");
-    if k <= floor || b[k - 1] != b':' { return None; }
-    let k = back(k - 1, b" \t");
-    if k <= floor || b[k - 1] != b'"' { return None; }
-    let ke = back(k - 1, b"\\");
-    let ks = back(ke, b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+    let k = back(k.checked_sub(1).filter(|&k| k >= floor && b[k] == b':')?, b" \t");
+    let ke = back(k.checked_sub(1).filter(|&k| k >= floor && b[k] == b'"')?, b"\\");
+    let ks = ke - b[floor..ke].iter().rev().take_while(|c| c.is_ascii_alphabetic() || **c == b'_').count();
     (ks > floor && ks < ke && b[ks - 1] == b'"').then(|| (back(ks - 1, b"\\"), &t[ks..ke]))
 }
 
@@ -988,20 +886,18 @@ fn json_postcode(t: &str, d: usize, floor: usize, out: &mut Vec<(usize, usize)>)
     let e = v + b[v..].iter().take_while(|&&c| c.is_ascii_alphanumeric() || c == b' ' || c == b'-').count();
     if e - v > 10 || !matches!(b.get(e), Some(b'"' | b'\\')) { return None; }
     let (ks, key) = json_key(t, v - 1, floor)?;
-    let key = Low::new(key);
-    if !matches!(key.s(), "postal_code" | "postalcode" | "postcode" | "post_code" | "zip" | "zipcode" | "zip_code" | "plz") {
-        return None;
-    }
-    // `"city": "X", ` before the postcode pair
+    let keys = ["postal_code", "postalcode", "postcode", "post_code", "zip", "zipcode", "zip_code", "plz"];
+    if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) { return None; }
+    // `"city": "X", ` before the postcode pair, across spaces and (escaped) line breaks
     let mut k = ks;
     while k > floor && b" \t\r\n".contains(&b[k - 1]) || k > floor + 1 && b[k - 1] == b'n' && b[k - 2] == b'\\' { k -= 1 + (b[k - 1] == b'n') as usize; }
     if k > floor && b[k - 1] == b',' {
         let ce = k - 1 - b[floor..k - 1].iter().rev().take_while(|c| b" \t\r\n\\".contains(c)).count();
         if ce > floor && b[ce - 1] == b'"' {
             let ce = ce - 1 - b[floor..ce - 1].iter().rev().take_while(|&&c| c == b'\\').count();
-            let cs = b[floor..ce].iter().rposition(|&c| c == b'"').map(|i| floor + i + 1)?;
-            let is_city = json_key(t, cs - 1, floor).is_some_and(|(_, k)| matches!(Low::new(k).s(), "city" | "town" | "locality"));
-            if is_city && ce > cs && ce - cs < 60 && t.is_char_boundary(cs) { out.push((cs, ce)); }
+            let cs = b[floor..ce].iter().rposition(|&c| c == b'"').map_or(ce, |i| floor + i + 1);
+            let city = cs < ce && ce - cs < 60 && json_key(t, cs - 1, floor).is_some_and(|(_, k)| ["city", "town", "locality"].iter().any(|c| c.eq_ignore_ascii_case(k)));
+            if city { out.push((cs, ce)); }
         }
     }
     out.push((v, e));
@@ -1014,14 +910,18 @@ fn json_postcode(t: &str, d: usize, floor: usize, out: &mut Vec<(usize, usize)>)
 enum Sep { Comma, Line, Space }
 
 fn tail_sep(b: &[u8], p: usize) -> Option<(usize, Sep)> {
-    let (q, k) = if let Some(q) = line_break(b, p) { (q, Sep::Line) } else if b.get(p) == Some(&b',') {
-        line_break(b, p + 1).map_or((p + 1, Sep::Comma), |q| (q, Sep::Line))
-    } else if b.get(p) == Some(&b' ') { (p, Sep::Space) } else { return None; };
+    let (q, k) = match (line_break(b, p), b.get(p)) {
+        (Some(q), _) => (q, Sep::Line),
+        (None, Some(b',')) => line_break(b, p + 1).map_or((p + 1, Sep::Comma), |q| (q, Sep::Line)),
+        (None, Some(b' ')) => (p, Sep::Space),
+        _ => return None,
+    };
     let r = skip_sp(b, q);
     (k != Sep::Space || r > q).then_some((r, k))
 }
 
-/// The locality after a street: (end, whether it carries a state or postcode).
+/// The locality after a street: (end, whether it carries a state or postcode). After a bare space only a
+/// locality with a postcode counts ("12 Smith St Sydney NSW 2000").
 fn parse_tail(t: &str, p: usize) -> Option<(usize, bool)> {
     let (q, sep) = tail_sep(t.as_bytes(), p)?;
     let (e, strong) = post_first(t, q).map(|e| (e, true)).or_else(|| locality(t, q, sep != Sep::Space, 0))?;
@@ -1030,14 +930,12 @@ fn parse_tail(t: &str, p: usize) -> Option<(usize, bool)> {
 
 /// City words from `q`, particles allowed inside ("Frankfurt am Main"); fills (end, all capitalised so far).
 fn city_words(t: &str, mut q: usize, ends: &mut [(usize, bool); 4]) -> usize {
-    let b = t.as_bytes();
-    let (mut n, mut all_cap) = (0, true);
+    let (b, mut n, mut all_cap) = (t.as_bytes(), 0, true);
     while n < ends.len() && is_word_start(t, q) {
         let e = read_word(t, q);
         let (f, c) = (flags(&t[q..e]), case_of(&t[q..e]));
-        if f & CITY_STOP != 0 { break; }
+        if f & CITY_STOP != 0 || c == Case::Lower && f & STOP != 0 && !(f & PART != 0 && n > 0) { break; }
         if !(f & PART != 0 && c == Case::Lower && n > 0) {
-            if c == Case::Lower && f & STOP != 0 { break; }
             all_cap &= capish(c);
             (ends[n], n) = ((e, all_cap), n + 1);
         }
@@ -1048,8 +946,7 @@ fn city_words(t: &str, mut q: usize, ends: &mut [(usize, bool); 4]) -> usize {
 }
 
 fn locality(t: &str, q: usize, allow_weak: bool, depth: u8) -> Option<(usize, bool)> {
-    let b = t.as_bytes();
-    let mut ends = [(0usize, false); 4];
+    let (b, mut ends) = (t.as_bytes(), [(0usize, false); 4]);
     let n = city_words(t, q, &mut ends);
     for k in (1..=n).rev() {
         let e = ends[k - 1].0;
@@ -1066,18 +963,13 @@ fn locality(t: &str, q: usize, allow_weak: bool, depth: u8) -> Option<(usize, bo
 /// After the city: ", IL 62704", " NSW 2000", "\nNW1 6XE", ", NT, 8410", ", 38234", " 060-1971", "Dublin 2".
 fn state_post(t: &str, e: usize, city: &str) -> Option<usize> {
     let b = t.as_bytes();
-    let q = match line_break(b, e) {
-        Some(q) => skip_sp(b, q),
-        None => skip_sp(b, e + (b.get(e) == Some(&b',')) as usize),
-    };
+    let q = skip_sp(b, line_break(b, e).unwrap_or(e + (b.get(e) == Some(&b',')) as usize));
     if q == e { return None; }
-    if is_word_start(t, q) {
-        let we = read_word(t, q);
-        if we - q <= 3 && flags(&t[q..we]) & STATE != 0 {
-            let r = skip_sp(b, we + (b.get(we) == Some(&b',')) as usize);
-            if let Some(z) = (r > we).then(|| zip(b, r)).flatten() { return Some(z); }
-            if case_of(&t[q..we]) == Case::Upper && hard_bound(b, we) { return Some(we); }
-        }
+    let we = read_word(t, q);
+    if we > q && we - q <= 3 && flags(&t[q..we]) & STATE != 0 {
+        let r = skip_sp(b, we + (b.get(we) == Some(&b',')) as usize);
+        if let Some(z) = (r > we).then(|| zip(b, r)).flatten() { return Some(z); }
+        if case_of(&t[q..we]) == Case::Upper && hard_bound(b, we) { return Some(we); }
     }
     if let Some(z) = uk_post(b, q).or_else(|| eircode(b, q)) { return Some(z); }
     let nd = digits(b, q);
@@ -1092,8 +984,7 @@ fn state_post(t: &str, e: usize, city: &str) -> Option<usize> {
 fn zip(b: &[u8], r: usize) -> Option<usize> {
     match digits(b, r) {
         5 if b.get(r + 5) == Some(&b'-') && digits(b, r + 6) == 4 && !alnum_at(b, r + 10) => return Some(r + 10),
-        5 => return (!alnum_at(b, r + 5)).then_some(r + 5),
-        4 => return (!alnum_at(b, r + 4)).then_some(r + 4),
+        n @ (4 | 5) => return (!alnum_at(b, r + n)).then_some(r + n),
         _ => {}
     }
     let sp = (b.get(r + 3) == Some(&b' ')) as usize;
@@ -1105,10 +996,9 @@ fn zip(b: &[u8], r: usize) -> Option<usize> {
 /// Royal Mail postcode: outward code (A9, A99, A9A, AA9, AA99, AA9A), space, inward code (9AA).
 fn uk_post(b: &[u8], q: usize) -> Option<usize> {
     let alpha = |i: usize| i < b.len() && b[i].is_ascii_alphabetic();
-    let mut j = q;
-    while alpha(j) && j - q < 2 { j += 1; }
+    let j = q + alpha(q) as usize + (alpha(q) && alpha(q + 1)) as usize;
     if j == q || !b.get(j).is_some_and(u8::is_ascii_digit) { return None; }
-    j += 1 + b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) as usize;
+    let j = j + 1 + b.get(j + 1).is_some_and(u8::is_ascii_alphanumeric) as usize;
     if b.get(j) != Some(&b' ') || !b.get(j + 1).is_some_and(u8::is_ascii_digit) || !alpha(j + 2) || !alpha(j + 3) || alnum_at(b, j + 4) {
         return None;
     }
@@ -1129,8 +1019,8 @@ fn eircode(b: &[u8], q: usize) -> Option<usize> {
 fn post_first(t: &str, q: usize) -> Option<usize> {
     let b = t.as_bytes();
     let up = b[q.min(b.len())..].iter().take_while(|c| c.is_ascii_uppercase()).count();
-    let mut j = q;
-    if (1..=2).contains(&up) && b.get(q + up) == Some(&b'-') && b.get(q + up + 1).is_some_and(u8::is_ascii_digit) { j = q + up + 1; }
+    let pre = (1..=2).contains(&up) && b.get(q + up) == Some(&b'-') && b.get(q + up + 1).is_some_and(u8::is_ascii_digit);
+    let mut j = if pre { q + up + 1 } else { q };
     let nd = digits(b, j);
     j += nd;
     let dash3 = b.get(j) == Some(&b'-') && digits(b, j + 1) == 3;
@@ -1139,27 +1029,19 @@ fn post_first(t: &str, q: usize) -> Option<usize> {
         4 | 2 if dash3 => j += 4,
         _ => return None,
     }
-    if nd == 4 && !dash3 {
-        let sp = (b.get(j) == Some(&b' ')) as usize;
-        if b.get(j + sp..j + sp + 2).is_some_and(|s| s.iter().all(u8::is_ascii_alphabetic)) && !alnum_at(b, j + sp + 2) { j += sp + 2; }
+    let sp = (b.get(j) == Some(&b' ')) as usize;
+    if nd == 4 && !dash3 && b.get(j + sp..j + sp + 2).is_some_and(|s| s.iter().all(u8::is_ascii_alphabetic)) && !alnum_at(b, j + sp + 2) {
+        j += sp + 2;
     }
-    if alnum_at(b, j) { return None; }
-    let c = match line_break(b, j) {
-        Some(x) => skip_sp(b, x),
-        None => {
-            let x = j + (b.get(j) == Some(&b',')) as usize;
-            let y = skip_sp(b, x);
-            if y == x { return None; }
-            y
-        }
-    };
+    let x = j + (b.get(j) == Some(&b',')) as usize;
+    let c = skip_sp(b, line_break(b, j).unwrap_or(x));
+    if alnum_at(b, j) || c == x && line_break(b, j).is_none() { return None; }
     let mut ends = [(0usize, false); 4];
     let n = city_words(t, c, &mut ends);
-    if n == 0 { return None; }
     // a lowercase "city" stands alone: "2000 people attended" is no locality
     let e = match (0..n).rev().find(|&k| ends[k].1) {
         Some(k) => ends[k].0,
-        None if nd == 5 || hard_bound(b, ends[0].0) => ends[0].0,
+        None if n > 0 && (nd == 5 || hard_bound(b, ends[0].0)) => ends[0].0,
         None => return None,
     };
     let prov = b.get(e..e + 5).is_some_and(|s| s[0] == b' ' && s[1] == b'(' && s[2..4].iter().all(u8::is_ascii_uppercase) && s[4] == b')');
@@ -1172,11 +1054,7 @@ fn country(t: &str, e: usize) -> usize {
     let Some((q, _)) = tail_sep(b, e).filter(|&(q, _)| is_word_start(t, q)) else { return e };
     let e1 = read_word(t, q);
     let e2 = if b.get(e1) == Some(&b' ') && is_word_start(t, e1 + 1) { read_word(t, e1 + 1) } else { e1 };
-    for ce in [e2, e1] {
-        let s = &t[q..ce];
-        if COUNTRIES.contains(&Low::new(s).s()) && capish(case_of(s)) && hard_bound(b, ce) { return ce; }
-    }
-    e
+    [e2, e1].into_iter().find(|&ce| COUNTRIES.contains(&Low::new(&t[q..ce]).s()) && capish(case_of(&t[q..ce])) && hard_bound(b, ce)).unwrap_or(e)
 }
 
 // ---------------------------------------------------------------- tests
@@ -1190,7 +1068,6 @@ mod tests {
         find_addresses(text, &mut v);
         v.iter().map(|&(s, e)| &text[s..e]).collect()
     }
-
     /// Each text holds exactly its expected address.
     fn check(cases: &[(&str, &str)]) {
         let bad: Vec<String> = cases.iter().filter(|(t, w)| spans(t) != [*w]).map(|(t, w)| format!("{t:?}\n  want {w:?}\n  got  {:?}", spans(t))).collect();
@@ -1199,7 +1076,6 @@ mod tests {
 
     /// Each text holds its whole self as the address.
     fn check_whole(cases: &[&str]) { check(&cases.iter().map(|t| (*t, *t)).collect::<Vec<_>>()); }
-
     fn check_none(cases: &[&str]) {
         let bad: Vec<String> = cases.iter().filter(|t| !spans(t).is_empty()).map(|t| format!("{t:?} -> {:?}", spans(t))).collect();
         assert!(bad.is_empty(), "false positives:\n{}", bad.join("\n"));
@@ -1347,18 +1223,17 @@ mod tests {
                 (x ^= x << 13, x ^= x >> 7, x ^= x << 17);
                 s.push_str(parts[(x % parts.len() as u64) as usize]);
             }
-            let mut v = Vec::new();
+            let (mut v, mut last) = (Vec::new(), 0);
             find_addresses(&s, &mut v);
-            let mut last = 0;
             for &(a, b) in &v {
-                assert!(a >= last && a < b && s.is_char_boundary(a) && s.is_char_boundary(b), "{s:?} {v:?}");
-                assert!(!s[a..b].ends_with('\\'), "{s:?} {v:?}");
-                last = b;
+                let ok = a >= last && a < b && s.is_char_boundary(a) && s.is_char_boundary(b) && !s[a..b].ends_with('\\');
+                (last = b, assert!(ok, "{s:?} {v:?}"));
             }
         }
     }
 
-    /// `cargo test -p slm-pii --release -- --ignored speed --nocapture`: MB/s on mixed agent traffic without addresses.
+    /// `cargo test -p slm-pii --release -- --ignored speed --nocapture`: MB/s on mixed agent traffic without
+    /// addresses, a number every ~28 bytes (prose without digits runs at several GB/s).
     #[test]
     #[ignore]
     fn speed() {
@@ -1371,19 +1246,13 @@ mod tests {
             "Les résultats montrent 15 erreurs sur 300 essais; el sistema procesó 42 documentos en 3 minutos.\n",
             r#"{"role":"assistant","content":"I could not find a booking under that name. Could you share the reference?"}"#,
             "\nThe deployment finished without errors, and the dashboard now shows the latest metrics for every region.\n",
-            r#"{"type":"function","function":{"name":"search_flights","arguments":"{\"from\":\"LHR\",\"to\":\"JFK\",\"adults\":2}"}}"#,
+            r#"{"type":"function","function":{"name":"search_flights","arguments":"{\"from\":\"LHR\",\"adults\":2}"}}"#,
         ];
-        let mut s = String::new();
-        while s.len() < 20 << 20 {
-            s.push_str(pieces[s.len() % pieces.len()]);
-        }
-        let mut out = Vec::new();
+        let (mut s, mut out) = (String::new(), Vec::new());
+        while s.len() < 20 << 20 { s.push_str(pieces[s.len() % pieces.len()]); }
         find_addresses(&s, &mut out);
         let t0 = std::time::Instant::now();
-        for _ in 0..5 {
-            out.clear();
-            find_addresses(&s, &mut out);
-        }
+        for _ in 0..5 { out.clear(); find_addresses(&s, &mut out); }
         let mbs = (s.len() * 5) as f64 / t0.elapsed().as_secs_f64() / 1e6;
         println!("{} MB mixed prose/JSON/code: {mbs:.0} MB/s, {} spans", s.len() >> 20, out.len());
         assert!(out.is_empty(), "{:?}", out.iter().take(5).map(|&(a, b)| &s[a..b]).collect::<Vec<_>>());

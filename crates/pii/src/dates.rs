@@ -368,13 +368,11 @@ fn word_at(s: &[u8], k: usize, pat: &str) -> Option<usize> {
     match_flex(s, k, pat.as_bytes()).filter(|&e| !word_char_at(s, e))
 }
 
-fn eq_ic(w: &[u8], pat: &str) -> bool {
-    w.eq_ignore_ascii_case(pat.as_bytes())
-}
-
 /// Whether `w` is one of the `|`-separated words of `list`.
 fn in_list(w: &[u8], list: &str) -> bool {
-    list.split('|').any(|p| eq_ic(w, p))
+    list.as_bytes()
+        .split(|&b| b == b'|')
+        .any(|p| p.eq_ignore_ascii_case(w))
 }
 
 fn any_word_at(s: &[u8], k: usize, list: &str) -> bool {
@@ -425,9 +423,10 @@ fn line_start(s: &[u8], k: usize) -> Option<usize> {
     (k.saturating_sub(MAX_LINE)..=k).rev().find(|&j| brk(j))
 }
 
-/// End of the line holding `k`, when at most MAX_LINE bytes on.
+/// End of the line holding `k` (before `\r\n`, `\n` or a `\n` escape), when at
+/// most MAX_LINE bytes on.
 fn line_end(s: &[u8], k: usize) -> Option<usize> {
-    let brk = |j: usize| j == s.len() || s[j] == b'\n' || s[j..].starts_with(b"\\n");
+    let brk = |j: usize| j == s.len() || b"\r\n".contains(&s[j]) || s[j..].starts_with(b"\\n");
     (k..=(k + MAX_LINE).min(s.len())).find(|&j| brk(j))
 }
 
@@ -462,18 +461,28 @@ fn table_column(s: &[u8], start: usize, end: usize, kind: Cue, out: &mut Spans) 
 /// nothing else: separator, column, separators per line, and the line's end.
 /// Every cell of a header is a short label, so `int\torder\t: sort` is none.
 fn header_cell(s: &[u8], start: usize, end: usize) -> Option<(u8, usize, usize, usize)> {
+    // First the cheap test: only blanks between the cell and a separator or line break.
+    let blank = |b: &u8| b" *\"".contains(b);
+    let right = s[end..].iter().find(|b| !blank(b));
+    let left = s[..start].iter().rposition(|b| !blank(b));
+    let edge = |p: usize| b"|,\t\n".contains(&s[p]) || s[p] == b'n' && p > 0 && s[p - 1] == b'\\';
+    if !right.is_none_or(|b| b"|,\t\r\n\\".contains(b)) || !left.is_none_or(edge) {
+        return None;
+    }
     let (ls, le) = (line_start(s, start)?, line_end(s, end)?);
     let (before, after) = (&s[ls..start], &s[end..le]);
-    let label = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80 || b" _-./#()*'\"".contains(b);
-    let blank = |r: &[u8]| r.iter().all(|b| b" *\"".contains(b));
+    let label = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80 || b" _-./#()*'\"\r".contains(b);
+    let blanks = |r: &[u8]| r.iter().all(blank);
+    // A markdown table row starts with `|`; "A|B|C" is a regular expression.
+    let piped = before.iter().find(|&&b| b != b' ') == Some(&b'|');
     b"|,\t".iter().find_map(|&sep| {
         let lo = before.iter().rposition(|&b| b == sep).map_or(0, |p| p + 1);
         let hi = after.iter().position(|&b| b == sep).unwrap_or(after.len());
         let col = before.iter().filter(|&&b| b == sep).count();
         let seps = col + after.iter().filter(|&&b| b == sep).count();
         let labels = before.iter().chain(after).all(|b| *b == sep || label(b));
-        let alone = blank(&before[lo..]) && blank(&after[..hi]);
-        (seps > 0 && labels && alone).then_some((sep, col, seps, le))
+        let alone = blanks(&before[lo..]) && blanks(&after[..hi]);
+        (seps > 0 && (sep != b'|' || piped) && labels && alone).then_some((sep, col, seps, le))
     })
 }
 
@@ -672,25 +681,15 @@ fn age_number_ok(s: &[u8], start: usize, end: usize) -> bool {
     if end - start > 1 && s[start] == b'0' || digits(s, start).0 > 125 {
         return false;
     }
-    if start > 0 {
+    let glued = start > 0 && {
         let p = s[start - 1];
-        let escape = matches!(p, b'n' | b't' | b'r') && start >= 2 && s[start - 2] == b'\\';
-        if (p.is_ascii_alphabetic() && !escape)
-            || b".,-_/#$+@&%^*~".contains(&p)
-            || (p >= 0x80 && skip_spaces_back(s, start) == start)
-        {
-            return false;
-        }
-    }
-    if let Some(&c) = s.get(end) {
-        let digit_next = s.get(end + 1).is_some_and(u8::is_ascii_digit);
-        if matches!(c, b'.' | b',' | b':' | b'/' | b'-') && digit_next
-            || matches!(c, b'%' | b'+' | b'$')
-        {
-            return false;
-        }
-    }
-    true
+        let escape = start >= 2 && s[start - 2] == b'\\' && b"ntr".contains(&p);
+        let non_space = p >= 0x80 && skip_spaces_back(s, start) == start;
+        p.is_ascii_alphabetic() && !escape || b".,-_/#$+@&%^*~".contains(&p) || non_space
+    };
+    let c = s.get(end).copied().unwrap_or(b' ');
+    let digit_next = s.get(end + 1).is_some_and(u8::is_ascii_digit);
+    !(glued || b"%+$".contains(&c) || b".,:/-".contains(&c) && digit_next)
 }
 
 /// "34 years old", "34-year-old", "34yo", "34-jährige", "34 ans".
@@ -742,7 +741,7 @@ fn romance_age(s: &[u8], start: usize, unit_end: usize) -> bool {
     let before = prev_word(s, ws).1;
     if in_list(w, ROMANCE_HAVE) {
         // "il y a 34 ans" is "34 years ago".
-        return !(eq_ic(w, "a") && eq_ic(before, "y"));
+        return !(in_list(w, "a") && in_list(before, "y"));
     }
     in_list(w, ROMANCE_PREP) && !in_list(before, ROMANCE_DURATION)
 }
@@ -774,14 +773,14 @@ fn label_before(s: &[u8], start: usize, end: usize) -> bool {
         return false;
     }
     let (mut ws, mut w) = prev_word(s, p);
-    let via_von = eq_ic(w, "von");
+    let via_von = in_list(w, "von");
     if in_list(w, AGE_MID) {
         if skip_spaces_back(s, ws) == ws {
             return false;
         }
         (ws, w) = prev_word(s, ws);
     }
-    let cue = in_list(w, AGE_CUES) || (eq_ic(w, "alter") && (labelled || via_von));
+    let cue = in_list(w, AGE_CUES) || (in_list(w, "alter") && (labelled || via_von));
     if !cue {
         return false;
     }
@@ -813,23 +812,26 @@ fn unit_in_parens(s: &[u8], e: usize) -> bool {
 /// "I am 34.", "I'm 34 and", "my son is 5.", "(she's 14)", "the patient is 44,":
 /// a person as subject and nothing after the number but the end of the clause.
 fn person_is_before(s: &[u8], start: usize, end: usize) -> bool {
+    let (ws, verb) = prev_word(s, start);
+    if !in_list(verb, "am|m|is|s|bin|ist") || ws + verb.len() == start || ws == 0 {
+        return false;
+    }
     let k = skip_spaces(s, end);
     let clause_end = s.get(k).is_none_or(|b| b".,;!?)\n\r\\\"".contains(b))
         || any_word_at(s, k, "and|now|today|but");
-    let (ws, verb) = prev_word(s, start);
-    if !clause_end || ws + verb.len() == start || ws == 0 {
+    if !clause_end {
         return false;
     }
     // "I'm", "she’s": the subject ends at the apostrophe.
     let curly = ws >= 3 && s[ws - 3..ws] == [0xe2, 0x80, 0x99];
     let quote = (s[ws - 1] == b'\'' || curly).then_some(ws - if curly { 3 } else { 1 });
     let subject = quote.map_or(prev_word(s, ws).1, |e| &s[letters_back(s, e)..e]);
-    let am = eq_ic(verb, "am") || quote.is_some() && eq_ic(verb, "m");
-    let is = eq_ic(verb, "is") || quote.is_some() && eq_ic(verb, "s");
-    am && eq_ic(subject, "i")
+    let am = in_list(verb, "am") || quote.is_some() && in_list(verb, "m");
+    let is = in_list(verb, "is") || quote.is_some() && in_list(verb, "s");
+    am && in_list(subject, "i")
         || is && in_list(subject, PERSONS)
-        || eq_ic(verb, "bin") && eq_ic(subject, "ich")
-        || eq_ic(verb, "ist") && in_list(subject, "er|sie")
+        || in_list(verb, "bin") && in_list(subject, "ich")
+        || in_list(verb, "ist") && in_list(subject, "er|sie")
 }
 
 #[cfg(test)]
@@ -866,39 +868,44 @@ mod tests {
 
     #[rustfmt::skip]
     const DOB_POS: &[&str] = &[
-        "He was born on ⟦1989-03-02⟧ in Leeds.", "DOB: ⟦03/02/1989⟧", "D.O.B. ⟦3/2/89⟧",
-        "Date of birth: ⟦02.03.1989⟧", "birthdate ⟦2-3-1989⟧", "born ⟦2 March 1989⟧",
-        "she was born on ⟦March 2, 1989⟧ in Boston", "Ada Smith (b. ⟦Mar 2nd 1989⟧)",
-        "born on the ⟦2nd of March, 1989⟧", "geboren am ⟦2. März 1989⟧ in Köln",
-        "Marie, née le ⟦2 mars 1989⟧ à Lyon", "né le ⟦1er mars 1989⟧", "nacido el ⟦2 de marzo de 1989⟧",
-        "nata il ⟦2 marzo 1989⟧", "data de nascimento: ⟦02/03/1989⟧", "Geboortedatum: ⟦2 maart 1989⟧",
+        "He was born on ⟦1989-03-02⟧ in Leeds.", "DOB: ⟦03/02/1989⟧", "Date of birth: ⟦02.03.1989⟧",
+        "born ⟦2 March 1989⟧", "she was born on ⟦March 2, 1989⟧ in Boston",
+        "Ada Smith (b. ⟦Mar 2nd 1989⟧)", "born on the ⟦2nd of March, 1989⟧",
+        "geboren am ⟦2. März 1989⟧ in Köln", "Marie, née le ⟦2 mars 1989⟧ à Lyon",
+        "né le ⟦1er mars 1989⟧", "nacido el ⟦2 de marzo de 1989⟧", "nata il ⟦2 marzo 1989⟧",
+        "data de nascimento: ⟦02/03/1989⟧", "Geboortedatum: ⟦2 maart 1989⟧",
         r#"{"name": "A. Li", "dob": "⟦1989-03-02⟧"}"#, "birth_date=⟦1989-03-02⟧&x=1",
-        r#"{"dateOfBirth":"⟦1989/03/02⟧"}"#, "{'date_of_birth': '⟦02-Mar-1989⟧'}", "Geburtsdatum: ⟦02.03.1989⟧",
+        r#"{"dateOfBirth":"⟦1989/03/02⟧"}"#, "{'date_of_birth': '⟦02-Mar-1989⟧'}",
         "fecha de nacimiento: ⟦2 de marzo de 1989⟧", "data di nascita: ⟦02/03/1989⟧",
         "date de naissance : ⟦2 février 1989⟧", "Birthday: ⟦Dec. 25, 1990⟧", "bday ⟦12/25/90⟧ !",
-        "DOB ⟦19890302⟧", "born in Lyon on ⟦2 March 1989⟧", "was born in São Paulo on ⟦2 de março de 1989⟧",
-        "BIRTH DATE: ⟦1989-03-02⟧", "Birthdate: ⟦1989-03-02⟧T00:00:00Z", "<dob>⟦1989-03-02⟧</dob>",
-        "| DOB | ⟦1989-03-02⟧ |", r#"{\"dob\": \"⟦1989-03-02⟧\"}"#, "Max Muster, geb. ⟦02.03.1989⟧",
-        "nascido em ⟦2 de março de 1989⟧", "patient_dob: ⟦1985-11-30⟧",
-        "Date of Birth of the patient: ⟦11/30/1985⟧", "DOB: ⟦30 Nov 1985⟧", "born ⟦2 Jan. 2001⟧",
-        "born ⟦September 9th, 1979⟧ at noon", "Geburtstag: ⟦9. Sept. 1979⟧", "nato a Roma il ⟦2 marzo 1989⟧",
-        "geboren op ⟦2 mei 1989⟧", "nacida el ⟦15/08/1975⟧", "date of birth ⟦1975.08.15⟧",
-        "\\nDOB: ⟦8/15/75⟧\\n", "d.o.b ⟦1975-8-15⟧", "geb. am ⟦15.08.1975⟧", "“DOB” ⟦15 agosto 1975⟧",
+        "DOB ⟦19890302⟧", "born in Lyon on ⟦2 March 1989⟧",
+        "was born in São Paulo on ⟦2 de março de 1989⟧", "Birthdate: ⟦1989-03-02⟧T00:00:00Z",
+        "<dob>⟦1989-03-02⟧</dob>", "| DOB | ⟦1989-03-02⟧ |", r#"{\"dob\": \"⟦1989-03-02⟧\"}"#,
+        "Max Muster, geb. ⟦02.03.1989⟧", "nascido em ⟦2 de março de 1989⟧",
+        "patient_dob: ⟦1985-11-30⟧", "Date of Birth of the patient: ⟦11/30/1985⟧",
+        "DOB: ⟦30 Nov 1985⟧", "born ⟦September 9th, 1979⟧ at noon", "Geburtstag: ⟦9. Sept. 1979⟧",
+        "nato a Roma il ⟦2 marzo 1989⟧", "date of birth ⟦1975.08.15⟧", "\\nDOB: ⟦8/15/75⟧\\n",
+        "geb. am ⟦15.08.1975⟧", "“DOB” ⟦15 agosto 1975⟧",
         "DOB: ⟦1989-03-02⟧, seen 2024-01-01; born ⟦2 March 1990⟧. Her son is 5 years old.",
+        "| name | dob | city |\n|---|---|---|\n| Ann Lee | ⟦1989-03-02⟧ | Leeds |\n| Bo Li | ⟦2 Mar 1990⟧ | Oslo |",
+        "name,dob,phone\\nAnn,⟦03/02/1989⟧,+44 1234\\nBo,⟦1990-04-05⟧,+33 5678",
+        "DOB ⟦1975年10月2日⟧ verified", "Nací el ⟦15 de septiembre de 1954⟧.", "d.o.b ⟦3/2/89⟧",
     ];
 
     #[rustfmt::skip]
     const DOB_NEG: &[&str] = &[
         "the meeting on 2024-03-02", "released 2 March 2021", "born to run", "born in the 1990s",
         "invoice dated 03/02/2024", "DOB: unknown", r#"{"dob": null, "created_at": "2024-03-02"}"#,
-        "born and raised in Berlin; moved on 2020-01-05", "Rust was born at Mozilla, released 2015-05-15",
-        "DOB field updated on 2024-03-02", "born.\n2024-03-02", "born\\n2024-03-02",
-        "the newborn arrived on 2024-03-02", "date of birth\n2024-03-02", "dob 2024-13-45", "born 1989",
-        "DOB: 1.2.3.4", "Born. Then on 2024-03-02 we met", "birthdays 2024-03-02", "Plan B. 2024-03-02 kickoff",
-        "NATO summit 2024-07-09", "DOB format is YYYY-MM-DD, e.g. today 2024-03-02", "born 13/13/1989",
+        "born and raised in Berlin; moved on 2020-01-05",
+        "Rust was born at Mozilla, released 2015-05-15", "DOB field updated on 2024-03-02",
+        "born.\n2024-03-02", "born\\n2024-03-02", "the newborn arrived on 2024-03-02",
+        "date of birth\n2024-03-02", "dob 2024-13-45", "born 1989", "DOB: 1.2.3.4",
+        "Born. Then on 2024-03-02 we met", "birthdays 2024-03-02", "Plan B. 2024-03-02 kickoff",
+        "NATO summit 2024-07-09", "DOB format is YYYY-MM-DD, e.g. today 2024-03-02",
         r#"{"birthday_party": true, "date": "2024-03-02"}"#, "dob_verified_at: 2024-03-02",
-        "geb. Müller, seit 2020-01-01", "the age of the universe", "reborn 2024-03-02", "dob: 2024-03-02-7",
-        "born in 1989, joined 2011-06-01", "the 1990s",
+        "geb. Müller, seit 2020-01-01", "reborn 2024-03-02", "dob: 2024-03-02-7",
+        "born in 1989, joined 2011-06-01", "| name | created |\n|---|---|\n| Ann | 2024-03-02 |",
+        "name,dob\nAnn,2024-13-45",
     ];
 
     #[test]
@@ -910,31 +917,36 @@ mod tests {
 
     #[rustfmt::skip]
     const AGE_POS: &[&str] = &[
-        "She is age ⟦34⟧ now", "aged ⟦34⟧", "he is ⟦34⟧ years old", "a ⟦34⟧-year-old woman", "⟦34⟧ y/o male",
+        "She is age ⟦34⟧ now", "he is ⟦34⟧ years old", "a ⟦34⟧-year-old woman", "⟦34⟧ y/o male",
         "⟦34⟧ yo F, chest pain", "Age: ⟦34⟧", "Alter: ⟦34⟧", "elle a ⟦34⟧ ans", "tiene ⟦34⟧ años",
-        r#"{"name":"x","age": ⟦34⟧}"#, r#"{"age":"⟦34⟧"}"#, "age=⟦34⟧&x=y", "AGE ⟦7⟧", "at the age of ⟦34⟧",
-        "his age is ⟦34⟧", "Patient, ⟦67⟧ years old, presents", "a ⟦5⟧ year old boy", "our ⟦2⟧-year-old",
-        "she is ⟦101⟧ years old", "⟦34⟧ years of age", "im Alter von ⟦34⟧ Jahren", "Er ist ⟦34⟧ Jahre alt",
-        "eine ⟦34⟧-jährige Patientin", "hij is ⟦34⟧ jaar oud", "leeftijd: ⟦34⟧", "edad: ⟦34⟧", "età: ⟦34⟧",
-        "idade: ⟦34⟧", "Âge : ⟦34⟧ ans", "j'ai ⟦34⟧ ans", "Marie, ⟦34⟧ ans, vit à Lyon",
-        "paciente de ⟦34⟧ años", "ha ⟦34⟧ anni", "ela tem ⟦34⟧ anos", "male, ⟦34⟧yo", "⟦34⟧ y.o. female",
-        r#"{"bio":"x\nage: ⟦34⟧"}"#, r#"{\"age\": ⟦34⟧}"#, "aged ⟦125⟧", "TIENE ⟦34⟧ AÑOS", "⟦34⟧ Years Old",
-        "(⟦34⟧ ans)", "an ⟦80⟧-year-old man", "age ⟦34⟧, lives in Berlin", "âgé de ⟦34⟧ ans", "Age:⟦34⟧",
-        "⟦34⟧ yrs old", "a newborn, ⟦0⟧ years old", "un uomo di ⟦45⟧ anni",
-        "Age: ⟦34⟧; her son is ⟦5⟧ years old, born 2019; aged ⟦80⟧.",
+        r#"{"name":"x","age": ⟦34⟧}"#, r#"{"age":"⟦34⟧"}"#, "age=⟦34⟧&x=y", "AGE ⟦7⟧",
+        "at the age of ⟦34⟧", "his age is ⟦34⟧", "Patient, ⟦67⟧ years old, presents",
+        "our ⟦2⟧-year-old", "she is ⟦101⟧ years old", "⟦34⟧ years of age",
+        "im Alter von ⟦34⟧ Jahren", "Er ist ⟦34⟧ Jahre alt", "eine ⟦34⟧-jährige Patientin",
+        "hij is ⟦34⟧ jaar oud", "leeftijd: ⟦34⟧", "edad: ⟦34⟧", "Âge : ⟦34⟧ ans", "j'ai ⟦34⟧ ans",
+        "Marie, ⟦34⟧ ans, vit à Lyon", "paciente de ⟦34⟧ años", "ha ⟦34⟧ anni", "ela tem ⟦34⟧ anos",
+        "male, ⟦34⟧yo", "⟦34⟧ y.o. female", r#"{"bio":"x\nage: ⟦34⟧"}"#, r#"{\"age\": ⟦34⟧}"#,
+        "aged ⟦125⟧", "TIENE ⟦34⟧ AÑOS", "(⟦34⟧ ans)", "an ⟦80⟧-year-old man",
+        "age ⟦34⟧, lives in Berlin", "âgé de ⟦34⟧ ans", "a newborn, ⟦0⟧ years old",
+        "un uomo di ⟦45⟧ anni", "Age: ⟦34⟧; her son is ⟦5⟧ years old, born 2019; aged ⟦80⟧.",
+        "I am ⟦60⟧ and tired", "My son is ⟦52⟧.", "my mother (she's ⟦14⟧) needs",
+        "The patient is ⟦44⟧.", "Age (years): ⟦17⟧", "- **Age (years)** - ⟦49⟧", "Age - ⟦85⟧",
+        "| Age | ⟦34⟧ |",
     ];
 
     #[rustfmt::skip]
     const AGE_NEG: &[&str] = &[
-        "34 years ago", "34 years of experience", "for 3 years", "the age of the universe", "age of empires 2",
-        "page 34 years", "max-age=60", "Cache-Control: max_age 60", "user.age = 34", "Age: 200",
-        "WHERE age > 18", "age 18+", "ages 18-25", "cheese aged 12 months", "il y a 34 ans", "depuis 34 ans",
-        "hace 34 años", "34 años de experiencia", "da 34 anni", "the user 42 times", "order 66",
-        "3.4 years old", "minimum age 18", "storage 34", "34 years", "1934 years old", "alter 3 rows",
-        "average age 34", "plus de 34 ans", "age 34.5", "age 12:30", "Stage 3", "age 34%", "v1.34 years old",
-        "34 ans plus tard", "10 anni fa", "ho lavorato 5 anni", "age 05", "SELECT * FROM people WHERE age = 30",
-        "25: 172,   # 20 to 30 years old", "the code is more than 10 years old",
-        "you must be at least 18 years old", "(id < 5) OR (age = 8)", "the 1990s",
+        "34 years ago", "34 years of experience", "for 3 years", "the age of the universe",
+        "age of empires 2", "page 34 years", "max-age=60", "Cache-Control: max_age 60",
+        "user.age = 34", "Age: 200", "WHERE age > 18", "age 18+", "ages 18-25",
+        "cheese aged 12 months", "il y a 34 ans", "depuis 34 ans", "hace 34 años",
+        "34 años de experiencia", "da 34 anni", "3.4 years old", "minimum age 18", "1934 years old",
+        "alter 3 rows", "average age 34", "plus de 34 ans", "age 34.5", "age 12:30",
+        "34 ans plus tard", "10 anni fa", "ho lavorato 5 anni", "age 05",
+        "SELECT * FROM people WHERE age = 30", "25: 172,   # 20 to 30 years old",
+        "the code is more than 10 years old", "you must be at least 18 years old",
+        "(id < 5) OR (age = 8)", "(id - age) - 8", "id / age * 8", "I am 5 minutes away",
+        "she is 5 feet tall", "the score is 5.", "I am 100% sure",
     ];
 
     #[test]
