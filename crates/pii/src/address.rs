@@ -220,16 +220,17 @@ impl Low {
         if w.len() <= 48 && w.bytes().all(|c| c < 0x80 && c != b'\\') {
             l.buf[..w.len()].copy_from_slice(w.as_bytes());
             l.buf[..w.len()].make_ascii_lowercase();
-            (l.n, ok) = (w.len(), false);
+            l.n = w.len();
+            return l;
         }
-        each_char(if ok { w } else { "" }, |c| {
+        each_char(w, |c| {
             for lc in if c == '’' { '\'' } else { c }.to_lowercase() {
                 ok &= l.n + lc.len_utf8() <= 48;
                 if ok { l.n += lc.encode_utf8(&mut l.buf[l.n..]).len(); }
             }
             ok
         });
-        l.n *= (ok || l.n == w.len()) as usize;
+        l.n *= ok as usize;
         l
     }
     fn s(&self) -> &str { std::str::from_utf8(&self.buf[..self.n]).unwrap_or("") }
