@@ -177,6 +177,63 @@ async fn names_addresses_birth_dates_and_bookings_never_reach_the_warehouse() {
     }
 }
 
+/// A warehouse written with the pattern detectors only holds the names;
+/// `reanonymize` runs today's detectors over the stored partition, replaces
+/// it (same calls, same e-mail pseudonyms) and records the new version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reanonymize_removes_what_older_detectors_left() {
+    let p = Project::new();
+    people_corpus(&p);
+    set_key("SLM_TEST_KEY_REANON");
+    let patterns_only = "    with: {key_env: SLM_TEST_KEY_REANON, detectors: {names: false, addresses: false, dates_of_birth: false, ages: false, identifiers: false, json_keys: false}}\n";
+    let yaml = standard_yaml(&p.logs(), "SLM_TEST_KEY_REANON").replace("    with: {key_env: SLM_TEST_KEY_REANON}\n", patterns_only);
+    assert!(yaml.contains("names: false"));
+    let old_dag = p.dag(&yaml);
+    let (runner, _) = runner(p.warehouse());
+    assert!(runner.run(&old_dag, date()).await.unwrap().succeeded());
+    let holds = |needle: &str| warehouse_text(&p.warehouse_path()).iter().any(|(_, b)| b.windows(needle.len()).any(|w| w == needle.as_bytes()));
+    assert!(holds("Wiśniewska"), "the patterns alone leave names");
+    let calls_before = count(&p.warehouse(), "SELECT COUNT(*) FROM calls").await;
+    let versions = slm_pipeline::warehouse::pii_versions::partition_versions(&p.warehouse()).await.unwrap();
+    assert!(slm_pipeline::warehouse::pii_versions::is_stale(None));
+    let old_version = versions.values().next().cloned().flatten().unwrap();
+    assert!(old_version.ends_with('+'), "no detector but the patterns: {old_version}");
+
+    // Today's detectors, with the same key, over the stored partition.
+    let new_dag = p.standard_dag("SLM_TEST_KEY_REANON");
+    let spec = new_dag.tasks.iter().find(|t| t.id == "anonymize").unwrap();
+    let config: slm_pipeline::anonymize::AnonymizeConfig = serde_json::from_value(spec.with.clone()).unwrap();
+    let ctx = slm_pipeline::tasks::TaskContext {
+        run_id: "reanonymize-test".into(),
+        dag: new_dag.name.clone(),
+        task_id: spec.id.clone(),
+        logical_date: date(),
+        warehouse: p.warehouse(),
+        upstream: Vec::new(),
+        base_dirs: new_dag.base_dirs(),
+        progress: false,
+    };
+    let day_after = date() + chrono::Duration::days(1);
+    let reports = slm_pipeline::anonymize::reanonymize::reanonymize(&ctx, &config, date(), day_after).await.unwrap();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0].calls, Some(calls_before as u64));
+    assert!(reports[0].newly_found.get("PERSON").is_some_and(|n| *n > 0), "{:?}", reports[0]);
+    assert_eq!(reports[1].calls, None, "no partition on the day after");
+
+    for canary in ["Wiśniewska", "Adeyemi", "Tanabe", "Quispe", "Lindenstraße 27", "QK7ZP2", "1991-07-14"] {
+        assert!(!holds(canary), "`{canary}` survived reanonymize");
+    }
+    assert_eq!(count(&p.warehouse(), "SELECT COUNT(*) FROM calls").await, calls_before);
+    assert!(!p.warehouse_path().join("calls/date=2026-11-20/_reanonymize.json").exists(), "the manifest goes with the old files");
+    let versions = slm_pipeline::warehouse::pii_versions::partition_versions(&p.warehouse()).await.unwrap();
+    let now = versions.values().next().cloned().flatten().unwrap();
+    assert!(!slm_pipeline::warehouse::pii_versions::is_stale(Some(&now)) && now.contains('n'), "{now}");
+
+    // A second pass finds nothing new and changes no call.
+    let reports = slm_pipeline::anonymize::reanonymize::reanonymize(&ctx, &config, date(), date()).await.unwrap();
+    assert!(reports[0].newly_found.is_empty(), "{:?}", reports[0]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_bad_input_is_quarantined_with_its_reason() {
     let p = Project::new();

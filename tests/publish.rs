@@ -157,6 +157,62 @@ async fn the_pipeline_evaluates_publishes_and_reports() {
     }
 }
 
+/// Adapters carry the PII detector version of their data; one of an older
+/// (or unknown) version may have learnt names that today's detectors remove,
+/// so publish never routes to it, and the views list it as stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adapters_of_older_pii_detectors_are_never_published() {
+    let f = fixture();
+    let wh = Warehouse::open(f.root.join("warehouse").to_str().unwrap()).unwrap();
+    let current = format!("{}+%", slm_pii::VERSION);
+    assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM adapters WHERE pii_version LIKE '{current}'")).await, 2);
+    assert_eq!(count(&wh, &format!("SELECT COUNT(DISTINCT version) FROM datasets WHERE pii_version LIKE '{current}'")).await,
+               count(&wh, "SELECT COUNT(DISTINCT version) FROM datasets").await);
+    let table = live(&registry_of(&f.root.join("warehouse"))).await;
+    assert!(table.routes.iter().filter(|r| r.is_slm()).all(|r| r.adapter.as_ref().unwrap().pii_version.as_deref().is_some_and(|v| v.starts_with(&current[..current.len() - 1]))));
+
+    // The same warehouse as an older one would be: adapters without a version, no registry yet.
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = copy_warehouse(dir.path());
+    std::fs::remove_dir_all(warehouse.join("registry")).unwrap();
+    for path in files_under(&warehouse.join("adapters")).into_iter().filter(|p| p.ends_with("adapter.parquet")) {
+        let file = std::fs::File::open(&path).unwrap();
+        let batches: Vec<arrow::array::RecordBatch> = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(|b| b.unwrap())
+            .collect();
+        let schema = batches[0].schema();
+        let at = schema.index_of("pii_version").unwrap();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema.clone(), None).unwrap();
+        for b in batches {
+            let mut columns = b.columns().to_vec();
+            columns[at] = std::sync::Arc::new(arrow::array::StringArray::from(vec![None::<&str>; b.num_rows()]));
+            writer.write(&arrow::array::RecordBatch::try_new(schema.clone(), columns).unwrap()).unwrap();
+        }
+        writer.close().unwrap();
+    }
+    let old = Warehouse::open(warehouse.to_str().unwrap()).unwrap();
+    let ctx = slm_pipeline::sql::warehouse_session(&old, Some(Path::new("sql/views"))).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT COUNT(*) FROM stale_adapters").await.unwrap();
+    let stale = batches[0].column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0);
+    assert_eq!(stale, 2);
+
+    let dag = dir.path().join("publish.yaml");
+    std::fs::write(&dag, format!("name: republish\ntasks:\n{}", publish_yaml(""))).unwrap();
+    let dag = slm_pipeline::dag::Dag::load(&dag).unwrap();
+    let (runner, _) = runner(old);
+    let run = runner.run(&dag, date()).await.unwrap();
+    assert!(run.succeeded(), "{run:#?}");
+    let table = live(&registry_of(&warehouse)).await;
+    assert!(table.routes.iter().all(|r| !r.is_slm()), "{:#?}", table.routes);
+    let refused: Vec<_> = table.routes.iter().filter(|r| r.reason.contains("PII detectors")).collect();
+    assert_eq!(refused.len(), 2, "{:#?}", table.routes);
+    let md = std::fs::read_to_string(warehouse.join("reports").join(&run.run_id).join("report.md")).unwrap();
+    assert!(md.contains("## PII") && md.contains("2 stale adapter(s)"), "{md}");
+}
+
 /// The binary is killed (abort, as `kill -9`) between the steps of a
 /// publish: the live version never changes until the pointer is written,
 /// and a rerun publishes. Rollback makes the old version live again.

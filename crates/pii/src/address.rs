@@ -268,9 +268,7 @@ fn case_of(w: &str) -> Case {
     let (b, mut first, mut all_up) = (w.as_bytes(), None, true);
     if b.iter().all(|&c| c < 0x80 && c != b'\\') {
         (first, all_up) = (b.iter().find(|c| c.is_ascii_alphabetic()).map(|&c| c as char), !b.iter().any(u8::is_ascii_lowercase));
-    } else {
-        each_char(w, |c| { if c.is_alphabetic() { first.get_or_insert(c); all_up &= !c.is_lowercase(); } true });
-    }
+    } else { each_char(w, |c| { if c.is_alphabetic() { first.get_or_insert(c); all_up &= !c.is_lowercase(); } true }); }
     match first {
         Some(c) if c.is_uppercase() => if all_up { Case::Upper } else { Case::Cap },
         Some(c) if c.is_lowercase() => Case::Lower,
@@ -307,12 +305,7 @@ fn read_word(t: &str, i: usize) -> usize {
             6
         } else if (c == b'-' || c == b'\'' || ch == '’') && j > i && is_word_start(t, j + ch.len_utf8())
             || c == b'.' && seg == 1 && b.get(j + 1).is_some_and(u8::is_ascii_alphabetic)
-        {
-            seg = usize::MAX;
-            ch.len_utf8()
-        } else {
-            break;
-        };
+        { seg = usize::MAX; ch.len_utf8() } else { break; };
         (seg, j) = (seg.wrapping_add(1), j + step);
     }
     j
@@ -333,12 +326,7 @@ fn word_back(t: &str, we: usize, floor: usize) -> usize {
             s -= ch.len_utf8();
         } else if seg > 0 && s >= floor + 1 + ch.len_utf8() && b[s - 1 - ch.len_utf8()].is_ascii_alphabetic()
             && (c == b'-' || c == b'\'' || ch == '’' || c == b'.' && (s < floor + 3 || !b[s - 3].is_ascii_alphabetic()))
-        {
-            (s, seg) = (s - ch.len_utf8(), 0);
-            continue;
-        } else {
-            break;
-        }
+        { (s, seg) = (s - ch.len_utf8(), 0); continue; } else { break; }
         seg += 1;
     }
     s
@@ -561,21 +549,11 @@ fn english(w: &mut Fwd, f0: u32, relaxed: bool) -> Option<Street> {
         if tf & (T_STRONG | T_WEAK | T_ABBR) == 0 { continue; }
         let (tc, abbr) = (case_of(ts), tf & T_ABBR != 0);
         let end_ok = tw.dot || tw.e >= b.len() || matches!(b[tw.e], b',' | b'\n' | b'\r' | b'\\' | b'"');
-        let ok = match tc {
-            Case::Lower => !abbr || end_ok,
-            Case::Cap | Case::Upper => cases[k - 1] != Case::Lower,
-            Case::Other => false,
-        };
-        if !ok { continue; }
-        let mut st = Street {
-            end: tw.e + (tw.dot && abbr) as usize,
-            weak: !abbr && tf & T_STRONG == 0,
-            lower: tc == Case::Lower && cases[..k].iter().all(|&c| !capish(c)),
-            dotted: tw.dot && abbr,
-            plural: ts.ends_with('s'),
-            // "anderson ring", "cameron loop": common nouns in lowercase only count before a postcode
-            needs_postcode: tc == Case::Lower && tf & T_LOWER == 0,
-        };
+        if !(tc == Case::Lower && (!abbr || end_ok) || capish(tc) && cases[k - 1] != Case::Lower) { continue; }
+        // "anderson ring", "cameron loop": common nouns in lowercase only count before a postcode
+        let mut st = Street { end: tw.e + (tw.dot && abbr) as usize, weak: !abbr && tf & T_STRONG == 0, dotted: tw.dot && abbr,
+            lower: tc == Case::Lower && cases[..k].iter().all(|&c| !capish(c)), plural: ts.ends_with('s'),
+            needs_postcode: tc == Case::Lower && tf & T_LOWER == 0 };
         // "Mill Park Road": a type word inside a longer name
         if let Some(x) = w.get(k + 1).filter(|x| x.kind == WORD && capish(tc)) {
             let xf = flags(w.s(x));
@@ -604,9 +582,7 @@ fn french(w: &mut Fwd, f0: u32) -> Option<Street> {
         if first && !distinct && tcase == Case::Cap { return None; }
         first = false;
         if capish(c) || elided_cap(s) { (content, end) = (content + 1, x.e); } else {
-            if c == Case::Lower && distinct && content == 0 && f & STOP == 0 {
-                (content, end, lower) = (1, x.e, true);
-            }
+            if c == Case::Lower && distinct && content == 0 && f & STOP == 0 { (content, end, lower) = (1, x.e, true); }
             break;
         }
     }
@@ -631,9 +607,7 @@ fn units(t: &str, mut e: usize) -> (usize, bool) {
         let q = e + (b.get(e) == Some(&b',')) as usize;
         let q2 = skip_sp(b, q);
         if q2 == q || q2 >= b.len() { break; }
-        let r = if b[q2] == b'#' {
-            unit_id(b, skip_sp(b, q2 + 1))
-        } else if let Some(oe) = ordinal_end(b, q2) {
+        let r = if b[q2] == b'#' { unit_id(b, skip_sp(b, q2 + 1)) } else if let Some(oe) = ordinal_end(b, q2) {
             let (ws, we) = (skip_sp(b, oe), read_word(t, skip_sp(b, oe)));
             (ws > oe && (t[ws..we].eq_ignore_ascii_case("floor") || t[ws..we].eq_ignore_ascii_case("fl"))).then_some(we)
         } else {
@@ -771,10 +745,7 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
             ("box", "o") => at(&mut bk, k0 + 2, "p"),
             ("box", "office") => at(&mut bk, k0 + 2, "post"),
             ("box", _) if bk.get(k0 + 1).is_none() => break_before(b, w1.s, floor).and_then(|pe| psc(&mut Back::new(t, floor, pe), 1)),
-            ("box", _) => {
-                let j = k0 + 1 + bk.get(k0 + 1).is_some_and(|x| x.kind == COMMA) as usize;
-                psc(&mut bk, j)
-            }
+            ("box", _) => { let j = k0 + 1 + bk.get(k0 + 1).is_some_and(|x| x.kind == COMMA) as usize; psc(&mut bk, j) }
             ("p.o.box" | "pobox" | "pob" | "postfach" | "apartado" | "postbus" | "casilla", _) => Some(w1.s),
             ("bp" | "b.p" | "pmb", _) if c1 == Case::Upper => Some(w1.s),
             ("bag", "locked" | "private") | ("postal", "caixa") | ("postale", "casella" | "boîte" | "boite") => at(&mut bk, k0 + 1, ""),
@@ -816,9 +787,7 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
             k0 + 1
         } else if matches!(w2, Some("der" | "dem" | "den")) && matches!(w3, Some("An" | "Auf" | "In" | "Unter" | "Hinter" | "Vor" | "Bei" | "Über")) {
             k0 + 2
-        } else {
-            0
-        };
+        } else { 0 };
         if k > 0 { (start, max_digits, check_follow) = (bk.word(k).map(|x| x.s), 3, true); }
     }
     // "Calle Mayor", "Avenida de la Constitución", "Via Roma", "C/ Mayor,": name words back to a type word
@@ -835,11 +804,7 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
         if f & PART != 0 && c != Case::Cap && k > k0 { continue; }
         if capish(c) && (f & STOP == 0 || c == Case::Upper) || elided_cap(s) {
             content += 1;
-        } else if c == Case::Lower && f & STOP == 0 && content == 0 {
-            (content, lowercase) = (1, true);
-        } else {
-            break;
-        }
+        } else if c == Case::Lower && f & STOP == 0 && content == 0 { (content, lowercase) = (1, true); } else { break; }
     }
     let s = start?;
     let (e, _) = house_num(b, d, max_digits)?;
@@ -884,7 +849,7 @@ fn json_postcode(t: &str, d: usize, floor: usize, out: &mut Vec<(usize, usize)>)
     let b = t.as_bytes();
     let v = d - b[floor..d].iter().rev().take_while(|c| c.is_ascii_alphabetic()).take(3).count();
     if v <= floor || b[v - 1] != b'"' { return None; }
-    let e = v + b[v..].iter().take_while(|&&c| c.is_ascii_alphanumeric() || c == b' ' || c == b'-').count();
+    let e = v + b[v..].iter().take(11).take_while(|&&c| c.is_ascii_alphanumeric() || c == b' ' || c == b'-').count();
     if e - v > 10 || !matches!(b.get(e), Some(b'"' | b'\\')) { return None; }
     let (ks, key) = json_key(t, v - 1, floor)?;
     let keys = ["postal_code", "postalcode", "postcode", "post_code", "zip", "zipcode", "zip_code", "plz"];
@@ -936,10 +901,7 @@ fn city_words(t: &str, mut q: usize, ends: &mut [(usize, bool); 4]) -> usize {
         let e = read_word(t, q);
         let (f, c) = (flags(&t[q..e]), case_of(&t[q..e]));
         if f & CITY_STOP != 0 || c == Case::Lower && f & STOP != 0 && !(f & PART != 0 && n > 0) { break; }
-        if !(f & PART != 0 && c == Case::Lower && n > 0) {
-            all_cap &= capish(c);
-            (ends[n], n) = ((e, all_cap), n + 1);
-        }
+        if !(f & PART != 0 && c == Case::Lower && n > 0) { all_cap &= capish(c); (ends[n], n) = ((e, all_cap), n + 1); }
         if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) { break; }
         q = e + 1;
     }
