@@ -192,12 +192,7 @@ const WINDOW: usize = 24 + GAP_MAX + 16;
 /// The first cue at a word start in `from..to` that has a date after it, or
 /// heads a table column of dates: appends them and says where to go on.
 fn cue_and_date(s: &[u8], from: usize, to: usize, out: &mut Spans) -> Option<usize> {
-    let word_end = |i: usize| {
-        i + s[i..to]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count()
-    };
+    let word_end = |i: usize| i + run(&s[i..to], u8::is_ascii_alphanumeric);
     let mid_word = from > 0 && s[from - 1].is_ascii_alphanumeric();
     let mut i = if mid_word { word_end(from) } else { from };
     while i < to {
@@ -382,12 +377,15 @@ fn any_word_at(s: &[u8], k: usize, list: &str) -> bool {
 /// Reads a run of digits at `k` (none past the end): its value (of the first 9)
 /// and its end.
 fn digits(s: &[u8], k: usize) -> (u32, usize) {
-    let run = s.get(k..).unwrap_or_default();
-    let n = run.iter().take_while(|b| b.is_ascii_digit()).count();
-    let value = run[..n.min(9)]
-        .iter()
-        .fold(0, |v, b| 10 * v + u32::from(b - b'0'));
-    (value, k + n)
+    let digits = s.get(k..).unwrap_or_default();
+    let n = run(digits, u8::is_ascii_digit);
+    let value = |v: u32, b: &u8| 10 * v + u32::from(b - b'0');
+    (digits[..n.min(9)].iter().fold(0, value), k + n)
+}
+
+/// Length of the run of bytes at the start of `s` that satisfy `f`.
+fn run(s: &[u8], f: impl Fn(&u8) -> bool) -> usize {
+    s.iter().take_while(|b| f(b)).count()
 }
 
 // ---------------------------------------------------------------------------
@@ -482,7 +480,13 @@ fn header_cell(s: &[u8], start: usize, end: usize) -> Option<(u8, usize, usize, 
         let seps = col + after.iter().filter(|&&b| b == sep).count();
         let labels = before.iter().chain(after).all(|b| *b == sep || label(b));
         let alone = blanks(&before[lo..]) && blanks(&after[..hi]);
-        (seps > 0 && (sep != b'|' || piped) && labels && alone).then_some((sep, col, seps, le))
+        // A header names two columns or more ("CASE," in a list of keywords is none).
+        let other = before[..lo]
+            .iter()
+            .chain(&after[hi..])
+            .any(|b| *b != sep && !blank(b));
+        (seps > 0 && (sep != b'|' || piped) && labels && alone && other)
+            .then_some((sep, col, seps, le))
     })
 }
 
@@ -522,6 +526,8 @@ fn date_after_cue(s: &[u8], from: usize, kind: Cue) -> Option<(usize, usize)> {
             // `\t` is a tab, not the word "t".
             b'\\' if s.get(j + 1) == Some(&b't') => j += 1,
             b'.' | b'!' | b'?' if space_next => return None,
+            // A comparison, not a tag: `birth_date < '2020-01-01'`.
+            b'<' | b'>' if space_next || s.get(j + 1) == Some(&b'=') => return None,
             b'"' | b'\'' => {
                 let q = &mut quotes[usize::from(b == b'\'')];
                 *q += 1;
@@ -600,10 +606,10 @@ fn skip_ordinal(s: &[u8], k: usize) -> usize {
     if s.get(k) == Some(&0xc2) && matches!(s.get(k + 1), Some(0xba | 0xb0 | 0xaa)) {
         return k + 2;
     }
-    ["st", "nd", "rd", "th", "er"]
+    let suffix = ["st", "nd", "rd", "th", "er"]
         .iter()
-        .find_map(|suf| word_at(s, k, suf))
-        .unwrap_or(k)
+        .find_map(|suf| word_at(s, k, suf));
+    suffix.unwrap_or(k)
 }
 
 /// Longest month name at `k`, as a whole word, with its abbreviation dot.
@@ -902,7 +908,7 @@ mod tests {
         "date of birth\n2024-03-02", "dob 2024-13-45", "born 1989", "DOB: 1.2.3.4",
         "Born. Then on 2024-03-02 we met", "birthdays 2024-03-02", "Plan B. 2024-03-02 kickoff",
         "NATO summit 2024-07-09", "DOB format is YYYY-MM-DD, e.g. today 2024-03-02",
-        r#"{"birthday_party": true, "date": "2024-03-02"}"#, "dob_verified_at: 2024-03-02",
+        r#"{"birthday_party": true, "date": "2024-03-02"}"#, "WHERE birth_date < CAST ('2020-01-01' AS date)",
         "geb. Müller, seit 2020-01-01", "reborn 2024-03-02", "dob: 2024-03-02-7",
         "born in 1989, joined 2011-06-01", "| name | created |\n|---|---|\n| Ann | 2024-03-02 |",
         "name,dob\nAnn,2024-13-45",

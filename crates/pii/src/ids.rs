@@ -173,43 +173,27 @@ const MARKERS: &[(&str, Mark)] = &[
 ];
 
 /// Capitalised words that follow "booking" or "reservation" without being a PNR.
-#[rustfmt::skip]
-const NOT_PNR: &[&str] = &[
-    "PENDING", "CLOSED", "FALSE", "VALID", "READY", "HOTEL", "FLIGHT", "STATUS", "NUMBER", "CANCEL",
-    "TOTAL", "PRICE", "EMAIL", "CHECK", "CHANGE", "SYSTEM", "SEARCH", "SELECT", "INSERT", "STRING",
-    "RESULT", "RETURN", "SCRIPT", "FIRST", "GUEST", "LIMIT", "GROUP", "WHERE", "STATE", "PHONE",
-    "TRAIN", "TRAVEL", "REFUND", "PAYMENT", "CREDIT", "DEBIT", "SUBMIT", "CONFIRM", "SUCCESS",
-    "ERROR", "DRAFT", "LOCKED", "BLOCKED", "UNPAID", "STAGED", "SYNCED", "FLAGGED", "SPLIT",
-    "SHIPPED", "FILLED", "MISSING", "EXISTS", "LISTED", "TICKET", "RECORD", "STRICT", "HELLO",
-    "THANKS", "PLEASE", "AGENT", "CLIENT", "SENT", "TABLE", "FIELD", "VALUE", "COUNT", "SWITCH",
-    "MATCH", "FETCH", "BATCH", "START", "STOP", "SHOW", "LIST", "WITH", "FROM", "INTO", "CHARGE",
-];
+const NOT_PNR: &str = "PENDING|CLOSED|FALSE|VALID|READY|HOTEL|FLIGHT|STATUS|NUMBER|CANCEL|TOTAL|\
+    PRICE|EMAIL|CHECK|CHANGE|SYSTEM|SEARCH|SELECT|INSERT|STRING|RESULT|RETURN|SCRIPT|FIRST|GUEST|\
+    LIMIT|GROUP|WHERE|STATE|PHONE|TRAIN|TRAVEL|REFUND|PAYMENT|CREDIT|DEBIT|SUBMIT|CONFIRM|\
+    SUCCESS|ERROR|DRAFT|LOCKED|BLOCKED|UNPAID|STAGED|SYNCED|FLAGGED|SPLIT|SHIPPED|FILLED|MISSING|\
+    EXISTS|LISTED|TICKET|RECORD|STRICT|HELLO|THANKS|PLEASE|AGENT|CLIENT|SENT|TABLE|FIELD|VALUE|\
+    COUNT|SWITCH|MATCH|FETCH|BATCH|START|STOP|SHOW|LIST|WITH|FROM|INTO|CHARGE";
 
 /// Currencies and units after a number that make it an amount.
-#[rustfmt::skip]
-const CURRENCIES: &[&str] = &[
-    "usd", "eur", "gbp", "chf", "jpy", "cad", "aud", "inr", "cny", "sek", "nok", "dkk", "pln",
-    "dollars", "dollar", "euros", "euro", "pounds", "€", "$", "£", "¥", "%",
-];
+const CURRENCIES: &str = "usd|eur|gbp|chf|jpy|cad|aud|inr|cny|sek|nok|dkk|pln|dollars|dollar|\
+    euros|euro|pounds|€|$|£|¥|%";
 
 /// Names of formats, algorithms and platforms with digits, lower case, without separators.
-#[rustfmt::skip]
-const TECH: &[&str] = &[
-    "utf8", "utf16", "utf32", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3", "md5", "base32",
-    "base64", "x86", "x64", "x8664", "arm64", "amd64", "aarch64", "http2", "http3", "ipv4", "ipv6",
-    "oauth2", "tls12", "tls13", "win32", "win64", "es5", "es6", "es2015", "es2020", "latin1", "ucs2",
-    "crc32", "crc64", "p256", "p384", "ed25519", "x25519", "x509", "secp256k1", "aes128", "aes256",
-    "rsa2048", "rsa4096", "h264", "h265", "mp3", "mp4", "k8s", "2fa", "e164", "iso8601", "rfc3339",
-    "rfc2822", "iso88591", "cp1252", "gpt4", "gpt4o", "l10n", "i18n", "a11y", "s3", "ec2",
-];
+const TECH: &str = "utf8|utf16|utf32|sha1|sha224|sha256|sha384|sha512|sha3|md5|base32|base64|x86|\
+    x64|x8664|arm64|amd64|aarch64|http2|http3|ipv4|ipv6|oauth2|tls12|tls13|win32|win64|es5|es6|\
+    es2015|es2020|latin1|ucs2|crc32|crc64|p256|p384|ed25519|x25519|x509|secp256k1|aes128|aes256|\
+    rsa2048|rsa4096|h264|h265|mp3|mp4|k8s|2fa|e164|iso8601|rfc3339|rfc2822|iso88591|cp1252|gpt4|\
+    gpt4o|l10n|i18n|a11y|s3|ec2";
 
 /// SPDX licence families, lower case: "license: Apache-2.0" is no licence number.
-#[rustfmt::skip]
-const SPDX: &[&str] = &[
-    "apache", "gpl", "bsd", "mit", "mpl", "cc-by", "cc0", "epl", "isc", "zlib", "artistic", "cddl",
-    "eupl", "ofl", "bsl", "sspl", "unlicense", "wtfpl", "osl", "afl", "python", "psf", "mulan",
-    "unicode", "blueoak", "upl", "w3c", "cecill", "x11", "lppl", "zpl", "iso",
-];
+const SPDX: &str = "apache|gpl|bsd|mit|mpl|cc-by|cc0|epl|isc|zlib|artistic|cddl|eupl|ofl|bsl|\
+    sspl|unlicense|wtfpl|osl|afl|python|psf|mulan|unicode|blueoak|upl|w3c|cecill|x11|lppl|zpl|iso";
 
 /// Appends (start, end) of identifiers found by a context word before them, and by their shape.
 pub fn find_identifiers(text: &str, out: &mut Vec<(usize, usize)>) {
@@ -262,6 +246,13 @@ pub fn find_identifiers(text: &str, out: &mut Vec<(usize, usize)>) {
 // Matching helpers
 
 type Span = (usize, usize);
+
+/// Whether `w` is one of the `|`-separated words of `list`, in any ASCII case.
+fn in_list(w: &[u8], list: &str) -> bool {
+    list.as_bytes()
+        .split(|&b| b == b'|')
+        .any(|p| p.eq_ignore_ascii_case(w))
+}
 
 /// Length of the run of bytes from `k` that satisfy `f`.
 fn run(s: &[u8], k: usize, f: impl Fn(&u8) -> bool) -> usize {
@@ -334,10 +325,13 @@ fn context_at(s: &[u8], i: usize, pat: &str) -> Option<usize> {
 fn value_after(s: &[u8], start: usize, ce: usize, kind: Kind, inner: bool) -> Option<Span> {
     let n = s.len();
     // "TXN-22842-17", "user-95040": the context word starts the identifier.
+    // Not a file or a link name ("case-075.parquet", "[policy-4816]").
     if !inner && s.get(ce) == Some(&b'-') && run(s, ce + 1, u8::is_ascii_digit) >= 3 {
         let e = ce + run(s, ce, |b| b.is_ascii_alphanumeric() || *b == b'-');
-        let ok = !word_char_at(s, e) && valid_value(&s[start..e], kind, true, &s[e..]);
-        return ok.then_some((start, e));
+        let digits = s[ce..e].iter().filter(|b| b.is_ascii_digit()).count();
+        let named = matches!(s.get(e), Some(b'.' | b']' | b'_' | b'/')) && word_char_at(s, e + 1);
+        let ok = digits >= 5 && !named && !word_char_at(s, e);
+        return (ok && valid_value(&s[start..e], kind, true, &s[e..])).then_some((start, e));
     }
     let limit = (ce + 40).min(n);
     let mut k = ce;
@@ -422,10 +416,17 @@ fn value_after(s: &[u8], start: usize, ce: usize, kind: Kind, inner: bool) -> Op
     }
     let vs = k;
     let raw_end = vs + run(s, vs, |b| b.is_ascii_alphanumeric() || b"-_./".contains(b)).min(41);
-    // An e-mail, a call, a time or a port ("user=1000:1000", "client 10.0.0.1:80").
-    let digit_next = s.get(raw_end + 1).is_some_and(u8::is_ascii_digit);
+    // An e-mail, a call, a path of code, a time or a port ("S3Client::new",
+    // "user=1000:1000"), or a name of code after `_` ("order: __m512i").
+    let next = s.get(raw_end + 1).copied().unwrap_or(b' ');
+    let colon = s.get(raw_end) == Some(&b':') && (next.is_ascii_digit() || next == b':');
+    // Base64 goes on with `+` or `=`: "SharedKey account:G4jjBXA7LI/RnWKI+4Fs=".
+    let base64 = matches!(s.get(raw_end), Some(b'+' | b'='));
+    let underscored = vs > 1 && s[vs - 1] == b'_' && !s[vs - 2].is_ascii_alphanumeric();
     if matches!(s.get(raw_end), Some(b'@' | b'('))
-        || s.get(raw_end) == Some(&b':') && digit_next
+        || colon
+        || base64
+        || underscored
         || word_char_at(s, raw_end)
     {
         return None;
@@ -535,7 +536,13 @@ fn header_cell(s: &[u8], start: usize, end: usize) -> Option<(u8, usize, usize, 
         let seps = col + after.iter().filter(|&&b| b == sep).count();
         let labels = before.iter().chain(after).all(|b| *b == sep || label(b));
         let alone = blanks(&before[lo..]) && blanks(&after[..hi]);
-        (seps > 0 && (sep != b'|' || piped) && labels && alone).then_some((sep, col, seps, le))
+        // A header names two columns or more ("CASE," in a list of keywords is none).
+        let other = before[..lo]
+            .iter()
+            .chain(&after[hi..])
+            .any(|b| *b != sep && !blank(b));
+        (seps > 0 && (sep != b'|' || piped) && labels && alone && other)
+            .then_some((sep, col, seps, le))
     })
 }
 
@@ -631,13 +638,27 @@ fn valid_value(v: &[u8], kind: Kind, explicit: bool, after: &[u8]) -> bool {
     if v.contains(&b'.') && path || v.len() > 2 && v[0] == b'0' && v[1] | 0x20 == b'x' {
         return false;
     }
+    // Words joined by hyphens are a slug ("base64-of-your-key"), even when announced.
+    let words = v
+        .split(|&b| b == b'-')
+        .filter(|w| w.len() >= 2 && w.iter().all(u8::is_ascii_lowercase));
+    if words.count() >= 2 {
+        return false;
+    }
     // A word with a small number is code or a name ("compat32"), even when announced.
     let word = v.iter().take_while(|b| b.is_ascii_lowercase()).count();
     if word >= 4 && len - word <= 2 && v[word..].iter().all(u8::is_ascii_digit) {
         return false;
     }
+    // A type name of code ("T5LayerFF", "S3Client", "Int64Array"): capitalised,
+    // alphanumeric, with a lower-case word.
+    let word = |w: &[u8]| w[0].is_ascii_uppercase() && w[1..].iter().all(u8::is_ascii_lowercase);
+    let typename = v[0].is_ascii_uppercase() && letters + digits == len && v.windows(5).any(word);
+    if typename && digits <= 2 {
+        return false;
+    }
     if explicit {
-        return true;
+        return len >= 4 || digits >= 2;
     }
     // Unannounced: no lower-case word ("service-12", "items_2023"), no commit
     // hash ("a51f429"), no constant of code ("ASN1_SUCCESS").
@@ -657,10 +678,14 @@ fn has_lower_word(v: &[u8]) -> bool {
 /// common word.
 fn is_pnr(v: &[u8], any_case: bool) -> bool {
     let letters = [u8::is_ascii_uppercase, u8::is_ascii_alphabetic][usize::from(any_case)];
-    (5..=8).contains(&v.len())
-        && v.iter().all(letters)
-        && v.iter().filter(|b| b"AEIOUaeiou".contains(b)).count() <= 2
-        && !NOT_PNR.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(v))
+    let vowels = v.iter().filter(|b| b"AEIOUaeiou".contains(b)).count();
+    // A lower-case word has vowels: "locator offset" is none.
+    let most = if v.iter().any(u8::is_ascii_lowercase) {
+        1
+    } else {
+        2
+    };
+    (5..=8).contains(&v.len()) && v.iter().all(letters) && vowels <= most && !in_list(v, NOT_PNR)
 }
 
 /// Decimals, versions and IP addresses: "12.50", "v2.3.1", "10.0.0.1", "1,5".
@@ -738,57 +763,46 @@ fn is_tech_name(v: &[u8]) -> bool {
     let w = &buf[..n];
     let split = w.iter().position(u8::is_ascii_digit).unwrap_or(n);
     let (name, num) = w.split_at(split);
-    let sized = matches!(num, b"8" | b"16" | b"32" | b"64" | b"128" | b"256")
-        && matches!(
-            name,
-            b"u" | b"i"
-                | b"f"
-                | b"int"
-                | b"uint"
-                | b"float"
-                | b"bfloat"
-                | b"bf"
-                | b"fp"
-                | b"bytes"
-                | b"fixed"
-        );
-    sized || TECH.iter().any(|t| t.as_bytes() == w)
+    let size = |x: &[u8]| matches!(x, b"8" | b"16" | b"32" | b"64" | b"128" | b"256" | b"size");
+    let sized = size(num) && in_list(name, "u|i|f|int|uint|float|bfloat|bf|fp|bytes|fixed|crc");
+    // A literal with a type suffix ("0u8", "1f32"), a CMake policy ("CMP0077").
+    let digits = w.iter().take_while(|b| b.is_ascii_digit()).count();
+    let suffix = w.get(digits).is_some_and(|b| b"uif".contains(b));
+    let literal = digits > 0 && suffix && size(&w[digits + 1..]);
+    let policy = name == b"cmp" && num.len() == 4;
+    sized || literal || policy || in_list(w, TECH)
 }
 
 /// An SPDX family name, or a dotted version as every SPDX name has ("Foo-2.0");
 /// licence numbers have none.
 fn is_spdx(v: &[u8]) -> bool {
-    SPDX.iter().any(|p| {
-        v.windows(p.len())
-            .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
-    }) || v
-        .windows(3)
-        .any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit())
+    let family = |p: &[u8]| v.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p));
+    let version = |w: &[u8]| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit();
+    SPDX.as_bytes().split(|&b| b == b'|').any(family) || v.windows(3).any(version)
 }
 
 fn is_uuid(v: &[u8]) -> bool {
+    let dash = |k: usize| matches!(k, 8 | 13 | 18 | 23);
     v.len() == 36
-        && v.iter().enumerate().all(|(k, b)| {
-            if matches!(k, 8 | 13 | 18 | 23) {
-                *b == b'-'
+        && (0..36).all(|k| {
+            if dash(k) {
+                v[k] == b'-'
             } else {
-                b.is_ascii_hexdigit()
+                v[k].is_ascii_hexdigit()
             }
         })
 }
 
 /// A currency or percent sign right after a number makes it an amount.
 fn amount_after(after: &[u8]) -> bool {
-    let k = skip_spaces(after, 0);
-    if k > 1 {
-        return false;
-    }
-    CURRENCIES.iter().any(|c| {
-        let c = c.as_bytes();
-        after.len() >= k + c.len()
-            && after[k..k + c.len()].eq_ignore_ascii_case(c)
-            && (!c[0].is_ascii_alphabetic() || !word_char_at(after, k + c.len()))
-    })
+    let rest = &after[skip_spaces(after, 0).min(2)..];
+    // The next word, or the next char when it is a sign such as `€` or `%`.
+    let len = match rest.first() {
+        Some(b) if b.is_ascii_alphabetic() => run(rest, 0, u8::is_ascii_alphabetic),
+        Some(_) => 1 + run(rest, 1, |c| c & 0xc0 == 0x80),
+        None => 0,
+    };
+    skip_spaces(after, 0) <= 1 && in_list(&rest[..len], CURRENCIES)
 }
 
 #[cfg(test)]
@@ -869,7 +883,9 @@ mod tests {
         "int\torder\t: sort\nint\tver11\t: document", r#"confirmed by the user. {"id": 48213}"#,
         "FF      = 0x0c  # ^L", "policy = email.policy.compat32", "'fe80::5054:ff:fe9'",
         "cpu: { user: 248450,\n nice: 0 }", "switch (r) { case ASN1_SUCCESS: break; }", "r'SIN|COS|TAN|'\n r'MIN|E|LN2|LN10'",
-        "policy_identifier={0.policy_identifier}",
+        "policy_identifier={0.policy_identifier}", "let client = S3Client::new(&config);",
+        "ff: T5LayerFF,", "let mut order = [0u8; 64];", "if(POLICY CMP0077)", "Design Document: CRC-16",
+        "reversed order: [n-1, n-2]", "fn f(order: __m512i)",
     ];
 
     /// Each case yields exactly the spans marked with ⟦ ⟧ (none for a negative
@@ -935,42 +951,31 @@ mod tests {
     }
 
     /// Mixed prose, JSON, code, SQL and logs, with context words but no identifiers.
-    fn corpus(size: usize) -> String {
-        #[rustfmt::skip]
-        const PARTS: &[&str] = &[
-            "The customer service team reviewed the order status and the booking was confirmed by the user. ",
-            r#"{"id": 48213, "status": "ok", "created_at": "2024-03-02T10:11:12Z", "items": [1, 2, 3]} "#,
-            "fn main() { let order = vec![3, 1, 2]; for x in order.iter() { println!(\"{x}\"); } }\n",
-            "SELECT id, name FROM users WHERE created > '2024-01-01' ORDER BY id LIMIT 50;\n",
-            "2024-03-02 12:00:01 INFO worker-7 processed 1532 messages in 84 ms (p99 12 ms)\n",
-            "Der Bericht wurde am Montag verschickt; die Daten kommen aus dem Lager in Bremen. ",
-            "Le document décrit la procédure de gestion des données pour les équipes. ",
-            "user_id = request.user.id; account.balance += payment.amount; ticket.close()\n",
-            r#"{"role": "assistant", "content": "Done. I updated 3 files and ran the tests: 214 passed."} "#,
-            "Error: connection refused at db.internal:5432 after 3 retries; backing off 250ms\n",
-        ];
-        let mut s = String::with_capacity(size + 256);
-        let mut k = 0usize;
-        while s.len() < size {
-            s.push_str(PARTS[k % PARTS.len()]);
-            k = k.wrapping_mul(31).wrapping_add(7) % 1009;
-        }
-        s
-    }
+    const CORPUS: &str = concat!(
+        "The customer service team reviewed the order status; the booking was confirmed by the user. ",
+        r#"{"id": 48213, "status": "ok", "created_at": "2024-03-02T10:11:12Z", "items": [1, 2]} "#,
+        "fn main() { let order = vec![3, 1, 2]; for x in order.iter() { println!(\"{x}\"); } }\n",
+        "SELECT id, name FROM users WHERE created > '2024-01-01' ORDER BY id LIMIT 50;\n",
+        "2024-03-02 12:00:01 INFO worker-7 processed 1532 messages in 84 ms (p99 12 ms)\n",
+        "Der Bericht wurde am Montag verschickt; die Daten kommen aus dem Lager in Bremen. ",
+        "Le document décrit la procédure de gestion des données pour les équipes. ",
+        "user_id = request.user.id; account.balance += payment.amount; ticket.close()\n",
+        r#"{"role": "assistant", "content": "Done. I updated 3 files; 214 tests passed."} "#,
+        "Error: connection refused at db.internal:5432 after 3 retries; backing off 250ms\n",
+    );
 
     #[test]
     #[ignore]
     fn speed() {
-        let text = corpus(20 << 20);
+        let text = CORPUS.repeat((20 << 20) / CORPUS.len());
         let mb = text.len() as f64 / 1e6;
         let mut out = Vec::new();
-        let reps = 5;
         let t = std::time::Instant::now();
-        for _ in 0..reps {
+        for _ in 0..5 {
             out.clear();
             find_identifiers(std::hint::black_box(&text), &mut out);
         }
-        let secs = t.elapsed().as_secs_f64() / reps as f64;
+        let secs = t.elapsed().as_secs_f64() / 5.0;
         println!(
             "find_identifiers: {:.0} MB/s on {mb:.1} MB ({} hits)",
             mb / secs,

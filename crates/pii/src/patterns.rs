@@ -46,7 +46,6 @@ pub(crate) struct PatDef {
 }
 
 pub(crate) const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-pub(crate) const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 pub(crate) const DIGITS: &[u8] = b"0123456789";
 pub(crate) const HEX: &[u8] = b"0123456789ABCDEFabcdef";
 pub(crate) const WORD: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
@@ -209,14 +208,18 @@ pub(crate) static PATS: &[PatDef] = &[
         entity: Entity::CreditCard,
         kind: Kind::Card,
         first: DIGITS,
-        src: r#"\b(?:[0-9]{4}(?: [0-9]{4}){2} [0-9]{1,4}(?: [0-9]{1,3})?|[0-9]{4}(?:-[0-9]{4}){2}-[0-9]{1,4}(?:-[0-9]{1,3})?|[0-9]{4}[ -][0-9]{6}[ -][0-9]{4,5}|[0-9]{13,19})\b"#,
+        // Grouped in fours with a last group of 1-7 (Visa 13 as 4-4-5, Maestro 12
+        // as 4-4-4, 19-digit cards as 4-4-4-7 or 4-4-4-4-3), Amex/Diners 4-6-4/5,
+        // or ungrouped.
+        src: r#"\b(?:[0-9]{4}(?: [0-9]{4}){1,3}(?: [0-9]{1,7})?|[0-9]{4}(?:-[0-9]{4}){1,3}(?:-[0-9]{1,7})?|[0-9]{4}[ -][0-9]{6}[ -][0-9]{4,5}|[0-9]{13,19})\b"#,
     },
     // --- IBAN (country length + mod-97 validated) ---------------------------
     PatDef {
         entity: Entity::Iban,
         kind: Kind::Iban,
-        first: UPPER,
-        src: r#"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"#,
+        first: LETTERS,
+        // Either case: people type `de89 3704 …` too (the country and mod-97 decide).
+        src: r#"\b(?i:[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)\b"#,
     },
     // --- US SSN --------------------------------------------------------------
     PatDef {

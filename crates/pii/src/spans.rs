@@ -49,6 +49,9 @@ impl Redactor {
             }
             buf.clear();
         };
+        // SSNs without dashes after an SSN cue.
+        crate::validators::find_ssn_in_context(text, &mut buf);
+        add(&mut buf, Entity::UsSsn, &mut spans, &mut taken);
         // National phone formats and numbers after a phone cue.
         phones::find_phones(text, &mut buf);
         add(&mut buf, Entity::Phone, &mut spans, &mut taken);

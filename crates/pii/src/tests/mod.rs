@@ -402,13 +402,20 @@ fn iban_positive() {
 }
 
 #[test]
+fn iban_in_lower_case() {
+    // People type IBANs in lower case too; the country and mod-97 decide.
+    assert_redacted("refund to gb82 west 1234 5698 7654 32 please", "gb82 west 1234 5698 7654 32", Entity::Iban);
+    assert_redacted("iban: no9386011117947", "no9386011117947", Entity::Iban);
+}
+
+#[test]
 fn iban_negative() {
     for t in [
         "DE89 3704 0044 0532 0130 01",  // bad checksum
         "DE8937040044053201300012",     // wrong length for DE
         "QQ12ABCDEFGHIJKLMNOP",         // no such country
         "SHA AB12CDEF34567890ABCDEF12", // looks alike, fails
-        "GB82 west 1234 5698 7654 32",
+        "gb82 west 1234 5698 7654 33",  // either case, but the checksum fails
     ] {
         let mut c = EntityCounts::default();
         let out = r().redact(t, &mut c);

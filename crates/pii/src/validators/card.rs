@@ -37,8 +37,16 @@ pub(crate) fn iin_plausible(d: &[u8]) -> bool {
     match d[0] {
         b'4' => matches!(n, 13 | 16 | 19),
         b'5' if (51..=55).contains(&num(2)) => n == 16,
-        b'5' | b'6' => (16..=19).contains(&n),
-        b'2' => (2221..=2720).contains(&num(4)) && n == 16,
+        // Maestro (50, 56-69) runs 12-19 digits; Discover and UnionPay 16-19.
+        b'5' | b'6' => (12..=19).contains(&n),
+        // Mastercard 2221-2720, Mir 2200-2204; JCB's 15-digit 2131.
+        b'2' => match num(4) {
+            2221..=2720 => n == 16,
+            2200..=2204 => (16..=19).contains(&n),
+            2131 => n == 15,
+            _ => false,
+        },
+        b'1' => num(4) == 1800 && n == 15,
         b'3' => match num(2) {
             34 | 37 => n == 15,
             35 => (16..=19).contains(&n),
@@ -52,15 +60,22 @@ pub(crate) fn iin_plausible(d: &[u8]) -> bool {
 pub(crate) fn card_end(text: &str, s: usize, e: usize) -> Option<usize> {
     let b = text.as_bytes();
     let contiguous = b[s..e].iter().all(u8::is_ascii_digit);
+    if contiguous && e - s < 13 {
+        return None;
+    }
     let mut end = e;
     loop {
-        let nd = b[s..end].iter().filter(|c| c.is_ascii_digit()).count();
-        if nd < 13 {
+        let digits: Vec<u8> = b[s..end].iter().copied().filter(u8::is_ascii_digit).collect();
+        let nd = digits.len();
+        if nd < 12 {
             return None;
         }
+        // Ungrouped runs, and groupings other than the classic 4-4-4-4, must
+        // also start like a card of their length (else: ids, timestamps).
+        let classic = nd == 16 && end - s == 19;
         if nd <= 19
             && luhn_valid(&text[s..end])
-            && (!contiguous || iin_plausible(&b[s..end]))
+            && (classic || iin_plausible(&digits))
             && standalone_number(text, s, end)
         {
             return Some(end);

@@ -33,14 +33,14 @@ pub(crate) fn iban_len(cc: &[u8]) -> Option<usize> {
 
 pub(crate) fn iban_end(text: &str, s: usize, e: usize) -> Option<usize> {
     let b = text.as_bytes();
-    let len = iban_len(&b[s..s + 2])?;
+    let len = iban_len(&[b[s].to_ascii_uppercase(), b[s + 1].to_ascii_uppercase()])?;
     let mut chars = [0u8; 34];
     let mut n = 0usize;
     let mut i = s;
     let mut last = s;
     while i < e && n < len {
         if b[i].is_ascii_alphanumeric() {
-            chars[n] = b[i];
+            chars[n] = b[i].to_ascii_uppercase();
             n += 1;
             last = i + 1;
         }

@@ -15,7 +15,7 @@ pub(crate) use iban::iban_end;
 pub(crate) use ip::ipv6_end;
 pub(crate) use phone::phone_end;
 pub(crate) use secret::*;
-pub(crate) use ssn::ssn_ok;
+pub(crate) use ssn::{find_ssn_in_context, ssn_ok};
 
 /// How strongly a secret-named key (`password`, `token`, `Authorization`)
 /// says that its value is a secret.
