@@ -3,4 +3,4 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bash scripts/setup.sh
-cargo test --locked -p slm-pipeline -p slm-kernels -- --test-threads 2
+cargo test --locked -p slm-pipeline -p slm-kernels -p slm-pii -- --test-threads 2
