@@ -108,7 +108,7 @@ pub(crate) fn cue_of(prev: &[&str]) -> Cue {
 pub(crate) fn is_cue_tail(word: &str) -> bool {
     static TAILS: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
     let tails = TAILS.get_or_init(|| {
-        STRONG.iter().chain(TITLES).filter_map(|p| p.rsplit(' ').next()).map(|w| w.trim_end_matches('.')).collect()
+        STRONG.iter().chain(WEAK).chain(TITLES).filter_map(|p| p.rsplit(' ').next()).map(|w| w.trim_end_matches('.')).collect()
     });
     let mut buf = [0u8; 16];
     if word.len() > buf.len() {
@@ -124,7 +124,17 @@ pub(crate) fn is_cue_tail(word: &str) -> bool {
 }
 
 pub(crate) fn is_title(word: &str) -> bool {
-    TITLES.contains(&word.to_lowercase().trim_end_matches('.'))
+    static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    let set = SET.get_or_init(|| TITLES.iter().map(|t| t.trim_end_matches('.')).collect());
+    let word = word.trim_end_matches('.');
+    let mut buf = [0u8; 16];
+    if word.is_ascii() && word.len() <= buf.len() {
+        for (d, c) in buf.iter_mut().zip(word.bytes()) {
+            *d = c.to_ascii_lowercase();
+        }
+        return std::str::from_utf8(&buf[..word.len()]).is_ok_and(|w| set.contains(w));
+    }
+    word.len() <= 32 && set.contains(word.to_lowercase().as_str())
 }
 
 /// Whether the words spell one of `list`'s phrases.

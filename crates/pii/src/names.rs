@@ -358,6 +358,10 @@ fn cue_before(text: &str, words: &[Word], i: usize) -> Cue {
         }
         return Cue::None;
     }
+    // Every cue phrase ends with a cue word: without one right before, no cue.
+    if i == 0 || !is_cue_tail(&text[words[i - 1].start..words[i - 1].end]) {
+        return Cue::None;
+    }
     let mut prev: Vec<String> = Vec::with_capacity(3);
     let mut k = i;
     let mut last_start = w.start;
@@ -538,39 +542,34 @@ pub(crate) fn find_handles(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, us
         if !has_sep && digits == 0 {
             continue;
         }
-        // Letter parts and digit runs, in order.
-        let mut parts: Vec<&str> = Vec::new();
-        let mut p = 0;
+        // Letter parts and digit runs, in order; stop at the first letter part
+        // that is no name (`user_data_2` is code, not a handle).
         let tb = tok.as_bytes();
-        while p < tb.len() {
+        let (mut p, mut parts, mut letters) = (0, 0, 0);
+        let (mut clear_first, mut digit_run, mut all_names) = (false, false, true);
+        while p < tb.len() && all_names {
             let q0 = p;
             if tb[p].is_ascii_alphabetic() {
                 while p < tb.len() && tb[p].is_ascii_alphabetic() {
                     p += 1;
                 }
+                match gaz.get(&tok[q0..p]) {
+                    Some(e) if e.is_name() && e.margin() >= -0.5 => clear_first |= e.first_margin() >= 1.0,
+                    _ => all_names = false,
+                }
+                letters += 1;
             } else if tb[p].is_ascii_digit() {
                 while p < tb.len() && tb[p].is_ascii_digit() {
                     p += 1;
                 }
+                digit_run |= p - q0 >= 2;
             } else {
                 p += 1;
                 continue;
             }
-            parts.push(&tok[q0..p]);
+            parts += 1;
         }
-        if parts.len() < 2 || parts.len() > 4 {
-            continue;
-        }
-        let letters: Vec<Option<Entry>> =
-            parts.iter().filter(|s| s.as_bytes()[0].is_ascii_alphabetic()).map(|s| gaz.get(s)).collect();
-        // Every letter part must be a name: `user_data_2` is code, not a handle.
-        if letters.is_empty() || letters.iter().any(|e| e.is_none_or(|e| !e.is_name() || e.margin() < -0.5)) {
-            continue;
-        }
-        let clear_first = letters.iter().any(|e| e.is_some_and(|e| e.first_margin() >= 1.0));
-        let two_names = letters.len() >= 2;
-        let digit_run = parts.iter().any(|s| s.len() >= 2 && s.as_bytes()[0].is_ascii_digit());
-        if clear_first && (two_names || digit_run) && tok.bytes().any(|c| c.is_ascii_lowercase()) {
+        if all_names && (2..=4).contains(&parts) && clear_first && (letters >= 2 || digit_run) && tok.bytes().any(|c| c.is_ascii_lowercase()) {
             out.push((start, end));
         }
     }
