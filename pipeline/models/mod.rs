@@ -36,6 +36,22 @@ pub fn gazetteer(path: Option<&str>) -> Result<Arc<slm_pii::Gazetteer>> {
     Ok(g)
 }
 
+/// The place gazetteer of the location detector: `path` if given, else
+/// `gazetteers/places.tsv` below the models root; loaded once per path.
+pub fn places(path: Option<&str>) -> Result<Arc<slm_pii::Places>> {
+    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<slm_pii::Places>>>> = OnceLock::new();
+    let path = path.map(PathBuf::from).unwrap_or_else(|| models_root().join("gazetteers").join("places.tsv"));
+    let mut cache = LOADED.get_or_init(Default::default).lock().expect("places cache lock");
+    if let Some(p) = cache.get(&path) {
+        return Ok(p.clone());
+    }
+    let p = Arc::new(
+        slm_pii::Places::load(&path).map_err(|message| Error::Model { context: "place gazetteer".into(), message })?,
+    );
+    cache.insert(path, p.clone());
+    Ok(p)
+}
+
 /// Resolves a model named in a DAG: a path as given if it exists, else a
 /// folder of that name below the models root.
 pub fn model_dir(name_or_path: &str) -> PathBuf {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::gazetteer::Gazetteer;
 use crate::keys::KeyRules;
+use crate::places::Places;
 
 /// The detectors beyond the patterns (which always run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub struct Detectors {
     pub identifiers: bool,
     /// Organisation names by their legal suffix (Inc, GmbH…). Off by default.
     pub organisations: bool,
+    /// Cities, countries and US states from the place gazetteer. Off by default.
+    pub locations: bool,
 }
 
 impl Detectors {
@@ -31,6 +34,7 @@ impl Detectors {
         ages: true,
         identifiers: true,
         organisations: false,
+        locations: false,
     };
 
     /// Only the patterns (e-mail, phone, card, IBAN, IP, SSN, secrets, URLs).
@@ -41,6 +45,7 @@ impl Detectors {
         ages: false,
         identifiers: false,
         organisations: false,
+        locations: false,
     };
 
     pub fn any(&self) -> bool {
@@ -49,7 +54,7 @@ impl Detectors {
 
     /// A short, stable description for the detector version of a partition:
     /// which detectors ran (`n`ames, `a`ddresses, `d`ates of birth, a`g`es,
-    /// `i`dentifiers, `o`rganisations).
+    /// `i`dentifiers, `o`rganisations, `l`ocations).
     pub fn code(&self) -> String {
         [
             (self.names, 'n'),
@@ -58,6 +63,7 @@ impl Detectors {
             (self.ages, 'g'),
             (self.identifiers, 'i'),
             (self.organisations, 'o'),
+            (self.locations, 'l'),
         ]
         .iter()
         .filter(|(on, _)| *on)
@@ -80,16 +86,18 @@ pub struct Options {
     pub gazetteer: Option<Arc<Gazetteer>>,
     /// Key-aware JSON ([`KeyRules::none`] turns it off).
     pub keys: KeyRules,
+    /// The place gazetteer, for the location detector.
+    pub places: Option<Arc<Places>>,
 }
 
 impl Options {
     /// The patterns only, no key rules: what [`Redactor::new`](crate::Redactor::new) builds.
     pub fn patterns_only() -> Self {
-        Options { detectors: Detectors::PATTERNS_ONLY, gazetteer: None, keys: KeyRules::none() }
+        Options { detectors: Detectors::PATTERNS_ONLY, gazetteer: None, keys: KeyRules::none(), places: None }
     }
 
     /// Every default detector and key rule, with this gazetteer.
     pub fn full(gazetteer: Option<Arc<Gazetteer>>) -> Self {
-        Options { detectors: Detectors::DEFAULT, gazetteer, keys: KeyRules::default() }
+        Options { detectors: Detectors::DEFAULT, gazetteer, keys: KeyRules::default(), places: None }
     }
 }

@@ -78,7 +78,7 @@ pub struct Gazetteer {
 
 /// The keys are FNV hashes already: the table uses them as they are.
 #[derive(Default)]
-struct Prehashed(u64);
+pub(crate) struct Prehashed(u64);
 
 impl Hasher for Prehashed {
     fn finish(&self) -> u64 {

@@ -9,7 +9,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::{address, dates, ids, keyed, names, orgs, phones, tables, Entity, EntityCounts, Redactor};
+use crate::{address, dates, ids, keyed, names, orgs, phones, places, tables, Entity, EntityCounts, Redactor};
 
 /// One finding: the byte range `start..end` of `entity`, which is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,10 @@ impl Redactor {
         if d.organisations {
             orgs::find_organisations(text, &mut buf);
             add(&mut buf, Entity::Organisation, &mut spans, &mut taken);
+        }
+        if let (true, Some(places)) = (d.locations, self.options.places.as_deref()) {
+            places::find_locations(places, gaz, text, &mut buf);
+            add(&mut buf, Entity::Location, &mut spans, &mut taken);
         }
         spans.sort_unstable_by_key(|s| s.start);
         spans
