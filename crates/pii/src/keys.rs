@@ -138,7 +138,12 @@ impl KeyRules {
         if let Some(e) = self.map.get(key) {
             return Some(*e);
         }
-        self.map.get(&normalize_key(key)).copied()
+        let k = normalize_key(key);
+        // `phones`, `emails`, `addresses`: a list of the same.
+        self.map.get(&k).copied().or_else(|| {
+            let singular = k.strip_suffix("es").filter(|s| s.ends_with("ss")).or_else(|| k.strip_suffix('s'))?;
+            self.map.get(singular).copied()
+        })
     }
 }
 
@@ -185,6 +190,9 @@ mod tests {
         assert_eq!(r.entity_of("user_id"), Some(Entity::Identifier));
         assert_eq!(r.entity_of("function"), None);
         assert_eq!(r.entity_of("id"), None);
+        assert_eq!(r.entity_of("phones"), Some(Entity::Phone));
+        assert_eq!(r.entity_of("emailAddresses"), Some(Entity::Email));
+        assert_eq!(r.entity_of("addresses"), Some(Entity::Address));
     }
 
     #[test]

@@ -41,7 +41,9 @@ const CALENDAR: &[&str] = &[
     "February", "March", "April", "June", "July", "August", "September", "October", "November",
     "December", "Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun", "Monday",
     "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Juni", "Juli", "Mai", "Avril",
-    "Juin", "Janvier", "Lundi", "Mardi", "Jeudi", "Vendredi", "Samedi", "Dimanche",
+    "Juin", "Janvier", "Lundi", "Mardi", "Jeudi", "Vendredi", "Samedi", "Dimanche", "Montag", "Dienstag",
+    "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag", "Lunes", "Martes", "Jueves", "Viernes",
+    "Domingo", "Lunedì", "Martedì", "Giovedì", "Venerdì", "Sabato", "Domenica",
 ];
 
 /// A lone word in a place's slot: after `in`, `from`, `near`… or before
@@ -169,23 +171,25 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
     }
     match w.case {
         Case::Lower => {
+            // `will whitaker`: a first name that is also a word, before a clear surname.
+            let surname_next = i + 1 < words.len()
+                && words[i + 1].joined
+                && words[i + 1].case == Case::Lower
+                && entries[i + 1].is_some_and(|e| e.is_last() && e.margin() >= 0.5 && !e.is_common_word());
+            let plausible = |k: usize| entries[k].is_some_and(|e| e.is_name() && !e.is_common_word() && e.margin() >= 0.0);
             // Most words: look at the context only for a plausible name.
-            if entries[i].is_none_or(|e| !e.is_name() || e.is_common_word() || e.margin() < 0.0) {
+            if !(plausible(i) || (surname_next && entries[i].is_some_and(|e| e.first_margin() >= -2.5))) {
                 return None;
             }
             if cue_before(text, words, i) < Cue::Strong {
                 return None;
             }
             // `my name is mia li`: known names only, no common words.
-            let mut j = i;
-            while j < words.len() && j - i < 3 && words[j].case == Case::Lower && (j == i || words[j].joined) {
-                let e = entries[j]?;
-                if !e.is_name() || e.is_common_word() || e.margin() < 0.0 {
-                    break;
-                }
+            let mut j = i + 1;
+            while j < words.len() && j - i < 3 && words[j].case == Case::Lower && words[j].joined && plausible(j) {
                 j += 1;
             }
-            (j > i).then_some((i, j))
+            Some((i, j))
         }
         Case::Cap | Case::Initial | Case::Upper | Case::Uncased => {
             let cue = cue_before(text, words, i);
@@ -209,6 +213,15 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
                 let strong = |e: &Option<Entry>| e.is_some_and(|e| e.margin() >= 1.0 && !e.is_common_word());
                 return (end - i >= 2 && run.iter().all(strong)).then_some((i, end));
             }
+            // `Ruby here`, `Hoàng Tuan speaking`: the cue follows the name.
+            let cue = if cue < Cue::Strong && end < words.len() && words[end].joined && {
+                let next = &text[words[end].start..words[end].end];
+                next.eq_ignore_ascii_case("here") || next.eq_ignore_ascii_case("speaking")
+            } {
+                Cue::Strong
+            } else {
+                cue
+            };
             run_at_cued(text, words, entries, i, end, cue)
         }
     }
@@ -252,7 +265,9 @@ fn run_at_cued(
             let lone = if cue == Cue::Weak { WEAK_MARGIN } else { LONE_MARGIN };
             if n == 1 {
                 let word = &text[words[i].start..words[i].end];
-                if words[i].case == Case::Initial || CALENDAR.contains(&word) || place_context(text, words, i) {
+                // A capitalised noun of another language (`Bitte`, `Freitag`, `Herren`).
+                let foreign = entries[i].is_some_and(|e| e.any_zipf10 >= 45 && e.any_zipf10 >= e.en_zipf10 + 15);
+                if words[i].case == Case::Initial || CALENDAR.contains(&word) || foreign || place_context(text, words, i) {
                     return None;
                 }
                 return (margin(i) >= lone).then_some((i, end));

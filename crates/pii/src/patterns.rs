@@ -266,8 +266,9 @@ pub(crate) static PATS: &[PatDef] = &[
     PatDef {
         entity: Entity::Phone,
         kind: Kind::PhoneIntl,
-        first: b"+",
-        src: r#"\+[1-9][0-9]{0,3}(?:[ .-]?\(?[0-9]{1,6}\)?){1,7}"#,
+        first: b"+(",
+        // `(+34) 958 044033`: the country code may stand in brackets.
+        src: r#"(?:\(\+[1-9][0-9]{0,3}\)|\+[1-9][0-9]{0,3})(?:[ .-]?\(?[0-9]{1,6}\)?){1,7}"#,
     },
     PatDef {
         entity: Entity::Phone,

@@ -57,6 +57,9 @@ fn cues_take_unknown_and_lower_case_names() {
     assert_eq!(names("Ich heiße Jürgen Müller"), ["Jürgen Müller"]);
     assert_eq!(names("Je m'appelle Amélie Poulain"), ["Amélie Poulain"]);
     assert_eq!(names("customer_name = Hope Summer"), ["Hope Summer"]);
+    assert_eq!(names("ok, name is will whitaker"), ["will whitaker"]);
+    assert_eq!(names("good morning, Tuan Nguyen speaking."), ["Tuan Nguyen"]);
+    assert_eq!(names("Hi there, Ruby here."), ["Ruby"]);
 }
 
 #[test]
@@ -85,6 +88,8 @@ fn words_that_are_not_names() {
         "SELECT first_name, last_name FROM users",
         "Error: Connection Refused by Upstream Server",
         "I'm Happy To Help",
+        "Bitte beachten Sie die Hinweise am Freitag",
+        "will whitaker's book be out",
         "<PERSON_3fa1c2> called <PERSON_0b9e77>",
     ] {
         assert!(names(text).is_empty(), "{text}: {:?}", names(text));
