@@ -54,7 +54,7 @@ pub async fn calls_version(wh: &Warehouse) -> Result<Option<String>> {
     let versions = partition_versions(wh).await?;
     let mut oldest: Option<String> = None;
     for v in versions.into_values() {
-        let v = v?;
+        let Some(v) = v else { return Ok(None) };
         if oldest.as_deref().is_none_or(|o| newer(Some(o), Some(&v))) {
             oldest = Some(v);
         }
