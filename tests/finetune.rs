@@ -59,6 +59,7 @@ async fn write_dataset(wh: &Warehouse, cluster: i64, n: usize) {
             s(&|_, p| p.2.clone()),
             ints(30),
             ints(8),
+            s(&|_, _| format!("{}+nadgik", slm_pii::VERSION)),
         ];
         let batch = RecordBatch::try_new(datasets_schema(), columns).unwrap();
         let rel = format!("datasets/cluster={cluster}/version={VERSION}/{split}.parquet");

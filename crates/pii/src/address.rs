@@ -7,9 +7,16 @@
 //! `10115 Berlin`, `Sydney NSW 2000`, `FPO AP 12345`). In a JSON address object, the `postal_code` value and the
 //! `city` value before it are ranges of their own.
 //!
-//! Every address holds an ASCII digit, so the scan jumps from digit run to digit run (8 bytes at a time) and looks only
-//! at the words around a number: number-first formats (US/CA/UK/AU/NZ/IE, FR, JP, IN) read forward, number-last ones
-//! (DE/AT/CH, NL, Nordic, ES/CA/PT/IT, PO boxes, APO/FPO/DPO) read back over at most one line.
+//! The scan jumps (8 bytes at a time) from one ASCII digit or ':' to the next and looks only at the words around it:
+//! * around a number: number-first formats (US/CA/UK/AU/NZ/IE, FR, JP, IN, KR, UAE) read forward, number-last ones
+//!   (DE/AT/CH, NL, Nordic, ES/CA/PT/IT, PL, TR, LatAm, PO boxes, APO/FPO/DPO) read back over at most one line, CJK
+//!   and Hangul ones (`世纪大道100号`, `테헤란로 123`) both ways;
+//! * after an address label (`Address:`, `Shipping address:`, `Adresse :`, `Dirección:`, `住所：`, `〒`; at a colon,
+//!   or before a number for `ship to`, `I'm at`, `my address is`): the value, over up to five lines while they look
+//!   like address material (a blank line, another `Label:`, an e-mail, code or prose ends it), in scripts other than
+//!   Latin to the end of the line. Labels of other addresses (`IP address:`, `E-Mail-Adresse:`) are no labels.
+//!
+//! Text without digits or colons costs that scan only.
 //!
 //! Word lists and formats:
 //! * street types: USPS Publication 28 Appendix C1 (suffix names, common and standard abbreviations, plurals), plus the
@@ -23,7 +30,11 @@
 //!   -gracht/-laan/-plein`, Nordic `-gatan/-vej`, FR `rue/avenue/impasse/quai`, ES/CA `calle/C//carrer/paseo`, PT
 //!   `rua/praça`, IT `via/viale/piazza/corso`;
 //! * PO boxes: P.O./GPO Box, Postfach, BP, Apartado (de Correos), Locked/Private Bag, Postbus, PMB, Caixa/Casella
-//!   Postale, Casilla; military: PSC/CMR/Unit ... Box, USS/USNS/USNV/USCGC ships.
+//!   Postale, Casilla; military: PSC/CMR/Unit ... Box, USS/USNS/USNV/USCGC ships;
+//! * national conventions beyond those: PL `ul./al./os./pl.` and `NN-NNN`; TR `Mah./Cad./Sok./Bulvarı No:N D:N` and
+//!   `district/province`; KR romanised `-ro/-gil/-daero` and `-gu`; MX `Int./Col.` and `CDMX`; BR `- sala/apto`,
+//!   `City - UF`, CEP `NNNNN-NNN`; NL additions `hs/bis/-A/-II`; floors `2.º Dto.`, `3º izq.`, `2e étage`, `3. OG`;
+//!   IN `House/Door/Plot No.` and PIN after `-`; CA numbered avenues `17 Ave SW`; UK estates `The Paddocks`.
 
 use std::sync::OnceLock;
 
@@ -31,29 +42,55 @@ use std::sync::OnceLock;
 pub fn find_addresses(text: &str, out: &mut Vec<(usize, usize)>) {
     let b = text.as_bytes();
     let (mut i, mut floor) = (0usize, 0usize);
-    while let Some(d) = next_digit(b, i) {
+    while let Some(d) = next_event(b, i) {
+        // "Address:", "Adresse de livraison :", `"home_address": `: a value may hold no ASCII digit (CJK, Arabic)
+        if b[d] == b':' {
+            match label_before(text, d, floor).then(|| label_value(text, d + 1, false)).flatten() {
+                Some((s, e)) => { push(out, b, s, e); (floor, i) = (e, e); }
+                None => i = d + 1,
+            }
+            continue;
+        }
+        // "ship to 84 The Paddocks", "I'm at\nFlat 3, …"
+        let phrase = num_start_ok(b, d).then(|| phrase_before(text, d, floor)).flatten();
+        if let Some((s, e)) = phrase.and_then(|v| label_value(text, v, true)) { push(out, b, s, e); (floor, i) = (e, e); continue; }
         let j = d + digits(b, d);
         if let Some(e) = json_postcode(text, d, floor, out) { (floor, i) = (e, e.max(j)); continue; }
-        match lookback(text, d, floor).or_else(|| number_first(text, d, floor)) {
-            Some((s, e)) => { out.push((s, e)); (floor, i) = (e, e.max(j)); }
+        let cj = d > 1 && (b[d - 1] >= 0x80 || b[d - 1] == b' ' && b[d - 2] >= 0x80);
+        let found = if cj { cjk(text, d, floor) } else { None };
+        let found = found.or_else(|| lookback(text, d, floor)).or_else(|| no_mark(b, d, floor).and_then(|p| turkish(text, d, p, floor)));
+        match found.or_else(|| number_first(text, d, floor)) {
+            Some((s, e)) => { push(out, b, s, e); (floor, i) = (e, e.max(j)); }
             None => i = j,
         }
     }
 }
 
-/// Position of the next ASCII digit at or after `i`: 8 bytes at a time, the high bit masked off
-/// first so that the additions cannot carry into the next byte.
-fn next_digit(b: &[u8], mut i: usize) -> Option<usize> {
+/// Appends an address, joined to the one before when only ", " or a line break lies between ("Flat 3, Rose
+/// Court" + "12 High St").
+fn push(out: &mut Vec<(usize, usize)>, b: &[u8], s: usize, e: usize) {
+    let last = out.last_mut().filter(|l| l.1 < s && s - l.1 <= 8);
+    let joined = last.filter(|l| {
+        let k = l.1 + (b[l.1] == b',') as usize;
+        let brk = line_break(b, skip_sp(b, k));
+        skip_sp(b, brk.unwrap_or(skip_sp(b, k))) == s && (k > l.1 || brk.is_some())
+    });
+    if let Some(l) = joined { l.1 = e } else { out.push((s, e)) }
+}
+
+/// Position of the next ASCII digit or ':' (0x30..=0x3A) at or after `i`: 8 bytes at a time, the high bit
+/// masked off first so that the additions cannot carry into the next byte.
+fn next_event(b: &[u8], mut i: usize) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     while i + 8 <= b.len() {
         let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
         let x = w & !HI;
-        let m = (x + LO * 0x50) & !(x + LO * 0x46) & !w & HI;
+        let m = (x + LO * 0x50) & !(x + LO * 0x45) & !w & HI;
         if m != 0 { return Some(i + (m.trailing_zeros() / 8) as usize); }
         i += 8;
     }
-    (i..b.len()).find(|&k| b[k].is_ascii_digit())
+    (i..b.len()).find(|&k| (b'0'..=b':').contains(&b[k]))
 }
 
 // ---------------------------------------------------------------- word lists
@@ -70,6 +107,11 @@ const PFX_DOT: u32 = 1 << 8; const STOP: u32 = 1 << 9; const UNIT: u32 = 1 << 10
 const DIR: u32 = 1 << 12; const PART: u32 = 1 << 13; const STATE: u32 = 1 << 14; const NEG_PRE: u32 = 1 << 15;
 const YEAR_PRE: u32 = 1 << 16; const CITY_STOP: u32 = 1 << 17; const DE_TYPE: u32 = 1 << 18;
 const DE_STOP: u32 = 1 << 19; const CONNECT: u32 = 1 << 20;
+// Labels: LABEL: the noun of an address label; LABEL_NEG: a word before it that makes it no postal address ("IP
+// address"); LABEL_AFTER: a word that may follow it ("Adresse de livraison"); TO_VERB/AT_VERB/COPULA: the verbs of
+// "ship to", "lives at", "my address is". TR/TR_MAH: Turkish street types / the neighbourhood before them.
+const LABEL: u32 = 1 << 21; const LABEL_NEG: u32 = 1 << 22; const LABEL_AFTER: u32 = 1 << 23; const TO_VERB: u32 = 1 << 24;
+const AT_VERB: u32 = 1 << 25; const COPULA: u32 = 1 << 26; const TR: u32 = 1 << 27; const TR_MAH: u32 = 1 << 28;
 
 const USPS_STRONG: &str = "alley allee avenue boulevard causeway circle close court crescent drive expressway freeway gardens \
     grove highway lane mews parade parkway place plaza road row square street terrace trail turnpike way wynd esplanade circuit \
@@ -104,10 +146,10 @@ const FR_DIST_W: &str = "rue allée allee impasse quai chemin bd boulevard faubo
     parvis";
 const FR_OTHER_W: &str = "avenue av place pl cours route square passage villa esplanade promenade chaussée";
 const PFX_DIST_W: &str = "calle avenida avda carrer avinguda passeig plaça rua travessa praça viale piazza piazzale corso vicolo \
-    lungomare paseo carretera rambla travesía travesia ulica incrocio urbanización urbanizacion";
-const PFX_OTHER_W: &str = "c av via plaza largo camino ronda alameda estrada strada borgo contrada al aleja str r v.le p.za pza \
-    pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul rotonda canale vico stretto";
-const PFX_DOT_W: &str = "avda av c r al ul str pza";
+    lungomare lungarno paseo carretera rambla travesía travesia ulica incrocio urbanización urbanizacion";
+const PFX_OTHER_W: &str = "c av via vía plaza largo camino ronda alameda estrada strada borgo contrada al aleja str r v.le p.za pza \
+    pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul rotonda canale vico stretto os pl osiedle";
+const PFX_DOT_W: &str = "avda av c r al ul str pza os pl";
 const STOP_W: &str = "the a an and or of in on at to for from by with without into onto over under down up out off about per is \
     are was were be been am pm has have had do does did will would can could should may might must shall not no yes this that \
     these those it its my your his her our their we you they he she i me us them more most less least very too so than then also \
@@ -118,8 +160,9 @@ const STOP_W: &str = "the a an and or of in on at to for from by with without in
     great greatest easy simple hard flash usb disk external network shared thumb tennis food gb mb kb tb px em rem kg lbs lb oz \
     x vs bonus reward bad where which who what when how if while either neither both";
 const UNIT_W: &str = "apt apartment suite ste unit flat floor fl room rm bldg building dept lot level lvl pmb trlr space spc \
-    shop office studio piso puerta piano appartamento interno scala escalera planta wohnung whg etage stock";
-const UNIT_PRE_W: &str = "unit flat apt apartment suite ste level lvl shop lot villa room studio house plot h.no";
+    shop office studio piso puerta piano appartamento interno scala escalera planta wohnung whg etage stock int interior depto \
+    dpto depa apto casa sala loja bloco bl andar lok m kat daire blok d appt";
+const UNIT_PRE_W: &str = "unit flat apt apartment suite ste level lvl shop lot villa room studio house plot h.no door";
 const DIR_W: &str = "n s e w ne nw se sw north south east west northeast northwest southeast southwest";
 const PART_W: &str = "de del la las los el d l dels do da dos das di della delle dei degli dello du des le les au aux sur en et \
     à y i e van der den het op am an im ob upon on of the";
@@ -129,26 +172,50 @@ const STATE_W: &str = "al ak az ar ca co ct de fl ga hi id il in ia ks ky la me 
 const NEG_PRE_W: &str = "the a an page pages pp p line lines version ver v chapter ch section sec sect step steps item items \
     figure fig table tab vol volume part episode ep season issue grade size top about over under than only just last first every \
     each those these other another next previous few several some many number num rank approximately approx around nearly almost \
-    roughly total score scored paragraph para clause exercise question lesson earn earned";
+    roughly total score scored paragraph para clause exercise question lesson earn earned day night week stage leg round game";
 const YEAR_PRE_W: &str = "in since by until till during before after circa from of year early late mid summer winter spring \
     autumn fall";
 const CITY_STOP_W: &str = "monday tuesday wednesday thursday friday saturday sunday january february march april june july \
     august september october november december please thanks thank regards best cheers hi hello dear ok okay yes no and or the i \
     we you he she they it this that call tel phone email fax attn note see tomorrow today yesterday but so then also apt suite \
-    unit";
+    unit mobile cell sincerely telefon telefone telefono teléfono téléphone";
 const DE_TYPE_W: &str = "straße strasse str weg allee platz gasse damm ufer chaussee";
 const DE_STOP_W: &str = "jahr jahre ende anfang tag tage abend morgen kapitel abschnitt teil punkt schritt seite montag dienstag \
     mittwoch donnerstag freitag samstag sonntag januar februar märz april mai juni juli august september oktober november \
     dezember";
 const CONNECT_W: &str = "and or near is was where which for to in at on from with by but then et en e y i und";
+const LABEL_W: &str = "address addr adress adresse anschrift adres adresi adresim dirección direccion domicilio indirizzo \
+    endereço endereco morada adresa adresă alamat osoite lieferadresse rechnungsadresse wohnadresse postadresse postanschrift \
+    privatadresse versandadresse lieferanschrift rechnungsanschrift wohnanschrift afleveradres bezorgadres factuuradres \
+    woonadres postadres bezoekadres العنوان عنوان पता адрес адреса διεύθυνση כתובת";
+const LABEL_NEG_W: &str = "ip ipv4 ipv6 email e-mail e-posta mail mac memory wallet server web url host bind listen remote \
+    local base hardware network bitcoin btc eth ethereum contract proxy gateway broadcast virtual pointer register device node \
+    peer public private jump target loopback multicast link socket";
+const LABEL_AFTER_W: &str = "de di da do del della du la le of for postale postal livraison facturation envío envio entrega \
+    facturación facturacion spedizione consegna fatturazione residenza cobrança cobranca residência residencia dostawy \
+    zamieszkania korespondencyjny line completa complete actual nueva nouvelle nuevo nova novo nuovo nuova neue billing \
+    shipping delivery";
+const TO_VERB_W: &str = "ship shipped shipping deliver delivered delivering delivery send mail bill moved move moving relocated \
+    relocating";
+const AT_VERB_W: &str = "lives live living reside resides residing staying stay located based i'm im am";
+const COPULA_W: &str = "is es est ist è é jest";
+const TR_W: &str = "cad cadde caddesi cd sok sokak sokağı sk bulvarı bulvar blv yolu meydanı çıkmazı";
+const TR_MAH_W: &str = "mah mahallesi mh";
 /// Endings of one-word continental street names ("Hauptstraße", "Herengracht", "Storgatan"); the word must
 /// be three bytes longer than the ending ("Weg 4" alone is no street).
 const SUFFIXES: &[&str] = &["straße", "strasse", "gasse", "allee", "chaussee", "promenade", "brücke", "kade", "weg", "steig",
     "stieg", "steeg", "-ring", "graben", "laan", "plein", "gatan", "veien", "gaten", "vägen", "baan", "markt", "straat",
-    "gracht", "pfad", "boulevard", "platz", "damm", "ufer", "singel", "dijk", "dreef", "gata", "vej"];
+    "gracht", "pfad", "boulevard", "platz", "damm", "ufer", "singel", "dijk", "dreef", "gata", "vej", "-ro", "-gil", "-daero", "-dong"];
 
 fn street_suffix(l: &str) -> bool {
-    SUFFIXES.iter().any(|s| l.len() >= s.len() + 3 && l.as_bytes().last() == s.as_bytes().last() && l.ends_with(s))
+    // it runs on the word before most numbers: only the endings with the word's last byte are tried
+    static BY_LAST: OnceLock<Vec<Vec<&str>>> = OnceLock::new();
+    let by_last = BY_LAST.get_or_init(|| {
+        let mut v = vec![Vec::new(); 256];
+        SUFFIXES.iter().for_each(|s| v[s.as_bytes()[s.len() - 1] as usize].push(*s));
+        v
+    });
+    l.as_bytes().last().is_some_and(|&c| by_last[c as usize].iter().any(|s| l.len() >= s.len() + 3 && l.ends_with(s)))
 }
 
 /// Word flags in an open-addressing table. Most words looked up are not in it: a bitmap of (length, first
@@ -173,7 +240,8 @@ fn table() -> &'static Table {
             (LOWER_OK, T_LOWER), (FR_DIST_W, FR | FR_DIST), (FR_OTHER_W, FR), (PFX_DIST_W, PFX | PFX_DIST), (PFX_OTHER_W, PFX),
             (PFX_DOT_W, PFX_DOT), (STOP_W, STOP), (UNIT_W, UNIT), (UNIT_PRE_W, UNIT_PRE), (DIR_W, DIR), (PART_W, PART),
             (STATE_W, STATE), (NEG_PRE_W, NEG_PRE), (YEAR_PRE_W, YEAR_PRE), (CITY_STOP_W, CITY_STOP), (DE_TYPE_W, DE_TYPE),
-            (DE_STOP_W, DE_STOP), (CONNECT_W, CONNECT)];
+            (DE_STOP_W, DE_STOP), (CONNECT_W, CONNECT), (LABEL_W, LABEL), (LABEL_NEG_W, LABEL_NEG), (LABEL_AFTER_W, LABEL_AFTER),
+            (TO_VERB_W, TO_VERB), (AT_VERB_W, AT_VERB), (COPULA_W, COPULA), (TR_W, TR), (TR_MAH_W, TR_MAH)];
         let mut t = Table { slots: vec![("", 0); 4096], mask: 4095, filter: [0; 256] };
         for (w, f) in lists.iter().flat_map(|&(words, f)| words.split_whitespace().map(move |w| (w, f))) {
             let mut i = hash(w.as_bytes()) & t.mask;
@@ -237,17 +305,19 @@ fn flags(w: &str) -> u32 {
 
 // ---------------------------------------------------------------- characters and words
 
-/// A JSON `\uXXXX` escape at `i`, decoded.
-fn esc_at(b: &[u8], i: usize) -> Option<char> {
-    let hex = b.get(i + 2..i + 6).filter(|_| b[i..].starts_with(b"\\u"))?;
-    char::from_u32(hex.iter().try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))?)
+/// A JSON `\uXXXX` escape at `i` (`\\u00e9` when escaped again), decoded, and its length.
+fn esc(b: &[u8], i: usize) -> Option<(char, usize)> {
+    let n = b[i.min(b.len())..].iter().take(3).take_while(|&&c| c == b'\\').count();
+    let hex = b.get(i + n + 1..i + n + 5).filter(|_| n > 0 && b[i + n] == b'u')?;
+    Some((char::from_u32(hex.iter().try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))?)?, n + 5))
 }
+fn esc_at(b: &[u8], i: usize) -> Option<char> { esc(b, i).map(|x| x.0) }
 
 /// Calls `f` on each char of `w` (escapes decoded) until it returns false.
 fn each_char(w: &str, mut f: impl FnMut(char) -> bool) {
     let (b, mut i) = (w.as_bytes(), 0);
     while i < b.len() {
-        let (c, n) = esc_at(b, i).map_or_else(|| w[i..].chars().next().map(|c| (c, c.len_utf8())).unwrap(), |c| (c, 6));
+        let (c, n) = esc(b, i).unwrap_or_else(|| w[i..].chars().next().map(|c| (c, c.len_utf8())).unwrap());
         i += n;
         if !f(c) { return; }
     }
@@ -290,8 +360,9 @@ fn read_word(t: &str, i: usize) -> usize {
     while j < b.len() {
         let c = b[j];
         let ch = if c >= 0x80 { t[j..].chars().next().unwrap() } else { c as char };
-        let step = if ch.is_alphabetic() { ch.len_utf8() } else if c == b'\\' && esc_at(b, j).is_some_and(char::is_alphabetic) {
-            6
+        let escape = (c == b'\\').then(|| esc(b, j)).flatten().filter(|e| e.0.is_alphabetic());
+        let step = if ch.is_alphabetic() { ch.len_utf8() } else if let Some((_, n)) = escape {
+            n
         } else if (c == b'-' || c == b'\'' || ch == '’') && j > i && is_word_start(t, j + ch.len_utf8())
             || c == b'.' && seg == 1 && b.get(j + 1).is_some_and(u8::is_ascii_alphabetic)
         { seg = usize::MAX; ch.len_utf8() } else { break; };
@@ -304,11 +375,16 @@ fn read_word(t: &str, i: usize) -> usize {
 /// line-break escape ("\nHauptstraße" starts at "H").
 fn word_back(t: &str, we: usize, floor: usize) -> usize {
     let (b, mut s, mut seg) = (t.as_bytes(), we, 0usize);
+    // most words: ASCII letters after a space, with no escape, joiner or other letter before them
+    let k = we - b[floor..we].iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
+    if k == floor || !b"-'.\\".contains(&b[k - 1]) && b[k - 1] < 0x80 && !b[k.saturating_sub(6).max(floor)..we].contains(&b'\\') {
+        return k;
+    }
     while s > floor {
         let c = b[s - 1];
         let ch = if c >= 0x80 { t[..s].chars().next_back().unwrap() } else { c as char };
         if s >= floor + 6 && b[s - 6] == b'\\' && esc_at(b, s - 6).is_some_and(char::is_alphabetic) {
-            s -= 6;
+            s -= 6 + b[floor..s - 6].iter().rev().take(2).take_while(|&&c| c == b'\\').count();
         } else if ch.is_alphabetic() {
             if s >= 2 && b[s - 2] == b'\\' && matches!(c, b'n' | b't' | b'r') { break; }
             s -= ch.len_utf8();
@@ -360,6 +436,11 @@ fn ordinal_end(b: &[u8], p: usize) -> Option<usize> {
     matches!(&[b[e].to_ascii_lowercase(), b[e + 1].to_ascii_lowercase()], b"st" | b"nd" | b"rd" | b"th").then_some(e + 2)
 }
 
+/// A bare number naming a street, "17" in "3189 17 Ave SW" (Calgary, Edmonton): english() wants a street type next.
+fn bare_num(b: &[u8], p: usize) -> Option<usize> {
+    Some(p + digits(b, p)).filter(|&e| (1..=3).contains(&(e - p)) && b.get(e) == Some(&b' '))
+}
+
 /// Words after a house number, read on demand: separated by spaces, each may carry a trailing ".".
 struct Fwd<'a> { t: &'a str, w: [Tok; 7], n: usize, p: Option<usize> }
 impl Fwd<'_> {
@@ -368,7 +449,7 @@ impl Fwd<'_> {
         while self.n <= i && self.n < self.w.len() {
             let p = self.p.take()?;
             let num = b.get(p)?.is_ascii_digit();
-            let e = if num { ordinal_end(b, p)? } else if is_word_start(self.t, p) { read_word(self.t, p) } else { return None };
+            let e = if num { ordinal_end(b, p).or_else(|| bare_num(b, p))? } else { Some(read_word(self.t, p)).filter(|&e| e > p)? };
             let dot = b.get(e) == Some(&b'.');
             (self.w[self.n], self.n) = (Tok { s: p, e, kind: if num { NUM } else { WORD }, dot, slash: false }, self.n + 1);
             // "St. Mary's" goes on, "fixes. Hope Street" is a new sentence
@@ -427,7 +508,17 @@ fn house_num(b: &[u8], d: usize, max_digits: usize) -> Option<(usize, usize)> {
     let (mut j, letter) = (d + nd, |j: usize| j < b.len() && b[j].is_ascii_alphabetic() && !alnum_at(b, j + 1));
     for g in 0..3 {
         if letter(j) { j += 1; break; }
-        if !(j + 1 < b.len() && (b[j] == b'/' || b[j] == b'-' && g == 0) && (1..=5).contains(&digits(b, j + 1))) { break; }
+        // "47hs", "47-bis", "12-A", "210-III", "3bis": Dutch and French additions
+        let k = j + (b.get(j) == Some(&b'-')) as usize;
+        let n = b[k.min(b.len())..].iter().take(5).take_while(|c| c.is_ascii_alphabetic()).count();
+        let (w, roman) = (&b[k..k + n], k > j && n <= 3 && b[k..k + n].iter().all(|c| b"IVX".contains(c)));
+        let listed = ["hs", "bis", "ter", "huis", "bg", "zw"].iter().any(|s| w.eq_ignore_ascii_case(s.as_bytes()));
+        if g == 0 && n > 0 && !alnum_at(b, k + n) && (n == 1 && k > j || roman || listed) {
+            j = k + n;
+            break;
+        }
+        // "3-11-82" (Hyderabad, Chennai): more dashes after a short first group
+        if !(j + 1 < b.len() && (b[j] == b'/' || b[j] == b'-' && (g == 0 || nd <= 2)) && (1..=5).contains(&digits(b, j + 1))) { break; }
         j += 1 + digits(b, j + 1);
     }
     let num_follows = j + 1 < b.len() && matches!(b[j], b'.' | b',' | b':' | b'/' | b'-') && b[j + 1].is_ascii_digit();
@@ -470,8 +561,299 @@ fn address_key_before(b: &[u8], d: usize) -> bool {
     ["street", "address", "line1", "line_1", "addr"].iter().any(|k| key.windows(k.len()).any(|x| x.eq_ignore_ascii_case(k.as_bytes())))
 }
 
+// ---------------------------------------------------------------- labels: "Address:", "Ship to", "I'm at"
+
+/// Whether an address label ends at the colon `c`: "Address", "Shipping address", "**Adresse de livraison** ",
+/// `"home_address"`, "Address line 1", "Ship to", "My address is", "Teslimat adresi", "住所". The word before the
+/// noun must not make it another kind of address ("IP address", "E-Mail-Adresse"); words after it must qualify it
+/// ("Adresse IP" does not).
+#[inline(never)] // out of the scan loop, which runs faster without it (as with label_value, phrase_before)
+fn label_before(t: &str, c: usize, floor: usize) -> bool {
+    let b = t.as_bytes();
+    let mut e = c - b[floor..c].iter().rev().take(6).take_while(|c| b" *\"\\".contains(c)).count();
+    if e >= floor + 2 && b[e - 1].is_ascii_digit() && matches!(b[e - 2], b' ' | b'_') { e -= 2; }
+    let mut noun = false;
+    for n in 0..5 {
+        let ws = word_back(t, e, floor);
+        // "E-Mail-Adresse": the last part is the noun, the rest the word before it
+        let s = if noun { ws } else { t[ws..e].rfind('-').map_or(ws, |k| ws + k + 1) };
+        let f = flags(&t[s..e]);
+        if ws == e || noun { return noun && f & LABEL_NEG == 0; }
+        if n == 0 && e - s <= 4 && phrase(t, s, e, f, floor) { return true; }
+        noun = f & LABEL != 0 || b[e - 1] >= 0x80 && CJK_LABELS.iter().any(|m| t[s..e].ends_with(m));
+        let next = if s > ws { s - 1 } else { s - b[floor..s].iter().rev().take(2).take_while(|c| matches!(c, b' ' | b'_')).count() };
+        if !noun && f & LABEL_AFTER == 0 || next == s { return noun; }
+        e = next;
+    }
+    noun
+}
+
+/// Whether the word [s, e) (flags `f`) ends an address phrase with the word before it: "ship to", "Ship-to",
+/// "lives at", "I'm at", "my address is", "adres to".
+fn phrase(t: &str, s: usize, e: usize, f: u32, floor: usize) -> bool {
+    let (to, at) = (t[s..e].eq_ignore_ascii_case("to"), t[s..e].eq_ignore_ascii_case("at"));
+    if !(to || at || f & COPULA != 0) { return false; }
+    let e2 = s - t.as_bytes()[floor..s].iter().rev().take(2).take_while(|c| b" _-".contains(c)).count();
+    let f2 = flags(&t[word_back(t, e2, floor)..e2]);
+    e2 < s && (to && f2 & (TO_VERB | LABEL) != 0 || at && f2 & AT_VERB != 0 || f & COPULA != 0 && f2 & LABEL != 0)
+}
+
+/// Where the value after an address phrase ("ship to", "I'm at") starts, found walking back from the number `d`
+/// over address material (capitalised or street words, numbers, commas, up to three line breaks: "Deliver to\n
+/// Jane Doe\n12 Elm St"), so that prose stops it at once.
+#[inline(never)] // as label_before: the scan loop runs faster with it out of line
+fn phrase_before(t: &str, d: usize, floor: usize) -> Option<usize> {
+    let (b, mut e, mut breaks) = (t.as_bytes(), d, 0);
+    for _ in 0..12 {
+        while e > floor && d - e < 160 {
+            match break_before(b, e, floor) {
+                Some(x) => (e, breaks) = (x, breaks + 1),
+                None if b" ,.:#/-".contains(&b[e - 1]) || b[e - 1].is_ascii_digit() => e -= 1,
+                None => break,
+            }
+        }
+        let s = word_back(t, e, floor);
+        if s == e || breaks > 3 { return None; }
+        let f = flags(&t[s..e]);
+        if phrase(t, s, e, f, floor) { return Some(e); }
+        let street = f & (PART | UNIT | PFX | FR | T_STRONG | T_ABBR | TR | TR_MAH) != 0 || b.get(e) == Some(&b'.');
+        let lower = if b[s] < 0x80 && b[s] != b'\\' { b[s].is_ascii_lowercase() } else { case_of(&t[s..e]) == Case::Lower };
+        if !street && lower { return None; }
+        e = s;
+    }
+    None
+}
+
+/// What a label's value holds so far.
+#[derive(Default)]
+struct Val { lines: usize, parts: usize, caps: usize, lower: usize, digit: bool, script: bool, evidence: bool }
+
+/// The address after a label, from `p`: the rest of the line, or the lines after when the label ends its line
+/// (a JSON `\n` too), while they look like address material; scripts other than Latin to the end of the line.
+/// strict (after a phrase such as "ship to", which may be prose): the value needs a street word or a postcode;
+/// else a digit and a second part do.
+#[inline(never)]
+fn label_value(t: &str, p: usize, strict: bool) -> Option<(usize, usize)> {
+    let b = t.as_bytes();
+    let ws = |k: usize| k + b[k.min(b.len())..].iter().take(8).take_while(|c| b" \t*".contains(c)).count();
+    let mut q = ws(p);
+    let k = q + b[q.min(b.len())..].iter().take(3).take_while(|&&c| c == b'\\').count();
+    // a quoted value, or a YAML block ("address: |" and the lines under it)
+    if matches!(b.get(k), Some(b'"' | b'\'')) || matches!(b.get(q), Some(b'|' | b'>')) { q = ws(k + 1); }
+    let first_break = line_break(b, q);
+    q = first_break.map_or(q, ws);
+    // "Jane Doe\n12 Elm St": a person's name on the line before the address is a name of its own
+    let mut k = q;
+    for n in 0..3 {
+        let we = read_word(t, k);
+        let house = HOUSE.iter().any(|h| t[k..we].eq_ignore_ascii_case(h));
+        if we < k + 2 || case_of(&t[k..we]) != Case::Cap || flags(&t[k..we]) & !(PART | DIR | STATE) != 0 || house { k = q; break; }
+        if b.get(we) != Some(&b' ') || n == 2 { k = we; break; }
+        k = we + 1;
+    }
+    if let Some(x) = (k > read_word(t, q)).then(|| line_break(b, k)).flatten().map(ws).filter(|&x| line_start_ok(t, x)) { q = x; }
+    let (mut e, mut v, mut ls) = (q, Val::default(), Some(q));
+    while let Some(l) = ls.filter(|&l| v.lines < 5 && line_start_ok(t, l)) {
+        let (ce, next) = line_end(t, l, &mut v);
+        if ce == l { break; }
+        (e, ls, v.lines) = (ce, next.map(ws), v.lines + 1);
+    }
+    let alpha = t[q..e].chars().zip(t[q..e].chars().skip(1)).any(|(a, b)| a.is_alphabetic() && b.is_alphabetic());
+    // without a street word or postcode: parts of capitalised words ("Block C, Riverside Park"), not "3 nodes, 2 pallets"
+    let parts = (v.parts > 0 || v.lines > 1) && v.caps > 0 && v.caps >= v.lower;
+    let ok = alpha && (v.digit || v.script) && (v.evidence || !strict && (parts || v.script));
+    ok.then_some((q, e))
+}
+
+/// A word that ends an address in running text: lowercase "and", "please", "is"; "Thanks", "Call", "Phone".
+fn prose(w: &str, f: u32, c: Case, dot: bool) -> bool {
+    f & (PART | UNIT) == 0 && !w.eq_ignore_ascii_case("no") && !(c == Case::Upper && f & STATE != 0)
+        && (c == Case::Lower && !dot && f & (STOP | CITY_STOP | CONNECT) != 0 || capish(c) && f & CITY_STOP != 0)
+}
+
+/// Whether the line from `ls` may hold (more of) an address: it opens with a number, a capitalised word, a
+/// street or unit word ("ul.", "apto"), another script, or a lowercase word in a line with a number.
+fn line_start_ok(t: &str, ls: usize) -> bool {
+    let b = t.as_bytes();
+    if b.get(ls).is_some_and(|&c| c.is_ascii_digit() || c == b'#' && b.get(ls + 1).is_some_and(u8::is_ascii_digit)) { return true; }
+    if !is_word_start(t, ls) { return false; }
+    let we = read_word(t, ls);
+    let (w, dot) = (&t[ls..we], b.get(we) == Some(&b'.'));
+    let (f, c) = (flags(w), case_of(w));
+    let digit = || b[ls..].iter().take(80).take_while(|&&c| c != b'\n' && c != b'\\').any(u8::is_ascii_digit);
+    let street = f & (PFX | FR | UNIT | DE_TYPE | T_STRONG | T_ABBR) != 0;
+    !prose(w, f, c, dot) && (c != Case::Lower || dot || street || f & STOP == 0 && digit())
+}
+
+/// The address content of the line from `l`: up to where prose, code, an e-mail, a URL or a contact label
+/// ("Tel:") begins (nothing when the line opens with a key: "Phone: …", "City:"), and where the next line starts
+/// when the line was all address material. Notes what it saw in `v`.
+fn line_end(t: &str, l: usize, v: &mut Val) -> (usize, Option<usize>) {
+    let b = t.as_bytes();
+    // last: end of the last address token (before: of the one before it); run: lowercase words in a row (prose
+    // when three, or before a prose word) and where they began; tok: length of the last token, a number?, a unit
+    // word or "No" ("No:143", "D:30")?
+    let (mut k, mut last, mut before, mut run, mut run_at, mut tok, mut plain) = (l, l, l, 0, l, (0, false, false), true);
+    while k < b.len() && k < l + 200 {
+        if let Some(r) = line_break(b, k) { return (last, Some(r)); }
+        let c = b[k];
+        if let Some(z) = c.is_ascii_alphabetic().then(|| uk_post(b, k).or_else(|| zip(b, k))).flatten() {
+            (v.evidence, v.digit, before, last, k, run, plain) = (true, true, last, z, z, 0, false);
+            continue;
+        }
+        if is_word_start(t, k) {
+            let we = read_word(t, k);
+            let (w, dot) = (&t[k..we], b.get(we) == Some(&b'.'));
+            let (f, cs, low) = (flags(w), case_of(w), Low::new(w));
+            let key = (b.get(we) == Some(&b':') && (matches!(b.get(we + 1), None | Some(b' ' | b'\t')) || line_break(b, we + 1).is_some())
+                || t[we..].starts_with('：')) && w.chars().nth(1).is_some() && f & UNIT == 0 && !w.eq_ignore_ascii_case("no");
+            if key || prose(w, f, cs, dot) { return (if key && plain { l } else if run > 0 { run_at } else { last }, None); }
+            v.evidence |= f & (T_STRONG | PFX_DIST | FR_DIST | DE_TYPE | TR | TR_MAH) != 0 || f & (T_ABBR | PFX) != 0 && (capish(cs) || dot)
+                || f & T_LOWER != 0 || street_suffix(low.s());
+            let listed = dot || f & (T_STRONG | T_WEAK | T_ABBR | PFX | FR | UNIT | DE_TYPE | TR | TR_MAH | PART) != 0;
+            (v.caps, v.lower) = (v.caps + capish(cs) as usize, v.lower + (cs == Case::Lower && !listed) as usize);
+            v.script |= low.s().chars().next().is_some_and(|c| c >= '\u{370}' && !('\u{1E00}'..'\u{1F00}').contains(&c));
+            if cs == Case::Lower && !listed {
+                run_at = if run == 0 { last } else { run_at };
+                run += 1;
+                if run == 3 { return (run_at, None); }
+            } else if f & PART == 0 { run = 0; }
+            if f & PART == 0 || cs != Case::Lower { (before, last) = (last, we); }
+            (k, tok) = (we, (we - k, false, f & UNIT != 0 || w.eq_ignore_ascii_case("no")));
+            continue;
+        }
+        match c {
+            b'0'..=b'9' => {
+                let (mut e, n) = (k + b[k..].iter().take_while(|c| c.is_ascii_alphanumeric()).count(), digits(b, k));
+                if c == b'0' && b.get(k + 1) == Some(&b'x') { return (before, None); }
+                // postcodes: "06234", "462092", "3544 MG", "50-077", "30130-208", "1100-148"
+                let dash = if b.get(e) == Some(&b'-') && e == k + n { digits(b, e + 1) } else { 0 };
+                let nl = b.get(e) == Some(&b' ') && b.get(e + 1..e + 3).is_some_and(|s| s.iter().all(u8::is_ascii_uppercase));
+                let nl = nl && !alnum_at(b, e + 3);
+                v.evidence |= (5..=6).contains(&n) && e == k + n && dash == 0 || matches!((n, dash), (2, 3) | (5, 3) | (3, 4) | (4, 3))
+                    || n == 4 && (e == k + 6 || nl);
+                e += if dash > 0 { 1 + dash } else { 0 };
+                (v.digit, before, last, k, run, tok, plain) = (true, last, e, e, 0, (e - k, true, false), false);
+            }
+            b'"' | b'!' | b'?' | b';' | b'|' | b'=' | b'{' | b'}' | b'[' | b']' | b'<' | b'>' | b'`' | b'$' | b'\t' => return (last, None),
+            b'\\' => k += b[k..].iter().take_while(|&&c| c == b'\\').count(),
+            b'@' => return (before, None),
+            // code: a URL, "host-1.internal", "10.0.0.5:443", "localhost:8080", "10:30" (not "No:143", "D:30")
+            b':' if b[k + 1..].starts_with(b"//") || b.get(k + 1).is_some_and(u8::is_ascii_digit) && !tok.2 => return (before, None),
+            b'.' if b.get(k + 1).is_some_and(u8::is_ascii_alphanumeric) && k > l && b[k - 1].is_ascii_alphanumeric() && !tok.2 => {
+                return (before, None);
+            }
+            // "(PD)" after an Italian city
+            b'(' if b.get(k + 3) == Some(&b')') && b[k + 1..k + 3].iter().all(u8::is_ascii_uppercase) => (last, k) = (k + 4, k + 4),
+            b'(' => return (last, None),
+            // a sentence ends: "… IL 62704. The gate code …"
+            b'.' if b.get(k + 1) == Some(&b' ') && (tok.1 || tok.0 >= 5) && b.get(k + 2).is_some_and(u8::is_ascii_uppercase) => {
+                return (last, None);
+            }
+            b',' => (v.parts, k, run) = (v.parts + 1, k + 1, 0),
+            _ if c >= 0x80 => {
+                let ch = t[k..].chars().next().unwrap();
+                // "1-20-14 Dogenzaka, Chuo-ku Sapporo 927-3919\u{3000}中村 拓海 様": a field break after Latin text
+                if ch == '。' || ch == '\u{3000}' && !v.script { return (last, None); }
+                if ch.is_numeric() { (v.digit, last) = (true, k + ch.len_utf8()); }
+                k += ch.len_utf8();
+            }
+            _ => k += 1,
+        }
+    }
+    (last, None)
+}
+
+// ---------------------------------------------------------------- Turkish, CJK, Hangul
+
+/// Turkish: "Caferağa Mah. Bahariye Cad. No:143 D:30, 07100 Kadıköy/İstanbul", "Atatürk Bulvarı No: 45 Kat: 3":
+/// [neighbourhood "Mah."] street name and type, "No:" and the number, then flat ("D:30", "Daire 5") and floor.
+/// `p`: where the words before the number end (before "No:" when there is one).
+fn turkish(t: &str, d: usize, p: usize, floor: usize) -> Option<(usize, usize)> {
+    let b = t.as_bytes();
+    let mut bk = Back::new(t, floor, p);
+    let k0 = 1 + bk.get(1).is_some_and(|x| x.kind == COMMA) as usize;
+    if bk.word(k0).is_none_or(|x| flags(&t[x.s..x.e]) & TR == 0) { return None; }
+    // the name back to the first capitalised word, across the neighbourhood and a comma
+    let mut s = None;
+    for k in k0 + 1..k0 + 7 {
+        let Some(x) = bk.get(k) else { break };
+        let (w, f) = (&t[x.s..x.e], if x.kind == WORD { flags(&t[x.s..x.e]) } else { 0 });
+        if x.kind == COMMA || f & TR_MAH != 0 { continue; }
+        // "Alsancak Mah. 1482 Sok. No:7": numbered streets
+        if x.kind != NUM && (x.kind != WORD || !capish(case_of(w)) || f & (STOP | CITY_STOP) != 0) { break; }
+        s = Some(x.s);
+    }
+    let e = units(t, house_num(b, d, 5)?.0).0;
+    Some((s?, parse_tail(t, e).map_or(e, |x| x.0)))
+}
+
+/// Address labels in CJK scripts (address; delivery or shipping destination), matched at the end of a word.
+const CJK_LABELS: [&str; 8] = ["住所", "地址", "주소", "所在地", "届け先", "送り先", "配送先", "送付先"];
+
+/// Where "No:", "No: ", "No." or "No " before the number `d` starts.
+fn no_mark(b: &[u8], d: usize, floor: usize) -> Option<usize> {
+    let mut p = d - (d > floor && b[d - 1] == b' ') as usize;
+    p -= (p > floor && matches!(b[p - 1], b':' | b'.')) as usize;
+    (p >= floor + 3 && b[p - 2..p].eq_ignore_ascii_case(b"no") && !b[p - 3].is_ascii_alphanumeric()).then_some(p - 2)
+}
+
+/// CJK and Hangul addresses around a number after such a letter. After "〒" or an address label on the line
+/// ("住所：", "地址"): the rest of the line. Else a run of Han letters holding an area letter (都道府県, 省市区县)
+/// with the number and its mark ("世纪大道100号", "神宮前1-2-3"), or Hangul words from the city or district to
+/// the road and its number ("서울특별시 강남구 테헤란로 123").
+fn cjk(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
+    let b = t.as_bytes();
+    let mut ls = d - b[floor..d].iter().rev().take(150).take_while(|&&c| c != b'\n' && c != b'\\').count();
+    while !t.is_char_boundary(ls) { ls += 1; }
+    let line = &t[ls..d];
+    let mark = CJK_LABELS.iter().chain(&["〒"]).filter_map(|m| line.rfind(m).map(|k| ls + k + m.len())).max();
+    // Arabic: from the street word ("شارع الملك فهد، حي العليا، مبنى 49، الرياض 11125")
+    let mark = mark.or_else(|| ["شارع", "طريق"].iter().filter_map(|m| line.rfind(m).map(|k| ls + k)).min());
+    if let Some(v) = mark {
+        let v = v + if t[v..].starts_with('：') { 3 } else { t[v..].starts_with(':') as usize };
+        if let Some(x) = label_value(t, v, false) { return Some(x); }
+    }
+    let han = |c: char| ('\u{3040}'..='\u{30FF}').contains(&c) || ('\u{4E00}'..='\u{9FFF}').contains(&c);
+    let rs = ls + line.char_indices().rev().take(30).take_while(|&(_, c)| han(c)).last().map_or(line.len(), |(i, _)| i);
+    let run = &t[rs..d];
+    if run.chars().nth(2).is_some() && run.contains(|c| "省市区區县縣都道府県町村州".contains(c)) {
+        // "100号", "1-2-3", "1丁目2番3号", then what follows without a break ("5楼502室")
+        let (mut e, mut dashes) = (d + digits(b, d), 0);
+        while b.get(e) == Some(&b'-') && digits(b, e + 1) > 0 && dashes < 3 { (e, dashes) = (e + 1 + digits(b, e + 1), dashes + 1); }
+        let marked = ["号", "號", "番", "丁目", "弄", "巷"].iter().any(|m| t[e..].starts_with(m));
+        let particle = run.chars().last().is_some_and(|c| ('\u{3040}'..='\u{309F}').contains(&c));
+        if !(marked || dashes >= 2 || dashes == 1 && !particle) { return None; }
+        let rest = t[e..].char_indices().take(20).take_while(|&(_, c)| han(c) || c.is_ascii_alphanumeric() || c == '-').last();
+        // no spaces before it: start two letters before the province or city letter ("在上海市", "神奈川県"),
+        // three when the letter before is no particle or verb
+        let top = run.char_indices().find(|&(_, c)| "省市都道府県州".contains(c)).map_or(0, |(i, _)| i);
+        let mut s = run[..top].char_indices().rev().take(2).last().map_or(top, |(i, _)| i);
+        let particle = |&(_, c): &(usize, char)| "在到于於是的寄住至往从和及はにでのをがへとも".contains(c);
+        s = run[..s].char_indices().next_back().filter(|x| !particle(x)).map_or(s, |(i, _)| i);
+        return Some((rs + s, e + rest.map_or(0, |(i, c)| i + c.len_utf8())));
+    }
+    // Hangul: the word before the number a road or block (로 길 동 리 가), those before it a city or district
+    let (mut k, mut s) = (d - (b[d - 1] == b' ') as usize, None);
+    for n in 0..5 {
+        let hangul = t[ls..k].char_indices().rev().take_while(|&(_, c)| ('\u{AC00}'..='\u{D7A3}').contains(&c)).last();
+        let ws = ls + hangul.map_or(k - ls, |(i, _)| i);
+        let Some(last) = t[ws..k].chars().last() else { break };
+        if !(if n == 0 { "로길동리가" } else { "시도구군읍면동로" }).contains(last) { break; }
+        (s, k) = (Some((ws, n)), ws);
+        if k < ls + 2 || b[k - 1] != b' ' { break; }
+        k -= 1;
+    }
+    let (s, _) = s.filter(|&(_, n)| n >= 1)?;
+    let mut e = d + digits(b, d);
+    if b.get(e) == Some(&b'-') && digits(b, e + 1) > 0 { e += 1 + digits(b, e + 1); }
+    e += ["번지", "번길", "호", "층"].iter().find(|m| t[e..].starts_with(**m)).map_or(0, |m| m.len());
+    Some((s, e))
+}
+
 // ---------------------------------------------------------------- number-first: US/UK/AU/..., French, JP, IN
 /// A street found after the number. weak: its type is a common noun ("Mill", "Points") and needs more evidence.
+#[derive(Default)]
 struct Street { end: usize, weak: bool, lower: bool, dotted: bool, plural: bool, needs_postcode: bool }
 
 fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
@@ -486,7 +868,11 @@ fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let unit_led = pf & UNIT_PRE != 0;
     let p0 = brk.unwrap_or(ne + comma as usize);
     let mut p = skip_sp(b, p0);
-    if brk.is_none() && p == p0 || !(is_word_start(t, p) || ordinal_end(b, p).is_some()) { return None; }
+    if brk.is_none() && p == p0 || !(is_word_start(t, p) || ordinal_end(b, p).is_some() || bare_num(b, p).is_some()) { return None; }
+    // "Flat 645, Green Meadows Apartments, 14th Cross, Indiranagar, Bengaluru - 560038": parts up to a PIN
+    if let Some(e) = (sep && pf & NEG_PRE == 0).then(|| india(t, p, unit_led)).flatten() {
+        return Some((if unit_led { ps } else { d }, e));
+    }
     for w in ["bis ", "ter ", "quater ", "BIS ", "TER "].iter().filter(|_| !sep) {
         if b[p..].starts_with(w.as_bytes()) { p = skip_sp(b, p + w.len() - 1); }
     }
@@ -494,8 +880,13 @@ fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let f0 = w.get(0).map(|x| flags(w.s(x)))?;
     let fr = if f0 & FR != 0 && !unit_led && brk.is_none() { french(&mut w, f0) } else { None };
     let (anglo, lead) = (fr.is_none(), if unit_led { ps } else { d });
-    let st = fr.or_else(|| if !sep || unit_led { english(&mut w, f0, unit_led) } else { None });
-    let Some(st) = st else { return india(t, p).filter(|_| sep).map(|e| (lead, e)) };
+    let st = fr.or_else(|| if !sep || unit_led { english(&mut w, f0, unit_led).or_else(|| named(&mut w)) } else { None });
+    let Some(st) = st else {
+        // "Flat 3, Rosewood House, 12 High St": a building name between the unit and the street
+        let k = p + b[p..].iter().take(40).take_while(|&&c| c.is_ascii_alphabetic() || c == b' ' || c >= 0x80).count();
+        let q = (unit_led && b.get(k..k + 2) == Some(b", ")).then_some(k + 2).filter(|&q| b.get(q).is_some_and(u8::is_ascii_digit))?;
+        return number_first(t, q, q).filter(|x| x.0 == q).map(|x| (lead, x.1));
+    };
     let year = is_year(b, d);
     if !sep { pf = prev_word(t, d, floor).0; }
     // "Copyright 2016 Iain Lane", "(c) 2012 Qualcomm Innovation Center"
@@ -511,11 +902,29 @@ fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     if st.needs_postcode && !tail.is_some_and(|x| x.1) { return None; }
     if st.weak && !(evidence || unit || json_value || tail.is_some()) { return None; }
     if tail.is_none() && (!st.dotted && !follow_ok(t, e, st.lower, nd >= 3 || unit) || st.lower && nd < 2 && !unit) { return None; }
-    let s = if unit_led { lead } else { unit_prefix(t, d, floor).unwrap_or(d) };
-    Some((s, tail.map_or(e, |x| x.0)))
+    // "Room 673, No. 5 Wensan Rd"; "Rose Cottage\n210 Queen's Drive"
+    let d0 = no_mark(b, d, floor).filter(|&k| b[k] == b'N' && b[k + 2] != b':').unwrap_or(d);
+    let s = if unit_led { lead } else { unit_prefix(t, d0, floor).unwrap_or(d0) };
+    let s = house_name(t, s, floor).unwrap_or(s);
+    // "1/12 Park Street, Near Hanuman Temple, Koramangala 5th Block, Pune - 411074": parts up to an Indian PIN
+    let pin = (b.get(e) == Some(&b',') && !tail.is_some_and(|x| x.1)).then(|| india(t, skip_sp(b, e + 1), false)).flatten();
+    Some((s, pin.or(tail.map(|x| x.0)).unwrap_or(e)))
 }
 
-/// Name words then a street type: "Main St", "W 42nd St", "Hopkins Squares", "St. Mary's Road".
+/// Streets without a type word: "265 Teheran-ro", "45 Insadong-gil" (romanised Korean); "84 The Paddocks", "7 The
+/// Old Orchard" (English named estates, only before a postcode).
+fn named(w: &mut Fwd) -> Option<Street> {
+    let x = w.get(0)?;
+    if capish(case_of(w.s(x))) && w.s(x).contains('-') && street_suffix(Low::new(w.s(x)).s()) {
+        return Some(Street { end: x.e, ..Street::default() });
+    }
+    let name = |w: &mut Fwd, k| w.get(k).filter(|y| y.kind == WORD && capish(case_of(w.s(*y))) && flags(w.s(*y)) & (STOP | CITY_STOP) == 0);
+    let y = name(w, 1).filter(|_| w.s(x) == "The")?;
+    let end = if w.get(3).is_none() { name(w, 2).unwrap_or(y).e } else { y.e };
+    Some(Street { end, needs_postcode: true, ..Street::default() })
+}
+
+/// Name words then a street type: "Main St", "W 42nd St", "17 Ave", "Hopkins Squares", "St. Mary's Road".
 fn english(w: &mut Fwd, f0: u32, relaxed: bool) -> Option<Street> {
     let b = w.t.as_bytes();
     let mut cases = [Case::Other; 7];
@@ -531,6 +940,7 @@ fn english(w: &mut Fwd, f0: u32, relaxed: bool) -> Option<Street> {
         }
         let tw = w.get(k)?;
         let (ts, tf) = (w.s(tw), if tw.kind == WORD { flags(w.s(tw)) } else { 0 });
+        if nw.kind == NUM && b[nw.e - 1].is_ascii_digit() && tf & (T_STRONG | T_ABBR) == 0 { return None; }
         nf = tf;
         if tf & (T_STRONG | T_WEAK | T_ABBR) == 0 { continue; }
         let (tc, abbr) = (case_of(ts), tf & T_ABBR != 0);
@@ -582,27 +992,46 @@ fn dir_suffix(t: &str, e: usize) -> Option<usize> {
     (b.get(r) != Some(&b' ') || read_word(t, q) > q && flags(&t[q..read_word(t, q)]) & UNIT != 0).then_some(r)
 }
 
-/// Up to two units after the street: "Apt. 377", ", Suite 200", " #12", ", 2nd Floor", " Piano 4".
+/// Up to two units after the street: "Apt. 377", ", Suite 200", " #12", ", 2nd Floor", " Piano 4", " D:30".
 fn units(t: &str, mut e: usize) -> (usize, bool) {
     let (b, mut found) = (t.as_bytes(), false);
     for _ in 0..2 {
-        let q = e + (b.get(e) == Some(&b',')) as usize;
+        // after ", ", " ", " - " ("2844 - casa 2") or on the next line ("Lindenstraße 69\n3. OG links")
+        let c = e + (b.get(e) == Some(&b',')) as usize;
+        let brk = line_break(b, c);
+        let q = if b[e.min(b.len())..].starts_with(b" - ") { e + 2 } else { brk.unwrap_or(c) };
         let q2 = skip_sp(b, q);
-        if q2 == q || q2 >= b.len() { break; }
-        let r = if b[q2] == b'#' { unit_id(b, skip_sp(b, q2 + 1)) } else if let Some(oe) = ordinal_end(b, q2) {
+        if q2 == q && brk.is_none() || q2 >= b.len() { break; }
+        let side = if b[q2] == b'#' { unit_id(b, skip_sp(b, q2 + 1)) } else { floor_side(t, q2) };
+        let r = if side.is_some() { side } else if let Some(oe) = ordinal_end(b, q2) {
             let (ws, we) = (skip_sp(b, oe), read_word(t, skip_sp(b, oe)));
             (ws > oe && (t[ws..we].eq_ignore_ascii_case("floor") || t[ws..we].eq_ignore_ascii_case("fl"))).then_some(we)
         } else {
             let we = read_word(t, q2);
-            let r = we + (b.get(we) == Some(&b'.')) as usize;
+            let r = we + matches!(b.get(we), Some(b'.' | b':')) as usize;
             let r2 = skip_sp(b, r);
             let r2 = r2 + (b.get(r2) == Some(&b'#')) as usize;
-            (we > q2 && r2 > r && flags(&t[q2..we]) & UNIT != 0).then(|| unit_id(b, r2)).flatten()
+            (we > q2 && (r2 > r || r > we) && flags(&t[q2..we]) & UNIT != 0).then(|| unit_id(b, r2)).flatten()
         };
         let Some(x) = r else { break };
         (e, found) = (x, true);
     }
     (e, found)
+}
+
+/// A floor and side: "5.º Esq." (PT), "6º izq." (ES), "3e étage, porte gauche" (FR), "3. OG links" (DE).
+fn floor_side(t: &str, q: usize) -> Option<usize> {
+    const SIDE: &str = "esq dto dta dt izq izda izqda dcha dcho der étage etage og eg dg links rechts mitte porte gauche droite andar";
+    let (b, n) = (t.as_bytes(), digits(t.as_bytes(), q));
+    let m = ["º", ".º", "ª", ".ª", "e", "."].iter().find(|m| (1..=2).contains(&n) && t[q + n..].starts_with(**m))?;
+    let (mut e, mut ok) = (q + n + m.len(), m.len() > 1);
+    loop {
+        let ws = skip_sp(b, e + (ok && b.get(e) == Some(&b',')) as usize);
+        let we = read_word(t, ws);
+        if ws == e || we == ws || !SIDE.split(' ').any(|w| w == Low::new(&t[ws..we]).s()) { break; }
+        (e, ok) = (we + (b.get(we) == Some(&b'.')) as usize, true);
+    }
+    ok.then_some(e)
 }
 
 /// "377", "4B", "12-3", "A".
@@ -623,7 +1052,7 @@ fn follow_ok(t: &str, e: usize, lower: bool, strong_num: bool) -> bool {
     if !is_word_start(t, q) { return !lower; }
     let s = &t[q..read_word(t, q)];
     let (f, c) = (flags(s), case_of(s));
-    if c == Case::Lower { !lower || f & CONNECT != 0 } else { strong_num || f & (UNIT | DIR) != 0 }
+    if c == Case::Lower { !lower || f & (CONNECT | UNIT) != 0 } else { strong_num || f & (UNIT | DIR) != 0 }
 }
 
 /// "Unit 4, " / "Flat 3, " / "Apt 4B " / "Apt. 488 " / "#1053, " before the house number.
@@ -664,24 +1093,49 @@ fn japan(t: &str, d: usize) -> Option<usize> {
 }
 
 /// Indian style: "84, Sarkar Path, Thiruvananthapuram-140422", "Flat 655, Prestige Residency, 1st Cross,
-/// Adyar, Chennai, Tamil Nadu 600020": up to four words per part, parts up to a 6-digit PIN.
-fn india(t: &str, mut q: usize) -> Option<usize> {
+/// Adyar, Chennai, Tamil Nadu 600020", "Plot 7, Sector 21, Gurugram - 122001": up to four words (or a number
+/// after a word) per part, parts up to a 6-digit PIN. loose (after a unit): two capitalised parts need no PIN
+/// ("Flat 1111, Al Reem Tower, Al Reem Island, Abu Dhabi", "Apt 26, The Maltings, Bride St").
+fn india(t: &str, mut q: usize, loose: bool) -> Option<usize> {
     let b = t.as_bytes();
-    for _ in 0..8 {
+    for part in 0..8 {
+        if loose && case_of(&t[q..read_word(t, q)]) == Case::Lower { return None; }
         for n in 0..4 {
+            let we = read_word(t, q);
             q = match ordinal_end(b, q) {
                 Some(e) => e,
-                None if is_word_start(t, q) && flags(&t[q..read_word(t, q)]) & STOP == 0 => read_word(t, q),
+                None if we > q && (flags(&t[q..we]) & STOP == 0 || case_of(&t[q..we]) == Case::Cap) => we,
+                None if n > 0 && (1..=4).contains(&digits(b, q)) && !alnum_at(b, q + digits(b, q)) => q + digits(b, q),
                 None => return None,
             };
-            let more = b.get(q) == Some(&b' ') && (is_word_start(t, q + 1) || ordinal_end(b, q + 1).is_some());
+            // "T. Nagar": an initial
+            q += (we == q && we > 0 && b[we - 1].is_ascii_uppercase() && b.get(q..q + 2) == Some(b". ")) as usize;
+            let more = b.get(q) == Some(&b' ') && (is_word_start(t, q + 1) || (1..=4).contains(&digits(b, q + 1)));
             if n == 3 || !more { break; }
             q += 1;
         }
-        if matches!(b.get(q), Some(b' ' | b'-')) && digits(b, q + 1) == 6 && !alnum_at(b, q + 7) { return Some(q + 7); }
-        q = line_break(b, q).or_else(|| (b.get(q..q + 2) == Some(b", ")).then_some(q + 2))?;
+        let pin = q + if b[q..].starts_with(b" - ") { 3 } else { matches!(b.get(q), Some(b' ' | b'-')) as usize };
+        if pin > q && digits(b, pin) == 6 && !alnum_at(b, pin + 6) { return Some(pin + 6); }
+        let next = line_break(b, q).or_else(|| (b.get(q..q + 2) == Some(b", ")).then_some(q + 2));
+        match next.filter(|&x| is_word_start(t, x) || ordinal_end(b, x).is_some()) {
+            Some(x) => q = x,
+            None => return (loose && part > 0 && hard_bound(b, q)).then_some(q),
+        }
     }
     None
+}
+
+const HOUSE: [&str; 10] = ["cottage", "house", "farm", "barn", "lodge", "hall", "villa", "manor", "mill", "grange"];
+
+/// A house name on the line before the address, which starts at `s`: "Rose Cottage\n210 Queen's Drive".
+fn house_name(t: &str, s: usize, floor: usize) -> Option<usize> {
+    let b = t.as_bytes();
+    let pe = break_before(b, s, floor)?;
+    let (ws, mut k) = (word_back(t, pe, floor), word_back(t, pe, floor));
+    // the capitalised words before "Cottage", from the start of the line
+    while k > floor + 1 && b[k - 1] == b' ' && capish(case_of(&t[word_back(t, k - 1, floor)..k - 1])) { k = word_back(t, k - 1, floor); }
+    let house = HOUSE.iter().any(|h| t[ws..pe].eq_ignore_ascii_case(h));
+    (house && k < ws && (k == floor || break_before(b, k, floor).is_some() || b[k - 1] == b'"')).then_some(k)
 }
 
 // ---------------------------------------------------------------- number-last: DE/NL/ES/IT/PT, boxes
@@ -697,7 +1151,9 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     if p == d || p <= floor || !(b[p - 1].is_ascii_alphabetic() || matches!(b[p - 1], b'.' | b'/') || b[p - 1] >= 0x80) {
         return None;
     }
-    let (mut bk, s_of) = (Back::new(t, floor, p), |x: Tok| &t[x.s..x.e]);
+    // (two lets: built in a tuple, the token buffer was copied on every call)
+    let mut bk = Back::new(t, floor, p);
+    let s_of = |x: Tok| &t[x.s..x.e];
     let k0c = (bk.get(1)?.kind == COMMA) as usize;
     let (mut comma, mut k0) = (k0c == 1 || broke.is_some(), 1 + k0c);
     let mut w1 = bk.word(k0)?;
@@ -711,6 +1167,8 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let (l1, c1) = (bk.low_in(k0, &mut l1buf), case_of(s_of(w1)));
     let f1 = lookup(l1);
     if c1 == Case::Lower && f1 & STOP != 0 { return None; }
+    // "Bağdat Caddesi 312", "Moda Cd. 12" (not "CD 3")
+    if f1 & TR != 0 && (w1.dot || l1.chars().nth(3).is_some()) { return turkish(t, d, p, floor); }
     // PO boxes and military addresses
     if !comma {
         let keyword = matches!(l1, "box" | "bag" | "postal" | "postale" | "correos" | "aa" | "ae" | "ap");
@@ -771,26 +1229,38 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
         if k > 0 { (start, max_digits, check_follow) = (bk.word(k).map(|x| x.s), 3, true); }
     }
     // "Calle Mayor", "Avenida de la Constitución", "Via Roma", "C/ Mayor,": name words back to a type word
-    let (mut content, mut lowercase) = (0, false);
+    let (mut content, mut lowercase, mut named) = (0, false, None);
     for k in (k0..k0 + 7).filter(|_| start.is_none()) {
         let Some(x) = bk.word(k) else { break };
         let s = s_of(x);
         let (f, c) = if k == k0 { (f1, c1) } else { (flags(s), case_of(s)) };
         let dot_ok = f & PFX_DOT == 0 || x.dot || x.slash || s.contains('.');
-        if f & PFX != 0 && content > 0 && dot_ok && (f & PFX_DIST != 0 || capish(c) && !lowercase) {
+        // "ul. Marszałkowska", "al. Jerozolimskie" (Polish types are lowercase), but "et al. Nature 5" is a citation
+        let pl = c == Case::Lower && f & PFX_DOT != 0 && x.dot && !lowercase && bk.low(k + 1).s() != "et";
+        if f & PFX != 0 && content > 0 && dot_ok && (f & PFX_DIST != 0 || capish(c) && !lowercase || pl) {
             (start, check_follow) = (Some(x.s), f & PFX_DIST == 0);
             break;
         }
         if f & PART != 0 && c != Case::Cap && k > k0 { continue; }
         if capish(c) && (f & STOP == 0 || c == Case::Upper) || elided_cap(s) {
             content += 1;
+            // the name's first word, unless a word of it says the number is none ("Chapter 12")
+            named = if f & NEG_PRE != 0 || content > 1 && named.is_none() { None } else { Some(x.s) };
         } else if c == Case::Lower && f & STOP == 0 && content == 0 { (content, lowercase) = (1, true); } else { break; }
     }
+    // "Lange Voorhout 25hs, 5648ND EINDHOVEN": capitalised words without a street type, before a Dutch or
+    // 5-digit postcode and its city
+    if let Some(s) = named.filter(|_| start.is_none() && content <= 3 && !lowercase && !comma) {
+        let e = house_num(b, d, 4)?.0;
+        let q = skip_sp(b, e + (b.get(e) == Some(&b',')) as usize);
+        let p = q + 4 + (b.get(q + 4) == Some(&b' ')) as usize;
+        let nl = digits(b, q) == 4 && b.get(p..p + 2).is_some_and(|s| s.iter().all(u8::is_ascii_uppercase));
+        return (q > e && (digits(b, q) == 5 || nl)).then(|| post_first(t, q)).flatten().map(|z| (s, z));
+    }
     let s = start?;
-    let (e, _) = house_num(b, d, max_digits)?;
+    let (e, unit) = units(t, house_num(b, d, max_digits)?.0);
     // "Plaza Hotel 5 nights": a lowercase word right after the number is prose, not an address
-    if check_follow && !follow_ok(t, e, true, true) { return None; }
-    let e = units(t, e).0;
+    if check_follow && !unit && !follow_ok(t, e, true, true) { return None; }
     let tail = parse_tail(t, e);
     if need_post && !tail.is_some_and(|x| x.1) { return None; }
     Some((s, tail.map_or(e, |x| x.0)))
@@ -866,7 +1336,8 @@ fn tail_sep(b: &[u8], p: usize) -> Option<(usize, Sep)> {
         (None, Some(b' ')) => (p, Sep::Space),
         _ => return None,
     };
-    let r = skip_sp(b, q);
+    // indented lines ("\n    80331 München") too
+    let r = q + b[q.min(b.len())..].iter().take(if k == Sep::Line { 12 } else { 3 }).take_while(|&&c| c == b' ').count();
     (k != Sep::Space || r > q).then_some((r, k))
 }
 
@@ -885,8 +1356,12 @@ fn city_words(t: &str, mut q: usize, ends: &mut [(usize, bool); 4]) -> usize {
         let (f, c) = (flags(&t[q..e]), case_of(&t[q..e]));
         if f & CITY_STOP != 0 || c == Case::Lower && f & STOP != 0 && !(f & PART != 0 && n > 0) { break; }
         if !(f & PART != 0 && c == Case::Lower && n > 0) { all_cap &= capish(c); (ends[n], n) = ((e, all_cap), n + 1); }
-        if b.get(e) != Some(&b' ') || !is_word_start(t, e + 1) { break; }
-        q = e + 1;
+        // "Kadıköy/İstanbul" (district/province), "Col. Condesa" (a Mexican colonia), "St. Louis", "T. Nagar"
+        let abbr = b.get(e..e + 2) == Some(b". ") && (e == q + 1 || ["col", "st", "mt", "ft", "fracc"].contains(&Low::new(&t[q..e]).s()));
+        let slash = b.get(e) == Some(&b'/') && capish(case_of(&t[e + 1..read_word(t, e + 1)]));
+        let k = e + if abbr { 2 } else { (b.get(e) == Some(&b' ') || slash) as usize };
+        if k == e || !is_word_start(t, k) { break; }
+        q = k;
     }
     n
 }
@@ -897,9 +1372,10 @@ fn locality(t: &str, q: usize, allow_weak: bool, depth: u8) -> Option<(usize, bo
     for k in (1..=n).rev() {
         let e = ends[k - 1].0;
         if let Some(x) = state_post(t, e, &t[q..e]) { return Some((x, true)); }
-        // "Oxford, Oxfordshire OX1 4AA", "Brooklyn, New York, NY 11201"
-        if let Some((q2, Sep::Comma)) = tail_sep(b, e).filter(|_| depth == 0) {
-            if let Some(x) = locality(t, q2, false, 1) { return Some(x); }
+        // "Oxford, Oxfordshire OX1 4AA", "Brooklyn, New York, NY 11201", "Gangnam-gu, Seoul" (a district first)
+        if let Some((q2, Sep::Comma | Sep::Line)) = tail_sep(b, e).filter(|_| depth == 0) {
+            let district = k == n && ["-gu", "-ku", "-si", "-shi", "-gun"].iter().any(|s| Low::new(&t[q..e]).s().ends_with(s));
+            if let Some(x) = locality(t, q2, allow_weak && district, 1) { return Some(x); }
         }
     }
     let e = ends[n.max(1) - 1];
@@ -909,8 +1385,15 @@ fn locality(t: &str, q: usize, allow_weak: bool, depth: u8) -> Option<(usize, bo
 /// After the city: ", IL 62704", " NSW 2000", "\nNW1 6XE", ", NT, 8410", ", 38234", " 060-1971", "Dublin 2".
 fn state_post(t: &str, e: usize, city: &str) -> Option<usize> {
     let b = t.as_bytes();
+    // "Belo Horizonte - MG, 30130-208", "São Paulo/SP" (Brazilian states)
+    let uf = e + if b[e..].starts_with(b" - ") { 3 } else { (b.get(e) == Some(&b'/')) as usize };
+    if uf > e && b.get(uf..uf + 2).is_some_and(|s| s.iter().all(u8::is_ascii_uppercase)) && !alnum_at(b, uf + 2) {
+        let z = skip_sp(b, uf + 2 + (b.get(uf + 2) == Some(&b',')) as usize);
+        return Some(zip(b, z).filter(|_| z > uf + 2).unwrap_or(uf + 2));
+    }
     let q = skip_sp(b, line_break(b, e).unwrap_or(e + (b.get(e) == Some(&b',')) as usize));
     if q == e { return None; }
+    if let Some(z) = post_first(t, q).filter(|_| digits(b, q) >= 4) { return Some(z); }
     let we = read_word(t, q);
     if we > q && we - q <= 3 && flags(&t[q..we]) & STATE != 0 {
         let r = skip_sp(b, we + (b.get(we) == Some(&b',')) as usize);
@@ -922,14 +1405,17 @@ fn state_post(t: &str, e: usize, city: &str) -> Option<usize> {
     let jp = nd == 3 && b.get(q + 3) == Some(&b'-') && digits(b, q + 4) == 4 && !alnum_at(b, q + 8);
     let ok = (4..=6).contains(&nd) || (1..=2).contains(&nd) && city.eq_ignore_ascii_case("dublin");
     let z = q + if jp { 8 } else { nd };
+    // "Dublin 8, D08 419Y"
+    let z = if ok && nd <= 2 { eircode(b, skip_sp(b, z + (b.get(z) == Some(&b',')) as usize)).unwrap_or(z) } else { z };
     // "Alicante, 42095 y ..." but not "Springfield, 2000 people"
     (jp || ok && (hard_bound(b, z) || b.get(z) == Some(&b' ') && follow_ok(t, z, true, true))).then_some(z)
 }
 
-/// US ZIP / ZIP+4, Canadian A9A 9A9 (space optional), Australian 4-digit postcode.
+/// US ZIP / ZIP+4, Brazilian CEP 99999-999, Canadian A9A 9A9 (space optional), Australian 4-digit postcode.
 fn zip(b: &[u8], r: usize) -> Option<usize> {
     match digits(b, r) {
         5 if b.get(r + 5) == Some(&b'-') && digits(b, r + 6) == 4 && !alnum_at(b, r + 10) => return Some(r + 10),
+        5 if b.get(r + 5) == Some(&b'-') && digits(b, r + 6) == 3 && !alnum_at(b, r + 9) => return Some(r + 9),
         n @ (4 | 5) => return (!alnum_at(b, r + n)).then_some(r + n),
         _ => {}
     }
@@ -992,7 +1478,10 @@ fn post_first(t: &str, q: usize) -> Option<usize> {
         None => return None,
     };
     let prov = b.get(e..e + 5).is_some_and(|s| s.starts_with(b" (") && s[2..4].iter().all(u8::is_ascii_uppercase) && s[4] == b')');
-    Some(e + 5 * prov as usize)
+    // "06700 Ciudad de México, CDMX": a state code after the city
+    let e = e + 5 * prov as usize;
+    let up = b[(e + 2).min(b.len())..].iter().take(5).take_while(|c| c.is_ascii_uppercase()).count();
+    Some(if b[e..].starts_with(b", ") && (2..=4).contains(&up) && hard_bound(b, e + 2 + up) { e + 2 + up } else { e })
 }
 
 // ---------------------------------------------------------------- tests
@@ -1154,10 +1643,132 @@ mod tests {
     }
 
     #[test]
+    fn labels_over_lines() {
+        check(&[
+            ("Shipping address:\nMaria Keller\nRosenweg 14\n8004 Zürich\nSwitzerland\n\nThanks!", "Rosenweg 14\n8004 Zürich\nSwitzerland"),
+            ("Service address:\n1420 Oak Ridge Rd\nUnit 5\nBoulder, CO 80302\nPhone: 303-555-0188",
+                "1420 Oak Ridge Rd\nUnit 5\nBoulder, CO 80302"),
+            ("Address:\n12 Elm St\nSpringfield, IL 62704\n\nLet me know if that works.", "12 Elm St\nSpringfield, IL 62704"),
+            ("Address: 12 Elm St, Springfield\nEmail: jane@example.com", "12 Elm St, Springfield"), ("Address: 9 Elm Cl\nthe", "9 Elm Cl"),
+            ("Billing address: 4 Rue du Faubourg, 75008 Paris", "4 Rue du Faubourg, 75008 Paris"),
+            ("**Delivery address:** Unit 4, 18 Harbour Rd, Wellington 6011", "Unit 4, 18 Harbour Rd, Wellington 6011"),
+            ("Ship to:\nOlga Petrova\nApt 7, 55 Harbour View\nCork T12 X8Y2", "Apt 7, 55 Harbour View\nCork T12 X8Y2"),
+            ("Deliver to\nAcme Ltd\nBlock C, Riverside Park\nDundee DD1 4QB", "Block C, Riverside Park\nDundee DD1 4QB"),
+            ("my new address is 221 Kings Road, Chelsea, London SW3 5EP", "221 Kings Road, Chelsea, London SW3 5EP"),
+            ("She lives at 14 Rosemary Lane, Thornbury BS35 2AB and works nearby.", "14 Rosemary Lane, Thornbury BS35 2AB"),
+            ("We moved to Kastanienallee 12\n10435 Berlin last month", "Kastanienallee 12\n10435 Berlin"),
+            ("im at Hotel Aurora, Room 12, Via Nazionale 7, Roma", "Hotel Aurora, Room 12, Via Nazionale 7, Roma"),
+            ("I'm at Sandton City Mall, 83 Rivonia Rd, Johannesburg 2196", "Sandton City Mall, 83 Rivonia Rd, Johannesburg 2196"),
+            ("Adresse :\n12 rue des Lilas\n69003 Lyon\nFrance", "12 rue des Lilas\n69003 Lyon\nFrance"),
+            ("Anschrift: Bahnhofstr. 3, 01067 Dresden", "Bahnhofstr. 3, 01067 Dresden"),
+            ("Lieferadresse:\nGartenweg 8\n79098 Freiburg\nTel: 0761 123456", "Gartenweg 8\n79098 Freiburg"),
+            ("Dirección: Av. Insurgentes Sur 1602, Piso 4\nCol. Crédito Constructor\n03940 CDMX",
+                "Av. Insurgentes Sur 1602, Piso 4\nCol. Crédito Constructor\n03940 CDMX"),
+            ("Indirizzo: Via Garibaldi 18\n20121 Milano MI", "Via Garibaldi 18\n20121 Milano MI"),
+            ("Endereço: Rua Augusta, 1500 - apto 32\nConsolação, São Paulo - SP\n01304-001",
+                "Rua Augusta, 1500 - apto 32\nConsolação, São Paulo - SP\n01304-001"),
+            ("Adres: Keizersgracht 221\n1016 DV Amsterdam", "Keizersgracht 221\n1016 DV Amsterdam"),
+            ("Adres zamieszkania: ul. Długa 5/7\n80-827 Gdańsk", "ul. Długa 5/7\n80-827 Gdańsk"),
+            ("Teslimat adresi: Atatürk Cad. No: 12 Daire 4\nKonak/İzmir", "Atatürk Cad. No: 12 Daire 4\nKonak/İzmir"),
+            (r#"{"content":"Deliver to:\nTomás Ruiz\nCalle Mayor 7, 3º B\n28013 Madrid"}"#, r"Calle Mayor 7, 3º B\n28013 Madrid"),
+            (r#"{"msg":"Address:\n5 Oak Ave\nDenver, CO 80203\nPhone: (303) 555-0100"}"#, r"5 Oak Ave\nDenver, CO 80203"),
+            (r#"{\"billing_address\": \"Sankt Annæ Plads 13\\n1250 København K\"}"#, r"Sankt Annæ Plads 13\\n1250 København K"),
+            ("contact:\n  address: |\n    14/2 Lake Road\n    K. K. Nagar\n    Madurai 625020\n  dob: 1990",
+                "14/2 Lake Road\n    K. K. Nagar\n    Madurai 625020"),
+            ("お届け先：2-11-3 Meguro, Meguro-ku Tokyo 153-0063\u{3000}佐藤 様", "2-11-3 Meguro, Meguro-ku Tokyo 153-0063"),
+            ("Address: 45 Calle Sol, Ponce 00716. The gate code is 4411.", "45 Calle Sol, Ponce 00716"),
+        ]);
+    }
+
+    #[test]
+    fn polish_turkish_korean_latin_american() {
+        check_whole(&[
+            "ul. Piotrkowska 104, 90-926 Łódź", "al. Jana Pawła II 27, 00-867 Warszawa", "os. Tysiąclecia 12/5, 40-871 Katowice",
+            "pl. Wolności 7, 61-738 Poznań", "ul. Floriańska 3 m. 8\n31-019 Kraków", "al. Niepodległości 162 lok. 5, 02-554 Warszawa",
+            "Caferağa Mah. Moda Cad. No:12 D:4, 34710 Kadıköy/İstanbul",
+            "Kızılay Mah. Atatürk Bulvarı No: 101 Kat: 3, 06420 Çankaya/Ankara", "Alsancak Mah. 1482 Sok. No:7 D:2, Konak/İzmir",
+            "Bağdat Cad. No:312/4, Suadiye, 34740 Kadıköy/İstanbul", "Cumhuriyet Mah. Gazi Bulvarı No:45, 35210 Konak/İzmir",
+            "Kordon Sokağı No 9, Bodrum", "265 Teheran-ro, Gangnam-gu, Seoul 06234", "45 Insadong-gil, Jongno-gu, Seoul 03145",
+            "120 Sejong-daero, Jung-gu, Seoul 04524", "Room 1203, 55 Yeoksam-ro, Gangnam-gu, Seoul",
+            "17 Haeundaehaebyeon-ro, Haeundae-gu, Busan 48099", "Gangnam-daero 382, Seocho-gu, Seoul",
+            "Av. Álvaro Obregón 120, Int. 3, Col. Roma Norte, 06700 Ciudad de México, CDMX", "Calle Durango 205, Col. Roma, 06700 CDMX",
+            "Rua Oscar Freire, 379 - loja 5, Jardins, São Paulo - SP, 01426-001",
+            "Av. Paulista, 1578, apto 81, Bela Vista, São Paulo - SP", "Rua das Flores, 120 - casa 3, Centro, Curitiba - PR, 80010-000",
+            "Av. Reforma 222, Piso 9, Col. Juárez, 06600 Ciudad de México",
+        ]);
+        check(&[("Bizim ofis Levent Mah. Çarşı Cad. No:8 adresinde", "Levent Mah. Çarşı Cad. No:8")]);
+        // floor and side after the number (PT, ES, FR, DE), Dublin districts, escaped letters, names before a Dutch postcode
+        check_whole(&[
+            "Rua do Carmo, 71, 2.º Dto., 1200-093 Lisboa", "Calle Mayor, 14, 3º izq., 28013 Madrid",
+            "Sonnenstraße 4\n2. OG rechts\n80331 München",
+            "8 rue Oberkampf, 2e étage, porte droite, 75011 Paris", "12 Harcourt St, Dublin 2, D02 X285", "Hofweg 9, 2511AA DEN HAAG",
+            "Schillerstraße 8, 90402 N\\\\u00fcrnberg", "Vijzelgracht 3-II, 1017 HM Amsterdam", "Oude Delft 12, 2611 CB Delft",
+        ]);
+    }
+
+    #[test]
+    fn numbered_avenues_uk_dutch_india() {
+        check_whole(&[
+            "3189 17 Ave SW, Calgary, AB T2T 0A1", "10250 104 Street NW, Edmonton, AB T5J 1B2", "1 W 42nd St, New York, NY 10036",
+            "245 E 17th Street, Apt 4B, New York, NY 10003", "820 16 Avenue NW, Calgary", "55 W 125th St",
+            "84 The Paddocks, Leeds LS6 4XJ", "7 The Maltings, Saffron Walden CB10 1AH", "Flat 3, Rose Court, 12 High St, Oxford OX1 4AA",
+            "Flat 12, Marlborough House, 45 Queen's Road, Bristol BS8 1QU", "Studio 25p\nJennings Row\nWest Kayla\nG3 9ZG",
+            "Apartment 4, The Old Mill, 2 Mill Lane, Bath BA1 2AB", "22 The Spinney\nKnutsford\nWA16 8PX",
+            "Dorpsstraat 47hs, 3544 MG Utrecht", "Prinsengracht 263-bis, 1016 GV Amsterdam", "Kerkstraat 12A, 1017 GC AMSTERDAM",
+            "Spuistraat 210-III, 1012 VT Amsterdam", "Herenweg 5-A\n2105 MA Heemstede", "Molenstraat 3bis, 6511 HA Nijmegen",
+            "House No. 42, Malviya Nagar, Bhopal, Madhya Pradesh 462092", "Plot 7, Sector 21, Gurugram, Haryana 122001",
+            "Flat 645, Green Meadows Apartments, 14th Cross, Indiranagar, Bengaluru - 560038", "12/3, MG Road, Bengaluru 560001",
+            "Flat 2B, Sai Krupa Apartments, Andheri West, Mumbai 400053", "Plot No. 18, Phase 2, Hinjewadi, Pune - 411057",
+            "Door No. 4-7-112, R. S. Puram, Coimbatore 641002", "Flat 804, Marina Heights, Dubai Marina, Dubai",
+            "Villa 7, Street 12, Al Wasl, Dubai", "Apt 3, The Granary, Mill Lane", "Room 1208, No. 88 Century Ave, Pudong, Shanghai 200120",
+            "Ivy Cottage\n14 Church Lane\nYork YO1 7HH", "19 MG Road, Near City Mall, Camp, Pune - 411001",
+        ]);
+    }
+
+    #[test]
+    fn cjk_and_other_scripts() {
+        check(&[
+            ("〒150-0001 東京都渋谷区神宮前1-2-3 グランドハイツ101号室", "150-0001 東京都渋谷区神宮前1-2-3 グランドハイツ101号室"), ("住所：大阪府大阪市北区梅田3-1-1", "大阪府大阪市北区梅田3-1-1"),
+            ("地址：北京市海淀区中关村大街27号", "北京市海淀区中关村大街27号"), ("お届け先住所: 北海道札幌市中央区北1条西2丁目", "北海道札幌市中央区北1条西2丁目"),
+            ("我们的办公室在上海市浦东新区世纪大道100号。", "上海市浦东新区世纪大道100号"), ("寄到广东省深圳市南山区科技园路1号5楼", "广东省深圳市南山区科技园路1号5楼"),
+            ("주소: 서울특별시 종로구 세종대로 209", "서울특별시 종로구 세종대로 209"), ("회사는 서울특별시 강남구 테헤란로 123에 있어요", "서울특별시 강남구 테헤란로 123"),
+            ("부산광역시 해운대구 해운대로 570", "부산광역시 해운대구 해운대로 570"),
+            ("العنوان: شارع الملك فهد، حي العليا، الرياض 12214", "شارع الملك فهد، حي العليا، الرياض 12214"),
+            ("पता: 12, महात्मा गांधी मार्ग, हज़रतगंज, लखनऊ 226001", "12, महात्मा गांधी मार्ग, हज़रतगंज, लखनऊ 226001"),
+            ("Адрес: ул. Тверская, д. 7, Москва, 125009", "ул. Тверская, д. 7, Москва, 125009"),
+            ("مكتبنا في شارع التحلية، حي السليمانية، الرياض 12245", "شارع التحلية، حي السليمانية، الرياض 12245"),
+            ("Address:\n東京都港区六本木6-10-1\n六本木ヒルズ森タワー", "東京都港区六本木6-10-1\n六本木ヒルズ森タワー"),
+        ]);
+    }
+
+    #[test]
+    fn negatives_code_and_numbers() {
+        check_none(&[
+            "Invoice 2024-118", "the 2 hour drive", "version 3 street", "port 8080 is open", "| Risk score | 0.4 |",
+            "model gpt-4o-2024-08-06", "5 ave. cases", "SELECT id, street FROM addresses WHERE zip = 62704 LIMIT 10", "Row 3, Column 5",
+            "Meeting moved to 10:30 tomorrow", "  File \"app.py\", line 42, in handler\n    at com.acme.Foo.bar(Foo.java:118)",
+            "Total: $1,234.56 (incl. 20% VAT)", "IP address: 192.168.1.10", "Email address: jane.doe@example.com",
+            "address: 0x7ffd5fbff8c8", "MAC address: 00:1A:2B:3C:4D:5E",
+            "shipping_address: Address = Field(default=None, max_length=200)", "I'm at 80% battery", "Ship to: TBD", "Address: see below",
+            "lives at the end of the list (index 5)", "Deliver to 3 regions by Q4", "moved to version 2.3.1 last week",
+            "et al. Nature 2021", "Adresse IP : 10.0.0.1", "To address: the 3 failing tests in CI",
+            "Wallet address: bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", "{\"ip_address\": \"10.0.0.1\", \"port\": 8080}",
+            "Ordered 3 items, shipping to 2 addresses", "address: u64,\n    len: 12,", "Chapter 5: Address Space Layout", "上个月市场份额增长了30%",
+            "東京都では3月に桜が咲く", "bind address: 0.0.0.0:8080", "Server address: 10.0.0.5 (us-east-1)", "We are at 3 of 5 milestones",
+            "The address is 0x4011d6 in the dump", "Billing address: same as shipping", "address:\n  street: string\n  zip: 5",
+            "grpc address: 127.0.0.1:50051 ready", "listen address: host-1.internal:50051", "Ship to: US-EAST-1 region, 3 nodes",
+            "ship to: 12 packages, 3 pallets", "Device address: 0x3C, Bus: 2", "I'm at Level 3, World 2 of the game", "the Casino 5 lounge",
+            "day 2 Royal Gardens; day 3 whale watching", "Indirizzo email: mario@rossi.it", "IP-Adresse: 192.168.0.1",
+            "E-posta adresi: ali@firma.com.tr",
+        ]);
+    }
+
+    #[test]
     fn ranges_are_valid() {
         // pseudo-random mixes of address fragments, unicode and escapes must never panic or overlap
         let parts = ["12 ", "Main ", "St", "\\n", "é", "ß", "straße ", "Calle ", "Box ", ", ", "\n", "IL 62704", "Via ", "rue ",
-            "\\u00df", "’", "5", "Apt. ", "# ", "日本", "NW1 6XE", "\"", "P.O. ", "FPO AP ", "\"zip\": \"", "-ku, ", "1-2-3 ", "\\\\"];
+            "\\u00df", "’", "5", "Apt. ", "# ", "日本", "NW1 6XE", "\"", "P.O. ", "FPO AP ", "\"zip\": \"", "-ku, ", "1-2-3 ", "\\\\",
+            "Address: ", "ship to ", "〒", "住所：", "서울시 ", "로 ", "Mah. ", "No:", "ul. ", "市", "号", "Jane Doe", " - ", "/"];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for _ in 0..20000 {
             let mut pick = || { x ^= x << 13; x ^= x >> 7; x ^= x << 17; parts[(x % parts.len() as u64) as usize] };

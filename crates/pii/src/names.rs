@@ -527,6 +527,14 @@ fn is_mac_name(word: &str) -> bool {
     ["Mc", "Mac", "De", "Di", "La", "Le", "Van", "O'"].iter().any(|p| word.starts_with(p))
 }
 
+/// Endings that make a dotted token a file name, not a handle.
+#[rustfmt::skip]
+const FILE_EXTENSIONS: &[&str] = &[
+    "py", "rs", "js", "ts", "go", "rb", "java", "kt", "c", "h", "cpp", "cs", "php", "sh", "sql", "json",
+    "yaml", "yml", "toml", "md", "txt", "csv", "tsv", "html", "css", "xml", "pdf", "png", "jpg", "jpeg",
+    "gif", "svg", "zip", "gz", "log", "ini", "cfg", "lock", "ipynb", "parquet", "docx", "xlsx",
+];
+
 /// Handles and user names that embed a name: `mia_li_3668`, `mia.li92`,
 /// `j_smith`. A handle counts when its letter parts hold a clear first name
 /// and, beside it, a last name or a run of at least two digits.
@@ -552,9 +560,12 @@ pub(crate) fn find_handles(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, us
         if tok.len() < 5 || tok.len() > 40 || b.get(j) == Some(&b'@') || b.get(j) == Some(&b'(') {
             continue;
         }
-        let has_sep = tok.bytes().any(|c| matches!(c, b'_' | b'.'));
+        // `mia_li`, `mia.li92`; a dot alone is a file or a host (`billing.py`).
         let digits = tok.bytes().filter(u8::is_ascii_digit).count();
-        if !has_sep && digits == 0 {
+        if !tok.contains('_') && digits == 0 {
+            continue;
+        }
+        if tok.rsplit_once('.').is_some_and(|(_, ext)| FILE_EXTENSIONS.contains(&ext)) {
             continue;
         }
         // Letter parts and digit runs, in order; stop at the first letter part

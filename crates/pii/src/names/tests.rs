@@ -108,5 +108,7 @@ fn handles_that_embed_names() {
     assert_eq!(handles("user john.smith92 reset"), ["john.smith92"]);
     assert!(handles("call user_data_2 and retry_count_3").is_empty());
     assert!(handles("version 3.12.1 of python").is_empty());
+    assert!(handles("in the module billing.py and mia_li.json").is_empty());
+    assert_eq!(handles("login mia.li92 failed"), ["mia.li92"]);
     assert!(handles("mia@example.com").is_empty());
 }
