@@ -89,6 +89,7 @@ fn corpus_type(e: Entity) -> &'static str {
         Entity::UsSsn => "SSN",
         Entity::Organisation => "ORG",
         Entity::Location => "LOCATION",
+        Entity::Unscanned => "UNSCANNED",
         Entity::UrlCredential | Entity::Jwt | Entity::BearerToken | Entity::ApiKey => "SECRET",
     }
 }

@@ -795,7 +795,7 @@ const CJK_LABELS: [&str; 8] = ["住所", "地址", "주소", "所在地", "届�
 fn no_mark(b: &[u8], d: usize, floor: usize) -> Option<usize> {
     let mut p = d - (d > floor && b[d - 1] == b' ') as usize;
     p -= (p > floor && matches!(b[p - 1], b':' | b'.')) as usize;
-    (p >= floor + 3 && b[p - 2..p].eq_ignore_ascii_case(b"no") && !b[p - 3].is_ascii_alphanumeric()).then_some(p - 2)
+    (p >= floor + 3 && b[p - 2..p].eq_ignore_ascii_case(b"no") && !b[p - 3].is_ascii_alphanumeric()).then(|| p - 2)
 }
 
 /// CJK and Hangul addresses around a number after such a letter. After "〒" or an address label on the line
@@ -1269,7 +1269,7 @@ fn lookback(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
 /// The ship line before "FPO AP 12345": "USNS Smith\n", "USCGC, ", "USNV Norman, ".
 fn mil_head(t: &str, s: usize, floor: usize) -> Option<usize> {
     let b = t.as_bytes();
-    let le = break_before(b, s, floor).or_else(|| (s >= floor + 2 && &b[s - 2..s] == b", ").then_some(s - 2))?;
+    let le = break_before(b, s, floor).or_else(|| (s >= floor + 2 && &b[s - 2..s] == b", ").then(|| s - 2))?;
     let mut ls = le - b[floor..le].iter().rev().take(40).take_while(|&&c| c.is_ascii_alphabetic() || b" '-".contains(&c)).count();
     ls += (ls > 0 && b[ls - 1] == b'\\' && ls < le && b[ls] == b'n') as usize;
     let line = t.get(ls..le)?;

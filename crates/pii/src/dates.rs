@@ -830,7 +830,7 @@ fn person_is_before(s: &[u8], start: usize, end: usize) -> bool {
     }
     // "I'm", "she’s": the subject ends at the apostrophe.
     let curly = ws >= 3 && s[ws - 3..ws] == [0xe2, 0x80, 0x99];
-    let quote = (s[ws - 1] == b'\'' || curly).then_some(ws - if curly { 3 } else { 1 });
+    let quote = (s[ws - 1] == b'\'' || curly).then(|| ws - if curly { 3 } else { 1 });
     let subject = quote.map_or(prev_word(s, ws).1, |e| &s[letters_back(s, e)..e]);
     let am = in_list(verb, "am") || quote.is_some() && in_list(verb, "m");
     let is = in_list(verb, "is") || quote.is_some() && in_list(verb, "s");

@@ -24,10 +24,12 @@ pub enum Entity {
     Age,
     Organisation,
     Location,
+    /// A value a detector failed on, replaced whole (see `Redactor::redact`).
+    Unscanned,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 18] = [
+    pub const ALL: [Entity; 19] = [
         Entity::UrlCredential,
         Entity::Jwt,
         Entity::BearerToken,
@@ -46,6 +48,7 @@ impl Entity {
         Entity::Age,
         Entity::Organisation,
         Entity::Location,
+        Entity::Unscanned,
     ];
 
     /// Pseudonym tag, upper-case.
@@ -69,6 +72,7 @@ impl Entity {
             Entity::Age => "AGE",
             Entity::Organisation => "ORG",
             Entity::Location => "LOCATION",
+            Entity::Unscanned => "UNSCANNED",
         }
     }
 

@@ -129,6 +129,39 @@ impl Redactor {
     /// Returns `None` when the text holds no PII (no allocation on that path),
     /// else the redacted text. Counts of entities found are added to `counts`.
     pub fn redact(&self, text: &str, counts: &mut EntityCounts) -> Option<String> {
+        self.guarded(text, counts, false, |r, c| r.redact_unguarded(text, c))
+    }
+
+    /// A detector that fails on a value (a bug: the fuzzer hunts them) must
+    /// neither stop the night's run nor let the value through: the value is
+    /// replaced whole by one `UNSCANNED` pseudonym, and counted.
+    fn guarded(
+        &self,
+        text: &str,
+        counts: &mut EntityCounts,
+        json: bool,
+        f: impl FnOnce(&Self, &mut EntityCounts) -> Option<String>,
+    ) -> Option<String> {
+        let mut local = EntityCounts::default();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self, &mut local))) {
+            Ok(out) => {
+                counts.add(&local);
+                out
+            }
+            Err(_) => {
+                counts.bump(Entity::Unscanned);
+                let p = self.pseudonym(Entity::Unscanned, text);
+                Some(if json { serde_json::Value::String(p).to_string() } else { p })
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn guarded_for_test(&self, text: &str, counts: &mut EntityCounts) -> String {
+        self.guarded(text, counts, false, |_, _| panic!("a detector bug")).expect("replaced whole")
+    }
+
+    fn redact_unguarded(&self, text: &str, counts: &mut EntityCounts) -> Option<String> {
         if self.options.detectors.any() {
             return self.redact_spans(text, counts);
         }
@@ -153,6 +186,10 @@ impl Redactor {
     /// not valid JSON falls back to [`redact`](Redactor::redact). `None` if
     /// nothing changed.
     pub fn redact_json(&self, text: &str, counts: &mut EntityCounts) -> Option<String> {
+        self.guarded(text, counts, true, |r, c| r.redact_json_unguarded(text, c))
+    }
+
+    fn redact_json_unguarded(&self, text: &str, counts: &mut EntityCounts) -> Option<String> {
         if !self.json_may_hold_pii(text) {
             return None;
         }

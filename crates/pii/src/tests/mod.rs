@@ -50,7 +50,7 @@ fn entity_tags_and_order() {
         tags,
         [
             "URL", "JWT", "BEARER", "API_KEY", "EMAIL", "CARD", "IBAN", "SSN", "IPV6", "IPV4",
-            "PHONE", "ADDRESS", "DOB", "ID", "PERSON", "AGE", "ORG", "LOCATION"
+            "PHONE", "ADDRESS", "DOB", "ID", "PERSON", "AGE", "ORG", "LOCATION", "UNSCANNED"
         ]
     );
     for (i, e) in Entity::ALL.iter().enumerate() {
@@ -1680,4 +1680,13 @@ fn bench_corpus(bytes: usize, pii_every: usize) -> Vec<String> {
         i += 1;
     }
     docs
+}
+
+#[test]
+fn a_value_a_detector_fails_on_is_replaced_whole() {
+    // No detector panics on purpose; the guard is tested through its own path.
+    let mut c = EntityCounts::default();
+    let out = r().guarded_for_test("Mia Li, 12 Elm Street", &mut c);
+    assert!(out.starts_with("<UNSCANNED_") && !out.contains("Mia"), "{out}");
+    assert_eq!(c.get(Entity::Unscanned), 1);
 }
