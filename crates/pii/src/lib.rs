@@ -7,7 +7,17 @@
 //! nobody without the key can go back from a pseudonym to the value.
 //! [`Redactor::redact_json`] does the same inside a JSON document.
 //!
-//! # How it works
+//! [`Redactor::new`] runs the patterns only; [`Redactor::with_options`] adds
+//! the detectors of [`Detectors`]: names (gazetteer + context, `names.rs`),
+//! handles, addresses, dates of birth, ages, identifiers, organisations and
+//! locations, plus key-aware JSON and `key: value` text ([`KeyRules`]).
+//! Their findings are merged in `spans.rs` (patterns first), a person's name
+//! gets one pseudonym per word so that its parts stay linked, and a value a
+//! detector fails on is replaced whole. [`Redactor::find`] returns the
+//! findings without redacting, for evaluation. [`VERSION`] is recorded with
+//! the data so that data of older detectors can be found and rebuilt.
+//!
+//! # How the patterns work
 //!
 //! * Every entity has one or more patterns (see [`patterns`]), written in RE2
 //!   syntax so that DuckDB can run them too. They use only ASCII classes and
@@ -37,7 +47,6 @@
 //!   without parsing: one scan of the raw text, then only the strings whose
 //!   escapes could hide something (`\/`, `\t`, `\u0040`) are decoded and
 //!   scanned again.
-
 
 mod address;
 mod context;
