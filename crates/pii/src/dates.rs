@@ -46,6 +46,8 @@
 //! in the 80 bytes before a run of digits, units and labels only around runs of
 //! at most 3 digits.
 
+use crate::text::{header_cell, in_list, line_end, line_start, match_flex, word_at, word_char_at};
+
 type Spans = Vec<(usize, usize)>;
 
 /// Gap allowed between the end of a cue and the start of the date.
@@ -266,23 +268,6 @@ fn utf8_len(b: u8) -> usize {
     1 + usize::from(b >= 0xc0) + usize::from(b >= 0xe0) + usize::from(b >= 0xf0)
 }
 
-/// Second bytes of U+00A0-U+00BF chars that separate words: no-break space,
-/// guillemets, degree, ordinal signs, middle dot.
-const C2_MARKS: &[u8] = b"\xa0\xab\xbb\xb0\xba\xaa\xb7";
-
-/// Whether the char at `k` belongs to a word. No-break space, guillemets,
-/// degree and ordinal signs and everything in U+2000-U+2BFF (curly quotes,
-/// dashes, bullets) separate words like ASCII punctuation.
-fn word_char_at(s: &[u8], k: usize) -> bool {
-    match s.get(k) {
-        None => false,
-        Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
-        Some(&0xc2) => !s.get(k + 1).is_some_and(|c| C2_MARKS.contains(c)),
-        Some(&0xe2) => false,
-        Some(_) => true,
-    }
-}
-
 fn letter_at(s: &[u8], k: usize) -> bool {
     word_char_at(s, k) && !s[k].is_ascii_digit()
 }
@@ -339,37 +324,6 @@ fn skip_spaces_back(s: &[u8], mut k: usize) -> usize {
     }
 }
 
-/// Matches `pat` (lower case) at `i`: ASCII case-insensitively, other bytes
-/// exactly. A space in `pat` stands for one of ` `, `_`, `-` or nothing, so one
-/// entry covers prose ("date of birth"), keys ("date_of_birth") and camelCase.
-fn match_flex(s: &[u8], i: usize, pat: &[u8]) -> Option<usize> {
-    let mut j = i;
-    for &p in pat {
-        if p == b' ' {
-            if matches!(s.get(j), Some(b' ' | b'_' | b'-')) {
-                j += 1;
-            }
-        } else if j < s.len() && s[j].to_ascii_lowercase() == p {
-            j += 1;
-        } else {
-            return None;
-        }
-    }
-    Some(j)
-}
-
-/// `pat` at `k` as a whole word (or phrase).
-fn word_at(s: &[u8], k: usize, pat: &str) -> Option<usize> {
-    match_flex(s, k, pat.as_bytes()).filter(|&e| !word_char_at(s, e))
-}
-
-/// Whether `w` is one of the `|`-separated words of `list`.
-fn in_list(w: &[u8], list: &str) -> bool {
-    list.as_bytes()
-        .split(|&b| b == b'|')
-        .any(|p| p.eq_ignore_ascii_case(w))
-}
-
 fn any_word_at(s: &[u8], k: usize, list: &str) -> bool {
     list.split('|').any(|p| word_at(s, k, p).is_some())
 }
@@ -410,24 +364,6 @@ fn cue_at(s: &[u8], i: usize) -> Option<(usize, Cue)> {
     None
 }
 
-/// Longest line read as a table header or row: bounds the work on text
-/// without line breaks, such as minified JSON.
-const MAX_LINE: usize = 1024;
-
-/// Start of the line holding `k` (a JSON escape `\n` ends a line too), when
-/// at most MAX_LINE bytes back.
-fn line_start(s: &[u8], k: usize) -> Option<usize> {
-    let brk = |j: usize| j == 0 || s[j - 1] == b'\n' || j > 1 && s[j - 2..j] == *b"\\n";
-    (k.saturating_sub(MAX_LINE)..=k).rev().find(|&j| brk(j))
-}
-
-/// End of the line holding `k` (before `\r\n`, `\n` or a `\n` escape), when at
-/// most MAX_LINE bytes on.
-fn line_end(s: &[u8], k: usize) -> Option<usize> {
-    let brk = |j: usize| j == s.len() || b"\r\n".contains(&s[j]) || s[j..].starts_with(b"\\n");
-    (k..=(k + MAX_LINE).min(s.len())).find(|&j| brk(j))
-}
-
 /// Dates in the column of a table whose header cell is a label cue ("| name |
 /// dob |", "name,dob,phone"): the table goes on while rows have as many
 /// separators as the header. Returns where it ends.
@@ -453,41 +389,6 @@ fn table_column(s: &[u8], start: usize, end: usize, kind: Cue, out: &mut Spans) 
         }
     }
     Some(p)
-}
-
-/// The cell of a `|`, `,` or tab separated line that holds `start..end` and
-/// nothing else: separator, column, separators per line, and the line's end.
-/// Every cell of a header is a short label, so `int\torder\t: sort` is none.
-fn header_cell(s: &[u8], start: usize, end: usize) -> Option<(u8, usize, usize, usize)> {
-    // First the cheap test: only blanks between the cell and a separator or line break.
-    let blank = |b: &u8| b" *\"".contains(b);
-    let right = s[end..].iter().find(|b| !blank(b));
-    let left = s[..start].iter().rposition(|b| !blank(b));
-    let edge = |p: usize| b"|,\t\n".contains(&s[p]) || s[p] == b'n' && p > 0 && s[p - 1] == b'\\';
-    if !right.is_none_or(|b| b"|,\t\r\n\\".contains(b)) || !left.is_none_or(edge) {
-        return None;
-    }
-    let (ls, le) = (line_start(s, start)?, line_end(s, end)?);
-    let (before, after) = (&s[ls..start], &s[end..le]);
-    let label = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80 || b" _-./#()*'\"\r".contains(b);
-    let blanks = |r: &[u8]| r.iter().all(blank);
-    // A markdown table row starts with `|`; "A|B|C" is a regular expression.
-    let piped = before.iter().find(|&&b| b != b' ') == Some(&b'|');
-    b"|,\t".iter().find_map(|&sep| {
-        let lo = before.iter().rposition(|&b| b == sep).map_or(0, |p| p + 1);
-        let hi = after.iter().position(|&b| b == sep).unwrap_or(after.len());
-        let col = before.iter().filter(|&&b| b == sep).count();
-        let seps = col + after.iter().filter(|&&b| b == sep).count();
-        let labels = before.iter().chain(after).all(|b| *b == sep || label(b));
-        let alone = blanks(&before[lo..]) && blanks(&after[..hi]);
-        // A header names two columns or more ("CASE," in a list of keywords is none).
-        let other = before[..lo]
-            .iter()
-            .chain(&after[hi..])
-            .any(|b| *b != sep && !blank(b));
-        (seps > 0 && (sep != b'|' || piped) && labels && alone && other)
-            .then_some((sep, col, seps, le))
-    })
 }
 
 /// Looks for the date that a cue ending at `from` introduces.
