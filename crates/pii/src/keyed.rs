@@ -227,7 +227,8 @@ fn value_after(text: &str, from: usize, entity: Entity) -> Option<(usize, usize)
         return None;
     }
     let v = text[vs..ve].trim();
-    if v.is_empty() || v.len() > MAX_VALUE || NOT_VALUES.iter().any(|n| v.eq_ignore_ascii_case(n)) {
+    // A value holds a letter or a digit (`\\"` between a key and a pseudonym is none).
+    if !v.chars().any(char::is_alphanumeric) || v.len() > MAX_VALUE || NOT_VALUES.iter().any(|n| v.eq_ignore_ascii_case(n)) {
         return None;
     }
     let numeric = matches!(
@@ -353,6 +354,7 @@ mod tests {
             "ssn: null",
             "passport: required",
             "age: unknown",
+            r#"{\"last_name\": \\"<SSN_71f45c>\"}"#,
         ] {
             assert!(keyed(text).is_empty(), "{text}: {:?}", keyed(text));
         }
