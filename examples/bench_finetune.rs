@@ -40,7 +40,7 @@ fn main() -> slm_pipeline::Result<()> {
     for step in 0..steps {
         // One update per run over exactly its batch: per-update timings.
         let params = TrainParams {
-            max_steps: 1,
+            max_steps: Some(1),
             batch_size: batch,
             max_batch_tokens: batch * len,
             max_seq_len: len,
@@ -61,6 +61,7 @@ fn main() -> slm_pipeline::Result<()> {
             device: &device,
             fingerprint: String::new(),
             progress: ProgressBar::hidden(),
+            deadline: None,
         };
         let trained = trainer.run(None, &mut |_| Ok(()))?;
         let tps = trained.state.tokens as f64 / trained.state.train_seconds;

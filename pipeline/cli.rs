@@ -622,6 +622,7 @@ async fn reanonymize(path: &std::path::Path, from: NaiveDate, to: NaiveDate, tas
             upstream: Vec::new(),
             base_dirs: dag.base_dirs(),
             progress: std::io::stderr().is_terminal(),
+            clock: Arc::new(SystemClock),
         };
         let lease = std::time::Duration::from_secs(3600);
         let lock = crate::dag::lock::RunLock::acquire(wh.root(), Arc::new(SystemClock), &dag.name, date, &run_id, lease).await?;

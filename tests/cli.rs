@@ -28,8 +28,33 @@ fn validate_reports_all_problems_with_exit_code_2() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("dags/demo.yaml: ok"), "{stdout}");
 
-    let ok = bin().args(["validate", "dags/demo.yaml", "dags/nightly.yaml"]).output().unwrap();
+    let ok = bin().args(["validate", "dags/demo.yaml", "dags/nightly.yaml", "dags/nightly-gpu.yaml"]).output().unwrap();
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
+/// The production DAGs run every stage, gate tool calls and JSON at 0.9,
+/// and bound training by a night's time budget.
+#[test]
+fn the_production_dags_run_every_stage_behind_production_gates() {
+    for path in ["dags/nightly.yaml", "dags/nightly-gpu.yaml"] {
+        let dag = slm_pipeline::dag::Dag::load(std::path::Path::new(path)).unwrap();
+        let kinds: Vec<&str> = dag.tasks.iter().map(|t| t.kind.name()).collect();
+        for kind in ["ingest", "anonymize", "embed", "cluster", "distill", "finetune", "evaluate", "publish"] {
+            assert!(kinds.contains(&kind), "{path} lacks a {kind} task: {kinds:?}");
+        }
+        let with = |kind: &str| dag.tasks.iter().find(|t| t.kind.name() == kind).unwrap().with.clone();
+        let publish = with("publish");
+        for metric in ["tool_call_match", "json_field_match"] {
+            assert!(publish["thresholds"][metric].as_f64().unwrap() >= 0.9, "{path}: {metric} gate {}", publish["thresholds"]);
+        }
+        assert!(publish["thresholds"]["rouge_l"].as_f64().is_some(), "{path}: the free-text gate is explicit");
+        assert!(publish["min_eval"].as_u64().unwrap() >= 30, "{path}");
+        let finetune = with("finetune");
+        let budget = finetune["time_budget_mins"].as_f64().unwrap();
+        let timeout = dag.tasks.iter().find(|t| t.kind.name() == "finetune").unwrap().policy.timeout_secs as f64;
+        assert!(budget > 0.0 && budget * 60.0 < timeout, "{path}: the budget ends before the timeout kills the task");
+        assert!(finetune["training"]["max_steps"].is_null(), "{path}: trained on epochs, not a step count");
+    }
 }
 
 #[test]

@@ -43,8 +43,12 @@ fn pairs(cluster: i64, n: usize) -> Vec<(String, String, String)> {
 }
 
 async fn write_dataset(wh: &Warehouse, cluster: i64, n: usize) {
+    write_pairs(wh, cluster, pairs(cluster, n)).await
+}
+
+async fn write_pairs(wh: &Warehouse, cluster: i64, all: Vec<(String, String, String)>) {
     for split in ["train", "eval"] {
-        let rows: Vec<_> = pairs(cluster, n).into_iter().enumerate().filter(|(_, p)| p.0 == split).collect();
+        let rows: Vec<_> = all.iter().cloned().enumerate().filter(|(_, p)| p.0 == split).collect();
         let s = |f: &dyn Fn(usize, &(String, String, String)) -> String| -> ArrayRef {
             Arc::new(StringArray::from(rows.iter().map(|(i, p)| f(*i, p)).collect::<Vec<_>>()))
         };
@@ -60,6 +64,7 @@ async fn write_dataset(wh: &Warehouse, cluster: i64, n: usize) {
             ints(30),
             ints(8),
             s(&|_, _| format!("{}+nadgik", slm_pii::VERSION)),
+            Arc::new(StringArray::from(vec![None::<&str>; rows.len()])),
         ];
         let batch = RecordBatch::try_new(datasets_schema(), columns).unwrap();
         let rel = format!("datasets/cluster={cluster}/version={VERSION}/{split}.parquet");
@@ -215,4 +220,119 @@ fn a_killed_training_resumes_from_its_checkpoint() {
         std::fs::read(clean_dir.join("adapter_model.safetensors")).unwrap(),
         "the resumed adapter is bit for bit the uninterrupted one"
     );
+}
+
+/// A cluster whose adapter is published starts the next night from it: its
+/// first eval loss is the published adapter's best, not the base model's.
+/// An adapter of older PII detectors is never a starting point. With a time
+/// budget, each cluster gets a slice of it, the most valuable first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn training_warm_starts_from_the_published_adapter() {
+    use slm_pipeline::routing::registry::Registry;
+    use slm_pipeline::routing::table::{RoutingTable, SCHEMA_VERSION};
+    let p = Project::new();
+    let wh = p.warehouse();
+    write_dataset(&wh, 0, 60).await;
+    write_dataset(&wh, 3, 40).await;
+    let model = tiny_model(p.dir.path());
+    let (runner, _) = runner(wh.clone());
+    let first = runner.run(&p.dag(&finetune_yaml(&model, "")), date()).await.unwrap();
+    assert!(first.succeeded(), "{first:?}");
+    let dirs = adapter_dirs(&p.warehouse_path());
+    let metrics = |dir: &Path| -> Value { serde_json::from_slice(&std::fs::read(dir.join("metrics.json")).unwrap()).unwrap() };
+    let version_of = |dir: &Path| dir.file_name().unwrap().to_string_lossy().trim_start_matches("version=").to_string();
+    let cold = metrics(&dirs[0]);
+    assert_eq!(cold["cluster_id"], 0);
+
+    // Publish both adapters, cluster 3's as trained on older PII detectors.
+    let registry = Registry::new(wh.root().child("registry").unwrap());
+    let mut routes = Vec::new();
+    for (dir, cluster, pii) in [(&dirs[0], 0, format!("{}+nadgik", slm_pii::VERSION)), (&dirs[1], 3, "1+".to_string())] {
+        let files: Vec<(&str, Vec<u8>)> =
+            ["adapter_config.json", "adapter_model.safetensors", "metrics.json"].iter().map(|f| (*f, std::fs::read(dir.join(f)).unwrap())).collect();
+        let mut adapter = registry.put_adapter(cluster, &version_of(dir), &files).await.unwrap();
+        adapter.pii_version = Some(pii);
+        routes.push(serde_json::json!({"cluster_id": format!("c{cluster}"), "label": "sums", "centroid": [1.0, 0.0], "max_distance": 0.5,
+                                       "target": "slm", "base_model": "tiny-random-llama", "adapter": adapter, "eval": null, "traffic_share": 0.5}));
+    }
+    let table: RoutingTable = serde_json::from_value(serde_json::json!({
+        "schema_version": SCHEMA_VERSION, "version": "2026-11-20T000000Z-abcdef", "dag_run_id": "r", "published_at": "2026-11-20T00:00:00Z",
+        "embedding": {"model": "m", "dim": 2, "text": "{last_user}", "max_tokens": 64}, "fallback": {"target": "llm", "model": "gpt-4o"},
+        "routes": routes, "summary": {"calls": 10, "clusters": 2, "slm_clusters": 2, "slm_traffic_share": 1.0}}))
+    .unwrap();
+    registry.write_table(&table).await.unwrap();
+    registry.activate(&table.version).await.unwrap();
+
+    // The next night, with other hyper-parameters and a time budget.
+    let yaml = finetune_yaml(&model, ", seed: 7").replace("      lora:", "      time_budget_mins: 30\n      lora:");
+    let second = runner.run(&p.dag(&yaml), date()).await.unwrap();
+    assert!(second.succeeded(), "{second:?}");
+    let clusters = &second.outputs["finetune"]["details"]["clusters"];
+    eprintln!("{clusters:#}");
+    assert_eq!(clusters["0"]["warm_from"], version_of(&dirs[0]));
+    assert!(clusters["3"]["warm_from"].is_null(), "a stale adapter is no starting point");
+    let warm_start_loss = clusters["0"]["base_eval_loss"].as_f64().unwrap();
+    let published_best = cold["best_eval_loss"].as_f64().unwrap();
+    assert!((warm_start_loss - published_best).abs() < 1e-3, "warm start at {warm_start_loss}, published {published_best}");
+    assert!(warm_start_loss < cold["base_eval_loss"].as_f64().unwrap() * 0.8);
+    let cold_start_loss = clusters["3"]["base_eval_loss"].as_f64().unwrap();
+    assert!(cold_start_loss > warm_start_loss, "{cold_start_loss} vs {warm_start_loss}");
+    // The warm adapter is another version, with its origin in the metrics.
+    let warm_dir = adapter_dirs(&p.warehouse_path()).into_iter().find(|d| metrics(d)["warm_from"] == version_of(&dirs[0])).unwrap();
+    assert_ne!(warm_dir, dirs[0]);
+    // The budget: slices of 30 minutes, in order of value; with no
+    // cluster run both are worth the same, so the first takes half.
+    let slices: Vec<f64> = ["0", "3"].iter().map(|c| clusters[c]["budget_minutes"].as_f64().unwrap()).collect();
+    assert!((slices[0] - 15.0).abs() < 0.1 && (slices[1] - 30.0).abs() < 0.1, "the test clock stands still: {slices:?}");
+    assert!(clusters["0"]["minutes"].as_f64().unwrap() < 30.0);
+    for c in ["0", "3"] {
+        assert!(clusters[c]["tokens"].as_u64().unwrap() > 0 && clusters[c]["gain"].as_f64().is_some(), "{}", clusters[c]);
+    }
+}
+
+/// The whole process stays inside `memory_budget_mib` (peak RSS as the OS
+/// counts it, `VmHWM`): long pairs whose batch would hold gigabytes of
+/// logits and activations without a budget are cut into smaller batches and
+/// checkpointed layers when the budget is low.
+#[test]
+fn training_stays_inside_its_memory_budget() {
+    let bin = env!("CARGO_BIN_EXE_slm-pipeline");
+    let p = Project::new();
+    let model = tiny_model(p.dir.path());
+    // Prompts of some 300 tokens and answers of some 300: a batch of 8 has
+    // 2,400 answer positions, each a 49,152-wide row of logits.
+    let words = ["ledger", "invoice", "Lyon", "batch", "quarterly", "refund", "shipment", "tariff", "audit", "Tromsø"];
+    let long: Vec<(String, String, String)> = (0..48)
+        .map(|i| {
+            let text: Vec<&str> = (0..220).map(|j| words[(i * 7 + j * 3) % words.len()]).collect();
+            let prompt = format!("<|im_start|>user\nSummarise: {}<|im_end|>\n<|im_start|>assistant\n", text.join(" "));
+            let answer = format!("{}<|im_end|>\n", text[..200].join(" "));
+            ((if i % 6 == 0 { "eval" } else { "train" }).to_string(), prompt, answer)
+        })
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let run = |budget: usize| -> f64 {
+        let wh = p.dir.path().join(format!("wh-{budget}"));
+        runtime.block_on(write_pairs(&Warehouse::open(wh.to_str().unwrap()).unwrap(), 0, long.clone()));
+        let dag = p.dir.path().join(format!("ft-{budget}.yaml"));
+        let yaml = finetune_yaml(&model, &format!(", memory_budget_mib: {budget}"))
+            .replace("max_steps: 8, batch_size: 4", "max_steps: 3, batch_size: 8")
+            .replace("max_seq_len: 128, max_batch_tokens: 512", "max_seq_len: 1024, max_batch_tokens: 8192");
+        std::fs::write(&dag, yaml).unwrap();
+        let out = Command::new(bin)
+            .args(["run", dag.to_str().unwrap(), "--date", "2026-11-20", "--warehouse", wh.to_str().unwrap()])
+            .env("SLM_MODELS", slm_pipeline::models::models_root().canonicalize().unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let metrics: Value = serde_json::from_slice(&std::fs::read(adapter_dirs(&wh)[0].join("metrics.json")).unwrap()).unwrap();
+        assert_eq!(metrics["steps"], 3);
+        metrics["peak_rss_mib"].as_f64().unwrap()
+    };
+    let budget = 1100;
+    let free = run(16384);
+    let bounded = run(budget);
+    eprintln!("peak RSS: {free:.0} MiB without a budget, {bounded:.0} MiB within {budget} MiB");
+    assert!(free > budget as f64, "without a budget the same training needs more ({free:.0} MiB): the test would prove nothing");
+    assert!(bounded <= budget as f64, "peak RSS {bounded:.0} MiB over the budget of {budget} MiB");
 }

@@ -212,6 +212,7 @@ async fn reanonymize_removes_what_older_detectors_left() {
         upstream: Vec::new(),
         base_dirs: new_dag.base_dirs(),
         progress: false,
+        clock: std::sync::Arc::new(slm_pipeline::dag::clock::SystemClock),
     };
     let day_after = date() + chrono::Duration::days(1);
     let reports = slm_pipeline::anonymize::reanonymize::reanonymize(&ctx, &config, date(), day_after).await.unwrap();

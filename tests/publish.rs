@@ -59,7 +59,7 @@ fn fixture() -> &'static Fixture {
             let model = tiny_model(&root);
             set_key(KEY_ENV);
             let yaml = format!(
-                "{}  - id: embed\n    kind: embed\n    needs: [anonymize]\n    with: {{max_tokens: 64}}\n  - id: cluster\n    kind: cluster\n    needs: [embed]\n    with: {{method: kmeans, k_min: 4, k_max: 8}}\n  - id: distill\n    kind: distill\n    needs: [cluster]\n    with: {{model: '{m}', min_pairs: 5, max_tokens: 1024}}\n  - id: finetune\n    kind: finetune\n    needs: [distill]\n    with: {{model: '{m}', max_adapters: 2, max_eval_pairs: 4, lora: {{rank: 2, alpha: 4, target_modules: [q, v]}}, training: {{max_steps: 2, batch_size: 2, eval_every: 2, warmup_steps: 1, max_seq_len: 1024}}}}\n  - id: evaluate\n    kind: evaluate\n    needs: [finetune]\n    with: {{model: '{m}', max_eval_pairs: 5, max_new_tokens: 6}}\n{}",
+                "{}  - id: embed\n    kind: embed\n    needs: [anonymize]\n    with: {{max_tokens: 64}}\n  - id: cluster\n    kind: cluster\n    needs: [embed]\n    with: {{method: kmeans, k_min: 4, k_max: 8}}\n  - id: distill\n    kind: distill\n    needs: [cluster]\n    with: {{model: '{m}', min_pairs: 5, max_tokens: 1024, prune_min_share: 0.4, prune_min_chars: 64}}\n  - id: finetune\n    kind: finetune\n    needs: [distill]\n    with: {{model: '{m}', max_adapters: 2, max_eval_pairs: 4, lora: {{rank: 2, alpha: 4, target_modules: [q, v]}}, training: {{max_steps: 2, batch_size: 2, eval_every: 2, warmup_steps: 1, max_seq_len: 1024}}}}\n  - id: evaluate\n    kind: evaluate\n    needs: [finetune]\n    with: {{model: '{m}', max_eval_pairs: 5, max_new_tokens: 6}}\n{}",
                 standard_yaml(&root.join("logs"), KEY_ENV).replace("max_line_bytes: 65536", "max_line_bytes: 1048576"),
                 publish_yaml("").replace("    with:", "    needs: [evaluate]\n    with:"),
                 m = model.display()
@@ -144,6 +144,8 @@ async fn the_pipeline_evaluates_publishes_and_reports() {
     let run_dir = files_under(&f.root.join("warehouse/reports")).into_iter().find(|p| p.ends_with("report.md")).unwrap();
     let md = std::fs::read_to_string(&run_dir).unwrap();
     assert!(md.contains("SLM traffic share") && md.contains("first published version") && md.contains(&table.version), "{md}");
+    // The training of the run: minutes, tokens, gain, why it stopped, peak RSS.
+    assert!(md.contains("## Training") && md.contains("peak RSS (MiB)") && md.matches("| epochs |").count() + md.matches("| plateau |").count() == 2, "{md}");
     let html = std::fs::read_to_string(run_dir.with_file_name("report.html")).unwrap();
     assert!(html.matches("<svg").count() >= 3, "scores, cluster map and loss curves inline");
     assert!(!html.contains("<script") && !html.contains("src=\"http"), "self-contained, no script");
@@ -433,4 +435,149 @@ async fn the_http_service_routes_under_load_and_follows_current() {
     assert!(metrics.contains(&format!("slm_route_rejected_adapters_total {shared}")), "{metrics}");
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+/// Calls logged without usage: the base model's tokenizer counts their
+/// tokens, the cost is not zero, and the table and the report say that the
+/// figures are estimated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_without_usage_are_counted_with_the_tokenizer_and_marked_estimated() {
+    use arrow::array::{new_null_array, RecordBatch};
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = copy_warehouse(dir.path());
+    let before_table = live(&registry_of(&warehouse)).await;
+    let before = before_table.summary.cost.clone().unwrap();
+    assert!(before.estimated_calls * 20 < before_table.summary.calls, "the demo logs usage for most calls: {before:?}");
+    // The same calls, with their usage dropped from the logs.
+    for file in files_under(&warehouse.join("calls")).into_iter().filter(|f| f.extension().is_some_and(|e| e == "parquet")) {
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        let batches: Vec<RecordBatch> = reader
+            .map(|b| {
+                let b = b.unwrap();
+                let columns = b
+                    .schema()
+                    .fields()
+                    .iter()
+                    .zip(b.columns())
+                    .map(|(f, c)| match f.name().as_str() {
+                        "prompt_tokens" | "completion_tokens" => new_null_array(f.data_type(), b.num_rows()),
+                        _ => c.clone(),
+                    })
+                    .collect();
+                RecordBatch::try_new(b.schema(), columns).unwrap()
+            })
+            .collect();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&file).unwrap(), batches[0].schema(), None).unwrap();
+        for b in &batches {
+            writer.write(b).unwrap();
+        }
+        writer.close().unwrap();
+    }
+    let dag = dir.path().join("publish.yaml");
+    std::fs::write(&dag, format!("name: republish\ntasks:\n{}", publish_yaml(", ambiguity_margin: 0.03").replace("ambiguity_margin: 0.01, ", ""))).unwrap();
+    let (runner, _) = runner(Warehouse::open(warehouse.to_str().unwrap()).unwrap());
+    let run = runner.run(&slm_pipeline::dag::Dag::load(&dag).unwrap(), date()).await.unwrap();
+    assert!(run.succeeded(), "{run:#?}");
+    let table = live(&registry_of(&warehouse)).await;
+    let cost = table.summary.cost.as_ref().unwrap();
+    assert_eq!(cost.estimated_calls + cost.unpriced_calls, table.summary.calls, "{cost:?}");
+    // Counted, not zero: of the order of the logged counts.
+    let ratio = cost.llm_only / before.llm_only;
+    assert!((0.3..3.0).contains(&ratio), "estimated {} vs logged {}", cost.llm_only, before.llm_only);
+    let md = std::fs::read_to_string(warehouse.join("reports").join(&run.run_id).join("report.md")).unwrap();
+    assert!(md.contains("Projected cost (estimated)") && md.contains("logged without usage"), "{md}");
+}
+
+/// Prompt pruning end to end: the datasets of clusters whose calls share a
+/// long system prompt and tools are pruned of it, the published route names
+/// the prefix (its text in the registry, checked by sha256), and serving a
+/// logged call yields the very prompt the adapter was trained and evaluated
+/// on, on the same route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pruned_routes_serve_the_prompt_the_adapter_was_trained_on() {
+    use arrow::array::{Array, Int64Array, ListArray, StringArray, StructArray};
+    use slm_pipeline::routing::input::{route_prefix, slm_input};
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = copy_warehouse(dir.path());
+    let wh = Warehouse::open(warehouse.to_str().unwrap()).unwrap();
+    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT DISTINCT cluster_id FROM datasets WHERE prefix_sha256 IS NOT NULL ORDER BY cluster_id")
+        .await
+        .unwrap();
+    let pruned: Vec<i64> = batches.iter().flat_map(|b| b.column(0).as_any().downcast_ref::<Int64Array>().unwrap().values().to_vec()).collect();
+    assert!(!pruned.is_empty(), "the demo's task types repeat their system prompts");
+    // Train, evaluate and publish the pruned clusters.
+    let model = fixture().root.join("tiny-llama");
+    let list = format!("{pruned:?}");
+    let yaml = format!(
+        "name: pruned\ntasks:\n  - id: finetune\n    kind: finetune\n    with: {{model: '{m}', clusters: {list}, max_eval_pairs: 4, lora: {{rank: 2, alpha: 4, target_modules: [q, v]}}, training: {{max_steps: 2, batch_size: 2, eval_every: 2, warmup_steps: 1, max_seq_len: 1024}}}}\n  - id: evaluate\n    kind: evaluate\n    needs: [finetune]\n    with: {{model: '{m}', clusters: {list}, max_eval_pairs: 5, max_new_tokens: 6}}\n{}",
+        publish_yaml("").replace("    with:", "    needs: [evaluate]\n    with:"),
+        m = model.display()
+    );
+    let dag = dir.path().join("pruned.yaml");
+    std::fs::write(&dag, yaml).unwrap();
+    let (runner, _) = runner(wh.clone());
+    let run = runner.run(&slm_pipeline::dag::Dag::load(&dag).unwrap(), date()).await.unwrap();
+    assert!(run.succeeded(), "{run:#?}");
+    let registry = registry_of(&warehouse);
+    let table = live(&registry).await;
+    let routes: Vec<_> = table.routes.iter().filter(|r| r.is_slm() && r.pruned_prefix.is_some()).collect();
+    assert!(!routes.is_empty(), "{:?}", table.routes.iter().map(|r| (&r.cluster_id, r.is_slm(), &r.pruned_prefix)).collect::<Vec<_>>());
+    let router = Router::new(table.clone(), &slm_pipeline::models::model_dir("all-minilm-l6-v2")).unwrap();
+    for route in routes {
+        let prefix = route_prefix(&registry, route).await.unwrap().expect("a pruned route has its prefix");
+        let cluster = slm_pipeline::routing::table::cluster_of(&route.cluster_id).unwrap();
+        let sql = format!(
+            "SELECT d.prompt, d.prefix_sha256, c.messages, c.tools FROM datasets d JOIN calls c ON c.call_id = d.call_id \
+             WHERE d.cluster_id = {cluster} ORDER BY d.prefix_sha256 IS NULL, d.call_id LIMIT 6"
+        );
+        let (_, batches) = slm_pipeline::sql::query(&ctx, &sql).await.unwrap();
+        let (mut checked, mut pruned_rows) = (0, 0);
+        for b in &batches {
+            let prompts = b.column(0).as_any().downcast_ref::<StringArray>().unwrap();
+            let shas = b.column(1).as_any().downcast_ref::<StringArray>().unwrap();
+            let messages = b.column(2).as_any().downcast_ref::<ListArray>().unwrap();
+            let tools = b.column(3).as_any().downcast_ref::<StringArray>().unwrap();
+            for row in 0..b.num_rows() {
+                // The call as a client sends it: the OpenAI shape.
+                let list = messages.value(row);
+                let m = list.as_any().downcast_ref::<StructArray>().unwrap();
+                let col = |n: &str| m.column_by_name(n).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+                let (roles, contents, calls, ids) = (col("role"), col("content"), col("tool_calls"), col("tool_call_id"));
+                let chat: Vec<serde_json::Value> = (0..m.len())
+                    .map(|i| {
+                        let mut v = serde_json::json!({"role": roles.value(i), "content": (!contents.is_null(i)).then(|| contents.value(i))});
+                        if !calls.is_null(i) {
+                            v["tool_calls"] = serde_json::from_str(calls.value(i)).unwrap();
+                        }
+                        if !ids.is_null(i) {
+                            v["tool_call_id"] = serde_json::json!(ids.value(i));
+                        }
+                        v
+                    })
+                    .collect();
+                let mut json = serde_json::json!({"messages": chat});
+                if !tools.is_null(row) {
+                    json["tools"] = serde_json::from_str(tools.value(row)).unwrap();
+                }
+                let request = Request::from_json(&json).unwrap();
+                assert_eq!(slm_input(&request, Some(&prefix)), prompts.value(row), "the SLM reads what it was trained on");
+                if shas.is_null(row) {
+                    assert_eq!(slm_input(&request, Some(&prefix)), slm_input(&request, None), "an unpruned call is read whole");
+                } else {
+                    assert_eq!(Some(shas.value(row)), route.pruned_prefix.as_deref());
+                    pruned_rows += 1;
+                    assert!(slm_input(&request, None).starts_with(&prefix));
+                }
+                // Pruning happens after the decision: the call's own route.
+                let decision = router.decide(&request).unwrap();
+                assert_eq!(decision.cluster_id.as_deref(), Some(route.cluster_id.as_str()), "{decision:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 0 && pruned_rows > 0, "{checked} calls, {pruned_rows} pruned");
+    }
 }

@@ -342,6 +342,7 @@ impl Runner {
                 .collect::<Vec<(String, TaskKind)>>(),
             base_dirs: dag.base_dirs(),
             progress: self.progress,
+            clock: self.clock.clone(),
         };
         // The cache: unchanged inputs and configuration since the last
         // success skip the task. A cache that cannot be read only costs a run.

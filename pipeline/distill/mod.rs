@@ -32,6 +32,8 @@ use tracing::info;
 
 use crate::embed::{date_filter, string_column, vectors_of};
 use crate::error::{Error, Result};
+use crate::models::chat::{render_answer, render_prompt, ChatMessage};
+use crate::models::prefix::{self, PREFIX_FILE};
 use crate::models::smollm;
 use crate::tasks::{Task, TaskContext, TaskOutput};
 use crate::warehouse::tables::datasets_schema;
@@ -68,6 +70,26 @@ pub struct DistillConfig {
     /// The prompts the teacher answers (same columns as `sql`).
     #[serde(default = "default_teacher_sql")]
     pub teacher_sql: String,
+    /// Train without the prefix that most of a cluster's prompts share (a
+    /// long system prompt, tool definitions): `models/prefix.rs`.
+    #[serde(default = "default_prune_prefix")]
+    pub prune_prefix: bool,
+    /// The share of a cluster's prompts that must start with the prefix.
+    #[serde(default = "default_prune_min_share")]
+    pub prune_min_share: f64,
+    /// A shorter shared prefix is left in the prompts.
+    #[serde(default = "default_prune_min_chars")]
+    pub prune_min_chars: usize,
+}
+
+fn default_prune_prefix() -> bool {
+    true
+}
+fn default_prune_min_share() -> f64 {
+    0.8
+}
+fn default_prune_min_chars() -> usize {
+    200
 }
 
 fn default_teacher_sql() -> String {
@@ -107,6 +129,9 @@ impl DistillConfig {
         if self.days == 0 || self.min_pairs < 2 || self.eval_max == 0 || self.max_tokens < 8 {
             return Err("`days` >= 1, `min_pairs` >= 2, `eval_max` >= 1 and `max_tokens` >= 8 are required".into());
         }
+        if !(self.prune_min_share > 0.0 && self.prune_min_share <= 1.0) {
+            return Err(format!("`prune_min_share` must be above 0 and at most 1 (got {})", self.prune_min_share));
+        }
         if !(0.0..=1.0).contains(&self.near_duplicate_distance) {
             return Err("`near_duplicate_distance` is a cosine distance between 0 and 1".into());
         }
@@ -133,6 +158,8 @@ struct Pair {
     answer: String,
     prompt_tokens: usize,
     answer_tokens: usize,
+    /// The cluster's shared prefix was cut from the prompt.
+    pruned: bool,
 }
 
 /// What happened to the pairs of one cluster.
@@ -145,6 +172,13 @@ struct ClusterReport {
     train: usize,
     eval: usize,
     teacher_answers: usize,
+    /// The pruned prefix (characters and tokens) and the pairs it was cut from.
+    prefix_chars: usize,
+    prefix_tokens: usize,
+    pruned_pairs: usize,
+    /// Mean prompt tokens per pair, before and after pruning.
+    prompt_tokens_before: f64,
+    prompt_tokens_after: f64,
     version: Option<String>,
     skipped: Option<String>,
 }
@@ -222,6 +256,7 @@ impl Task for DistillTask {
         }
         // A stable order whatever the storage layout.
         rows.sort_by(|a, b| (a.0, &a.1, a.4).cmp(&(b.0, &b.1, b.4)));
+        let mut unique: BTreeMap<i64, Vec<(String, String, String, &'static str)>> = BTreeMap::new();
         for (cluster, call_id, prompt, answer, source) in rows {
             let report = reports.entry(cluster).or_default();
             report.selected += 1;
@@ -230,14 +265,45 @@ impl Task for DistillTask {
                 report.exact_duplicates += 1;
                 continue;
             }
-            let count = |t: &str| tokenizer.encode(t, false).map(|e| e.get_ids().len());
-            let prompt_tokens = count(&prompt).map_err(|e| Error::model("counting tokens", e))?;
-            let answer_tokens = count(&answer).map_err(|e| Error::model("counting tokens", e))?;
-            if prompt_tokens + answer_tokens > cfg.max_tokens {
-                report.too_long += 1;
-                continue;
+            unique.entry(cluster).or_default().push((call_id, prompt, answer, source));
+        }
+        let count = |t: &str| tokenizer.encode(t, false).map(|e| e.get_ids().len()).map_err(|e| Error::model("counting tokens", e));
+        let mut prefixes: BTreeMap<i64, String> = BTreeMap::new();
+        for (cluster, rows) in unique {
+            let report = reports.entry(cluster).or_default();
+            let prefix = match cfg.prune_prefix {
+                true => {
+                    let prompts: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+                    prefix::shared_prefix(&prompts, cfg.prune_min_share, cfg.prune_min_chars)
+                }
+                false => None,
+            };
+            let prefix_tokens = prefix.as_deref().map(count).transpose()?.unwrap_or(0);
+            let (mut before, mut after, mut counted) = (0usize, 0usize, 0usize);
+            for (call_id, prompt, answer, source) in rows {
+                let kept = prefix::strip(&prompt, prefix.as_deref());
+                let pruned = kept.len() < prompt.len();
+                let prompt = if pruned { kept.to_string() } else { prompt };
+                let prompt_tokens = count(&prompt)?;
+                let answer_tokens = count(&answer)?;
+                before += prompt_tokens + if pruned { prefix_tokens } else { 0 };
+                after += prompt_tokens;
+                counted += 1;
+                // The limit applies to what the SLM reads: pruning lets long prompts in.
+                if prompt_tokens + answer_tokens > cfg.max_tokens {
+                    report.too_long += 1;
+                    continue;
+                }
+                report.pruned_pairs += usize::from(pruned);
+                by_cluster.entry(cluster).or_default().push(Pair { call_id, source, prompt, answer, prompt_tokens, answer_tokens, pruned });
             }
-            by_cluster.entry(cluster).or_default().push(Pair { call_id, source, prompt, answer, prompt_tokens, answer_tokens });
+            report.prompt_tokens_before = before as f64 / counted.max(1) as f64;
+            report.prompt_tokens_after = after as f64 / counted.max(1) as f64;
+            if let Some(p) = prefix {
+                report.prefix_chars = p.chars().count();
+                report.prefix_tokens = prefix_tokens;
+                prefixes.insert(cluster, p);
+            }
         }
         for (cluster, pairs) in by_cluster.iter_mut() {
             let report = reports.entry(*cluster).or_default();
@@ -258,16 +324,23 @@ impl Task for DistillTask {
                 continue;
             }
             let eval = eval_split(pairs, cfg.eval_fraction, cfg.eval_max);
-            let mut hasher_input = format!("pii={}\u{0}", pii_version.as_deref().unwrap_or("unknown"));
+            let prefix = prefixes.get(cluster).filter(|_| pairs.iter().any(|p| p.pruned));
+            let prefix_sha = prefix.map(|p| prefix::sha256_hex(p));
+            let mut hasher_input = format!("pii={}\u{0}prefix={}\u{0}", pii_version.as_deref().unwrap_or("unknown"), prefix_sha.as_deref().unwrap_or(""));
             for p in pairs {
                 hasher_input.push_str(&format!("{}\u{0}{}\u{0}{}\u{0}", p.call_id, p.prompt, p.answer));
             }
             let version = format!("{date}-{}", &crate::ingest::batch::sha256_hex(&hasher_input)[..12]);
             let dir = format!("{}/cluster={cluster}/version={version}", Table::Datasets.dir());
+            // The prefix first: a dataset whose parquet files exist has it.
+            if let Some(p) = prefix {
+                let key = ctx.warehouse.root().key(&format!("{dir}/{PREFIX_FILE}"))?;
+                ctx.warehouse.root().put(&key, p.clone().into_bytes()).await?;
+            }
             for split in ["train", "eval"] {
                 let chosen: Vec<&Pair> =
                     pairs.iter().filter(|p| eval.contains(p.call_id.as_str()) == (split == "eval")).collect();
-                let batch = dataset_batch(*cluster, &version, split, &chosen, pii_version.as_deref())?;
+                let batch = dataset_batch(*cluster, &version, split, &chosen, pii_version.as_deref(), prefix_sha.as_deref())?;
                 ctx.warehouse.write_parquet(&format!("{dir}/{split}.parquet"), datasets_schema(), &[batch]).await?;
             }
             report.eval = eval.len();
@@ -283,9 +356,15 @@ impl Task for DistillTask {
             }
         }
         let pairs: usize = reports.values().map(|r| r.train + r.eval).sum();
-        let summary = vec![format!(
+        let mut summary = vec![format!(
             "{written} datasets ({pairs} pairs) written; {skipped} clusters skipped (they stay on the LLM)"
         )];
+        for (cluster, r) in reports.iter().filter(|(_, r)| r.pruned_pairs > 0 && r.version.is_some()) {
+            summary.push(format!(
+                "cluster {cluster}: a shared prefix of {} tokens pruned from {} pairs; prompt tokens per pair {:.0} -> {:.0}",
+                r.prefix_tokens, r.pruned_pairs, r.prompt_tokens_before, r.prompt_tokens_after
+            ));
+        }
         info!(task = %ctx.task_id, written, skipped, pairs, "Distilled.");
         Ok(TaskOutput {
             rows_in: reports.values().map(|r| r.selected as u64).sum(),
@@ -368,14 +447,6 @@ fn openai_messages(chat: &[ChatMessage]) -> Vec<Value> {
         .collect()
 }
 
-/// One message of a logged chat: role, text, and tool calls (JSON) if any.
-struct ChatMessage {
-    role: String,
-    content: String,
-    tool_calls: Option<String>,
-    tool_call_id: Option<String>,
-}
-
 fn chat_messages(messages: &ListArray, row: usize) -> Vec<ChatMessage> {
     if messages.is_null(row) {
         return Vec::new();
@@ -396,83 +467,6 @@ fn chat_messages(messages: &ListArray, row: usize) -> Vec<ChatMessage> {
             tool_call_id: call_ids.as_ref().filter(|t| !t.is_null(i)).map(|t| t.value(i).to_string()),
         })
         .collect()
-}
-
-/// Tool calls in the OpenAI shape → `{"tool_calls": [{"name", "arguments"}]}`
-/// with the arguments as parsed JSON: what the small model learns to emit.
-pub fn tool_calls_json(openai: &str) -> Option<String> {
-    let Value::Array(calls) = serde_json::from_str::<Value>(openai).ok()? else { return None };
-    let calls: Vec<Value> = calls
-        .iter()
-        .filter_map(|c| {
-            let f = c.get("function").unwrap_or(c);
-            let name = f.get("name")?.as_str()?;
-            let arguments = match f.get("arguments") {
-                Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::String(s.clone())),
-                Some(v) => v.clone(),
-                None => json!({}),
-            };
-            Some(json!({"name": name, "arguments": arguments}))
-        })
-        .collect();
-    (!calls.is_empty()).then(|| json!({"tool_calls": calls}).to_string())
-}
-
-/// The chat up to the assistant's turn in ChatML. The tool definitions go
-/// into the system turn; earlier assistant tool calls are rendered as JSON.
-pub fn render_prompt_from(chat: &[(String, String, Option<String>)], tools: Option<&str>) -> String {
-    let messages: Vec<ChatMessage> =
-        chat.iter()
-            .map(|(r, c, t)| ChatMessage { role: r.clone(), content: c.clone(), tool_calls: t.clone(), tool_call_id: None })
-            .collect();
-    render_prompt(&messages, tools)
-}
-
-fn render_prompt(chat: &[ChatMessage], tools: Option<&str>) -> String {
-    let tools = tools.and_then(|t| serde_json::from_str::<Value>(t).ok()).filter(|t| t.as_array().is_some_and(|a| !a.is_empty()));
-    let tool_text = tools.map(|t| {
-        format!(
-            "You can call these tools. To call them, answer with JSON: {{\"tool_calls\": [{{\"name\": ..., \"arguments\": {{...}}}}]}}.\nTools: {t}"
-        )
-    });
-    let mut turns: Vec<(String, String)> = Vec::new();
-    let mut system_done = false;
-    for (i, m) in chat.iter().enumerate() {
-        let mut content = m.content.clone();
-        if let Some(calls) = m.tool_calls.as_deref().and_then(tool_calls_json) {
-            content = if content.trim().is_empty() { calls } else { format!("{content}\n{calls}") };
-        }
-        if i == 0 && matches!(m.role.as_str(), "system" | "developer") {
-            if let Some(t) = &tool_text {
-                content = format!("{content}\n\n{t}");
-            }
-            turns.push(("system".into(), content));
-            system_done = true;
-            continue;
-        }
-        turns.push((m.role.clone(), content));
-    }
-    if !system_done {
-        if let Some(t) = tool_text {
-            turns.insert(0, ("system".into(), t));
-        }
-    }
-    let refs: Vec<(&str, &str)> = turns.iter().map(|(r, c)| (r.as_str(), c.as_str())).collect();
-    smollm::chatml(&refs, true)
-}
-
-/// The answer to learn: the text, or the tool calls as JSON (both if both),
-/// closed by the end-of-turn token. None when there is nothing to learn.
-pub fn render_answer(content: Option<&str>, tool_calls: Option<&str>) -> Option<String> {
-    let text = content.map(str::trim).filter(|t| !t.is_empty());
-    let calls = tool_calls.and_then(tool_calls_json);
-    let body = match (text, calls) {
-        (Some(t), Some(c)) => format!("{t}\n{c}"),
-        (Some(t), None) => t.to_string(),
-        (None, Some(c)) => c,
-        (None, None) => return None,
-    };
-    Some(format!("{body}<|im_end|>\n"))
 }
 
 /// Drops pairs whose task text is within `distance` of a kept one (in call
@@ -515,7 +509,14 @@ fn eval_split<'a>(pairs: &'a [Pair], fraction: f64, max: usize) -> HashSet<&'a s
     by_hash.into_iter().take(wanted).map(|(_, id)| id).collect()
 }
 
-fn dataset_batch(cluster: i64, version: &str, split: &str, pairs: &[&Pair], pii_version: Option<&str>) -> Result<RecordBatch> {
+fn dataset_batch(
+    cluster: i64,
+    version: &str,
+    split: &str,
+    pairs: &[&Pair],
+    pii_version: Option<&str>,
+    prefix_sha: Option<&str>,
+) -> Result<RecordBatch> {
     let n = pairs.len();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(vec![cluster; n])),
@@ -528,6 +529,7 @@ fn dataset_batch(cluster: i64, version: &str, split: &str, pairs: &[&Pair], pii_
         Arc::new(Int64Array::from_iter_values(pairs.iter().map(|p| p.prompt_tokens as i64))),
         Arc::new(Int64Array::from_iter_values(pairs.iter().map(|p| p.answer_tokens as i64))),
         Arc::new(StringArray::from(vec![pii_version; n])),
+        Arc::new(StringArray::from_iter(pairs.iter().map(|p| if p.pruned { prefix_sha } else { None }))),
     ];
     RecordBatch::try_new(datasets_schema(), columns).map_err(|e| Error::arrow("building a dataset batch", e))
 }
@@ -537,33 +539,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tool_calls_become_json_with_parsed_arguments() {
-        let openai = r#"[{"id":"c1","type":"function","function":{"name":"lookup","arguments":"{\"id\": 7}"}}]"#;
-        assert_eq!(tool_calls_json(openai).unwrap(), r#"{"tool_calls":[{"name":"lookup","arguments":{"id":7}}]}"#);
-        assert!(tool_calls_json("[]").is_none() && tool_calls_json("nope").is_none());
-        assert_eq!(render_answer(Some("  "), None), None);
-        assert_eq!(render_answer(Some("Paris"), None).unwrap(), "Paris<|im_end|>\n");
-        assert!(render_answer(None, Some(openai)).unwrap().starts_with(r#"{"tool_calls":[{"name":"lookup""#));
-    }
-
-    #[test]
-    fn tools_go_into_the_system_turn() {
-        let tools = r#"[{"type":"function","function":{"name":"send_email","parameters":{}}}]"#;
-        let chat = vec![("system".to_string(), "You route tickets.".to_string(), None), ("user".to_string(), "Help".to_string(), None)];
-        let prompt = render_prompt_from(&chat, Some(tools));
-        assert!(prompt.starts_with("<|im_start|>system\nYou route tickets.\n\nYou can call these tools."), "{prompt}");
-        assert!(prompt.contains("send_email") && prompt.ends_with("<|im_start|>user\nHelp<|im_end|>\n<|im_start|>assistant\n"));
-        // No system message: the tools make one.
-        let prompt = render_prompt_from(&chat[1..], Some(tools));
-        assert!(prompt.starts_with("<|im_start|>system\nYou can call these tools."), "{prompt}");
-        // No tools, no system message: the template's default system prompt.
-        assert!(render_prompt_from(&chat[1..], None).contains("SmolLM"));
-    }
-
-    #[test]
     fn the_split_is_deterministic_and_keeps_at_least_the_fraction() {
         let pairs: Vec<Pair> = (0..95)
-            .map(|i| Pair { call_id: format!("c{i}"), source: "logged", prompt: String::new(), answer: String::new(), prompt_tokens: 1, answer_tokens: 1 })
+            .map(|i| Pair { call_id: format!("c{i}"), source: "logged", prompt: String::new(), answer: String::new(), prompt_tokens: 1, answer_tokens: 1, pruned: false })
             .collect();
         let a = eval_split(&pairs, 0.1, 200);
         assert!(a.len() >= 10, "{}", a.len());
@@ -571,7 +549,7 @@ mod tests {
         assert_eq!(eval_split(&pairs, 0.5, 7).len(), 7, "capped");
         // A call's split does not change when other calls come.
         let more: Vec<Pair> = (0..300)
-            .map(|i| Pair { call_id: format!("c{i}"), source: "logged", prompt: String::new(), answer: String::new(), prompt_tokens: 1, answer_tokens: 1 })
+            .map(|i| Pair { call_id: format!("c{i}"), source: "logged", prompt: String::new(), answer: String::new(), prompt_tokens: 1, answer_tokens: 1, pruned: false })
             .collect();
         let b = eval_split(&more, 0.1, 200);
         let under: Vec<&&str> = a.iter().filter(|id| b.contains(**id)).collect();

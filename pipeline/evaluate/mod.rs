@@ -26,6 +26,7 @@ use tracing::info;
 
 use crate::error::{Error, Result};
 use crate::finetune::peft;
+use crate::models::constrain::{tools_in_prompt, JsonMachine, Shape, Vocabulary};
 use crate::models::smollm::{self, BaseModel, Generator};
 use crate::tasks::{Task, TaskContext, TaskOutput};
 use crate::warehouse::columns;
@@ -53,6 +54,15 @@ pub struct EvaluateConfig {
     /// Seed of the bootstrap intervals.
     #[serde(default)]
     pub seed: u64,
+    /// In a cluster whose answers are tool calls (or JSON), both models may
+    /// only write tool calls of the declared tools (or valid JSON), as the
+    /// serving side generates (`models/constrain.rs`).
+    #[serde(default = "default_constrained")]
+    pub constrained: bool,
+}
+
+fn default_constrained() -> bool {
+    true
 }
 
 fn default_model() -> String {
@@ -134,6 +144,8 @@ pub fn adapter_dir(cluster: i64, version: &str) -> String {
 struct EvalPair {
     call_id: String,
     prompt: String,
+    /// With the pruned prefix put back: where the tool definitions are.
+    full_prompt: String,
     answer: String,
 }
 
@@ -223,7 +235,10 @@ impl Task for EvaluateTask {
 impl EvaluateTask {
     fn fingerprint(&self) -> String {
         let c = &self.config;
-        let text = json!({"model": c.model, "max_eval_pairs": c.max_eval_pairs, "max_new_tokens": c.max_new_tokens, "seed": c.seed});
+        let mut text = json!({"model": c.model, "max_eval_pairs": c.max_eval_pairs, "max_new_tokens": c.max_new_tokens, "seed": c.seed});
+        if c.constrained {
+            text["constrained"] = json!(true);
+        }
         crate::ingest::batch::sha256_hex(&text.to_string())[..8].to_string()
     }
 
@@ -239,7 +254,8 @@ impl EvaluateTask {
         let wh = &ctx.warehouse;
         let root = wh.root();
         let label = format!("cluster {} adapter {}", adapter.cluster_id, adapter.version);
-        let pairs = eval_pairs(wh, adapter.cluster_id, &adapter.dataset_version, cfg.max_eval_pairs).await?;
+        let (pairs, kind) = eval_pairs(wh, adapter.cluster_id, &adapter.dataset_version, cfg.max_eval_pairs).await?;
+        let constrained = cfg.constrained;
         if pairs.is_empty() {
             return Err(Error::model(&label, format!("dataset {} has no eval split", adapter.dataset_version)));
         }
@@ -254,6 +270,15 @@ impl EvaluateTask {
             let merged = peft::merged_weights(&base_c, &config_bytes, &weight_bytes, &label_c)?;
             let tuned = Generator::new(&base_c, &merged, &device_c)?;
             let plain = Generator::new(&base_c, &base_c.weights, &device_c)?;
+            let vocab = constrained.then(|| Vocabulary::new(&base_c.tokenizer, base_c.spec.eos));
+            // The cluster's kind of answer (from its training answers) picks the constraint.
+            let shape_of = |pair: &EvalPair| -> Option<Shape> {
+                match kind {
+                    Some(AnswerKind::ToolCall) => tools_in_prompt(&pair.full_prompt).as_ref().and_then(Shape::tool_calls),
+                    Some(AnswerKind::Json) => Some(Shape::Any),
+                    _ => None,
+                }
+            };
             let tokens = |text: &str| -> Result<Vec<u32>> {
                 Ok(base_c.tokenizer.encode(text, false).map_err(|e| Error::model(&label_c, e))?.get_ids().to_vec())
             };
@@ -263,8 +288,13 @@ impl EvaluateTask {
             let mut out = Vec::with_capacity(pairs.len());
             for pair in &pairs {
                 let prompt = tokens(&pair.prompt)?;
-                let with = tuned.greedy(&prompt, max_new)?;
-                let without = plain.greedy(&prompt, max_new)?;
+                let (with, without) = match (vocab.as_ref(), shape_of(pair)) {
+                    (Some(vocab), Some(shape)) => (
+                        tuned.greedy_constrained(&prompt, max_new, JsonMachine::new(shape.clone()), vocab)?,
+                        plain.greedy_constrained(&prompt, max_new, JsonMachine::new(shape), vocab)?,
+                    ),
+                    _ => (tuned.greedy(&prompt, max_new)?, plain.greedy(&prompt, max_new)?),
+                };
                 let (answer, base_answer) = (decode(&with)?, decode(&without)?);
                 out.push(Example {
                     call_id: pair.call_id.clone(),
@@ -296,27 +326,48 @@ impl EvaluateTask {
     }
 }
 
-/// The eval split of one dataset version, in call-id order, at most `max`.
-async fn eval_pairs(wh: &Warehouse, cluster: i64, version: &str, max: usize) -> Result<Vec<EvalPair>> {
+/// The eval split of one dataset version, in call-id order, at most `max`,
+/// and the kind of answer of at least 90% of its training pairs.
+async fn eval_pairs(wh: &Warehouse, cluster: i64, version: &str, max: usize) -> Result<(Vec<EvalPair>, Option<AnswerKind>)> {
     let dir = format!("{}/cluster={cluster}/version={version}", Table::Datasets.dir());
     let table = Table::Datasets.name();
+    let root = wh.root();
+    let prefix_key = root.key(&format!("{dir}/{}", crate::models::prefix::PREFIX_FILE))?;
+    let prefix = match root.object_exists(&prefix_key).await? {
+        true => Some(String::from_utf8_lossy(&root.get(&prefix_key).await?).to_string()),
+        false => None,
+    };
     let mut pairs = Vec::new();
+    let mut kinds: BTreeMap<AnswerKind, usize> = BTreeMap::new();
     for batch in wh.read_parquet_dir(&dir).await? {
         let split = columns::strings(&batch, "split", table)?;
         let call = columns::strings(&batch, "call_id", table)?;
         let prompt = columns::strings(&batch, "prompt", table)?;
         let answer = columns::strings(&batch, "answer", table)?;
-        for row in (0..batch.num_rows()).filter(|&r| split.value(r) == "eval") {
+        let pruned = columns::optional_strings(&batch, "prefix_sha256", table)?;
+        for row in 0..batch.num_rows() {
+            if split.value(row) != "eval" {
+                *kinds.entry(score::kind_of(answer.value(row))).or_default() += 1;
+                continue;
+            }
+            let is_pruned = pruned.is_some_and(|p| !arrow::array::Array::is_null(p, row));
+            let full_prompt = match (&prefix, is_pruned) {
+                (Some(p), true) => format!("{p}{}", prompt.value(row)),
+                _ => prompt.value(row).to_string(),
+            };
             pairs.push(EvalPair {
                 call_id: call.value(row).to_string(),
                 prompt: prompt.value(row).to_string(),
+                full_prompt,
                 answer: answer.value(row).to_string(),
             });
         }
     }
     pairs.sort_by(|a, b| a.call_id.cmp(&b.call_id));
     pairs.truncate(max);
-    Ok(pairs)
+    let total: usize = kinds.values().sum();
+    let kind = kinds.into_iter().find(|(_, n)| *n * 10 >= total * 9 && total > 0).map(|(k, _)| k);
+    Ok((pairs, kind))
 }
 
 fn summarize(id: &str, adapter: &AdapterRow, examples: &[Example], seed: u64, seconds: f64) -> Evaluation {

@@ -12,6 +12,7 @@
 //!    report folder (`curve.rs`), and `adapter.parquet` (the `adapters`
 //!    table) is written last: its presence means the adapter is complete.
 
+pub mod budget;
 pub mod curve;
 pub mod data;
 pub(crate) mod frozen;
@@ -40,7 +41,7 @@ use crate::warehouse::tables::adapters_schema;
 use crate::warehouse::Table;
 use data::Example;
 use model::LoraLlama;
-use train::{LoraParams, TrainParams, Trainer};
+use train::{Deadline, LoraParams, TrainParams, Trainer};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +67,29 @@ pub struct FinetuneConfig {
     pub lora: LoraParams,
     #[serde(default)]
     pub training: TrainParams,
+    /// Minutes of training for the whole run, shared across the clusters by
+    /// expected value (`budget.rs`). None: each cluster trains its epochs.
+    #[serde(default)]
+    pub time_budget_mins: Option<f64>,
+    /// The score the gate asks for: a cluster's headroom is the gap between
+    /// its newest eval score and this.
+    #[serde(default = "default_target_score")]
+    pub target_score: f64,
+    /// Start a cluster from its published adapter (same base model and LoRA
+    /// shape, same PII detectors), so training goes on night after night.
+    #[serde(default = "default_warm_start")]
+    pub warm_start: bool,
+    /// Where the published adapters are, as publish's `registry` (default:
+    /// `registry/` in the warehouse).
+    #[serde(default)]
+    pub registry: Option<String>,
+}
+
+fn default_target_score() -> f64 {
+    0.9
+}
+fn default_warm_start() -> bool {
+    true
 }
 
 fn default_model() -> String {
@@ -88,14 +112,24 @@ impl FinetuneConfig {
         if self.max_adapters == Some(0) || self.max_eval_pairs == 0 {
             return Err("`max_adapters` and `max_eval_pairs` must be at least 1".into());
         }
+        if self.time_budget_mins.is_some_and(|m| !(m > 0.0)) {
+            return Err("`time_budget_mins` must be above 0".into());
+        }
+        if !(self.target_score > 0.0 && self.target_score <= 1.0) {
+            return Err("`target_score` is a score above 0, at most 1".into());
+        }
         Ok(())
     }
 
-    /// Names the model and hyper-parameters: part of the adapter version.
-    fn fingerprint(&self, dataset_version: &str) -> String {
-        let text = json!({"model": self.model, "dtype": self.dtype, "lora": self.lora, "training": self.training,
-                          "max_eval_pairs": self.max_eval_pairs, "dataset": dataset_version})
-        .to_string();
+    /// Names the model, the hyper-parameters and the adapter training
+    /// started from: part of the adapter version.
+    fn fingerprint(&self, dataset_version: &str, warm_from: Option<&str>) -> String {
+        let mut value = json!({"model": self.model, "dtype": self.dtype, "lora": self.lora, "training": self.training,
+                               "max_eval_pairs": self.max_eval_pairs, "dataset": dataset_version});
+        if let Some(from) = warm_from {
+            value["warm_from"] = json!(from);
+        }
+        let text = value.to_string();
         crate::ingest::batch::sha256_hex(&text)[..8].to_string()
     }
 }
@@ -119,6 +153,11 @@ struct Dataset {
     pii_version: Option<String>,
     train: Vec<(String, String)>,
     eval: Vec<(String, String)>,
+    /// Prompt + answer tokens of all its pairs (the base model's tokenizer).
+    tokens: u64,
+    /// The prompt prefix distill pruned, and the pairs it was cut from.
+    prefix: Option<String>,
+    pruned: usize,
 }
 
 /// What happened to one cluster.
@@ -132,9 +171,20 @@ struct AdapterReport {
     steps: usize,
     base_eval_loss: f64,
     eval_loss: f64,
+    /// Eval loss at the start (the base model, or the warm adapter) minus the best.
+    gain: f64,
     resumed_from_step: Option<usize>,
     stopped_early: bool,
+    stopped_for_time: bool,
+    tokens: u64,
+    minutes: f64,
     tokens_per_second: f64,
+    peak_rss_mib: Option<f64>,
+    /// The published adapter training started from.
+    warm_from: Option<String>,
+    /// Expected value (share × tokens × headroom) and its time slice.
+    value: f64,
+    budget_minutes: Option<f64>,
     cached: bool,
     /// Why no adapter was trained (no pair fits `max_seq_len`).
     skipped: Option<String>,
@@ -146,8 +196,34 @@ struct AdapterReport {
 impl Task for FinetuneTask {
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput> {
         let cfg = &self.config;
-        let mut datasets = newest_datasets(ctx, cfg.clusters.as_deref()).await?;
-        datasets.sort_by(|a, b| b.train.len().cmp(&a.train.len()).then(a.cluster.cmp(&b.cluster)));
+        let datasets = newest_datasets(ctx, cfg.clusters.as_deref()).await?;
+        let (shares, scores) = cluster_standing(ctx).await?;
+        // What the LLM reads costs: the pruned prefix counts in the value.
+        let counter = match datasets.iter().any(|d| d.prefix.is_some()) {
+            true => Some(crate::models::tokens::TokenEstimator::load(&cfg.model)?),
+            false => None,
+        };
+        let candidates = datasets
+            .iter()
+            .map(|d| {
+                let prefix_tokens = match (&d.prefix, &counter) {
+                    (Some(p), Some(c)) => c.count(p) * d.pruned as u64,
+                    _ => 0,
+                };
+                budget::Candidate {
+                    cluster: d.cluster,
+                    share: shares.get(&d.cluster).copied().unwrap_or(0.0),
+                    tokens_per_call: (d.tokens + prefix_tokens) as f64 / (d.train.len() + d.eval.len()).max(1) as f64,
+                    score: scores.get(&d.cluster).copied(),
+                }
+            })
+            .collect();
+        // The most valuable clusters first: they get the time and the
+        // `max_adapters` places.
+        let ordered = budget::order(candidates, cfg.target_score);
+        let mut by_cluster: BTreeMap<i64, Dataset> = datasets.into_iter().map(|d| (d.cluster, d)).collect();
+        let mut datasets: Vec<Dataset> = ordered.iter().filter_map(|c| by_cluster.remove(&c.cluster)).collect();
+        let values: Vec<f64> = ordered.iter().map(|c| c.value(cfg.target_score)).collect();
         let left_out = datasets.len().saturating_sub(cfg.max_adapters.unwrap_or(usize::MAX));
         datasets.truncate(cfg.max_adapters.unwrap_or(usize::MAX));
         if datasets.is_empty() {
@@ -171,23 +247,51 @@ impl Task for FinetuneTask {
 
         // The heap keeps what one adapter's training frees for the next.
         let _memory = crate::memory::KeepFreedMemory::new();
+        let published = match cfg.warm_start {
+            true => published_adapters(ctx, cfg.registry.as_deref(), &base.hf_name).await?,
+            false => BTreeMap::new(),
+        };
         let mut reports: BTreeMap<i64, AdapterReport> = BTreeMap::new();
         let mut summary = Vec::new();
-        for dataset in datasets {
-            let report = self.adapter(ctx, &base, &dataset, dtype, &device).await?;
+        let started = ctx.clock.now();
+        for (i, dataset) in datasets.into_iter().enumerate() {
+            let slice_secs = cfg.time_budget_mins.map(|mins| {
+                let used = (ctx.clock.now() - started).num_milliseconds() as f64 / 1000.0;
+                budget::slice(mins * 60.0 - used, &values[i..])
+            });
+            let deadline = slice_secs.map(|secs| Deadline {
+                clock: ctx.clock.clone(),
+                at: ctx.clock.now() + chrono::Duration::milliseconds((secs * 1000.0) as i64),
+            });
+            let warm = published.get(&dataset.cluster);
+            let report = if deadline.as_ref().is_some_and(Deadline::passed) {
+                // Its published adapter (if any) keeps serving; it trains on a later night.
+                AdapterReport { skipped: Some("the run's time budget is spent".into()), value: values[i], ..AdapterReport::default() }
+            } else {
+                let mut report = self.adapter(ctx, &base, &dataset, dtype, &device, deadline.clone(), warm).await?;
+                report.value = values[i];
+                report.budget_minutes = slice_secs.map(|s| s / 60.0);
+                report
+            };
             summary.push(if let Some(why) = &report.skipped {
                 format!("cluster {}: skipped, {why}", dataset.cluster)
             } else if report.cached {
                 format!("cluster {}: adapter {} already trained", dataset.cluster, report.version)
             } else {
                 format!(
-                    "cluster {}: eval loss {:.3} -> {:.3} in {} steps ({:.0} tokens/s){}",
+                    "cluster {}: eval loss {:.3} -> {:.3} (gain {:.3}) in {} steps, {:.1} min, {} tokens ({:.0} tokens/s), peak RSS {:.0} MiB{}{}{}",
                     dataset.cluster,
                     report.base_eval_loss,
                     report.eval_loss,
+                    report.gain,
                     report.steps,
+                    report.minutes,
+                    report.tokens,
                     report.tokens_per_second,
-                    if report.stopped_early { ", stopped early" } else { "" }
+                    report.peak_rss_mib.unwrap_or(f64::NAN),
+                    report.warm_from.as_ref().map(|w| format!(", warm from {w}")).unwrap_or_default(),
+                    if report.stopped_early { ", stopped on a plateau" } else { "" },
+                    if report.stopped_for_time { ", stopped at its time budget" } else { "" },
                 )
             });
             reports.insert(dataset.cluster, report);
@@ -221,10 +325,13 @@ impl FinetuneTask {
         dataset: &Dataset,
         dtype: DType,
         device: &candle_core::Device,
+        deadline: Option<Deadline>,
+        warm: Option<&WarmStart>,
     ) -> Result<AdapterReport> {
         let cfg = &self.config;
         let root = ctx.warehouse.root().clone();
-        let version = format!("{}-{}", dataset.version, cfg.fingerprint(&dataset.version));
+        let version =
+            format!("{}-{}", dataset.version, cfg.fingerprint(&dataset.version, warm.map(|w| w.version.as_str())));
         let dir = format!("{}/cluster={}/version={version}", Table::Adapters.dir(), dataset.cluster);
         let mut report = AdapterReport {
             version: version.clone(),
@@ -274,23 +381,38 @@ impl FinetuneTask {
         // Training is long CPU (or GPU) work: off the async workers.
         let (lora, params, base_owned, device_owned) = (cfg.lora.clone(), cfg.training.clone(), base.clone(), device.clone());
         let fingerprint = version.clone();
-        let progress = crate::progress::steps_bar(ctx.progress, params.max_steps as u64, &format!("cluster {}", dataset.cluster));
+        let progress = crate::progress::steps_bar(ctx.progress, 0, &format!("cluster {}", dataset.cluster));
+        let warm_files = warm.map(|w| (w.version.clone(), w.config.clone(), w.weights.clone()));
         let handle = tokio::runtime::Handle::current();
         let (root_c, key_c) = (root.clone(), checkpoint_key.clone());
         let label = format!("cluster {} dataset {}", dataset.cluster, dataset.version);
-        let (trained, model, svg_title) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let (trained, model, svg_title, warm_from) = tokio::task::spawn_blocking(move || -> Result<_> {
             let targets = lora.targets().map_err(|e| Error::model(&label, e))?;
-            let model = LoraLlama::new(
-                base_owned.spec.clone(),
-                base_owned.weights.clone(),
-                &targets,
-                lora.rank,
-                lora.alpha,
-                params.seed,
-                dtype,
-                &device_owned,
-            )
-            .map_err(|e| Error::model(&label, e))?;
+            let build = || {
+                LoraLlama::new(
+                    base_owned.spec.clone(),
+                    base_owned.weights.clone(),
+                    &targets,
+                    lora.rank,
+                    lora.alpha,
+                    params.seed,
+                    dtype,
+                    &device_owned,
+                )
+                .map_err(|e| Error::model(&label, e))
+            };
+            let mut model = build()?;
+            let mut warm_from = None;
+            if let Some((from, config, weights)) = &warm_files {
+                match peft::load_into(&model, config, weights, &format!("published adapter {from}")) {
+                    Ok(_) => warm_from = Some(from.clone()),
+                    // Another shape (a new rank or target list): a cold start.
+                    Err(e) => {
+                        warn!("{label}: not warm-started: {e}");
+                        model = build()?;
+                    }
+                }
+            }
             let trainer = Trainer {
                 model: &model,
                 params: &params,
@@ -301,6 +423,7 @@ impl FinetuneTask {
                 device: &device_owned,
                 fingerprint,
                 progress: progress.clone(),
+                deadline,
             };
             let mut save = |bytes: Vec<u8>| -> Result<()> {
                 handle.block_on(root_c.put(&key_c, bytes))?;
@@ -310,7 +433,7 @@ impl FinetuneTask {
             let trained = trainer.run(checkpoint.as_deref(), &mut save)?;
             progress.finish_and_clear();
             model.set_trainable(&trained.best).map_err(|e| Error::model(&label, e))?;
-            Ok((trained, model, label))
+            Ok((trained, model, label, warm_from))
         })
         .await
         .map_err(|e| Error::model("the training thread", e))??;
@@ -319,9 +442,15 @@ impl FinetuneTask {
         report.steps = state.step;
         report.base_eval_loss = state.eval_loss.first().map_or(f64::NAN, |p| p.1);
         report.eval_loss = state.best_eval_loss.unwrap_or(f64::NAN);
+        report.gain = report.base_eval_loss - report.eval_loss;
         report.resumed_from_step = trained.resumed_from;
         report.stopped_early = state.stopped_early;
+        report.stopped_for_time = state.stopped_for_time;
+        report.tokens = state.tokens;
+        report.minutes = state.train_seconds / 60.0;
         report.tokens_per_second = state.tokens as f64 / state.train_seconds.max(1e-9);
+        report.peak_rss_mib = peak_rss_mib();
+        report.warm_from = warm_from;
 
         // The PEFT files and metrics, then the loss curve, then the table row.
         let (config_json, weights) = peft::export(&model, &base.hf_name, cfg.lora.dropout)?;
@@ -345,6 +474,8 @@ impl FinetuneTask {
             "best_eval_loss": report.eval_loss,
             "best_step": state.best_step,
             "stopped_early": state.stopped_early,
+            "stopped_for_time": state.stopped_for_time,
+            "warm_from": report.warm_from,
             "resumed_from_step": trained.resumed_from,
             "train_loss": state.train_loss,
             "eval_loss": state.eval_loss,
@@ -436,7 +567,12 @@ async fn newest_datasets(ctx: &TaskContext, only: Option<&[i64]>) -> Result<Vec<
     let mut datasets = Vec::new();
     for (cluster, (_, version)) in versions {
         let dir = format!("{}/cluster={cluster}/version={version}", Table::Datasets.dir());
-        let mut dataset = Dataset { cluster, version, pii_version: None, train: Vec::new(), eval: Vec::new() };
+        let mut dataset =
+            Dataset { cluster, version, pii_version: None, train: Vec::new(), eval: Vec::new(), tokens: 0, prefix: None, pruned: 0 };
+        let prefix_key = root.key(&format!("{dir}/{}", crate::models::prefix::PREFIX_FILE))?;
+        if root.object_exists(&prefix_key).await? {
+            dataset.prefix = Some(String::from_utf8_lossy(&root.get(&prefix_key).await?).into_owned());
+        }
         for batch in ctx.warehouse.read_parquet_dir(&dir).await? {
             if let Some(v) = crate::warehouse::columns::optional_strings(&batch, "pii_version", "datasets")? {
                 dataset.pii_version = (0..v.len()).find(|&r| !v.is_null(r)).map(|r| v.value(r).to_string());
@@ -444,7 +580,13 @@ async fn newest_datasets(ctx: &TaskContext, only: Option<&[i64]>) -> Result<Vec<
             let split = string_column(&batch, "split", "datasets")?;
             let prompt = string_column(&batch, "prompt", "datasets")?;
             let answer = string_column(&batch, "answer", "datasets")?;
+            if let Some(p) = crate::warehouse::columns::optional_strings(&batch, "prefix_sha256", "datasets")? {
+                dataset.pruned += p.len() - p.null_count();
+            }
+            let prompt_tokens = crate::warehouse::columns::i64s(&batch, "prompt_tokens", "datasets")?;
+            let answer_tokens = crate::warehouse::columns::i64s(&batch, "answer_tokens", "datasets")?;
             for row in 0..batch.num_rows() {
+                dataset.tokens += (prompt_tokens.value(row) + answer_tokens.value(row)).max(0) as u64;
                 let pair = (prompt.value(row).to_string(), answer.value(row).to_string());
                 if split.value(row) == "eval" {
                     dataset.eval.push(pair);
@@ -456,6 +598,70 @@ async fn newest_datasets(ctx: &TaskContext, only: Option<&[i64]>) -> Result<Vec<
         datasets.push(dataset);
     }
     Ok(datasets)
+}
+
+/// Each cluster's traffic share (the latest cluster run) and its newest
+/// eval score: what its expected value is made of.
+async fn cluster_standing(ctx: &TaskContext) -> Result<(BTreeMap<i64, f64>, BTreeMap<i64, f64>)> {
+    let session = crate::sql::warehouse_session(&ctx.warehouse, None).await?;
+    let (mut shares, mut scores) = (BTreeMap::new(), BTreeMap::new());
+    let queries = [
+        ("clusters", "SELECT cluster_id, share AS value FROM clusters \
+                      WHERE run_id = (SELECT run_id FROM clusters ORDER BY date DESC, run_id DESC LIMIT 1)"),
+        ("evaluations", "SELECT cluster_id, score AS value FROM evaluations ORDER BY created_at"),
+    ];
+    for (i, (table, sql)) in queries.into_iter().enumerate() {
+        if !session.table_exist(table).unwrap_or(false) {
+            continue;
+        }
+        let (_, batches) = crate::sql::query(&session, sql).await?;
+        for batch in &batches {
+            let ids = crate::warehouse::columns::i64s(batch, "cluster_id", table)?;
+            let values = crate::warehouse::columns::f64s(batch, "value", table)?;
+            for row in 0..batch.num_rows() {
+                // Later rows are newer evaluations: they win.
+                let into = if i == 0 { &mut shares } else { &mut scores };
+                into.insert(ids.value(row), values.value(row));
+            }
+        }
+    }
+    Ok((shares, scores))
+}
+
+/// A published adapter that a cluster's training can start from.
+struct WarmStart {
+    version: String,
+    config: Vec<u8>,
+    weights: Vec<u8>,
+}
+
+/// The live routing table's adapters for `base_model`, by cluster. An
+/// adapter of older PII detectors is never a starting point: it may have
+/// learnt what today's detectors remove.
+async fn published_adapters(ctx: &TaskContext, registry: Option<&str>, base_model: &str) -> Result<BTreeMap<i64, WarmStart>> {
+    use crate::routing::registry::Registry;
+    let registry = match registry {
+        Some(spec) => Registry::new(ctx.warehouse.open_location(spec)?),
+        None => Registry::new(ctx.warehouse.root().child("registry")?),
+    };
+    let mut out = BTreeMap::new();
+    let Some((_, table)) = registry.live().await? else { return Ok(out) };
+    for route in table.routes.iter().filter(|r| r.is_slm() && r.base_model.as_deref() == Some(base_model)) {
+        let (Some(cluster), Some(adapter)) = (crate::routing::table::cluster_of(&route.cluster_id), route.adapter.as_ref()) else {
+            continue;
+        };
+        if crate::warehouse::pii_versions::is_stale(adapter.pii_version.as_deref()) {
+            warn!(task = %ctx.task_id, cluster, "The published adapter is of older PII detectors: not warm-started from it.");
+            continue;
+        }
+        let mut files = registry.fetch_adapter(adapter).await?;
+        let (Some(config), Some(weights)) = (files.remove(peft::CONFIG_FILE), files.remove(peft::WEIGHTS_FILE)) else {
+            continue;
+        };
+        let version = if adapter.version.is_empty() { adapter.sha256[..12.min(adapter.sha256.len())].to_string() } else { adapter.version.clone() };
+        out.insert(cluster, WarmStart { version, config, weights });
+    }
+    Ok(out)
 }
 
 /// The process's peak resident memory (Linux), for the metrics.

@@ -345,6 +345,38 @@ impl LoraLlama {
         per_layer * s.layers * self.cos.dtype().size_in_bytes()
     }
 
+    /// Bytes that stay resident whatever the batch: the frozen weights, and
+    /// per adapter tensor the variable, its gradient, AdamW's two moments and
+    /// the best snapshot.
+    pub fn resident_bytes(&self) -> usize {
+        let bytes = |t: &Tensor| t.elem_count() * t.dtype().size_in_bytes();
+        let frozen: usize = self.base.values().map(bytes).sum();
+        let adapters: usize = self.trainable().iter().map(|v| bytes(v.as_tensor())).sum();
+        frozen + 5 * adapters
+    }
+
+    /// About how many bytes one update on a (b, t) batch holds at its peak
+    /// with the top `whole` layers keeping their graph: their activations,
+    /// the checkpointed layers' inputs and one of them recomputed, and the
+    /// logits at the `answers` answer positions (the logits, their softmax,
+    /// its gradient and the gathered copy: four vocabulary-wide rows each).
+    pub fn step_bytes(&self, b: usize, t: usize, whole: usize, answers: usize) -> usize {
+        let s = &self.spec;
+        let size = self.cos.dtype().size_in_bytes();
+        let per_layer = self.activation_bytes(b, t) / s.layers;
+        let whole = whole.min(s.layers);
+        let checkpointed = s.layers - whole;
+        let inputs = checkpointed * b * t * s.hidden * size;
+        let recompute = if checkpointed > 0 { per_layer } else { 0 };
+        whole * per_layer + inputs + recompute + 4 * answers * s.vocab * size
+    }
+
+    /// The most top layers that keep their whole graph with the update's
+    /// peak within `room` bytes (0 when even full checkpointing is over).
+    pub fn whole_layers_fitting(&self, b: usize, t: usize, answers: usize, room: usize) -> usize {
+        (0..=self.spec.layers).rev().find(|&w| self.step_bytes(b, t, w, answers) <= room).unwrap_or(0)
+    }
+
     /// Zero gradients for every trainable tensor (a batch without answer tokens).
     fn zero_grads(&self) -> candle_core::Result<Vec<Tensor>> {
         self.trainable().iter().map(|v| v.as_tensor().zeros_like()).collect()

@@ -4,7 +4,10 @@
 //! where it was (same batches, same dropout masks, same result).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
+
+use chrono::{DateTime, Utc};
 
 use candle_core::{Device, Tensor, Var};
 use indicatif::ProgressBar;
@@ -13,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::data::{self, Example};
 use super::model::{Dropout, LoraLlama, Target};
 use super::optim::{clip_global_norm, learning_rate, AdamW, AdamWParams};
+use crate::dag::clock::Clock;
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 
@@ -72,8 +76,12 @@ pub struct TrainParams {
     /// The cosine decay ends at `learning_rate · min_lr_ratio`.
     pub min_lr_ratio: f64,
     pub warmup_steps: usize,
-    /// Optimizer updates (each over `grad_accum` batches).
-    pub max_steps: usize,
+    /// Passes over the training pairs: the number of updates follows the
+    /// data (a recipe's 3-5 epochs), not a fixed count.
+    pub epochs: usize,
+    /// At most this many optimizer updates (each over `grad_accum`
+    /// batches), whatever `epochs` asks for.
+    pub max_steps: Option<usize>,
     pub batch_size: usize,
     /// Padded tokens per batch at most: bounds memory whatever the lengths.
     pub max_batch_tokens: usize,
@@ -92,7 +100,17 @@ pub struct TrainParams {
     /// their forward pass (activation checkpointing: one more forward pass
     /// each, one layer's graph in memory).
     pub activation_budget_mib: usize,
+    /// The whole process's resident memory while training, in MiB. Beside
+    /// the model's weights and optimizer state and an allowance for the
+    /// process ([`PROCESS_MIB`]), the rest bounds each update: the padded
+    /// tokens per batch are lowered and more layers are checkpointed until
+    /// an update's estimated peak fits (`model.rs`, `step_bytes`).
+    pub memory_budget_mib: usize,
 }
+
+/// What the process holds besides training (the binary, the runtimes, the
+/// tokenizer, the datasets), inside `memory_budget_mib`.
+pub const PROCESS_MIB: usize = 512;
 
 impl Default for TrainParams {
     fn default() -> Self {
@@ -100,7 +118,8 @@ impl Default for TrainParams {
             learning_rate: 2e-4,
             min_lr_ratio: 0.1,
             warmup_steps: 10,
-            max_steps: 200,
+            epochs: 3,
+            max_steps: None,
             batch_size: 8,
             max_batch_tokens: 4096,
             grad_accum: 1,
@@ -112,17 +131,28 @@ impl Default for TrainParams {
             checkpoint_every: 20,
             seed: 42,
             activation_budget_mib: 6144,
+            memory_budget_mib: 4096,
         }
     }
 }
 
 impl TrainParams {
+    /// Optimizer updates for `batches` training batches: `epochs` passes,
+    /// capped by `max_steps`.
+    pub fn total_steps(&self, batches: usize) -> usize {
+        let per_epoch = batches.div_ceil(self.grad_accum.max(1)).max(1);
+        (per_epoch * self.epochs).min(self.max_steps.unwrap_or(usize::MAX)).max(1)
+    }
+
     pub fn check(&self) -> std::result::Result<(), String> {
-        if self.max_steps == 0 || self.batch_size == 0 || self.grad_accum == 0 || self.eval_every == 0 {
-            return Err("`max_steps`, `batch_size`, `grad_accum` and `eval_every` must be at least 1".into());
+        if self.epochs == 0 || self.max_steps == Some(0) || self.batch_size == 0 || self.grad_accum == 0 || self.eval_every == 0 {
+            return Err("`epochs`, `max_steps`, `batch_size`, `grad_accum` and `eval_every` must be at least 1".into());
         }
         if self.checkpoint_every == 0 || self.patience == 0 || self.max_seq_len < 8 {
             return Err("`checkpoint_every` >= 1, `patience` >= 1 and `max_seq_len` >= 8 are required".into());
+        }
+        if self.memory_budget_mib < PROCESS_MIB + 128 {
+            return Err(format!("`memory_budget_mib` must be at least {} (the process alone takes about {PROCESS_MIB})", PROCESS_MIB + 128));
         }
         if self.max_batch_tokens < self.max_seq_len {
             return Err(format!(
@@ -160,6 +190,9 @@ pub struct TrainState {
     pub best_eval_loss: Option<f64>,
     pub evals_without_improvement: usize,
     pub stopped_early: bool,
+    /// The cluster's share of the night's time budget ran out.
+    #[serde(default)]
+    pub stopped_for_time: bool,
     /// Identifies the data and parameters: a checkpoint of anything else is ignored.
     pub fingerprint: String,
 }
@@ -185,6 +218,23 @@ pub struct Trainer<'a> {
     pub device: &'a Device,
     pub fingerprint: String,
     pub progress: ProgressBar,
+    /// Training stops (keeping the best adapter so far) after the first
+    /// update that ends past this.
+    pub deadline: Option<Deadline>,
+}
+
+/// A point in time on an injected clock: the time budget is tested without
+/// sleeping.
+#[derive(Clone)]
+pub struct Deadline {
+    pub clock: Arc<dyn Clock>,
+    pub at: DateTime<Utc>,
+}
+
+impl Deadline {
+    pub fn passed(&self) -> bool {
+        self.clock.now() >= self.at
+    }
 }
 
 impl Trainer<'_> {
@@ -217,8 +267,16 @@ impl Trainer<'_> {
             }
         }
 
-        let batches = data::bucket(self.train, p.batch_size, p.max_batch_tokens);
-        let eval_batches = data::bucket(self.eval, p.batch_size, p.max_batch_tokens);
+        // The memory budget: what an update may hold, and the padded tokens
+        // per batch that keep it there. Computed from the model and the
+        // settings only, so a resumed run cuts the same batches.
+        let room = self.update_room();
+        let max_tokens = self.batch_tokens_within(room);
+        if max_tokens < p.max_batch_tokens {
+            tracing::info!(max_tokens, budget_mib = p.memory_budget_mib, "Batches lowered to fit the memory budget.");
+        }
+        let batches = data::bucket(self.train, p.batch_size, max_tokens);
+        let eval_batches = data::bucket(self.eval, p.batch_size, max_tokens);
         if batches.is_empty() {
             return Err(Error::model("fine-tuning", "no training example"));
         }
@@ -232,12 +290,13 @@ impl Trainer<'_> {
             state.eval_loss.push((0, base));
             state.best_eval_loss = Some(base);
         }
-        self.progress.set_length(p.max_steps as u64);
+        let total = p.total_steps(batches.len());
+        self.progress.set_length(total as u64);
         self.progress.set_position(state.step as u64);
 
-        while state.step < p.max_steps && !state.stopped_early {
+        while state.step < total && !state.stopped_early && !state.stopped_for_time {
             let started = Instant::now();
-            let lr = learning_rate(state.step, p.max_steps, p.warmup_steps, p.learning_rate, p.min_lr_ratio);
+            let lr = learning_rate(state.step, total, p.warmup_steps, p.learning_rate, p.min_lr_ratio);
             // The next `grad_accum` batches, crossing into a new epoch when needed.
             let mut window = Vec::with_capacity(p.grad_accum);
             for _ in 0..p.grad_accum {
@@ -257,7 +316,10 @@ impl Trainer<'_> {
             for batch in &window {
                 let scale = 1.0 / answer_tokens.max(1) as f64;
                 let (b, t) = batch.ids.dims2().map_err(train_err)?;
-                let whole_layers = self.model.whole_layers_within(b, t, p.activation_budget_mib << 20);
+                let whole_layers = self
+                    .model
+                    .whole_layers_within(b, t, p.activation_budget_mib << 20)
+                    .min(self.model.whole_layers_fitting(b, t, batch.answer_tokens, room));
                 let (loss, _, g) = self.model.loss_and_grads(&batch.ids, &batch.mask, &mut dropout, scale, whole_layers)
                 .map_err(train_err)?;
                 loss_sum += loss;
@@ -279,7 +341,8 @@ impl Trainer<'_> {
             self.progress.set_position(state.step as u64);
             self.progress.set_message(format!("loss {loss_sum:.3}, {tokens_per_sec:.0} tok/s"));
 
-            let last = state.step == p.max_steps;
+            state.stopped_for_time = self.deadline.as_ref().is_some_and(Deadline::passed);
+            let last = state.step == total || state.stopped_for_time;
             if state.step % p.eval_every == 0 || last {
                 let eval = self.eval_loss(&eval_batches)?;
                 state.eval_loss.push((state.step, eval));
@@ -308,6 +371,30 @@ impl Trainer<'_> {
             }
         }
         Ok(Trained { state, best, resumed_from })
+    }
+
+    /// Bytes an update may hold: the budget less the resident weights and
+    /// optimizer state and the process's allowance, less a sixth for what
+    /// the allocator cannot hand back between batches of other shapes.
+    fn update_room(&self) -> usize {
+        let budget = self.params.memory_budget_mib << 20;
+        budget.saturating_sub(self.model.resident_bytes() + (PROCESS_MIB << 20)) / 6 * 5
+    }
+
+    /// The largest padded tokens per batch, at most `max_batch_tokens` and
+    /// at least one sequence of `max_seq_len`, whose update fits `room`
+    /// fully checkpointed with every token an answer token (the worst case).
+    fn batch_tokens_within(&self, room: usize) -> usize {
+        let p = self.params;
+        let mut tokens = p.max_batch_tokens;
+        loop {
+            let t = tokens.min(p.max_seq_len);
+            let fits = self.model.step_bytes(tokens / t, t, 0, tokens) <= room;
+            if fits || tokens <= p.max_seq_len {
+                return tokens.max(p.max_seq_len);
+            }
+            tokens = (tokens * 3 / 4).max(p.max_seq_len);
+        }
     }
 
     /// Mean loss over every eval answer token, without dropout.
@@ -428,7 +515,7 @@ mod tests {
     }
 
     fn params() -> TrainParams {
-        TrainParams { max_steps: 12, batch_size: 4, grad_accum: 2, eval_every: 3, checkpoint_every: 3, warmup_steps: 2,
+        TrainParams { max_steps: Some(12), batch_size: 4, grad_accum: 2, eval_every: 3, checkpoint_every: 3, warmup_steps: 2,
                       learning_rate: 2e-2, max_seq_len: 64, max_batch_tokens: 64, patience: 100, ..TrainParams::default() }
     }
 
@@ -437,7 +524,7 @@ mod tests {
         let (train, eval) = (examples(40), examples(8));
         let p = params();
         let trainer = Trainer { model: &model, params: &p, dropout: 0.1, train: &train, eval: &eval, pad: 0,
-                                device: &Device::Cpu, fingerprint: "test".into(), progress: ProgressBar::hidden() };
+                                device: &Device::Cpu, fingerprint: "test".into(), progress: ProgressBar::hidden(), deadline: None };
         let trained = trainer.run(checkpoint, &mut |bytes| { saved.push(bytes); Ok(()) }).unwrap();
         let finals = model.trainable().iter().map(|v| v.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap()).collect();
         (trained, finals)
@@ -473,7 +560,7 @@ mod tests {
         let (train_ex, eval_ex) = (examples(40), examples(8));
         let p = TrainParams { activation_budget_mib: 0, ..params() };
         let trainer = Trainer { model: &model_ckpt, params: &p, dropout: 0.1, train: &train_ex, eval: &eval_ex, pad: 0,
-                                device: &Device::Cpu, fingerprint: "test".into(), progress: ProgressBar::hidden() };
+                                device: &Device::Cpu, fingerprint: "test".into(), progress: ProgressBar::hidden(), deadline: None };
         trainer.run(None, &mut |_| Ok(())).unwrap();
         for (var, want) in model_ckpt.trainable().iter().zip(&final_a) {
             let got = var.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap();
@@ -486,7 +573,7 @@ mod tests {
         let p = TrainParams { seed: 1, ..params() };
         let (train_ex, eval_ex) = (examples(40), examples(8));
         let trainer = Trainer { model: &model, params: &p, dropout: 0.1, train: &train_ex, eval: &eval_ex, pad: 0,
-                                device: &Device::Cpu, fingerprint: "other".into(), progress: ProgressBar::hidden() };
+                                device: &Device::Cpu, fingerprint: "other".into(), progress: ProgressBar::hidden(), deadline: None };
         let d = trainer.run(Some(&saved[1]), &mut |_| Ok(())).unwrap();
         assert_eq!(d.resumed_from, None);
     }
@@ -496,9 +583,9 @@ mod tests {
         let model = model();
         let (train, eval) = (examples(40), examples(8));
         // A learning rate far too high: the eval loss soon stops improving.
-        let p = TrainParams { learning_rate: 3.0, warmup_steps: 0, max_steps: 60, eval_every: 1, patience: 2, max_grad_norm: 0.0, ..params() };
+        let p = TrainParams { learning_rate: 3.0, warmup_steps: 0, max_steps: Some(60), epochs: 100, eval_every: 1, patience: 2, max_grad_norm: 0.0, ..params() };
         let trainer = Trainer { model: &model, params: &p, dropout: 0.0, train: &train, eval: &eval, pad: 0,
-                                device: &Device::Cpu, fingerprint: "x".into(), progress: ProgressBar::hidden() };
+                                device: &Device::Cpu, fingerprint: "x".into(), progress: ProgressBar::hidden(), deadline: None };
         let t = trainer.run(None, &mut |_| Ok(())).unwrap();
         assert!(t.state.stopped_early && t.state.step < 60, "{:?}", t.state.eval_loss);
         let best = t.state.eval_loss.iter().map(|p| p.1).fold(f64::MAX, f64::min);
@@ -507,5 +594,52 @@ mod tests {
         model.set_trainable(&t.best).unwrap();
         let again = trainer.eval_loss(&data::bucket(&eval, 4, 64)).unwrap();
         assert!((again - best).abs() < 1e-5, "{again} vs {best}");
+    }
+
+    /// A clock that moves ten seconds each time it is read.
+    struct SteppingClock(std::sync::Mutex<DateTime<Utc>>);
+
+    #[async_trait::async_trait]
+    impl Clock for SteppingClock {
+        fn now(&self) -> DateTime<Utc> {
+            let mut t = self.0.lock().unwrap();
+            *t += chrono::Duration::seconds(10);
+            *t
+        }
+        async fn sleep(&self, _: std::time::Duration) {
+            panic!("training never sleeps")
+        }
+    }
+
+    #[test]
+    fn the_time_budget_stops_training_and_keeps_the_best_adapter() {
+        let model = model();
+        let (train, eval) = (examples(40), examples(8));
+        let p = TrainParams { max_steps: None, epochs: 50, eval_every: 4, ..params() };
+        let start = DateTime::parse_from_rfc3339("2026-12-07T03:00:00Z").unwrap().with_timezone(&Utc);
+        let clock = Arc::new(SteppingClock(std::sync::Mutex::new(start)));
+        // Read once per update: the fifth update ends at +50 s, past +45 s.
+        let deadline = Deadline { clock, at: start + chrono::Duration::seconds(45) };
+        let trainer = Trainer { model: &model, params: &p, dropout: 0.0, train: &train, eval: &eval, pad: 0, device: &Device::Cpu,
+                                fingerprint: "t".into(), progress: ProgressBar::hidden(), deadline: Some(deadline) };
+        let mut saved = 0;
+        let t = trainer.run(None, &mut |_| { saved += 1; Ok(()) }).unwrap();
+        assert_eq!(t.state.step, 5, "{:?}", t.state.train_loss);
+        assert!(t.state.stopped_for_time && !t.state.stopped_early);
+        assert!(p.total_steps(10) > 100, "the epochs alone would have gone on");
+        // The stop evaluates and checkpoints, so the adapter kept is the best one seen.
+        assert_eq!(t.state.eval_loss.iter().map(|e| e.0).collect::<Vec<_>>(), [0, 4, 5]);
+        assert_eq!(saved, 2, "after step 3 (checkpoint_every) and at the stop");
+        let best = t.state.eval_loss.iter().map(|e| e.1).fold(f64::MAX, f64::min);
+        assert_eq!(t.state.best_eval_loss, Some(best));
+    }
+
+    #[test]
+    fn epochs_set_the_number_of_updates() {
+        let p = TrainParams { epochs: 3, grad_accum: 2, max_steps: None, ..TrainParams::default() };
+        assert_eq!(p.total_steps(10), 15);
+        assert_eq!(p.total_steps(11), 18, "a last half window still counts");
+        assert_eq!(TrainParams { max_steps: Some(7), ..p.clone() }.total_steps(10), 7);
+        assert_eq!(TrainParams::default().epochs, 3);
     }
 }

@@ -563,6 +563,7 @@ mod tests {
             upstream: vec![],
             base_dirs: vec![],
             progress: false,
+            clock: std::sync::Arc::new(crate::dag::clock::SystemClock),
         }
     }
 

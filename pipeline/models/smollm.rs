@@ -14,6 +14,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::llama;
 use tokenizers::Tokenizer;
 
+use super::constrain::{self, JsonMachine, Vocabulary};
 use super::require_files;
 use crate::error::{Error, Result};
 
@@ -546,6 +547,21 @@ impl Generator {
     }
 
     fn decode(&self, prompt: &[u32], max_new: usize, stop_at_eos: bool) -> Result<Vec<u32>> {
+        self.decode_with(prompt, max_new, |logits| {
+            let next = argmax(logits);
+            (!(stop_at_eos && next == self.eos)).then_some(next)
+        })
+    }
+
+    /// Greedy decoding that only writes what `machine` accepts (tool calls
+    /// of the declared tools, or JSON: `constrain.rs`), ending once the
+    /// value is complete.
+    pub fn greedy_constrained(&self, prompt: &[u32], max_new: usize, mut machine: JsonMachine, vocab: &Vocabulary) -> Result<Vec<u32>> {
+        self.decode_with(prompt, max_new, |logits| constrain::choose(logits, &mut machine, vocab).filter(|&t| t != self.eos))
+    }
+
+    /// Decodes while `pick` returns a token for the next position's logits.
+    fn decode_with(&self, prompt: &[u32], max_new: usize, mut pick: impl FnMut(&[f32]) -> Option<u32>) -> Result<Vec<u32>> {
         if prompt.len() + max_new > self.spec.context {
             return Err(Error::usage(format!(
                 "{} prompt tokens + {max_new} new ones exceed the model's context of {}",
@@ -557,11 +573,9 @@ impl Generator {
         let mut generated = Vec::new();
         let (mut input, mut position) = (prompt.to_vec(), 0);
         for _ in 0..max_new {
-            let next = self.next_token(&input, position, &mut cache).map_err(|e| Error::model("generating", e))?;
+            let logits = self.next_logits(&input, position, &mut cache).map_err(|e| Error::model("generating", e))?;
             position += input.len();
-            if stop_at_eos && next == self.eos {
-                break;
-            }
+            let Some(next) = pick(&logits) else { break };
             generated.push(next);
             input = vec![next];
         }
@@ -569,8 +583,8 @@ impl Generator {
     }
 
     /// Runs `input` (at `position..`) through the model, extending the
-    /// cache; the most likely next token.
-    fn next_token(&self, input: &[u32], position: usize, cache: &mut KvCache) -> candle_core::Result<u32> {
+    /// cache; the next position's logits.
+    fn next_logits(&self, input: &[u32], position: usize, cache: &mut KvCache) -> candle_core::Result<Vec<f32>> {
         let s = &self.spec;
         let (t, hd) = (input.len(), s.head_dim());
         let ids = Tensor::new(input, &self.device)?;
@@ -613,8 +627,19 @@ impl Generator {
             x = (x + linear(&act, &w.down)?)?;
         }
         let last = candle_nn::ops::rms_norm(&x.narrow(0, t - 1, 1)?, &self.norm, s.rms_eps as f32)?;
-        linear(&last, &self.head)?.squeeze(0)?.argmax(0)?.to_scalar::<u32>()
+        linear(&last, &self.head)?.squeeze(0)?.to_vec1::<f32>()
     }
+}
+
+/// The first index of the largest logit (as candle's argmax).
+fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, v) in logits.iter().enumerate() {
+        if *v > logits[best] {
+            best = i;
+        }
+    }
+    best as u32
 }
 
 /// `x Wᵀ` for x (rows, in) and W (out, in): a few rows (decoding) through

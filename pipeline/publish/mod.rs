@@ -29,6 +29,7 @@ use crate::embed::vectors_of;
 use crate::error::{Error, Result};
 use crate::evaluate::{adapter_dir, read_evaluations, EvaluationRow};
 use crate::finetune::peft;
+use crate::models::prefix::PREFIX_FILE;
 use crate::warehouse::pii_versions::is_stale;
 use crate::routing::registry::Registry;
 use crate::routing::table::*;
@@ -80,6 +81,14 @@ pub struct PublishConfig {
     pub slm_price: Price,
     #[serde(default = "default_currency")]
     pub currency: String,
+    /// The model whose tokenizer counts the tokens of calls logged without
+    /// usage (the figures built on them are marked as estimated).
+    #[serde(default = "default_tokenizer")]
+    pub tokenizer: String,
+}
+
+fn default_tokenizer() -> String {
+    crate::models::smollm::MODEL_NAME.into()
 }
 
 fn default_threshold() -> f64 {
@@ -214,6 +223,8 @@ struct CallRow {
     model: String,
     prompt_tokens: i64,
     completion_tokens: i64,
+    /// The log had no usage: the counts are the tokenizer's.
+    estimated: bool,
 }
 
 #[async_trait]
@@ -227,7 +238,7 @@ impl Task for PublishTask {
         };
         let settings = crate::embed::read_settings(wh).await?;
         let (cluster_run, clusters) = latest_clusters(wh).await?;
-        let calls = window_calls(wh, &cluster_run).await?;
+        let calls = window_calls(wh, &cluster_run, &cfg.tokenizer).await?;
         let evaluations = newest_evaluations(wh).await?;
         // Adapters trained on data from older PII detectors may have learnt
         // names that today's detectors remove: they are never published.
@@ -278,6 +289,7 @@ impl Task for PublishTask {
                 eval: new.map(|e| eval_summary(e, cfg.threshold_of(&e.metric))),
                 traffic_share: cluster.share,
                 reason: String::new(),
+                pruned_prefix: None,
             };
             match outcome {
                 GateOutcome::Llm(reason) => route.reason = reason,
@@ -287,6 +299,7 @@ impl Task for PublishTask {
                     route.base_model = old.base_model.clone();
                     route.adapter = old.adapter.clone();
                     route.eval = old.eval.clone();
+                    route.pruned_prefix = old.pruned_prefix.clone();
                     route.max_distance = old.max_distance;
                     route.reason = reason;
                 }
@@ -297,7 +310,8 @@ impl Task for PublishTask {
                     match calibrate(examples, threshold, cfg.min_eval, cluster.radius) {
                         None => route.reason = "no distance at which the eval calls meet the threshold".into(),
                         Some(max_distance) => {
-                            let (mut adapter, base_model) = upload_adapter(wh, &registry, e).await?;
+                            let (mut adapter, base_model, prefix) = upload_adapter(wh, &registry, e).await?;
+                            route.pruned_prefix = prefix;
                             adapter.pii_version = pii_version.clone();
                             uploaded += 1;
                             route.target = "slm".into();
@@ -362,12 +376,16 @@ impl Task for PublishTask {
         )];
         if let Some(c) = &s.cost {
             lines.push(format!(
-                "projected cost {:.2} -> {:.2} {} ({:.1}% saved; {} calls without a price)",
+                "projected cost {:.2} -> {:.2} {} ({:.1}% saved; {} calls without a price){}",
                 c.llm_only,
                 c.with_routing,
                 c.currency,
                 c.saving_share * 100.0,
-                c.unpriced_calls
+                c.unpriced_calls,
+                match c.estimated_calls {
+                    0 => String::new(),
+                    n => format!("; estimated: {n} calls logged without usage, counted with the {} tokenizer", cfg.tokenizer),
+                }
             ));
         }
         lines.push(format!("report: {}", report));
@@ -442,19 +460,25 @@ async fn latest_clusters(wh: &Warehouse) -> Result<(String, Vec<ClusterInfo>)> {
     Ok((run, out))
 }
 
-async fn window_calls(wh: &Warehouse, cluster_run: &str) -> Result<Vec<CallRow>> {
+async fn window_calls(wh: &Warehouse, cluster_run: &str, tokenizer: &str) -> Result<Vec<CallRow>> {
     let ctx = crate::sql::warehouse_session(wh, None).await?;
+    // The texts only of the calls whose log has no usage: they are counted.
+    let missing = "(c.prompt_tokens IS NULL OR c.completion_tokens IS NULL)";
     let sql = format!(
-        "SELECT a.cluster_id, a.distance, COALESCE(c.model, '') AS model, COALESCE(c.prompt_tokens, 0) AS prompt_tokens, \
-         COALESCE(c.completion_tokens, 0) AS completion_tokens \
+        "SELECT a.cluster_id, a.distance, COALESCE(c.model, '') AS model, c.prompt_tokens, c.completion_tokens, \
+         CASE WHEN {missing} THEN c.messages END AS messages, CASE WHEN {missing} THEN c.tools END AS tools, \
+         CASE WHEN {missing} THEN c.response_content END AS response_content, \
+         CASE WHEN {missing} THEN c.response_tool_calls END AS response_tool_calls \
          FROM cluster_assignments a JOIN calls c ON a.call_id = c.call_id WHERE a.run_id = '{}' \
          ORDER BY a.call_id",
         cluster_run.replace('\'', "''")
     );
     // In call order, so that sums (the cost) are the same on every run.
     let (_, batches) = crate::sql::query(&ctx, &sql).await?;
+    let mut estimator: Option<crate::models::tokens::TokenEstimator> = None;
     let mut out = Vec::new();
     for batch in &batches {
+        use arrow::array::Array;
         let t = "cluster_assignments";
         let cluster = columns::i64s(batch, "cluster_id", t)?;
         let distance = batch
@@ -464,14 +488,49 @@ async fn window_calls(wh: &Warehouse, cluster_run: &str) -> Result<Vec<CallRow>>
         let model = columns::strings(batch, "model", t)?;
         let prompt = columns::i64s(batch, "prompt_tokens", t)?;
         let completion = columns::i64s(batch, "completion_tokens", t)?;
+        let messages = batch
+            .column_by_name("messages")
+            .and_then(|c| c.as_any().downcast_ref::<arrow::array::ListArray>())
+            .ok_or_else(|| Error::Contract { table: "calls".into(), message: "`messages` is not a list".into() })?;
+        let (tools, content, tool_calls) = (
+            columns::strings(batch, "tools", "calls")?,
+            columns::strings(batch, "response_content", "calls")?,
+            columns::strings(batch, "response_tool_calls", "calls")?,
+        );
+        fn text(a: &arrow::array::StringArray, row: usize) -> Option<&str> {
+            (!a.is_null(row)).then(|| a.value(row))
+        }
         for row in 0..batch.num_rows() {
-            use arrow::array::Array;
+            let estimated = prompt.is_null(row) || completion.is_null(row);
+            let (mut prompt_tokens, mut completion_tokens) = (prompt.value(row), completion.value(row));
+            if estimated {
+                if estimator.is_none() {
+                    estimator = Some(crate::models::tokens::TokenEstimator::load(tokenizer)?);
+                }
+                let e = estimator.as_ref().expect("loaded above");
+                if prompt.is_null(row) {
+                    prompt_tokens = match messages.is_null(row) {
+                        true => 0,
+                        false => {
+                            let list = messages.value(row);
+                            let structs = list.as_any().downcast_ref::<arrow::array::StructArray>().ok_or_else(|| {
+                                Error::Contract { table: "calls".into(), message: "`messages` items are not structs".into() }
+                            })?;
+                            e.prompt_tokens(structs, text(tools, row)) as i64
+                        }
+                    };
+                }
+                if completion.is_null(row) {
+                    completion_tokens = e.completion_tokens(text(content, row), text(tool_calls, row)) as i64;
+                }
+            }
             out.push(CallRow {
                 cluster: (!cluster.is_null(row)).then(|| cluster.value(row)),
                 distance: distance.value(row),
                 model: model.value(row).to_string(),
-                prompt_tokens: prompt.value(row),
-                completion_tokens: completion.value(row),
+                prompt_tokens,
+                completion_tokens,
+                estimated,
             });
         }
     }
@@ -522,18 +581,29 @@ async fn eval_distances(wh: &Warehouse, e: &EvaluationRow, centroid: &[f32]) -> 
     Ok(out)
 }
 
-/// Copies an adapter's files from the warehouse into the registry.
-async fn upload_adapter(wh: &Warehouse, registry: &Registry, e: &EvaluationRow) -> Result<(AdapterRef, String)> {
+/// Copies an adapter's files from the warehouse into the registry, with
+/// the prompt prefix its dataset was pruned of (and that prefix's sha256).
+async fn upload_adapter(wh: &Warehouse, registry: &Registry, e: &EvaluationRow) -> Result<(AdapterRef, String, Option<String>)> {
     let root = wh.root();
     let dir = adapter_dir(e.cluster_id, &e.adapter_version);
     let mut files = Vec::new();
     for name in [peft::CONFIG_FILE, peft::WEIGHTS_FILE, "metrics.json"] {
         files.push((name, root.get(&root.key(&format!("{dir}/{name}"))?).await?.to_vec()));
     }
+    // The dataset it was trained on, as its metrics name it.
+    let metrics: serde_json::Value = serde_json::from_slice(&files[2].1).unwrap_or_default();
+    let dataset_version = metrics["dataset_version"].as_str().unwrap_or_default();
+    let prefix_key = root.key(&format!("{}/cluster={}/version={dataset_version}/{PREFIX_FILE}", Table::Datasets.dir(), e.cluster_id))?;
+    let mut prefix = None;
+    if root.object_exists(&prefix_key).await? {
+        let bytes = root.get(&prefix_key).await?.to_vec();
+        prefix = Some(crate::models::prefix::sha256_hex(&String::from_utf8_lossy(&bytes)));
+        files.push((PREFIX_FILE, bytes));
+    }
     let config: peft::AdapterConfig = serde_json::from_slice(&files[0].1)
         .map_err(|err| Error::model(format!("{dir}/{}", peft::CONFIG_FILE), err))?;
     let adapter = registry.put_adapter(e.cluster_id, &e.adapter_version, &files).await?;
-    Ok((adapter, config.base_model_name_or_path))
+    Ok((adapter, config.base_model_name_or_path, prefix))
 }
 
 fn most_common_model(calls: &[CallRow]) -> String {
@@ -550,12 +620,13 @@ fn summarize(routes: &[Route], calls: &[CallRow], cfg: &PublishConfig) -> Summar
     let to_slm = |c: &CallRow| c.cluster.and_then(|id| by_cluster.get(&id)).is_some_and(|r| r.is_slm() && c.distance <= r.max_distance);
     let slm_calls = calls.iter().filter(|c| to_slm(c)).count();
     let cost = (!cfg.prices.is_empty()).then(|| {
-        let (mut llm_only, mut with_routing, mut unpriced) = (0.0, 0.0, 0u64);
+        let (mut llm_only, mut with_routing, mut unpriced, mut estimated) = (0.0, 0.0, 0u64, 0u64);
         for c in calls {
             let Some(p) = cfg.prices.get(&c.model) else {
                 unpriced += 1;
                 continue;
             };
+            estimated += c.estimated as u64;
             let price = |p: &Price| (c.prompt_tokens as f64 * p.input + c.completion_tokens as f64 * p.output) / 1e6;
             llm_only += price(p);
             with_routing += if to_slm(c) { price(&cfg.slm_price) } else { price(p) };
@@ -567,6 +638,7 @@ fn summarize(routes: &[Route], calls: &[CallRow], cfg: &PublishConfig) -> Summar
             saving: llm_only - with_routing,
             saving_share: if llm_only > 0.0 { (llm_only - with_routing) / llm_only } else { 0.0 },
             unpriced_calls: unpriced,
+            estimated_calls: estimated,
         }
     });
     Summary {
@@ -630,6 +702,7 @@ mod tests {
             eval: None,
             traffic_share: 0.0,
             reason: String::new(),
+            pruned_prefix: None,
         };
         let call = |cluster: Option<i64>, distance: f32, model: &str| CallRow {
             cluster,
@@ -637,6 +710,7 @@ mod tests {
             model: model.into(),
             prompt_tokens: 1_000_000,
             completion_tokens: 100_000,
+            estimated: cluster == Some(2),
         };
         let calls = vec![
             call(Some(1), 0.1, "gpt-4o"),
@@ -653,6 +727,7 @@ mod tests {
         // Each gpt-4o call costs 2.5 + 1.0 = 3.5; on the SLM 0.1 + 0.02 = 0.12.
         assert!((cost.llm_only - 10.5).abs() < 1e-9 && (cost.with_routing - 7.12).abs() < 1e-9, "{cost:?}");
         assert_eq!(cost.unpriced_calls, 1);
+        assert_eq!(cost.estimated_calls, 1, "the call logged without usage is priced, and marked");
         assert_eq!(most_common_model(&calls), "gpt-4o");
     }
 }

@@ -53,8 +53,16 @@ pub async fn write(
         .map(|(a, v)| format!("{a} (PII detectors {})", v.as_deref().unwrap_or("of unknown version")))
         .collect();
     let pii = Pii { findings: &pii_findings, versions: &pii_versions, stale_adapters: &stale };
-    let context =
-        Context { run_id, table, tasks: &tasks, changes: &changes, registry: &registry.location().display_url(), pii };
+    let training = training_rows(wh, run_id).await.unwrap_or_default();
+    let context = Context {
+        run_id,
+        table,
+        tasks: &tasks,
+        changes: &changes,
+        registry: &registry.location().display_url(),
+        pii,
+        training: &training,
+    };
     let md = markdown(&context, &pictures);
     let html = html(&context, &pictures);
     root.put(&root.key(&format!("{}/report.md", dir(run_id)))?, md.into_bytes()).await?;
@@ -70,6 +78,50 @@ struct Context<'a> {
     changes: &'a [String],
     registry: &'a str,
     pii: Pii<'a>,
+    /// The adapters this run trained, a row of cells each ([`TRAINING_HEADER`]).
+    training: &'a [Vec<String>],
+}
+
+const TRAINING_HEADER: [&str; 9] =
+    ["cluster", "adapter", "minutes", "tokens", "eval loss start → best", "gain", "stopped", "warm from", "peak RSS (MiB)"];
+
+/// The adapters trained in `run_id` (the `adapters` table), with what their
+/// `metrics.json` says of the time, the gain, the stop and the memory.
+async fn training_rows(wh: &Warehouse, run_id: &str) -> Result<Vec<Vec<String>>> {
+    use crate::warehouse::{columns, Table};
+    let root = wh.root();
+    let mut rows = Vec::new();
+    for batch in wh.read_parquet_dir(Table::Adapters.dir()).await? {
+        let t = Table::Adapters.name();
+        let (clusters, versions, runs) =
+            (columns::i64s(&batch, "cluster_id", t)?, columns::strings(&batch, "version", t)?, columns::strings(&batch, "run_id", t)?);
+        for row in (0..batch.num_rows()).filter(|&r| runs.value(r) == run_id) {
+            let (cluster, version) = (clusters.value(row), versions.value(row));
+            let key = root.key(&format!("{}/cluster={cluster}/version={version}/metrics.json", Table::Adapters.dir()))?;
+            let m: serde_json::Value = serde_json::from_slice(&root.get(&key).await?).unwrap_or_default();
+            let f = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
+            let stopped = if m["stopped_for_time"] == true {
+                "time budget"
+            } else if m["stopped_early"] == true {
+                "plateau"
+            } else {
+                "epochs"
+            };
+            rows.push(vec![
+                format!("c{cluster:02}"),
+                version.to_string(),
+                format!("{:.1}", f("train_seconds") / 60.0),
+                m["tokens"].as_u64().unwrap_or(0).to_string(),
+                format!("{:.3} → {:.3}", f("base_eval_loss"), f("best_eval_loss")),
+                format!("{:.3}", f("base_eval_loss") - f("best_eval_loss")),
+                stopped.to_string(),
+                m["warm_from"].as_str().unwrap_or("-").to_string(),
+                format!("{:.0}", f("peak_rss_mib")),
+            ]);
+        }
+    }
+    rows.sort();
+    Ok(rows)
 }
 
 /// The PII section: the detectors' hit counts per field and entity (never
@@ -161,12 +213,17 @@ fn summary_lines(t: &RoutingTable) -> Vec<String> {
     ];
     if let Some(c) = &s.cost {
         lines.push(format!(
-            "Projected cost: {:.2} {cur} all on the LLM → {:.2} {cur} with routing: {:.2} {cur} saved ({}); {} calls without a price",
+            "Projected cost{}: {:.2} {cur} all on the LLM → {:.2} {cur} with routing: {:.2} {cur} saved ({}); {} calls without a price{}",
+            if c.estimated_calls > 0 { " (estimated)" } else { "" },
             c.llm_only,
             c.with_routing,
             c.saving,
             pct(c.saving_share),
             c.unpriced_calls,
+            match c.estimated_calls {
+                0 => String::new(),
+                n => format!("; {n} calls were logged without usage: their tokens are the base model's tokenizer's count"),
+            },
             cur = c.currency
         ));
     }
@@ -210,6 +267,12 @@ fn markdown(c: &Context, pictures: &[(String, String)]) -> String {
         let _ = writeln!(md, "\n| field | entity | found |\n| --- | --- | --- |");
         for (field, entity, n) in c.pii.findings {
             let _ = writeln!(md, "| {field} | {entity} | {n} |");
+        }
+    }
+    if !c.training.is_empty() {
+        let _ = writeln!(md, "\n## Training\n\n| {} |\n|{}", TRAINING_HEADER.join(" | "), " --- |".repeat(TRAINING_HEADER.len()));
+        for row in c.training {
+            let _ = writeln!(md, "| {} |", row.join(" | "));
         }
     }
     if !c.tasks.is_empty() {
@@ -320,6 +383,21 @@ fn html(c: &Context, pictures: &[(String, String)]) -> String {
         h.push_str("<table><tr><th>field</th><th>entity</th><th>found</th></tr>");
         for (field, entity, n) in c.pii.findings {
             let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>", escape(field), escape(entity));
+        }
+        h.push_str("</table>");
+    }
+    if !c.training.is_empty() {
+        h.push_str("<h2>Training</h2><table><tr>");
+        for cell in TRAINING_HEADER {
+            let _ = write!(h, "<th>{}</th>", escape(cell));
+        }
+        h.push_str("</tr>");
+        for row in c.training {
+            h.push_str("<tr>");
+            for cell in row {
+                let _ = write!(h, "<td>{}</td>", escape(cell));
+            }
+            h.push_str("</tr>");
         }
         h.push_str("</table>");
     }

@@ -18,6 +18,7 @@ use super::table::{AdapterRef, RoutingTable};
 use slm_pii::{EntityCounts, Options, PiiKey, Redactor};
 use crate::embed::text::{tool_names, CallParts, Template};
 use crate::error::{Error, Result};
+use crate::models::chat::ChatMessage;
 use crate::models::minilm::Embedder;
 
 /// The decision for one request.
@@ -41,13 +42,18 @@ pub struct Decision {
 /// (`messages`, optional `tools`, `model`, `agent`).
 #[derive(Debug, Clone, Default)]
 pub struct Request {
+    /// What the task text is made of (the route is decided on it).
     pub parts: CallParts,
+    /// The chat and the tool definitions, as the SLM reads them (`input.rs`).
+    pub chat: Vec<ChatMessage>,
+    pub tools: Option<String>,
 }
 
 impl Request {
     pub fn prompt(text: &str) -> Self {
         let parts = CallParts { first_user: text.to_string(), last_user: text.to_string(), ..Default::default() };
-        Self { parts }
+        let chat = vec![ChatMessage { role: "user".into(), content: text.to_string(), ..ChatMessage::default() }];
+        Self { parts, chat, tools: None }
     }
 
     /// `{"prompt": "..."}` or a chat call (`{"messages": [...], "tools": [...]}`).
@@ -71,7 +77,17 @@ impl Request {
         };
         let mut parts = CallParts::default();
         let mut system = Vec::new();
+        let mut chat = Vec::with_capacity(messages.len());
         for m in messages {
+            if let Some(role) = m.get("role").and_then(Value::as_str) {
+                let text_of = |key: &str| m.get(key).filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+                chat.push(ChatMessage {
+                    role: role.to_string(),
+                    content: text(m),
+                    tool_calls: text_of("tool_calls"),
+                    tool_call_id: text_of("tool_call_id"),
+                });
+            }
             match m.get("role").and_then(Value::as_str) {
                 Some("system" | "developer") => system.push(text(m)),
                 Some("user") => {
@@ -86,12 +102,14 @@ impl Request {
             }
         }
         parts.system = system.join("\n");
+        let mut tool_definitions = None;
         if let Some(tools) = value.get("tools").filter(|t| !t.is_null()) {
             parts.tools = tool_names(&tools.to_string()).join(", ");
+            tool_definitions = Some(tools.to_string());
         }
         parts.model = value.get("model").and_then(Value::as_str).unwrap_or_default().to_string();
         parts.agent = value.get("agent").and_then(Value::as_str).unwrap_or_default().to_string();
-        Ok(Self { parts })
+        Ok(Self { parts, chat, tools: tool_definitions })
     }
 }
 
@@ -233,6 +251,7 @@ pub(crate) mod tests {
             eval: None,
             traffic_share: 0.5,
             reason: String::new(),
+            pruned_prefix: None,
         }
     }
 

@@ -61,6 +61,11 @@ pub struct Route {
     /// Why this target (gate outcome), for people reading the table.
     #[serde(default)]
     pub reason: String,
+    /// sha256 of the prompt prefix the adapter was trained without (its
+    /// text is the adapter's `prefix.txt`): the serving side strips it from
+    /// a prompt that starts with it before generating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned_prefix: Option<String>,
 }
 
 impl Route {
@@ -126,6 +131,10 @@ pub struct CostSummary {
     pub saving_share: f64,
     /// Calls whose model has no price in the DAG (left out of the figures).
     pub unpriced_calls: u64,
+    /// Priced calls logged without usage, whose tokens the base model's
+    /// tokenizer counted: when above 0 the figures are estimates.
+    #[serde(default)]
+    pub estimated_calls: u64,
 }
 
 /// `routing/current.json`: the live version. Written last by publish and by

@@ -90,6 +90,8 @@ pub struct TaskContext {
     pub base_dirs: Vec<PathBuf>,
     /// Draw progress bars (a terminal is attached).
     pub progress: bool,
+    /// The runner's clock: time budgets are tested without sleeping.
+    pub clock: Arc<dyn crate::dag::clock::Clock>,
 }
 
 impl TaskContext {

@@ -234,6 +234,9 @@ pub fn datasets_schema() -> SchemaRef {
         // The oldest PII detector version of the calls it was built from
         // (null: unknown, built before versions were recorded).
         utf8("pii_version", true),
+        // sha256 of the cluster's shared prefix cut from this prompt (its
+        // text in the dataset's prefix.txt); null: the prompt is whole.
+        utf8("prefix_sha256", true),
     ]))
 }
 

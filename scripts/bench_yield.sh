@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The yield: the share of a day's calls that the production DAG hands to
+# SLMs behind its production gates, on a demo corpus (CALLS, SEED) and on a
+# held-back corpus of another seed (HELD_SEED). Prints figures; asserts
+# nothing. The DAG is dags/nightly.yaml with the local corpus as its source
+# and the public demo PII key; TRAIN_MINUTES overrides its time budget
+# (240: a CPU night).
+#
+#   bash scripts/bench_yield.sh                 # 5,000 calls, 4 hours of training
+#   CALLS=5000 TRAIN_MINUTES=30 bash scripts/bench_yield.sh
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+bash scripts/setup.sh >/dev/null
+CALLS="${CALLS:-5000}"
+SEED="${SEED:-42}"
+HELD_SEED="${HELD_SEED:-4242}"
+TRAIN_MINUTES="${TRAIN_MINUTES:-240}"
+DATE="${DATE:-2026-11-20}"
+WORK="${WORK:-$HOME/.cache/slm-pipeline/bench-yield}"
+cargo build --quiet --bin slm-pipeline "${OPT[@]}"
+BIN="$CARGO_TARGET_DIR/debug/slm-pipeline"
+
+# nightly.yaml, pointed at a local corpus and the demo key.
+dag_for() {
+  python3 - "$1" "$TRAIN_MINUTES" <<'EOF'
+import re, sys
+logs, minutes = sys.argv[1], sys.argv[2]
+s = open("dags/nightly.yaml").read()
+s = s.replace("name: nightly\n", "name: bench-yield\n")
+s = s.replace('source: "s3://${AGENT_LOGS_BUCKET}/{{ ds }}/"', f'source: "{logs}/{{{{ ds }}}}/"')
+s = s.replace("key_env: SLM_PII_KEY", "demo_key: true")
+s = re.sub(r"time_budget_mins: \d+", f"time_budget_mins: {minutes}", s)
+print(s)
+EOF
+}
+
+run_one() {
+  local name="$1" seed="$2"
+  local dir="$WORK/$name"
+  rm -rf "$dir" && mkdir -p "$dir"
+  "$BIN" demo-data --out "$dir/logs" --calls "$CALLS" --date "$DATE" --seed "$seed" --no-faults >/dev/null
+  dag_for "$dir/logs" >"$dir/dag.yaml"
+  "$BIN" validate "$dir/dag.yaml" >/dev/null
+  local started=$SECONDS
+  local out
+  out=$("$BIN" run "$dir/dag.yaml" --date "$DATE" --warehouse "$dir/warehouse")
+  local minutes=$(( (SECONDS - started) / 60 ))
+  echo "== $name corpus: $CALLS calls, seed $seed, $minutes minutes for the DAG (2 cores) =="
+  echo "$out" | grep -E "distill|finetune|evaluate|publish|pruned|cluster [0-9]+:|projected|of [0-9]+ clusters" || true
+  echo "-- per cluster: calls, share, training, score against the gate, route --"
+  "$BIN" sql --warehouse "$dir/warehouse" "
+    WITH c AS (SELECT cluster_id, COUNT(*) AS calls FROM cluster_assignments GROUP BY cluster_id),
+         a AS (SELECT cluster_id, MAX(train_seconds) / 60 AS train_minutes, MAX(tokens) AS tokens FROM adapters GROUP BY cluster_id),
+         e AS (SELECT cluster_id, metric, score, ci_low, ci_high, base_score, n,
+                      ROW_NUMBER() OVER (PARTITION BY cluster_id ORDER BY created_at DESC) AS r FROM evaluations)
+    SELECT c.cluster_id, c.calls, ROUND(c.calls * 1.0 / (SELECT SUM(calls) FROM c), 3) AS share,
+           'lora:smollm2-135m' AS candidate, ROUND(a.train_minutes, 1) AS train_min, a.tokens,
+           e.metric, ROUND(e.score, 3) AS score, ROUND(e.ci_low, 3) AS ci_low, ROUND(e.ci_high, 3) AS ci_high,
+           ROUND(e.base_score, 3) AS base, e.n
+    FROM c LEFT JOIN a ON a.cluster_id = c.cluster_id LEFT JOIN e ON e.cluster_id = c.cluster_id AND e.r = 1
+    ORDER BY c.calls DESC"
+  "$BIN" registry --registry "$dir/warehouse/registry" show
+}
+
+run_one demo "$SEED"
+run_one held-back "$HELD_SEED"
