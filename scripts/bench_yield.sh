@@ -8,6 +8,9 @@
 #
 #   bash scripts/bench_yield.sh                 # 5,000 calls, 4 hours of training
 #   CALLS=5000 TRAIN_MINUTES=30 bash scripts/bench_yield.sh
+# A quick smoke run (not the production figures): fewer eval calls per
+# adapter (EVAL_PAIRS, with MIN_EVAL the gate's minimum), and HELD=0 skips
+# the held-back corpus.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bash scripts/setup.sh >/dev/null
@@ -15,6 +18,9 @@ CALLS="${CALLS:-5000}"
 SEED="${SEED:-42}"
 HELD_SEED="${HELD_SEED:-4242}"
 TRAIN_MINUTES="${TRAIN_MINUTES:-240}"
+EVAL_PAIRS="${EVAL_PAIRS:-}"
+MIN_EVAL="${MIN_EVAL:-}"
+HELD="${HELD:-1}"
 DATE="${DATE:-2026-11-20}"
 WORK="${WORK:-$HOME/.cache/slm-pipeline/bench-yield}"
 cargo build --quiet --bin slm-pipeline "${OPT[@]}"
@@ -22,14 +28,18 @@ BIN="$CARGO_TARGET_DIR/debug/slm-pipeline"
 
 # nightly.yaml, pointed at a local corpus and the demo key.
 dag_for() {
-  python3 - "$1" "$TRAIN_MINUTES" <<'EOF'
+  python3 - "$1" "$TRAIN_MINUTES" "$EVAL_PAIRS" "$MIN_EVAL" <<'EOF'
 import re, sys
-logs, minutes = sys.argv[1], sys.argv[2]
+logs, minutes, eval_pairs, min_eval = sys.argv[1:5]
 s = open("dags/nightly.yaml").read()
 s = s.replace("name: nightly\n", "name: bench-yield\n")
 s = s.replace('source: "s3://${AGENT_LOGS_BUCKET}/{{ ds }}/"', f'source: "{logs}/{{{{ ds }}}}/"')
 s = s.replace("key_env: SLM_PII_KEY", "demo_key: true")
 s = re.sub(r"time_budget_mins: \d+", f"time_budget_mins: {minutes}", s)
+if eval_pairs:
+    s = re.sub(r"max_eval_pairs: 60", f"max_eval_pairs: {eval_pairs}", s)
+if min_eval:
+    s = re.sub(r"min_eval: \d+", f"min_eval: {min_eval}", s)
 print(s)
 EOF
 }
@@ -63,4 +73,4 @@ run_one() {
 }
 
 run_one demo "$SEED"
-run_one held-back "$HELD_SEED"
+if [ "$HELD" != 0 ]; then run_one held-back "$HELD_SEED"; fi

@@ -275,7 +275,7 @@ impl EvaluateTask {
             let shape_of = |pair: &EvalPair| -> Option<Shape> {
                 match kind {
                     Some(AnswerKind::ToolCall) => tools_in_prompt(&pair.full_prompt).as_ref().and_then(Shape::tool_calls),
-                    Some(AnswerKind::Json) => Some(Shape::Any),
+                    Some(AnswerKind::Json) => Some(Shape::json_document()),
                     _ => None,
                 }
             };

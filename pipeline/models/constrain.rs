@@ -35,6 +35,13 @@ pub struct Tool {
 }
 
 impl Shape {
+    /// A JSON answer: an object or an array (what `json_field_match`
+    /// scores), never a bare number or string, which a model steered away
+    /// from prose would otherwise fall back on.
+    pub fn json_document() -> Shape {
+        Shape::OneOf(vec![Shape::Object { props: Vec::new(), required: Vec::new() }, Shape::Array(Box::new(Shape::Any))])
+    }
+
     /// A JSON schema as a shape; what it does not constrain is `Any`.
     pub fn from_schema(schema: &Value) -> Shape {
         if let Some(Value::Array(values)) = schema.get("enum") {
@@ -440,8 +447,15 @@ fn feed_string(c: char, buf: &mut String, escape: &mut Option<u8>, role: &StrRol
     Some(false)
 }
 
+/// Characters of a number at most: a model that prefers digits must not
+/// write one forever (`1.1111…`), and a double holds 17 significant digits.
+const MAX_NUMBER_CHARS: usize = 24;
+
 /// A JSON number prefix: None if no number starts so, Some(complete).
 fn number_state(s: &str, integer: bool) -> Option<bool> {
+    if s.len() > MAX_NUMBER_CHARS {
+        return None;
+    }
     let b = s.as_bytes();
     let mut i = 0;
     if b.get(i) == Some(&b'-') {

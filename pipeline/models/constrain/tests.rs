@@ -69,6 +69,14 @@ fn json_answers_are_valid_json() {
     assert_eq!(number_state("1e+5", false), Some(true));
     assert_eq!(number_state("1.5", true), None);
     assert_eq!(number_state("1e999", false), None, "a finite double");
+    assert_eq!(number_state(&"1".repeat(25), false), None, "numbers end");
+    // A JSON answer is a document: an object or an array.
+    let doc = Shape::json_document();
+    assert_eq!(accepts(&doc, r#"{"a": [1, "x"]}"#), (true, true));
+    assert_eq!(accepts(&doc, "[]"), (true, true));
+    for bare in ["1", "\"text\"", "true", "null"] {
+        assert!(!accepts(&doc, bare).0, "{bare}");
+    }
     assert_eq!(number_state("-0", true), Some(true));
 }
 
