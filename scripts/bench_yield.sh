@@ -70,6 +70,20 @@ run_one() {
     FROM c LEFT JOIN a ON a.cluster_id = c.cluster_id LEFT JOIN e ON e.cluster_id = c.cluster_id AND e.r = 1
     ORDER BY c.calls DESC"
   "$BIN" registry --registry "$dir/warehouse/registry" show
+  # The same adapters evaluated again without constrained decoding.
+  local run_id="" free_id=""
+  [[ $out =~ run\ ([^:]+): ]] && run_id="${BASH_REMATCH[1]}"
+  printf 'name: bench-yield-free\ntasks:\n  - id: evaluate\n    kind: evaluate\n    with: {max_eval_pairs: %s, max_new_tokens: 256, constrained: false}\n' \
+    "${EVAL_PAIRS:-60}" >"$dir/free.yaml"
+  local free
+  free=$("$BIN" run "$dir/free.yaml" --date "$DATE" --warehouse "$dir/warehouse")
+  [[ $free =~ run\ ([^:]+): ]] && free_id="${BASH_REMATCH[1]}"
+  echo "-- score with and without constrained decoding --"
+  "$BIN" sql --warehouse "$dir/warehouse" "
+    SELECT c.cluster_id, c.metric, ROUND(c.score, 3) AS constrained, ROUND(f.score, 3) AS free,
+           ROUND(c.base_score, 3) AS base_constrained, ROUND(f.base_score, 3) AS base_free, c.n
+    FROM evaluations c JOIN evaluations f ON f.cluster_id = c.cluster_id AND f.adapter_version = c.adapter_version
+    WHERE c.run_id = '$run_id' AND f.run_id = '$free_id' AND f.evaluation_id <> c.evaluation_id ORDER BY c.cluster_id"
 }
 
 run_one demo "$SEED"
