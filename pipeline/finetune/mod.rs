@@ -639,11 +639,7 @@ struct WarmStart {
 /// adapter of older PII detectors is never a starting point: it may have
 /// learnt what today's detectors remove.
 async fn published_adapters(ctx: &TaskContext, registry: Option<&str>, base_model: &str) -> Result<BTreeMap<i64, WarmStart>> {
-    use crate::routing::registry::Registry;
-    let registry = match registry {
-        Some(spec) => Registry::new(ctx.warehouse.open_location(spec)?),
-        None => Registry::new(ctx.warehouse.root().child("registry")?),
-    };
+    let registry = crate::routing::registry::Registry::of_warehouse(&ctx.warehouse, registry)?;
     let mut out = BTreeMap::new();
     let Some((_, table)) = registry.live().await? else { return Ok(out) };
     for route in table.routes.iter().filter(|r| r.is_slm() && r.base_model.as_deref() == Some(base_model)) {

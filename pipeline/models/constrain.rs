@@ -522,11 +522,6 @@ impl Vocabulary {
             .collect();
         Self { texts, eos }
     }
-
-    /// For tests: the texts by id.
-    pub fn from_texts(texts: Vec<Option<String>>, eos: u32) -> Self {
-        Self { texts, eos }
-    }
 }
 
 /// The most likely token that keeps the answer valid, feeding it to
@@ -545,7 +540,10 @@ pub fn choose(logits: &[f32], machine: &mut JsonMachine, vocab: &Vocabulary) -> 
         text.chars().all(|c| next.feed(c)).then_some(next)
     };
     // The best token is usually valid: try it before sorting the vocabulary.
-    let best = (0..logits.len()).max_by(|&a, &b| logits[a].total_cmp(&logits[b]))? as u32;
+    if logits.is_empty() {
+        return None;
+    }
+    let best = super::smollm::argmax(logits);
     if let Some(next) = accepts(best, machine) {
         *machine = next;
         return Some(best);

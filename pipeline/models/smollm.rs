@@ -632,7 +632,7 @@ impl Generator {
 }
 
 /// The first index of the largest logit (as candle's argmax).
-fn argmax(logits: &[f32]) -> u32 {
+pub(crate) fn argmax(logits: &[f32]) -> u32 {
     let mut best = 0;
     for (i, v) in logits.iter().enumerate() {
         if *v > logits[best] {

@@ -24,10 +24,6 @@ impl TokenEstimator {
         Ok(Self { tokenizer: super::smollm::load_tokenizer(&dir)? })
     }
 
-    pub fn new(tokenizer: Tokenizer) -> Self {
-        Self { tokenizer }
-    }
-
     pub fn count(&self, text: &str) -> u64 {
         if text.is_empty() {
             return 0;

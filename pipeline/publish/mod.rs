@@ -232,10 +232,7 @@ impl Task for PublishTask {
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput> {
         let cfg = &self.config;
         let wh = &ctx.warehouse;
-        let registry = match &cfg.registry {
-            Some(spec) => Registry::new(wh.open_location(spec)?),
-            None => Registry::new(wh.root().child("registry")?),
-        };
+        let registry = Registry::of_warehouse(wh, cfg.registry.as_deref())?;
         let settings = crate::embed::read_settings(wh).await?;
         let (cluster_run, clusters) = latest_clusters(wh).await?;
         let calls = window_calls(wh, &cluster_run, &cfg.tokenizer).await?;

@@ -80,6 +80,15 @@ impl Registry {
         Ok(Self::new(Location::parse(spec)?))
     }
 
+    /// A DAG's `registry`: the location given (resolved as the warehouse
+    /// resolves locations), else `registry/` in the warehouse.
+    pub fn of_warehouse(wh: &crate::warehouse::Warehouse, spec: Option<&str>) -> Result<Self> {
+        Ok(Self::new(match spec {
+            Some(spec) => wh.open_location(spec)?,
+            None => wh.root().child("registry")?,
+        }))
+    }
+
     pub fn location(&self) -> &Location {
         &self.loc
     }

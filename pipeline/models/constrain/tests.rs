@@ -101,7 +101,7 @@ fn vocabulary() -> Vocabulary {
     for c in (32u8..127).map(char::from) {
         texts.push(Some(c.to_string()));
     }
-    Vocabulary::from_texts(texts, 0)
+    Vocabulary { texts, eos: 0 }
 }
 
 /// A random model (random logits at every step) under the constraint: what
