@@ -499,12 +499,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
                         None => registry.live().await?.map(|(_, t)| t).ok_or_else(|| Error::NotFound("nothing published yet".into()))?,
                     };
                     println!("version {}  published {}  run {}", table.version, table.published_at, table.dag_run_id);
-                    println!("{:<6} {:<8} {:>8} {:>9} {:>7}  {:<40} reason", "route", "target", "score", "max_dist", "traffic", "label");
+                    println!("{:<6} {:<8} {:<10} {:>8} {:>9} {:>7}  {:<40} reason", "route", "target", "candidate", "score", "max_dist", "traffic", "label");
                     for r in &table.routes {
                         println!(
-                            "{:<6} {:<8} {:>8} {:>9.3} {:>6.1}%  {:<40} {}",
+                            "{:<6} {:<8} {:<10} {:>8} {:>9.3} {:>6.1}%  {:<40} {}",
                             r.cluster_id,
                             r.target,
+                            r.candidate.as_ref().filter(|_| r.is_slm()).map_or("-", |c| c.kind.name()),
                             r.eval.as_ref().map_or("-".into(), |e| format!("{:.3}", e.score)),
                             r.max_distance,
                             r.traffic_share * 100.0,

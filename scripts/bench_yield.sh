@@ -57,17 +57,24 @@ run_one() {
   local minutes=$(( (SECONDS - started) / 60 ))
   echo "== $name corpus: $CALLS calls, seed $seed, $minutes minutes for the DAG (2 cores) =="
   echo "$out" | grep -E "distill|finetune|evaluate|publish|pruned|cluster [0-9]+:|projected|of [0-9]+ clusters" || true
-  echo "-- per cluster: calls, share, training, score against the gate, route --"
+  echo "-- per cluster: calls, share, training, each candidate's score (zero-shot, few-shot, LoRA) and tokens per call; the route and its candidate below --"
   "$BIN" sql --warehouse "$dir/warehouse" "
     WITH c AS (SELECT cluster_id, COUNT(*) AS calls FROM cluster_assignments GROUP BY cluster_id),
          a AS (SELECT cluster_id, MAX(train_seconds) / 60 AS train_minutes, MAX(tokens) AS tokens FROM adapters GROUP BY cluster_id),
-         e AS (SELECT cluster_id, metric, score, ci_low, ci_high, base_score, n,
-                      ROW_NUMBER() OVER (PARTITION BY cluster_id ORDER BY created_at DESC) AS r FROM evaluations)
+         e AS (SELECT cluster_id, evaluation_id, metric, score, ci_low, ci_high, base_score, n,
+                      ROW_NUMBER() OVER (PARTITION BY cluster_id ORDER BY created_at DESC) AS r FROM evaluations),
+         k AS (SELECT evaluation_id,
+                      ROUND(MAX(CASE WHEN candidate = 'zero_shot' THEN score END), 3) AS zero_shot,
+                      ROUND(MAX(CASE WHEN candidate = 'few_shot' THEN score END), 3) AS few_shot,
+                      ROUND(MAX(CASE WHEN candidate = 'lora' THEN prompt_tokens + answer_tokens END)) AS lora_tokens,
+                      ROUND(MAX(CASE WHEN candidate = 'few_shot' THEN prompt_tokens + answer_tokens END)) AS few_tokens
+               FROM candidates GROUP BY evaluation_id)
     SELECT c.cluster_id, c.calls, ROUND(c.calls * 1.0 / (SELECT SUM(calls) FROM c), 3) AS share,
-           'lora:smollm2-135m' AS candidate, ROUND(a.train_minutes, 1) AS train_min, a.tokens,
-           e.metric, ROUND(e.score, 3) AS score, ROUND(e.ci_low, 3) AS ci_low, ROUND(e.ci_high, 3) AS ci_high,
-           ROUND(e.base_score, 3) AS base, e.n
+           ROUND(a.train_minutes, 1) AS train_min, a.tokens,
+           e.metric, ROUND(e.score, 3) AS lora, ROUND(e.ci_low, 3) AS ci_low, ROUND(e.ci_high, 3) AS ci_high,
+           k.zero_shot, k.few_shot, k.lora_tokens, k.few_tokens, e.n
     FROM c LEFT JOIN a ON a.cluster_id = c.cluster_id LEFT JOIN e ON e.cluster_id = c.cluster_id AND e.r = 1
+         LEFT JOIN k ON k.evaluation_id = e.evaluation_id
     ORDER BY c.calls DESC"
   "$BIN" registry --registry "$dir/warehouse/registry" show
   # The same adapters evaluated again without constrained decoding.

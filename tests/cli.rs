@@ -49,6 +49,9 @@ fn the_production_dags_run_every_stage_behind_production_gates() {
         }
         assert!(publish["thresholds"]["rouge_l"].as_f64().is_some(), "{path}: the free-text gate is explicit");
         assert!(publish["min_eval"].as_u64().unwrap() >= 30, "{path}");
+        // Only candidates under licences the DAG names are published.
+        let licences: Vec<&str> = publish["licences_allowed"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert!(licences.contains(&"apache-2.0"), "{path}: SmolLM2's licence is allowed: {licences:?}");
         let finetune = with("finetune");
         let budget = finetune["time_budget_mins"].as_f64().unwrap();
         let timeout = dag.tasks.iter().find(|t| t.kind.name() == "finetune").unwrap().policy.timeout_secs as f64;

@@ -14,7 +14,9 @@ use common::*;
 use slm_pipeline::routing::registry::{sha256_hex, Registry};
 use slm_pipeline::routing::router::{decide, Request, Router};
 use slm_pipeline::routing::serve::{serve, ServiceState};
+use slm_pipeline::models::fewshot::ShotPool;
 use slm_pipeline::routing::table::RoutingTable;
+use slm_pipeline::warehouse::candidates::CandidateKind;
 use slm_pipeline::warehouse::Warehouse;
 
 const KEY_ENV: &str = "SLM_TEST_KEY_PUBLISH";
@@ -96,6 +98,12 @@ fn registry_of(warehouse: &Path) -> Registry {
     Registry::open(warehouse.join("registry").to_str().unwrap()).unwrap()
 }
 
+/// The file a route's registry folder is addressed by: the adapter's
+/// weights, or the few-shot examples, or a zero-shot route's candidate.json.
+fn main_file(folder: &slm_pipeline::routing::table::AdapterRef) -> String {
+    folder.files.iter().find(|(_, sum)| **sum == folder.sha256).map(|(name, _)| name.clone()).unwrap()
+}
+
 async fn live(registry: &Registry) -> RoutingTable {
     registry.live().await.unwrap().expect("a live version").1
 }
@@ -128,10 +136,42 @@ async fn the_pipeline_evaluates_publishes_and_reports() {
         let adapter = route.adapter.as_ref().unwrap();
         assert!(adapter.path.ends_with(&adapter.sha256[..12]), "content-addressed: {}", adapter.path);
         let files = registry.fetch_adapter(adapter).await.unwrap();
-        assert_eq!(sha256_hex(&files["adapter_model.safetensors"]), adapter.sha256);
-        assert!(files.contains_key("adapter_config.json") && files.contains_key("metrics.json"));
+        // The route's folder holds what its candidate needs, addressed by its main file.
+        let candidate = route.candidate.as_ref().expect("publish records the candidate");
+        let main = match candidate.kind {
+            CandidateKind::Lora => {
+                assert!(files.contains_key("adapter_config.json") && files.contains_key("metrics.json"));
+                "adapter_model.safetensors"
+            }
+            CandidateKind::FewShot => {
+                let pool = ShotPool::from_jsonl(&files["shots.jsonl"]).unwrap();
+                assert!(pool.len() >= candidate.shots && candidate.shots >= 1);
+                "shots.jsonl"
+            }
+            CandidateKind::ZeroShot => "candidate.json",
+        };
+        assert_eq!(sha256_hex(&files[main]), adapter.sha256);
+        assert_eq!(candidate.licence, "apache-2.0");
+        assert!(candidate.memory_mib > 0.0 && candidate.tokens_per_call > 0.0, "{candidate:?}");
         assert!(route.max_distance > 0.0 && route.eval.as_ref().unwrap().n >= 1);
         assert_eq!(route.base_model.as_deref(), Some("tiny-random-llama"));
+    }
+    // Every evaluation scored three candidates on the same calls; each SLM
+    // route took the cheapest (the gate passes all here).
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM candidates").await, 6);
+    assert_eq!(
+        count(&wh, "SELECT COUNT(*) FROM candidates c JOIN evaluations e ON c.evaluation_id = e.evaluation_id \
+                    WHERE c.n = e.n AND c.licence = 'apache-2.0' AND c.cost > 0 AND c.memory_mib > 0").await,
+        6
+    );
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM evaluation_examples WHERE few_shot_score IS NULL OR few_shot_answer IS NULL").await, 0);
+    for route in &slm {
+        let cluster = slm_pipeline::routing::table::cluster_of(&route.cluster_id).unwrap();
+        let cheapest = count(&wh, &format!(
+            "SELECT CASE candidate WHEN 'zero_shot' THEN 0 WHEN 'few_shot' THEN 1 ELSE 2 END FROM candidates \
+             WHERE cluster_id = {cluster} ORDER BY cost, memory_mib, candidate = 'lora', candidate = 'few_shot' LIMIT 1")).await;
+        let kind = [CandidateKind::ZeroShot, CandidateKind::FewShot, CandidateKind::Lora][cheapest as usize];
+        assert_eq!(route.candidate.as_ref().unwrap().kind, kind, "{}", route.reason);
     }
     // Measured share: at most the SLM clusters' share, and some traffic moves.
     let cluster_share: f64 = slm.iter().map(|r| r.traffic_share).sum();
@@ -215,6 +255,34 @@ async fn adapters_of_older_pii_detectors_are_never_published() {
     assert!(md.contains("## PII") && md.contains("2 stale adapter(s)"), "{md}");
 }
 
+/// `licences_allowed` gates the candidates: a list without the base's
+/// licence sends every cluster to the LLM and says why; one with it (in any
+/// case) publishes as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_candidates_under_allowed_licences_are_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = copy_warehouse(dir.path());
+    let before = live(&registry_of(&warehouse)).await;
+    let republish = |list: &str| {
+        let dag = dir.path().join("publish.yaml");
+        std::fs::write(&dag, format!("name: republish\ntasks:\n{}", publish_yaml(&format!(", licences_allowed: [{list}]")))).unwrap();
+        slm_pipeline::dag::Dag::load(&dag).unwrap()
+    };
+    let (runner, _) = runner(Warehouse::open(warehouse.to_str().unwrap()).unwrap());
+    let run = runner.run(&republish("mit, gemma"), date()).await.unwrap();
+    assert!(run.succeeded(), "{run:#?}");
+    let table = live(&registry_of(&warehouse)).await;
+    assert!(table.routes.iter().all(|r| !r.is_slm()), "{:#?}", table.routes);
+    let refused: Vec<_> = table.routes.iter().filter(|r| r.reason.contains("licence") && r.reason.contains("apache-2.0")).collect();
+    assert_eq!(refused.len(), 2, "{:#?}", table.routes.iter().map(|r| &r.reason).collect::<Vec<_>>());
+
+    let run = runner.run(&republish("MIT, Apache-2.0"), date()).await.unwrap();
+    assert!(run.succeeded(), "{run:#?}");
+    let table = live(&registry_of(&warehouse)).await;
+    let slm = |t: &RoutingTable| t.routes.iter().filter(|r| r.is_slm()).map(|r| (r.cluster_id.clone(), r.candidate.clone())).collect::<Vec<_>>();
+    assert_eq!(slm(&table), slm(&before));
+}
+
 /// The binary is killed (abort, as `kill -9`) between the steps of a
 /// publish: the live version never changes until the pointer is written,
 /// and a rerun publishes. Rollback makes the old version live again.
@@ -283,7 +351,7 @@ fn a_crash_mid_publish_leaves_the_previous_version_live() {
 
     // A tampered adapter is refused: rollback checks every sha256 first.
     let adapter = before.routes.iter().find(|r| r.is_slm()).unwrap().adapter.clone().unwrap();
-    let weights = warehouse.join("registry").join(&adapter.path).join("adapter_model.safetensors");
+    let weights = warehouse.join("registry").join(&adapter.path).join(main_file(&adapter));
     let mut bytes = std::fs::read(&weights).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
@@ -403,7 +471,7 @@ async fn the_http_service_routes_under_load_and_follows_current() {
     second.ambiguity_margin = 0.07;
     let tampered = second.routes.iter().find(|r| r.is_slm()).unwrap().adapter.clone().unwrap();
     let sha = registry.write_table(&second).await.unwrap();
-    let weights = warehouse.join("registry").join(&tampered.path).join("adapter_model.safetensors");
+    let weights = warehouse.join("registry").join(&tampered.path).join(main_file(&tampered));
     let mut bytes = std::fs::read(&weights).unwrap();
     bytes[0] ^= 1;
     std::fs::write(&weights, bytes).unwrap();

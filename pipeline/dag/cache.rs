@@ -181,12 +181,14 @@ pub fn io_of(
             io.reads.push(parquet(Table::Adapters));
             io.writes.push(parquet(Table::Evaluations));
             io.writes.push(parquet(Table::EvaluationExamples));
+            io.writes.push(parquet(Table::Candidates));
         }
         TaskKind::Publish => {
             io.reads.push(parquet(Table::Calls));
             io.reads.push(parquet(Table::Adapters));
             io.reads.push(parquet(Table::Evaluations));
             io.reads.push(parquet(Table::EvaluationExamples));
+            io.reads.push(parquet(Table::Candidates));
             io.reads.push(lance(VectorTable::Clusters));
             io.reads.push(lance(VectorTable::ClusterAssignments));
             io.reads.push(table(warehouse, crate::embed::EMBEDDING_SETTINGS));

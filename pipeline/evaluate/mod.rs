@@ -4,11 +4,15 @@
 //! 1. The newest adapter of each cluster (`adapters` table);
 //! 2. its dataset's eval split (calls chosen by a hash of the call id, never
 //!    trained on), in call-id order, at most `max_eval_pairs`;
-//! 3. greedy answers with a KV cache from the base model and from the base
-//!    model with the adapter merged in (`W + (alpha/r) B A`);
+//! 3. greedy answers with a KV cache from each candidate (`candidates`):
+//!    the base model zero-shot on the whole prompt, the base model with the
+//!    `few_shot` nearest training calls in its prompt (`models/fewshot.rs`),
+//!    and the base model with the adapter merged in (`W + (alpha/r) B A`)
+//!    on the pruned prompt;
 //! 4. scores by the kind of the LLM's answer (`score.rs`), means with 95%
 //!    intervals, agreement with the LLM;
-//! 5. `evaluation_examples` first, then the `evaluations` row: a row means
+//! 5. `evaluation_examples` and `candidates` (with the few-shot examples,
+//!    `shots.jsonl`) first, then the `evaluations` row: a row means
 //!    the evaluation is complete. An evaluation already done (same adapter,
 //!    same settings) is not done again.
 
@@ -27,8 +31,10 @@ use tracing::info;
 use crate::error::{Error, Result};
 use crate::finetune::peft;
 use crate::models::constrain::{tools_in_prompt, JsonMachine, Shape, Vocabulary};
+use crate::models::fewshot::{Shot, ShotPool, SHOTS_FILE};
 use crate::models::smollm::{self, BaseModel, Generator};
 use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::warehouse::candidates::{candidates_dir, write_candidates, Candidate, CandidateKind};
 use crate::warehouse::columns;
 use crate::warehouse::tables::{evaluation_examples_schema, evaluations_schema};
 use crate::warehouse::{Table, Warehouse};
@@ -59,6 +65,20 @@ pub struct EvaluateConfig {
     /// serving side generates (`models/constrain.rs`).
     #[serde(default = "default_constrained")]
     pub constrained: bool,
+    /// Training calls in the few-shot candidate's prompt (0: no few-shot candidate).
+    #[serde(default = "default_few_shot")]
+    pub few_shot: usize,
+    /// Training calls the few-shot examples are picked from (the first by
+    /// call id): what the registry ships with a few-shot route.
+    #[serde(default = "default_few_shot_pool")]
+    pub few_shot_pool: usize,
+}
+
+fn default_few_shot() -> usize {
+    2
+}
+fn default_few_shot_pool() -> usize {
+    256
 }
 
 fn default_constrained() -> bool {
@@ -79,6 +99,9 @@ impl EvaluateConfig {
     pub fn check(&self) -> std::result::Result<(), String> {
         if self.max_eval_pairs == 0 || self.max_new_tokens == 0 {
             return Err("`max_eval_pairs` and `max_new_tokens` must be at least 1".into());
+        }
+        if self.few_shot > 0 && self.few_shot_pool < self.few_shot {
+            return Err("`few_shot_pool` must hold at least `few_shot` calls".into());
         }
         Ok(())
     }
@@ -149,7 +172,7 @@ struct EvalPair {
     answer: String,
 }
 
-/// What the two models answered on one call, scored.
+/// What the candidates answered on one call, scored.
 struct Example {
     call_id: String,
     adapter: score::Scored,
@@ -158,6 +181,18 @@ struct Example {
     base_answer: String,
     answer_tokens: usize,
     base_answer_tokens: usize,
+    few_shot: Option<FewShotAnswer>,
+    /// Tokens each candidate read: adapter (pruned), zero-shot (whole).
+    prompt_tokens: usize,
+    base_prompt_tokens: usize,
+}
+
+struct FewShotAnswer {
+    scored: score::Scored,
+    answer: String,
+    answer_tokens: usize,
+    prompt_tokens: usize,
+    shots: usize,
 }
 
 /// One cluster's result, for the run summary.
@@ -178,6 +213,11 @@ pub struct Evaluation {
     pub by_kind: BTreeMap<String, usize>,
     pub tokens_per_second: f64,
     pub cached: bool,
+    /// The few-shot candidate's score, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub few_shot_score: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Candidate>,
 }
 
 #[async_trait]
@@ -216,8 +256,16 @@ impl Task for EvaluateTask {
             let base = base.clone().expect("loaded above");
             let e = self.evaluate(ctx, &base, adapter, &id, &device).await?;
             summary.push(format!(
-                "cluster {}: {} {:.3} [{:.3}, {:.3}] vs base {:.3}, agreement {:.2}, n {}",
-                e.cluster_id, e.metric, e.score, e.ci.0, e.ci.1, e.base_score, e.teacher_agreement, e.n
+                "cluster {}: {} {:.3} [{:.3}, {:.3}] vs base {:.3}{}, agreement {:.2}, n {}",
+                e.cluster_id,
+                e.metric,
+                e.score,
+                e.ci.0,
+                e.ci.1,
+                e.base_score,
+                e.few_shot_score.map(|f| format!(", few-shot {f:.3}")).unwrap_or_default(),
+                e.teacher_agreement,
+                e.n
             ));
             results.push(e);
         }
@@ -235,7 +283,9 @@ impl Task for EvaluateTask {
 impl EvaluateTask {
     fn fingerprint(&self) -> String {
         let c = &self.config;
-        let mut text = json!({"model": c.model, "max_eval_pairs": c.max_eval_pairs, "max_new_tokens": c.max_new_tokens, "seed": c.seed});
+        // `candidates`: zero-shot reads the whole prompt, and the candidates table is written.
+        let mut text = json!({"model": c.model, "max_eval_pairs": c.max_eval_pairs, "max_new_tokens": c.max_new_tokens, "seed": c.seed,
+                              "candidates": 1, "few_shot": c.few_shot, "few_shot_pool": c.few_shot_pool});
         if c.constrained {
             text["constrained"] = json!(true);
         }
@@ -254,7 +304,10 @@ impl EvaluateTask {
         let wh = &ctx.warehouse;
         let root = wh.root();
         let label = format!("cluster {} adapter {}", adapter.cluster_id, adapter.version);
-        let (pairs, kind) = eval_pairs(wh, adapter.cluster_id, &adapter.dataset_version, cfg.max_eval_pairs).await?;
+        let (pairs, shots, kind) =
+            eval_pairs(wh, adapter.cluster_id, &adapter.dataset_version, cfg.max_eval_pairs, cfg.few_shot_pool).await?;
+        let k = if shots.is_empty() { 0 } else { cfg.few_shot };
+        let pool = Arc::new(ShotPool::new(shots));
         let constrained = cfg.constrained;
         if pairs.is_empty() {
             return Err(Error::model(&label, format!("dataset {} has no eval split", adapter.dataset_version)));
@@ -262,9 +315,11 @@ impl EvaluateTask {
         let dir = adapter_dir(adapter.cluster_id, &adapter.version);
         let config_bytes = root.get(&root.key(&format!("{dir}/{}", peft::CONFIG_FILE))?).await?.to_vec();
         let weight_bytes = root.get(&root.key(&format!("{dir}/{}", peft::WEIGHTS_FILE))?).await?.to_vec();
+        let adapter_bytes = weight_bytes.len();
 
         let progress = crate::progress::steps_bar(ctx.progress, pairs.len() as u64, &format!("cluster {}", adapter.cluster_id));
         let (base_c, device_c, label_c, max_new) = (base.clone(), device.clone(), label.clone(), cfg.max_new_tokens);
+        let pool_c = pool.clone();
         let started = Instant::now();
         let examples = tokio::task::spawn_blocking(move || -> Result<Vec<Example>> {
             let merged = peft::merged_weights(&base_c, &config_bytes, &weight_bytes, &label_c)?;
@@ -285,15 +340,34 @@ impl EvaluateTask {
             let longest = pairs.iter().map(|p| tokens(&p.answer).map(|t| t.len())).collect::<Result<Vec<_>>>()?;
             let max_new = max_new.min(longest.iter().max().copied().unwrap_or(0) * 3 / 2 + 16);
             let decode = |ids: &[u32]| base_c.tokenizer.decode(ids, true).map_err(|e| Error::model(&label_c, e));
+            let generate = |generator: &Generator, prompt: &[u32], shape: Option<Shape>| match (vocab.as_ref(), shape) {
+                (Some(vocab), Some(shape)) => generator.greedy_constrained(prompt, max_new, JsonMachine::new(shape), vocab),
+                _ => generator.greedy(prompt, max_new),
+            };
+            let context = base_c.spec.context.saturating_sub(max_new);
             let mut out = Vec::with_capacity(pairs.len());
             for pair in &pairs {
+                let shape = shape_of(pair);
                 let prompt = tokens(&pair.prompt)?;
-                let (with, without) = match (vocab.as_ref(), shape_of(pair)) {
-                    (Some(vocab), Some(shape)) => (
-                        tuned.greedy_constrained(&prompt, max_new, JsonMachine::new(shape.clone()), vocab)?,
-                        plain.greedy_constrained(&prompt, max_new, JsonMachine::new(shape), vocab)?,
-                    ),
-                    _ => (tuned.greedy(&prompt, max_new)?, plain.greedy(&prompt, max_new)?),
+                let whole = tokens(&pair.full_prompt)?;
+                let with = generate(&tuned, &prompt, shape.clone())?;
+                let without = generate(&plain, &whole, shape.clone())?;
+                let few_shot = match k {
+                    0 => None,
+                    k => {
+                        let mut fits = |text: &str| tokens(text).is_ok_and(|t| t.len() <= context);
+                        let (text, shots) = pool_c.prompt_for(&pair.full_prompt, k, &mut fits);
+                        let ids = tokens(&text)?;
+                        let generated = generate(&plain, &ids, shape)?;
+                        let answer = decode(&generated)?;
+                        Some(FewShotAnswer {
+                            scored: score::score(&pair.answer, &answer),
+                            answer,
+                            answer_tokens: generated.len(),
+                            prompt_tokens: ids.len(),
+                            shots,
+                        })
+                    }
                 };
                 let (answer, base_answer) = (decode(&with)?, decode(&without)?);
                 out.push(Example {
@@ -304,6 +378,9 @@ impl EvaluateTask {
                     base_answer,
                     answer_tokens: with.len(),
                     base_answer_tokens: without.len(),
+                    few_shot,
+                    prompt_tokens: prompt.len(),
+                    base_prompt_tokens: whole.len(),
                 });
                 progress.inc(1);
             }
@@ -314,9 +391,18 @@ impl EvaluateTask {
         .map_err(|e| Error::model("the evaluation thread", e))??;
         let seconds = started.elapsed().as_secs_f64();
 
-        let result = summarize(id, adapter, &examples, self.config.seed, seconds);
+        let mut result = summarize(id, adapter, &examples, self.config.seed, seconds);
+        let serving = Serving { hf_name: &base.hf_name, licence: &base.licence, parameters: base.parameters(),
+                                resident_bytes: base.resident_bytes(), kv_bytes_per_token: base.kv_bytes_per_token(), adapter_bytes };
+        result.candidates = candidates(&result, &examples, &serving, self.config.seed);
+        result.few_shot_score = result.candidates.iter().find(|c| c.kind == CandidateKind::FewShot).map(|c| c.score);
         let examples_rel = format!("{}/cluster={}/evaluation={id}/examples.parquet", Table::EvaluationExamples.dir(), adapter.cluster_id);
         wh.write_parquet(&examples_rel, evaluation_examples_schema(), &[examples_batch(id, adapter.cluster_id, &examples)?]).await?;
+        if k > 0 {
+            let shots_key = root.key(&format!("{}/{SHOTS_FILE}", candidates_dir(adapter.cluster_id, id)))?;
+            root.put(&shots_key, pool.to_jsonl()).await?;
+        }
+        write_candidates(wh, &result.candidates).await?;
         let row = evaluation_row(ctx, adapter, &base.hf_name, &result, seconds)?;
         let rel = format!("{}/cluster={}/evaluation={id}/evaluation.parquet", Table::Evaluations.dir(), adapter.cluster_id);
         wh.write_parquet(&rel, evaluations_schema(), &[row]).await?;
@@ -326,9 +412,16 @@ impl EvaluateTask {
     }
 }
 
-/// The eval split of one dataset version, in call-id order, at most `max`,
-/// and the kind of answer of at least 90% of its training pairs.
-async fn eval_pairs(wh: &Warehouse, cluster: i64, version: &str, max: usize) -> Result<(Vec<EvalPair>, Option<AnswerKind>)> {
+/// The eval split of one dataset version, in call-id order, at most `max`;
+/// the first `pool` training pairs by call id, whole (the few-shot
+/// examples); and the kind of answer of at least 90% of the training pairs.
+async fn eval_pairs(
+    wh: &Warehouse,
+    cluster: i64,
+    version: &str,
+    max: usize,
+    pool: usize,
+) -> Result<(Vec<EvalPair>, Vec<Shot>, Option<AnswerKind>)> {
     let dir = format!("{}/cluster={cluster}/version={version}", Table::Datasets.dir());
     let table = Table::Datasets.name();
     let root = wh.root();
@@ -338,6 +431,7 @@ async fn eval_pairs(wh: &Warehouse, cluster: i64, version: &str, max: usize) -> 
         false => None,
     };
     let mut pairs = Vec::new();
+    let mut train: Vec<(String, Shot)> = Vec::new();
     let mut kinds: BTreeMap<AnswerKind, usize> = BTreeMap::new();
     for batch in wh.read_parquet_dir(&dir).await? {
         let split = columns::strings(&batch, "split", table)?;
@@ -346,15 +440,16 @@ async fn eval_pairs(wh: &Warehouse, cluster: i64, version: &str, max: usize) -> 
         let answer = columns::strings(&batch, "answer", table)?;
         let pruned = columns::optional_strings(&batch, "prefix_sha256", table)?;
         for row in 0..batch.num_rows() {
-            if split.value(row) != "eval" {
-                *kinds.entry(score::kind_of(answer.value(row))).or_default() += 1;
-                continue;
-            }
             let is_pruned = pruned.is_some_and(|p| !arrow::array::Array::is_null(p, row));
             let full_prompt = match (&prefix, is_pruned) {
                 (Some(p), true) => format!("{p}{}", prompt.value(row)),
                 _ => prompt.value(row).to_string(),
             };
+            if split.value(row) != "eval" {
+                *kinds.entry(score::kind_of(answer.value(row))).or_default() += 1;
+                train.push((call.value(row).to_string(), Shot { prompt: full_prompt, answer: answer.value(row).to_string() }));
+                continue;
+            }
             pairs.push(EvalPair {
                 call_id: call.value(row).to_string(),
                 prompt: prompt.value(row).to_string(),
@@ -365,9 +460,11 @@ async fn eval_pairs(wh: &Warehouse, cluster: i64, version: &str, max: usize) -> 
     }
     pairs.sort_by(|a, b| a.call_id.cmp(&b.call_id));
     pairs.truncate(max);
+    train.sort_by(|a, b| a.0.cmp(&b.0));
+    let shots = train.into_iter().take(pool).map(|(_, s)| s).collect();
     let total: usize = kinds.values().sum();
     let kind = kinds.into_iter().find(|(_, n)| *n * 10 >= total * 9 && total > 0).map(|(k, _)| k);
-    Ok((pairs, kind))
+    Ok((pairs, shots, kind))
 }
 
 fn summarize(id: &str, adapter: &AdapterRow, examples: &[Example], seed: u64, seconds: f64) -> Evaluation {
@@ -390,7 +487,8 @@ fn summarize(id: &str, adapter: &AdapterRow, examples: &[Example], seed: u64, se
     let share = |f: &dyn Fn(&Example) -> bool| examples.iter().filter(|e| f(e)).count() as f64 / examples.len().max(1) as f64;
     let tuned = score::estimate(&scores, seed);
     let base = score::estimate(&base_scores, seed);
-    let tokens: usize = examples.iter().map(|e| e.answer_tokens + e.base_answer_tokens).sum();
+    let few_shot = |e: &Example| e.few_shot.as_ref().map_or(0, |f| f.answer_tokens);
+    let tokens: usize = examples.iter().map(|e| e.answer_tokens + e.base_answer_tokens + few_shot(e)).sum();
     Evaluation {
         evaluation_id: id.to_string(),
         cluster_id: adapter.cluster_id,
@@ -407,7 +505,79 @@ fn summarize(id: &str, adapter: &AdapterRow, examples: &[Example], seed: u64, se
         by_kind,
         tokens_per_second: tokens as f64 / seconds.max(1e-9),
         cached: false,
+        few_shot_score: None,
+        candidates: Vec::new(),
     }
+}
+
+/// What serving a candidate takes, from the base model and the adapter.
+struct Serving<'a> {
+    hf_name: &'a str,
+    licence: &'a str,
+    parameters: usize,
+    resident_bytes: usize,
+    kv_bytes_per_token: usize,
+    adapter_bytes: usize,
+}
+
+/// Each candidate's score on the eval calls, with what serving it costs:
+/// the tokens it reads and writes per call, and the memory it holds.
+fn candidates(e: &Evaluation, examples: &[Example], serving: &Serving, seed: u64) -> Vec<Candidate> {
+    let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / v.len().max(1) as f64;
+    let candidate = |kind: CandidateKind, scores: Vec<f64>, prompt: Vec<usize>, answer: Vec<usize>, shots: i64, extra: usize| {
+        let estimate = score::estimate(&scores, seed);
+        let (prompt, answer) = (mean(&prompt), mean(&answer));
+        let bytes = serving.resident_bytes as f64 + extra as f64 + serving.kv_bytes_per_token as f64 * (prompt + answer);
+        Candidate {
+            evaluation_id: e.evaluation_id.clone(),
+            cluster_id: e.cluster_id,
+            kind,
+            base_model: serving.hf_name.to_string(),
+            licence: serving.licence.to_string(),
+            metric: e.metric.clone(),
+            score: estimate.mean,
+            ci_low: estimate.low,
+            ci_high: estimate.high,
+            n: scores.len() as i64,
+            shots,
+            prompt_tokens: prompt,
+            answer_tokens: answer,
+            memory_mib: bytes / (1024.0 * 1024.0),
+            cost: serving.parameters as f64 * (prompt + answer),
+        }
+    };
+    let mut out = vec![
+        candidate(
+            CandidateKind::ZeroShot,
+            examples.iter().map(|x| x.base.score).collect(),
+            examples.iter().map(|x| x.base_prompt_tokens).collect(),
+            examples.iter().map(|x| x.base_answer_tokens).collect(),
+            0,
+            0,
+        ),
+        candidate(
+            CandidateKind::Lora,
+            examples.iter().map(|x| x.adapter.score).collect(),
+            examples.iter().map(|x| x.prompt_tokens).collect(),
+            examples.iter().map(|x| x.answer_tokens).collect(),
+            0,
+            serving.adapter_bytes,
+        ),
+    ];
+    let few: Vec<&FewShotAnswer> = examples.iter().filter_map(|x| x.few_shot.as_ref()).collect();
+    if !few.is_empty() && few.len() == examples.len() {
+        let shots = few.iter().map(|f| f.shots).max().unwrap_or(0) as i64;
+        out.push(candidate(
+            CandidateKind::FewShot,
+            few.iter().map(|f| f.scored.score).collect(),
+            few.iter().map(|f| f.prompt_tokens).collect(),
+            few.iter().map(|f| f.answer_tokens).collect(),
+            shots,
+            0,
+        ));
+    }
+    out.sort_by_key(|c| c.kind);
+    out
 }
 
 fn examples_batch(id: &str, cluster: i64, examples: &[Example]) -> Result<RecordBatch> {
@@ -425,6 +595,9 @@ fn examples_batch(id: &str, cluster: i64, examples: &[Example]) -> Result<Record
         Arc::new(StringArray::from_iter_values(examples.iter().map(|e| e.base_answer.as_str()))),
         Arc::new(Int64Array::from_iter_values(examples.iter().map(|e| e.answer_tokens as i64))),
         Arc::new(Int64Array::from_iter_values(examples.iter().map(|e| e.base_answer_tokens as i64))),
+        Arc::new(Float64Array::from(examples.iter().map(|e| e.few_shot.as_ref().map(|f| f.scored.score)).collect::<Vec<_>>())),
+        Arc::new(BooleanArray::from(examples.iter().map(|e| e.few_shot.as_ref().map(|f| f.scored.agrees)).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(examples.iter().map(|e| e.few_shot.as_ref().map(|f| f.answer.as_str())).collect::<Vec<_>>())),
     ];
     RecordBatch::try_new(evaluation_examples_schema(), columns).map_err(|e| Error::arrow("building evaluation_examples", e))
 }
@@ -533,5 +706,7 @@ async fn read_evaluation(wh: &Warehouse, rel: &str) -> Result<Evaluation> {
         by_kind: BTreeMap::new(),
         tokens_per_second: f64::NAN,
         cached: true,
+        few_shot_score: None,
+        candidates: Vec::new(),
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod constrain;
+pub mod fewshot;
 pub mod minilm;
 pub mod prefix;
 pub mod smollm;

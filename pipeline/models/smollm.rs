@@ -75,6 +75,9 @@ pub struct BaseModel {
     pub chat_template: String,
     /// What PEFT's `base_model_name_or_path` calls this model.
     pub hf_name: String,
+    /// Its licence as the model declares it (`apache-2.0`), else `unknown`:
+    /// what a DAG's `licences_allowed` is checked against.
+    pub licence: String,
 }
 
 impl BaseModel {
@@ -86,6 +89,21 @@ impl BaseModel {
         }
         require_files(MODEL_NAME, dir, &[GGUF_FILE])?;
         load_gguf(&dir.join(GGUF_FILE), device)
+    }
+
+    pub fn parameters(&self) -> usize {
+        self.weights.values().map(|w| w.elem_count()).sum()
+    }
+
+    /// Bytes the weights hold in memory (f32).
+    pub fn resident_bytes(&self) -> usize {
+        self.weights.values().map(|w| w.elem_count() * w.dtype().size_in_bytes()).sum()
+    }
+
+    /// Bytes of KV cache per token of context (f32 keys and values, every layer).
+    pub fn kv_bytes_per_token(&self) -> usize {
+        let s = &self.spec;
+        s.layers * 2 * s.kv_heads * (s.hidden / s.heads) * 4
     }
 
     pub fn tied_embeddings(&self) -> bool {
@@ -148,7 +166,8 @@ pub fn load_gguf(path: &Path, device: &Device) -> Result<BaseModel> {
         }
         weights.insert(hf, w);
     }
-    Ok(BaseModel { spec, weights, tokenizer, chat_template, hf_name: HF_NAME.into() })
+    let licence = md_string(md, "general.license", &context).unwrap_or_else(|_| UNKNOWN_LICENCE.into());
+    Ok(BaseModel { spec, weights, tokenizer, chat_template, hf_name: HF_NAME.into(), licence })
 }
 
 /// Reads a Llama-family model in Hugging Face's layout: `config.json`
@@ -222,7 +241,25 @@ pub fn load_safetensors(dir: &Path, device: &Device) -> Result<BaseModel> {
         .and_then(|v| v["chat_template"].as_str().map(str::to_string))
         .unwrap_or_default();
     let hf_name = config["_name_or_path"].as_str().filter(|s| !s.is_empty()).map_or(name, str::to_string);
-    Ok(BaseModel { spec, weights, tokenizer, chat_template, hf_name })
+    let licence = licence_of_folder(dir, &config);
+    Ok(BaseModel { spec, weights, tokenizer, chat_template, hf_name, licence })
+}
+
+pub const UNKNOWN_LICENCE: &str = "unknown";
+
+/// A Hugging Face folder's licence: `license` in `config.json`, else the
+/// `license:` line of the model card's front matter (`README.md`).
+fn licence_of_folder(dir: &Path, config: &serde_json::Value) -> String {
+    if let Some(l) = config["license"].as_str().filter(|l| !l.is_empty()) {
+        return l.to_string();
+    }
+    let card = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
+    let front = card.strip_prefix("---\n").and_then(|rest| rest.split("\n---").next()).unwrap_or("");
+    front
+        .lines()
+        .find_map(|l| l.strip_prefix("license:").map(|v| v.trim().trim_matches('"').to_string()))
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| UNKNOWN_LICENCE.into())
 }
 
 /// Writes a model in Hugging Face's layout (`config.json`,
@@ -233,7 +270,7 @@ pub fn save_safetensors(model: &BaseModel, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {context}"), e))?;
     let s = &model.spec;
     let config = serde_json::json!({
-        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "_name_or_path": model.hf_name,
+        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "_name_or_path": model.hf_name, "license": model.licence,
         "hidden_size": s.hidden, "intermediate_size": s.intermediate, "num_hidden_layers": s.layers,
         "num_attention_heads": s.heads, "num_key_value_heads": s.kv_heads, "rope_theta": s.rope_theta,
         "rms_norm_eps": s.rms_eps, "vocab_size": s.vocab, "max_position_embeddings": s.context,
@@ -353,7 +390,7 @@ pub fn write_tiny_llama(dir: &Path, tokenizer: Tokenizer, hidden: usize, layers:
         weights.insert(name("mlp.up_proj.weight"), random((spec.intermediate, hidden), w)?);
         weights.insert(name("mlp.down_proj.weight"), random((hidden, spec.intermediate), w)?);
     }
-    let model = BaseModel { spec, weights, tokenizer, chat_template: String::new(), hf_name: "tiny-random-llama".into() };
+    let model = BaseModel { spec, weights, tokenizer, chat_template: String::new(), hf_name: "tiny-random-llama".into(), licence: "apache-2.0".into() };
     save_safetensors(&model, dir)
 }
 

@@ -3,7 +3,9 @@
 //!
 //! 1. The clusters of the latest cluster run, the newest evaluation of each
 //!    cluster, and the live table (`current.json`), if any;
-//! 2. the gate (`gate`): the SLM only with at least `min_eval` eval calls
+//! 2. the candidate (`choice.rs`): of the ways evaluate tried (zero-shot,
+//!    few-shot, LoRA), the cheapest that `licences_allowed` and the gate allow;
+//!    the gate (`gate`): the SLM only with at least `min_eval` eval calls
 //!    and a score at the metric's threshold, and never a new adapter that
 //!    scores below the one already published for the cluster (that one
 //!    stays);
@@ -18,6 +20,8 @@
 //!    live. A table equal to the live one is not published again;
 //! 6. the run's report (`report`).
 
+pub mod choice;
+
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
@@ -29,7 +33,9 @@ use crate::embed::vectors_of;
 use crate::error::{Error, Result};
 use crate::evaluate::{adapter_dir, read_evaluations, EvaluationRow};
 use crate::finetune::peft;
+use crate::models::fewshot::SHOTS_FILE;
 use crate::models::prefix::PREFIX_FILE;
+use crate::warehouse::candidates::{candidates_dir, read_candidates, Candidate, CandidateKind};
 use crate::warehouse::pii_versions::is_stale;
 use crate::routing::registry::Registry;
 use crate::routing::table::*;
@@ -85,6 +91,10 @@ pub struct PublishConfig {
     /// usage (the figures built on them are marked as estimated).
     #[serde(default = "default_tokenizer")]
     pub tokenizer: String,
+    /// Licences a route's base model may have (`apache-2.0`, `gemma`...);
+    /// a candidate under any other is never published. Default: any.
+    #[serde(default)]
+    pub licences_allowed: Option<Vec<String>>,
 }
 
 fn default_tokenizer() -> String {
@@ -120,6 +130,9 @@ impl PublishConfig {
         }
         if self.min_eval == 0 || !(0.0..1.0).contains(&self.ambiguity_margin) || self.regression_tolerance < 0.0 {
             return Err("`min_eval` must be at least 1, `ambiguity_margin` in [0, 1), `regression_tolerance` ≥ 0".into());
+        }
+        if self.licences_allowed.as_ref().is_some_and(|l| l.is_empty() || l.iter().any(|x| x.trim().is_empty())) {
+            return Err("`licences_allowed` lists licences (`apache-2.0`, ...); leave it out to allow any".into());
         }
         let bad = |p: &Price| !(p.input >= 0.0 && p.output >= 0.0);
         if self.prices.values().any(bad) || bad(&self.slm_price) {
@@ -258,8 +271,16 @@ impl Task for PublishTask {
             let new = evaluations.get(&cluster.id);
             let old = published.get(&id).filter(|r| r.is_slm());
             let scores = |metric: &str, score: f64, n: i64| Scores { score, n: n.max(0) as usize, threshold: cfg.threshold_of(metric) };
+            let choice = match new {
+                Some(e) => {
+                    let candidates = candidates_of(wh, e).await?;
+                    Some(choice::choose(&candidates, cfg.licences_allowed.as_deref(), &|m| cfg.threshold_of(m), cfg.min_eval))
+                }
+                None => None,
+            };
+            let winner = choice.as_ref().and_then(|c| c.candidate.clone());
             let outcome = gate(
-                new.map(|e| scores(&e.metric, e.score, e.n)),
+                winner.as_ref().map(|w| scores(&w.metric, w.score, w.n)),
                 old.and_then(|r| r.eval.as_ref()).map(|e| scores(&e.metric, e.score, e.n)),
                 cfg.min_eval,
                 cfg.regression_tolerance,
@@ -273,6 +294,20 @@ impl Task for PublishTask {
                 GateOutcome::New | GateOutcome::KeepPublished(_) if is_stale(pii_version.as_deref()) => {
                     GateOutcome::Llm(stale_note(pii_version.as_deref()))
                 }
+                // The published route's base is no longer under an allowed licence.
+                GateOutcome::KeepPublished(_)
+                    if !choice::licence_allowed(&published_licence(old), cfg.licences_allowed.as_deref()) =>
+                {
+                    GateOutcome::Llm(format!("the published route's licence `{}` is not in licences_allowed", published_licence(old)))
+                }
+                // The licences allow no candidate: the gate saw none, say why.
+                GateOutcome::Llm(_) if new.is_some() && winner.is_none() => {
+                    GateOutcome::Llm(choice.as_ref().map(|c| c.note.clone()).unwrap_or_default())
+                }
+                GateOutcome::Llm(reason) => match &choice {
+                    Some(c) if winner.is_some() => GateOutcome::Llm(format!("{reason}; {}", c.note)),
+                    _ => GateOutcome::Llm(reason),
+                },
                 outcome => outcome,
             };
             let mut route = Route {
@@ -283,10 +318,11 @@ impl Task for PublishTask {
                 target: "llm".into(),
                 base_model: None,
                 adapter: None,
-                eval: new.map(|e| eval_summary(e, cfg.threshold_of(&e.metric))),
+                eval: new.map(|e| eval_summary(e, winner.as_ref(), cfg.threshold_of(&e.metric))),
                 traffic_share: cluster.share,
                 reason: String::new(),
                 pruned_prefix: None,
+                candidate: None,
             };
             match outcome {
                 GateOutcome::Llm(reason) => route.reason = reason,
@@ -297,25 +333,36 @@ impl Task for PublishTask {
                     route.adapter = old.adapter.clone();
                     route.eval = old.eval.clone();
                     route.pruned_prefix = old.pruned_prefix.clone();
+                    route.candidate = old.candidate.clone();
                     route.max_distance = old.max_distance;
                     route.reason = reason;
                 }
                 GateOutcome::New => {
                     let e = new.expect("New needs an evaluation");
-                    let threshold = cfg.threshold_of(&e.metric);
-                    let examples = eval_distances(wh, e, &cluster.centroid).await?;
+                    let w = winner.as_ref().expect("New needs a candidate");
+                    let threshold = cfg.threshold_of(&w.metric);
+                    let examples = eval_distances(wh, e, w.kind, &cluster.centroid).await?;
                     match calibrate(examples, threshold, cfg.min_eval, cluster.radius) {
-                        None => route.reason = "no distance at which the eval calls meet the threshold".into(),
+                        None => route.reason = format!("{}: no distance at which the eval calls meet the threshold", w.kind.name()),
                         Some(max_distance) => {
-                            let (mut adapter, base_model, prefix) = upload_adapter(wh, &registry, e).await?;
+                            let (mut adapter, base_model, prefix) = match w.kind {
+                                CandidateKind::Lora => upload_adapter(wh, &registry, e).await?,
+                                _ => (upload_untrained(wh, &registry, e, w).await?, w.base_model.clone(), None),
+                            };
                             route.pruned_prefix = prefix;
                             adapter.pii_version = pii_version.clone();
                             uploaded += 1;
                             route.target = "slm".into();
                             route.base_model = Some(base_model);
                             route.adapter = Some(adapter);
+                            route.candidate = Some(route_candidate(w));
                             route.max_distance = max_distance;
-                            route.reason = format!("score {:.3} ≥ threshold {threshold:.3} on {} eval calls", e.score, e.n);
+                            route.reason = format!(
+                                "score {:.3} ≥ threshold {threshold:.3} on {} eval calls; {}",
+                                w.score,
+                                w.n,
+                                choice.as_ref().map(|c| c.note.as_str()).unwrap_or_default()
+                            );
                         }
                     }
                 }
@@ -401,8 +448,10 @@ impl Task for PublishTask {
     }
 }
 
-fn eval_summary(e: &EvaluationRow, threshold: f64) -> EvalSummary {
-    EvalSummary {
+/// The evaluation of the candidate the gate judged (the adapter's when
+/// none was: an evaluation written before candidates were compared).
+fn eval_summary(e: &EvaluationRow, winner: Option<&Candidate>, threshold: f64) -> EvalSummary {
+    let mut summary = EvalSummary {
         metric: e.metric.clone(),
         score: e.score,
         base_score: e.base_score,
@@ -411,7 +460,73 @@ fn eval_summary(e: &EvaluationRow, threshold: f64) -> EvalSummary {
         ci_low: e.ci_low,
         ci_high: e.ci_high,
         teacher_agreement: e.teacher_agreement,
+    };
+    if let Some(w) = winner.filter(|w| w.kind != CandidateKind::Lora) {
+        (summary.score, summary.ci_low, summary.ci_high, summary.n) = (w.score, w.ci_low, w.ci_high, w.n);
     }
+    summary
+}
+
+/// The candidates evaluate scored for an evaluation; for one written before
+/// candidates were compared, its adapter alone (of unknown licence).
+async fn candidates_of(wh: &Warehouse, e: &EvaluationRow) -> Result<Vec<Candidate>> {
+    let found = read_candidates(wh, e.cluster_id, &e.evaluation_id).await?;
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    Ok(vec![Candidate {
+        evaluation_id: e.evaluation_id.clone(),
+        cluster_id: e.cluster_id,
+        kind: CandidateKind::Lora,
+        base_model: String::new(),
+        licence: crate::models::smollm::UNKNOWN_LICENCE.into(),
+        metric: e.metric.clone(),
+        score: e.score,
+        ci_low: e.ci_low,
+        ci_high: e.ci_high,
+        n: e.n,
+        shots: 0,
+        prompt_tokens: 0.0,
+        answer_tokens: 0.0,
+        memory_mib: 0.0,
+        cost: 0.0,
+    }])
+}
+
+/// The licence of a published route's base (unknown before candidates were recorded).
+fn published_licence(route: Option<&Route>) -> String {
+    route
+        .and_then(|r| r.candidate.as_ref())
+        .map_or_else(|| crate::models::smollm::UNKNOWN_LICENCE.to_string(), |c| c.licence.clone())
+}
+
+fn route_candidate(c: &Candidate) -> RouteCandidate {
+    RouteCandidate {
+        kind: c.kind,
+        licence: c.licence.clone(),
+        memory_mib: c.memory_mib,
+        tokens_per_call: c.prompt_tokens + c.answer_tokens,
+        shots: c.shots.max(0) as usize,
+    }
+}
+
+/// The registry folder of a route that needs no adapter: `candidate.json`
+/// (what it is), and the few-shot examples when it shows some.
+async fn upload_untrained(wh: &Warehouse, registry: &Registry, e: &EvaluationRow, c: &Candidate) -> Result<AdapterRef> {
+    const CANDIDATE_FILE: &str = "candidate.json";
+    let about = json!({"kind": c.kind, "base_model": c.base_model, "licence": c.licence, "shots": c.shots,
+                       "evaluation_id": c.evaluation_id, "score": c.score, "n": c.n});
+    let mut files = vec![(CANDIDATE_FILE, serde_json::to_vec_pretty(&about).expect("JSON"))];
+    let main = match c.kind {
+        CandidateKind::FewShot => {
+            let root = wh.root();
+            let key = root.key(&format!("{}/{SHOTS_FILE}", candidates_dir(e.cluster_id, &e.evaluation_id)))?;
+            files.push((SHOTS_FILE, root.get(&key).await?.to_vec()));
+            SHOTS_FILE
+        }
+        _ => CANDIDATE_FILE,
+    };
+    registry.put_folder(e.cluster_id, &format!("{}-{}", e.adapter_version, c.kind.name()), &files, main).await
 }
 
 /// Two tables route the same way (everything but version, time and run).
@@ -545,16 +660,18 @@ async fn newest_evaluations(wh: &Warehouse) -> Result<BTreeMap<i64, EvaluationRo
     Ok(newest)
 }
 
-/// (distance from `centroid`, adapter score) of each eval call of an evaluation.
-async fn eval_distances(wh: &Warehouse, e: &EvaluationRow, centroid: &[f32]) -> Result<Vec<(f32, f64)>> {
+/// (distance from `centroid`, the candidate's score) of each eval call of an evaluation.
+async fn eval_distances(wh: &Warehouse, e: &EvaluationRow, kind: CandidateKind, centroid: &[f32]) -> Result<Vec<(f32, f64)>> {
     let rel = format!("{}/cluster={}/evaluation={}", Table::EvaluationExamples.dir(), e.cluster_id, e.evaluation_id);
     let mut scores: HashMap<String, f64> = HashMap::new();
     for batch in wh.read_parquet_dir(&rel).await? {
         let t = Table::EvaluationExamples.name();
         let ids = columns::strings(&batch, "call_id", t)?;
-        let s = columns::f64s(&batch, "score", t)?;
+        let s = columns::f64s(&batch, kind.score_column(), t)?;
         for row in 0..batch.num_rows() {
-            scores.insert(ids.value(row).to_string(), s.value(row));
+            if !arrow::array::Array::is_null(s, row) {
+                scores.insert(ids.value(row).to_string(), s.value(row));
+            }
         }
     }
     if scores.is_empty() {
@@ -700,6 +817,7 @@ mod tests {
             traffic_share: 0.0,
             reason: String::new(),
             pruned_prefix: None,
+            candidate: None,
         };
         let call = |cluster: Option<i64>, distance: f32, model: &str| CallRow {
             cluster,

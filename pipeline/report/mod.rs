@@ -254,7 +254,7 @@ fn markdown(c: &Context, pictures: &[(String, String)]) -> String {
             r.cluster_id,
             r.label.replace('|', "/"),
             pct(r.traffic_share),
-            r.target.to_uppercase(),
+            target_cell(r),
             r.max_distance,
             r.reason.replace('|', "/")
         );
@@ -287,6 +287,15 @@ fn markdown(c: &Context, pictures: &[(String, String)]) -> String {
         let _ = writeln!(md, "- [{name}]({name})");
     }
     md
+}
+
+/// The target, and for an SLM route the candidate that serves it: its
+/// kind, its base's licence and the memory it holds.
+fn target_cell(r: &Route) -> String {
+    match (&r.candidate, r.is_slm()) {
+        (Some(c), true) => format!("SLM ({}, {}, {:.0} MiB)", c.kind.name(), c.licence, c.memory_mib),
+        _ => r.target.to_uppercase(),
+    }
 }
 
 /// Scores (adapter and base) against each route's threshold, as bars.
@@ -363,7 +372,7 @@ fn html(c: &Context, pictures: &[(String, String)]) -> String {
             escape(&r.cluster_id),
             escape(&r.label),
             pct(r.traffic_share),
-            r.target.to_uppercase(),
+            escape(&target_cell(r)),
             escape(&metric),
             score,
             base,

@@ -8,12 +8,48 @@ use super::table::Route;
 use super::router::Request;
 use crate::error::{Error, Result};
 use crate::models::chat::render_prompt;
+use crate::models::fewshot::{ShotPool, SHOTS_FILE};
+use crate::warehouse::candidates::CandidateKind;
 use crate::models::prefix::{self, PREFIX_FILE};
 
 /// The SLM's input for `request` on a route pruned of `prefix_text`.
 pub fn slm_input(request: &Request, prefix_text: Option<&str>) -> String {
     let prompt = render_prompt(&request.chat, request.tools.as_deref());
     prefix::strip(&prompt, prefix_text).to_string()
+}
+
+/// What a route's candidate reads for `request`: the pruned prompt for a
+/// LoRA adapter, the whole prompt zero-shot, and the whole prompt with the
+/// nearest of the route's examples (`route_shots`) few-shot, as many as
+/// `fits` the model's context. evaluate scored each candidate on this text.
+pub fn candidate_input(
+    request: &Request,
+    route: &Route,
+    prefix_text: Option<&str>,
+    shots: Option<&ShotPool>,
+    fits: &mut dyn FnMut(&str) -> bool,
+) -> String {
+    let prompt = render_prompt(&request.chat, request.tools.as_deref());
+    match route.candidate.as_ref() {
+        Some(c) if c.kind == CandidateKind::ZeroShot => prompt,
+        Some(c) if c.kind == CandidateKind::FewShot => match shots {
+            Some(pool) => pool.prompt_for(&prompt, c.shots, fits).0,
+            None => prompt,
+        },
+        _ => prefix::strip(&prompt, prefix_text).to_string(),
+    }
+}
+
+/// A few-shot route's examples, from its registry folder (checked by sha256).
+pub async fn route_shots(registry: &Registry, route: &Route) -> Result<Option<ShotPool>> {
+    let few_shot = route.candidate.as_ref().is_some_and(|c| c.kind == CandidateKind::FewShot);
+    let (true, Some(folder)) = (few_shot, route.adapter.as_ref()) else { return Ok(None) };
+    let files = registry.fetch_adapter(folder).await?;
+    let bytes = files.get(SHOTS_FILE).ok_or_else(|| {
+        Error::NotFound(format!("route {}: folder {} has no {SHOTS_FILE} but the route is few-shot", route.cluster_id, folder.path))
+    })?;
+    let pool = ShotPool::from_jsonl(bytes).map_err(|message| Error::Contract { table: folder.path.clone(), message })?;
+    Ok(Some(pool))
 }
 
 /// The prefix text of a route, from its adapter's folder in the registry
@@ -104,5 +140,43 @@ mod tests {
         ];
         assert_eq!(slm_input(&r, None), render_prompt(&chat, None));
         assert!(slm_input(&r, None).contains(r#"{"tool_calls":[{"name":"create_return","arguments":{"order_id":"8812"}}]}"#));
+    }
+
+    /// Each candidate reads what evaluate scored it on: zero-shot the whole
+    /// prompt, few-shot the whole prompt after its nearest examples, LoRA
+    /// the pruned prompt.
+    #[test]
+    fn each_candidate_reads_the_prompt_it_was_scored_on() {
+        use crate::models::fewshot::{few_shot_prompt, Shot};
+        use crate::routing::table::RouteCandidate;
+        let tools = request("x", SYSTEM)["tools"].to_string();
+        let render = |u: &str| {
+            let chat = [
+                ChatMessage { role: "system".into(), content: SYSTEM.into(), ..ChatMessage::default() },
+                ChatMessage { role: "user".into(), content: u.into(), ..ChatMessage::default() },
+            ];
+            render_prompt(&chat, Some(&tools))
+        };
+        let shots = vec![
+            Shot { prompt: render("Order 8812 arrived broken."), answer: "{\"tool_calls\":[]}<|im_end|>\n".into() },
+            Shot { prompt: render("What are your opening hours?"), answer: "9 to 5.<|im_end|>\n".into() },
+        ];
+        let pool = ShotPool::new(shots.clone());
+        let r = Request::from_json(&request("Order 77 arrived broken, the box was crushed.", SYSTEM)).unwrap();
+        let whole = render("Order 77 arrived broken, the box was crushed.");
+        let prefix = whole[..whole.find("<|im_start|>user").unwrap()].to_string();
+        let mut route = crate::routing::router::tests::route(1, &[1.0, 0.0], true);
+        let kind = |k: CandidateKind, shots: usize| Some(RouteCandidate { kind: k, licence: "apache-2.0".into(), memory_mib: 1.0, tokens_per_call: 1.0, shots });
+        let mut all = |_: &str| true;
+        // LoRA (and tables from before candidates): the pruned prompt.
+        assert_eq!(candidate_input(&r, &route, Some(&prefix), None, &mut all), slm_input(&r, Some(&prefix)));
+        route.candidate = kind(CandidateKind::Lora, 0);
+        assert_eq!(candidate_input(&r, &route, Some(&prefix), None, &mut all), whole[prefix.len()..]);
+        route.candidate = kind(CandidateKind::ZeroShot, 0);
+        assert_eq!(candidate_input(&r, &route, Some(&prefix), None, &mut all), whole);
+        route.candidate = kind(CandidateKind::FewShot, 1);
+        let served = candidate_input(&r, &route, Some(&prefix), Some(&pool), &mut all);
+        assert_eq!(served, few_shot_prompt(&whole, &[&shots[0]]), "the nearest example, before the request");
+        assert_eq!(served.matches(SYSTEM).count(), 1);
     }
 }

@@ -171,10 +171,16 @@ impl Registry {
     /// the weights>/`. Content-addressed: an adapter already there (same
     /// digests) is not written again.
     pub async fn put_adapter(&self, cluster: i64, version: &str, files: &[(&str, Vec<u8>)]) -> Result<AdapterRef> {
+        self.put_folder(cluster, version, files, peft::WEIGHTS_FILE).await
+    }
+
+    /// Uploads a route's files as `put_adapter` does, addressed by the
+    /// sha256 of `main` (the weights, the few-shot examples...).
+    pub async fn put_folder(&self, cluster: i64, version: &str, files: &[(&str, Vec<u8>)], main: &str) -> Result<AdapterRef> {
         let weights = files
             .iter()
-            .find(|(n, _)| *n == peft::WEIGHTS_FILE)
-            .ok_or_else(|| Error::usage(format!("adapter {version} has no {}", peft::WEIGHTS_FILE)))?;
+            .find(|(n, _)| *n == main)
+            .ok_or_else(|| Error::usage(format!("route files {version} have no {main}")))?;
         let digest = sha256_hex(&weights.1);
         let path = format!("adapters/{}/{}", route_id(cluster), &digest[..12]);
         let mut sums = BTreeMap::new();
@@ -196,11 +202,15 @@ impl Registry {
     pub async fn fetch_adapter(&self, adapter: &AdapterRef) -> Result<BTreeMap<String, Vec<u8>>> {
         check_adapter_path(&adapter.path)?;
         let mut sums = adapter.files.clone();
-        sums.entry(peft::WEIGHTS_FILE.to_string()).or_insert_with(|| adapter.sha256.clone());
-        if sums[peft::WEIGHTS_FILE] != adapter.sha256 {
+        // Tables of before `files` name only the weights.
+        if sums.is_empty() {
+            sums.insert(peft::WEIGHTS_FILE.to_string(), adapter.sha256.clone());
+        }
+        // `sha256` addresses the folder by its main file, which must be listed.
+        if !sums.values().any(|s| *s == adapter.sha256) {
             return Err(Error::Contract {
                 table: adapter.path.clone(),
-                message: "the weights' sha256 differs between `sha256` and `files`".into(),
+                message: "no file in `files` has the folder's `sha256`".into(),
             });
         }
         let mut out = BTreeMap::new();
@@ -305,5 +315,29 @@ mod tests {
         assert!(err.contains("already exists") && err.contains(&table.version), "{err}");
         let (pointer, live) = registry.live().await.unwrap().unwrap();
         assert_eq!((pointer.sha256, live), (sha, table));
+    }
+
+    /// A route without an adapter (few-shot examples, zero-shot) is a
+    /// folder addressed by its main file; every file is checked on fetch.
+    #[tokio::test]
+    async fn folders_are_addressed_by_their_main_file_and_checked_on_fetch() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(dir.path().to_str().unwrap()).unwrap();
+        let shots = b"{\"prompt\":\"p\",\"answer\":\"a\"}\n".to_vec();
+        let files = [("candidate.json", b"{\"kind\":\"few_shot\"}".to_vec()), ("shots.jsonl", shots.clone())];
+        let folder = registry.put_folder(4, "v1-few_shot", &files, "shots.jsonl").await.unwrap();
+        assert_eq!(folder.sha256, sha256_hex(&shots));
+        assert!(folder.path.ends_with(&folder.sha256[..12]) && folder.path.starts_with("adapters/c04/"));
+        assert_eq!(registry.fetch_adapter(&folder).await.unwrap()["shots.jsonl"], shots);
+        assert!(registry.put_folder(4, "v1", &files, "adapter_model.safetensors").await.is_err(), "the main file must be there");
+        // A table whose folder digest names no file is refused.
+        let mut forged = folder.clone();
+        forged.sha256 = sha256_hex(b"other");
+        let err = registry.fetch_adapter(&forged).await.unwrap_err().to_string();
+        assert!(err.contains("no file"), "{err}");
+        // A file changed in the registry is refused.
+        std::fs::write(dir.path().join(&folder.path).join("shots.jsonl"), b"tampered").unwrap();
+        let err = registry.fetch_adapter(&folder).await.unwrap_err().to_string();
+        assert!(err.contains("refusing"), "{err}");
     }
 }

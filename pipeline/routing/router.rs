@@ -233,7 +233,7 @@ pub(crate) mod tests {
         v.iter().map(|x| x / n).collect()
     }
 
-    fn route(id: i64, centroid: &[f32], slm: bool) -> Route {
+    pub(crate) fn route(id: i64, centroid: &[f32], slm: bool) -> Route {
         Route {
             cluster_id: route_id(id),
             label: format!("task {id}"),
@@ -252,6 +252,7 @@ pub(crate) mod tests {
             traffic_share: 0.5,
             reason: String::new(),
             pruned_prefix: None,
+            candidate: None,
         }
     }
 

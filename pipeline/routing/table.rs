@@ -66,6 +66,27 @@ pub struct Route {
     /// a prompt that starts with it before generating.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pruned_prefix: Option<String>,
+    /// How the SLM answers (absent in tables written before candidates
+    /// were compared: a LoRA adapter). `adapter` is then the candidate's
+    /// registry folder: the LoRA files, the few-shot examples
+    /// (`shots.jsonl`), or only `candidate.json` for zero-shot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<RouteCandidate>,
+}
+
+/// The candidate that won a route, as publish chose it (`publish/choice.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteCandidate {
+    pub kind: crate::warehouse::candidates::CandidateKind,
+    /// The base model's licence (its GGUF's `general.license`).
+    pub licence: String,
+    /// Weights, adapter and the KV cache of a mean call.
+    pub memory_mib: f64,
+    /// Mean tokens read and written per call on the eval calls.
+    pub tokens_per_call: f64,
+    /// Training calls in the prompt (few-shot), else 0.
+    #[serde(default)]
+    pub shots: usize,
 }
 
 impl Route {

@@ -2,6 +2,7 @@
 //! or an object-store URL), the raw staging area between ingest and
 //! anonymize, and the run history. Layout and contracts: `warehouse/README.md`.
 
+pub mod candidates;
 pub mod columns;
 pub mod faults;
 pub mod history;

@@ -30,10 +30,12 @@ pub enum Table {
     Evaluations,
     /// One row per eval call of an evaluation: both answers and their scores.
     EvaluationExamples,
+    /// One row per way of serving a cluster that an evaluation tried (zero-shot, few-shot, LoRA).
+    Candidates,
 }
 
 impl Table {
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 11] = [
         Table::Calls,
         Table::Quarantine,
         Table::IngestedObjects,
@@ -44,6 +46,7 @@ impl Table {
         Table::Adapters,
         Table::Evaluations,
         Table::EvaluationExamples,
+        Table::Candidates,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Table {
             Table::Adapters => "adapters",
             Table::Evaluations => "evaluations",
             Table::EvaluationExamples => "evaluation_examples",
+            Table::Candidates => "candidates",
         }
     }
 
@@ -82,6 +86,7 @@ impl Table {
             Table::Adapters => adapters_schema(),
             Table::Evaluations => evaluations_schema(),
             Table::EvaluationExamples => evaluation_examples_schema(),
+            Table::Candidates => super::candidates::candidates_schema(),
         }
     }
 }
@@ -325,5 +330,10 @@ pub fn evaluation_examples_schema() -> SchemaRef {
         utf8("base_answer", false),
         Field::new("answer_tokens", DataType::Int64, false),
         Field::new("base_answer_tokens", DataType::Int64, false),
+        // The base model with the nearest training calls in its prompt
+        // (null when evaluate ran without few-shot).
+        Field::new("few_shot_score", DataType::Float64, true),
+        Field::new("few_shot_agrees", DataType::Boolean, true),
+        utf8("few_shot_answer", true),
     ]))
 }
