@@ -58,8 +58,11 @@ export CUDA_COMPUTE_CAP="${CUDA_COMPUTE_CAP:-90}"
 export LIBRARY_PATH="$TOOLKIT/lib:$TOOLKIT/lib/stubs${LIBRARY_PATH:+:$LIBRARY_PATH}"
 nvcc --version | tail -2
 
-# The same target directory as the CPU builds: only candle and our crate
-# build again (their features differ); the CPU binary relinks on its next build.
+# A target directory of its own: the cuda feature changes the features of
+# dependencies shared with everything (serde, prost...), so nearly the whole
+# tree builds again (about as long as a cold CPU build), and the CPU
+# binary and test builds stay as they are.
+export CARGO_TARGET_DIR="${SLM_CUDA_TARGET_DIR:-$HOME/.cache/slm-pipeline/target-cuda}"
 cargo build --locked --features cuda --bin slm-pipeline "${OPT[@]}"
 mkdir -p target-cuda
 cp "$CARGO_TARGET_DIR/debug/slm-pipeline" target-cuda/slm-pipeline
