@@ -49,6 +49,8 @@ fn the_production_dags_run_every_stage_behind_production_gates() {
         }
         assert!(publish["thresholds"]["rouge_l"].as_f64().is_some(), "{path}: the free-text gate is explicit");
         assert!(publish["min_eval"].as_u64().unwrap() >= 30, "{path}");
+        // evaluate gives up on a cluster at the very gates publish applies.
+        assert_eq!(with("evaluate")["give_up_below"], publish["thresholds"], "{path}");
         // Only candidates under licences the DAG names are published.
         let licences: Vec<&str> = publish["licences_allowed"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert!(licences.contains(&"apache-2.0"), "{path}: SmolLM2's licence is allowed: {licences:?}");

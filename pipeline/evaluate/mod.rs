@@ -72,6 +72,13 @@ pub struct EvaluateConfig {
     /// call id): what the registry ships with a few-shot route.
     #[serde(default = "default_few_shot_pool")]
     pub few_shot_pool: usize,
+    /// The gates the candidates must reach, by metric (publish's
+    /// `thresholds`). A cluster's evaluation stops once no candidate can
+    /// reach its metric's gate even if it got every remaining call right:
+    /// its `n` then falls short of the eval split, and publish keeps it on
+    /// the LLM. Empty (the default): every eval call is evaluated.
+    #[serde(default)]
+    pub give_up_below: BTreeMap<String, f64>,
 }
 
 fn default_few_shot() -> usize {
@@ -99,6 +106,9 @@ impl EvaluateConfig {
     pub fn check(&self) -> std::result::Result<(), String> {
         if self.max_eval_pairs == 0 || self.max_new_tokens == 0 {
             return Err("`max_eval_pairs` and `max_new_tokens` must be at least 1".into());
+        }
+        if self.give_up_below.values().any(|v| !(0.0..=1.0).contains(v)) {
+            return Err("`give_up_below` holds scores between 0 and 1".into());
         }
         if self.few_shot > 0 && self.few_shot_pool < self.few_shot {
             return Err("`few_shot_pool` must hold at least `few_shot` calls".into());
@@ -289,6 +299,9 @@ impl EvaluateTask {
         if c.constrained {
             text["constrained"] = json!(true);
         }
+        if !c.give_up_below.is_empty() {
+            text["give_up_below"] = json!(c.give_up_below);
+        }
         crate::ingest::batch::sha256_hex(&text.to_string())[..8].to_string()
     }
 
@@ -309,6 +322,11 @@ impl EvaluateTask {
         let k = if shots.is_empty() { 0 } else { cfg.few_shot };
         let pool = Arc::new(ShotPool::new(shots));
         let constrained = cfg.constrained;
+        // The gate of the cluster's metric; of every metric when its answers are of several kinds.
+        let give_up = match kind {
+            Some(k) => cfg.give_up_below.get(k.metric()).copied(),
+            None => cfg.give_up_below.values().copied().reduce(f64::min),
+        };
         if pairs.is_empty() {
             return Err(Error::model(&label, format!("dataset {} has no eval split", adapter.dataset_version)));
         }
@@ -320,6 +338,7 @@ impl EvaluateTask {
         let progress = crate::progress::steps_bar(ctx.progress, pairs.len() as u64, &format!("cluster {}", adapter.cluster_id));
         let (base_c, device_c, label_c, max_new) = (base.clone(), device.clone(), label.clone(), cfg.max_new_tokens);
         let pool_c = pool.clone();
+        let adapter_cluster = adapter.cluster_id;
         let started = Instant::now();
         let examples = tokio::task::spawn_blocking(move || -> Result<Vec<Example>> {
             let merged = peft::merged_weights(&base_c, &config_bytes, &weight_bytes, &label_c)?;
@@ -345,8 +364,21 @@ impl EvaluateTask {
                 _ => generator.greedy(prompt, max_new),
             };
             let context = base_c.spec.context.saturating_sub(max_new);
-            let mut out = Vec::with_capacity(pairs.len());
+            let mut out: Vec<Example> = Vec::with_capacity(pairs.len());
             for pair in &pairs {
+                if let Some(gate) = give_up {
+                    let sums = [
+                        out.iter().map(|e| e.adapter.score).sum::<f64>(),
+                        out.iter().map(|e| e.base.score).sum::<f64>(),
+                        out.iter().map(|e| e.few_shot.as_ref().map_or(0.0, |f| f.scored.score)).sum::<f64>(),
+                    ];
+                    let candidates = if k > 0 { 3 } else { 2 };
+                    if sums[..candidates].iter().all(|&sum| hopeless(sum, out.len(), pairs.len(), gate)) {
+                        info!(cluster = adapter_cluster, evaluated = out.len(), of = pairs.len(), gate,
+                              "No candidate can reach the gate any more: evaluation stopped early.");
+                        break;
+                    }
+                }
                 let shape = shape_of(pair);
                 let prompt = tokens(&pair.prompt)?;
                 let whole = tokens(&pair.full_prompt)?;
@@ -410,6 +442,12 @@ impl EvaluateTask {
               base_score = result.base_score, n = result.n, "Adapter evaluated.");
         Ok(result)
     }
+}
+
+/// A candidate with `sum` points after `done` of `total` calls cannot reach
+/// a mean of `gate` even with full marks on every call left.
+pub fn hopeless(sum: f64, done: usize, total: usize, gate: f64) -> bool {
+    total > 0 && (sum + (total - done.min(total)) as f64) / (total as f64) < gate - 1e-9
 }
 
 /// The eval split of one dataset version, in call-id order, at most `max`;
@@ -709,4 +747,25 @@ async fn read_evaluation(wh: &Warehouse, rel: &str) -> Result<Evaluation> {
         few_shot_score: None,
         candidates: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hopeless;
+
+    #[test]
+    fn a_candidate_is_given_up_only_when_full_marks_could_not_reach_the_gate() {
+        // 60 calls, gate 0.9: six misses still leave 54/60 = 0.9 within reach.
+        assert!(!hopeless(0.0, 6, 60, 0.9));
+        assert!(hopeless(0.0, 7, 60, 0.9));
+        // Partial credit counts: 6.5 points lost of 60 is over the 6 allowed.
+        assert!(hopeless(3.5, 10, 60, 0.9));
+        assert!(!hopeless(4.0, 10, 60, 0.9));
+        // Never before the first call, never when all is right so far.
+        assert!(!hopeless(0.0, 0, 60, 1.0));
+        assert!(!hopeless(20.0, 20, 60, 1.0));
+        // A lower gate (free text) allows more misses.
+        assert!(!hopeless(0.0, 24, 60, 0.6) && hopeless(0.0, 25, 60, 0.6));
+        assert!(!hopeless(0.0, 0, 0, 0.9));
+    }
 }
