@@ -19,6 +19,7 @@ pub mod embed;
 pub mod error;
 pub mod evaluate;
 pub mod finetune;
+pub mod hashing;
 pub mod ingest;
 pub mod memory;
 pub mod models;

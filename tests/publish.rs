@@ -11,7 +11,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::*;
-use slm_pipeline::routing::registry::{sha256_hex, Registry};
+use slm_pipeline::hashing::sha256_hex;
+use slm_pipeline::routing::registry::Registry;
 use slm_pipeline::routing::router::{decide, Request, Router};
 use slm_pipeline::routing::serve::{serve, ServiceState};
 use slm_pipeline::models::fewshot::ShotPool;

@@ -261,7 +261,7 @@ impl Task for DistillTask {
             let report = reports.entry(cluster).or_default();
             report.selected += 1;
             report.teacher_answers += usize::from(source == "teacher");
-            if !seen_exact.insert(crate::ingest::batch::sha256_hex(&format!("{prompt}\u{0}{answer}"))) {
+            if !seen_exact.insert(crate::hashing::sha256_hex(&format!("{prompt}\u{0}{answer}"))) {
                 report.exact_duplicates += 1;
                 continue;
             }
@@ -325,12 +325,12 @@ impl Task for DistillTask {
             }
             let eval = eval_split(pairs, cfg.eval_fraction, cfg.eval_max);
             let prefix = prefixes.get(cluster).filter(|_| pairs.iter().any(|p| p.pruned));
-            let prefix_sha = prefix.map(|p| prefix::sha256_hex(p));
+            let prefix_sha = prefix.map(crate::hashing::sha256_hex);
             let mut hasher_input = format!("pii={}\u{0}prefix={}\u{0}", pii_version.as_deref().unwrap_or("unknown"), prefix_sha.as_deref().unwrap_or(""));
             for p in pairs {
                 hasher_input.push_str(&format!("{}\u{0}{}\u{0}{}\u{0}", p.call_id, p.prompt, p.answer));
             }
-            let version = format!("{date}-{}", &crate::ingest::batch::sha256_hex(&hasher_input)[..12]);
+            let version = format!("{date}-{}", &crate::hashing::sha256_hex(&hasher_input)[..12]);
             let dir = format!("{}/cluster={cluster}/version={version}", Table::Datasets.dir());
             // The prefix first: a dataset whose parquet files exist has it.
             if let Some(p) = prefix {
@@ -499,7 +499,7 @@ fn eval_split<'a>(pairs: &'a [Pair], fraction: f64, max: usize) -> HashSet<&'a s
     let mut by_hash: Vec<(u64, &str)> = pairs
         .iter()
         .map(|p| {
-            let h = crate::ingest::batch::sha256_hex(&p.call_id);
+            let h = crate::hashing::sha256_hex(&p.call_id);
             (u64::from_str_radix(&h[..16], 16).unwrap_or(0), p.call_id.as_str())
         })
         .collect();

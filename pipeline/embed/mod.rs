@@ -167,7 +167,7 @@ impl Task for EmbedTask {
                 .ok_or_else(|| Error::Contract { table: "calls".into(), message: "`date` is not a date".into() })?;
             for row in 0..batch.num_rows() {
                 let text = self.template.render(&columns.parts(row));
-                let hash = crate::ingest::batch::sha256_hex(&text);
+                let hash = crate::hashing::sha256_hex(&text);
                 calls.push(Pending { call_id: ids.value(row).to_string(), date: dates.value(row), hash, text });
             }
         }

@@ -302,7 +302,7 @@ impl EvaluateTask {
         if !c.give_up_below.is_empty() {
             text["give_up_below"] = json!(c.give_up_below);
         }
-        crate::ingest::batch::sha256_hex(&text.to_string())[..8].to_string()
+        crate::hashing::sha256_hex(&text.to_string())[..8].to_string()
     }
 
     async fn evaluate(

@@ -130,7 +130,7 @@ impl FinetuneConfig {
             value["warm_from"] = json!(from);
         }
         let text = value.to_string();
-        crate::ingest::batch::sha256_hex(&text)[..8].to_string()
+        crate::hashing::sha256_hex(&text)[..8].to_string()
     }
 }
 

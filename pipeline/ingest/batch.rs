@@ -224,6 +224,3 @@ pub fn objects_batch(date_days: i32, run_id: &str, task_id: &str, rows: &[Object
         .map_err(|e| Error::arrow("building ingested_objects rows", e))
 }
 
-pub fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}

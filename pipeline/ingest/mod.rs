@@ -147,7 +147,7 @@ impl Task for IngestTask {
         let mut todo = Vec::new();
         for meta in objects {
             let url = source.url_of(&meta.location, false);
-            let row_key = manifest_key(&batch::sha256_hex(&url), &meta);
+            let row_key = manifest_key(&crate::hashing::sha256_hex(&url), &meta);
             if seen.contains(&row_key) {
                 skipped_objects += 1;
             } else {
@@ -203,7 +203,7 @@ impl Task for IngestTask {
                 *by_reason.entry(q.reason).or_default() += 1;
             }
             manifest.push(ObjectRow {
-                key_sha256: batch::sha256_hex(&url),
+                key_sha256: crate::hashing::sha256_hex(&url),
                 url,
                 size: meta.size,
                 etag: meta.e_tag.clone(),

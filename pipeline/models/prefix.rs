@@ -6,8 +6,6 @@
 //! generating. A prompt that does not start with the prefix is left whole,
 //! in training and in serving alike.
 
-use sha2::{Digest, Sha256};
-
 /// The pruned prefix's text, beside a dataset's parquet files and in the
 /// published adapter's folder; the dataset rows it was cut from carry its
 /// sha256 (`prefix_sha256`).
@@ -55,9 +53,6 @@ pub fn strip<'a>(prompt: &'a str, prefix: Option<&str>) -> &'a str {
     }
 }
 
-pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// Bytes two strings share at their start, on a character boundary.
 fn common_prefix_len(a: &str, b: &str) -> usize {
@@ -80,6 +75,7 @@ fn last_turn_start(prompt: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hashing::sha256_hex;
     use crate::models::chat::{render_prompt, ChatMessage};
 
     fn msg(role: &str, content: &str) -> ChatMessage {

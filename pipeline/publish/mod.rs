@@ -387,7 +387,7 @@ impl Task for PublishTask {
         };
         // The name digests the whole table, so two publishes in one second
         // with any difference (a margin, a run) get different versions.
-        let digest = crate::routing::registry::sha256_hex(&serde_json::to_vec(&table).expect("JSON"));
+        let digest = crate::hashing::sha256_hex(&serde_json::to_vec(&table).expect("JSON"));
         table.version = format!("{}-{}", now.format("%Y-%m-%dT%H%M%SZ"), &digest[..6]);
 
         // Unchanged since the live version: nothing to publish.
@@ -711,7 +711,7 @@ async fn upload_adapter(wh: &Warehouse, registry: &Registry, e: &EvaluationRow) 
     let mut prefix = None;
     if root.object_exists(&prefix_key).await? {
         let bytes = root.get(&prefix_key).await?.to_vec();
-        prefix = Some(crate::models::prefix::sha256_hex(&String::from_utf8_lossy(&bytes)));
+        prefix = Some(crate::hashing::sha256_hex(String::from_utf8_lossy(&bytes).as_bytes()));
         files.push((PREFIX_FILE, bytes));
     }
     let config: peft::AdapterConfig = serde_json::from_slice(&files[0].1)

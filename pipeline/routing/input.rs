@@ -7,6 +7,7 @@ use super::registry::Registry;
 use super::table::Route;
 use super::router::Request;
 use crate::error::{Error, Result};
+use crate::hashing::sha256_hex;
 use crate::models::chat::render_prompt;
 use crate::models::fewshot::{ShotPool, SHOTS_FILE};
 use crate::warehouse::candidates::CandidateKind;
@@ -65,7 +66,7 @@ pub async fn route_prefix(registry: &Registry, route: &Route) -> Result<Option<S
     })?;
     let text = String::from_utf8(bytes.clone())
         .map_err(|_| Error::Contract { table: adapter.path.clone(), message: format!("{PREFIX_FILE} is not UTF-8") })?;
-    if prefix::sha256_hex(&text) != want {
+    if sha256_hex(&text) != want {
         return Err(Error::Contract {
             table: adapter.path.clone(),
             message: format!("{PREFIX_FILE} does not match the route's pruned_prefix {want}"),

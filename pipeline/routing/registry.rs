@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use sha2::{Digest, Sha256};
+use crate::hashing::sha256_hex;
 
 use super::table::{route_id, AdapterRef, CurrentPointer, RoutingTable, SCHEMA_VERSION};
 use crate::error::{Error, Result};
@@ -39,10 +39,6 @@ pub struct VersionInfo {
     pub slm_clusters: usize,
     pub slm_traffic_share: f64,
     pub live: bool,
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// A version or file name from a table or the command line: one path part,
