@@ -7,7 +7,7 @@ use crate::validators::secret::*;
 use crate::patterns::KEY_WORDS;
 use crate::text::is_word;
 use crate::validators::Strength;
-use crate::keys::normalize_key;
+use crate::keys::is_loose_person_key;
 use crate::spans::Finding;
 use crate::{Entity, EntityCounts, Redactor};
 
@@ -113,7 +113,7 @@ impl Redactor {
             Value::Object(map) => {
                 // A `name` beside `email`, `dob` or `first_name` is a person's.
                 let strict = !map.keys().any(|k| match self.options.keys.entity_of(k) {
-                    Some(Entity::Person) => normalize_key(k) != "name",
+                    Some(Entity::Person) => !is_loose_person_key(k),
                     Some(e) => matches!(e, Entity::Email | Entity::Phone | Entity::DateOfBirth | Entity::Address | Entity::UsSsn),
                     None => false,
                 });
@@ -181,7 +181,7 @@ impl Redactor {
         match entity {
             Entity::Person => {
                 // `name` alone also names tools, files and products.
-                if normalize_key(key) == "name" && !self.looks_like_person(text, strict) {
+                if is_loose_person_key(key) && !self.looks_like_person(text, strict) {
                     return None;
                 }
                 self.push_person(&mut out, text);
@@ -394,7 +394,7 @@ impl Redactor {
                 if v.trim().is_empty() || only_pseudonyms(v) {
                     continue;
                 }
-                if entity == Entity::Person && normalize_key(key) == "name" && !self.looks_like_person(v, true) {
+                if entity == Entity::Person && is_loose_person_key(key) && !self.looks_like_person(v, true) {
                     continue;
                 }
                 out.push(Finding { start: vs, end: ve, entity });

@@ -58,6 +58,30 @@ const IBAN: &[&str] = &["iban", "iban_number", "bank_account"];
 const IP: &[&str] = &["ip", "ip_address", "ipaddress", "client_ip", "remote_addr", "remote_ip"];
 const AGE: &[&str] = &["age"];
 
+/// Person keys that also name other things (`name` a tool, `first` and
+/// `last` a page range): their value must read as a person's name.
+const LOOSE_PERSON: &[&str] = &["name", "first", "last", "given", "family", "middle", "initials"];
+/// Person keys beyond [`PERSON`] that the loose rule or their shape guards.
+const MORE_PERSON: &[&str] = &["first", "last", "given", "family", "middle", "initials", "fname", "lname", "forenames"];
+
+/// Words that say whose value a key holds (`customer_email`,
+/// `billingPhone`, `guest_first_name`): stripped from the front of a key
+/// that the list does not know, so that the rest decides.
+#[rustfmt::skip]
+const ROLES: &[&str] = &[
+    "customer", "client", "user", "guest", "passenger", "pax", "patient", "contact", "billing", "shipping",
+    "delivery", "home", "work", "office", "personal", "primary", "secondary", "alt", "alternate",
+    "emergency", "owner", "holder", "account", "member", "beneficiary", "recipient", "sender", "traveler",
+    "traveller", "employee", "applicant", "insured", "policyholder", "parent", "guardian", "spouse",
+    "child", "student", "driver", "buyer", "seller", "tenant", "landlord", "caller", "requester",
+    "reporter", "assignee", "main", "cardholder", "payer", "payee", "subscriber", "lead", "legal",
+    "preferred", "mother", "father", "partner", "agent", "doctor", "physician", "nurse", "manager",
+    "supervisor", "candidate", "visitor", "claimant", "debtor", "creditor", "borrower", "lender",
+    "donor", "volunteer", "attendee", "participant", "sponsor", "referrer", "referee", "next_of_kin",
+    "kin", "nok", "primary_contact", "my", "your", "his", "her", "their", "new", "old", "current",
+    "previous", "verified", "registered", "residential", "permanent", "mailing", "contact_person",
+];
+
 /// Which keys make their values PII, and as what.
 #[derive(Debug, Clone)]
 pub struct KeyRules {
@@ -82,6 +106,7 @@ impl Default for KeyRules {
             (IBAN, Entity::Iban),
             (IP, Entity::Ipv4),
             (AGE, Entity::Age),
+            (MORE_PERSON, Entity::Person),
         ] {
             for k in list {
                 map.insert((*k).to_string(), entity);
@@ -139,12 +164,33 @@ impl KeyRules {
             return Some(*e);
         }
         let k = normalize_key(key);
-        // `phones`, `emails`, `addresses`: a list of the same.
-        self.map.get(&k).copied().or_else(|| {
+        // `customer_email`, `guest_first_name`: roles, then a known key.
+        let found = without_roles(&k).find_map(|rest| self.lookup(rest));
+        found
+    }
+
+    /// A normalised key, or its singular: `phones`, `emails`, `addresses`
+    /// hold lists of the same.
+    fn lookup(&self, k: &str) -> Option<Entity> {
+        self.map.get(k).copied().or_else(|| {
             let singular = k.strip_suffix("es").filter(|s| s.ends_with("ss")).or_else(|| k.strip_suffix('s'))?;
             self.map.get(singular).copied()
         })
     }
+}
+
+/// Whether a person key's value must also read as a name (`name`,
+/// `first`, `last`), rather than being one by its key alone.
+pub(crate) fn is_loose_person_key(key: &str) -> bool {
+    let k = normalize_key(key);
+    let loose = without_roles(&k).any(|rest| LOOSE_PERSON.contains(&rest));
+    loose
+}
+
+/// A normalised key, then the key without its first role word, and so on:
+/// `guest_contact_email`, `contact_email`, `email`.
+fn without_roles(key: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(key), |rest| ROLES.iter().find_map(|r| rest.strip_prefix(r)?.strip_prefix('_')))
 }
 
 /// Whether a key (lower-cased, as written before `:` or `=` in text) names a person.
@@ -193,6 +239,24 @@ mod tests {
         assert_eq!(r.entity_of("phones"), Some(Entity::Phone));
         assert_eq!(r.entity_of("emailAddresses"), Some(Entity::Email));
         assert_eq!(r.entity_of("addresses"), Some(Entity::Address));
+    }
+
+    #[test]
+    fn roles_before_a_known_key() {
+        let r = KeyRules::default();
+        assert_eq!(r.entity_of("customerFirstName"), Some(Entity::Person));
+        assert_eq!(r.entity_of("billing_phone"), Some(Entity::Phone));
+        assert_eq!(r.entity_of("guest_email"), Some(Entity::Email));
+        assert_eq!(r.entity_of("emergency_contact_phone"), Some(Entity::Phone));
+        assert_eq!(r.entity_of("PatientDOB"), Some(Entity::DateOfBirth));
+        assert_eq!(r.entity_of("holder_passport_no"), Some(Entity::Identifier));
+        assert_eq!(r.entity_of("fname"), Some(Entity::Person));
+        // Not a role: a machine's address, a file's name, a service's port.
+        assert_eq!(r.entity_of("mac_address"), None);
+        assert_eq!(r.entity_of("server_address"), None);
+        assert_eq!(r.entity_of("file_name"), None);
+        assert_eq!(r.entity_of("user_agent"), None);
+        assert!(is_loose_person_key("first") && is_loose_person_key("Name") && !is_loose_person_key("first_name"));
     }
 
     #[test]

@@ -209,9 +209,14 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
                 }
             }
             if upper && cue < Cue::Strong {
-                // Headings and constants: only two strong, unambiguous names.
+                // Headings and constants: two or more words that read as a
+                // clear first name and then surnames (`JOHN SMITH`, `ANNA
+                // MARIA KOWALSKA`), or all strong names (`KOWALSKI ANNA`).
                 let strong = |e: &Option<Entry>| e.is_some_and(|e| e.margin() >= 1.0 && !e.is_common_word());
-                return (end - i >= 2 && run.iter().all(strong)).then_some((i, end));
+                let first = |e: &Option<Entry>| e.is_some_and(|e| e.first_margin() >= 0.5 && !e.is_common_word());
+                let surname = |e: &Option<Entry>| e.is_some_and(|e| e.is_name() && e.margin() >= 0.0 && e.en_zipf10 < 50);
+                let named = end - i >= 2 && (run.iter().all(strong) || (first(&run[0]) && run[1..].iter().all(surname)));
+                return named.then_some((i, end));
             }
             // `Ruby here`, `Hoàng Tuan speaking`: the cue follows the name.
             let cue = if cue < Cue::Strong && end < words.len() && words[end].joined && {
@@ -356,6 +361,9 @@ fn cue_before(text: &str, words: &[Word], i: usize) -> Cue {
             return Cue::Title; // the label says it is a name, common words or not
         }
     }
+    if speaker_label(text, w) {
+        return Cue::Weak;
+    }
     if w.newline_before {
         // A sign-off line ("Best regards,") right above the name.
         let mut k = i;
@@ -396,6 +404,46 @@ fn cue_before(text: &str, words: &[Word], i: usize) -> Cue {
     }
     let refs: Vec<&str> = prev.iter().map(String::as_str).collect();
     cue_of(&refs)
+}
+
+/// A chat export's or transcript's speaker, first on its line and followed
+/// by `:`: `Ruby: on my way`, `[12/03 09:14] Ruby Tan: ok`, `- Ruby: ok`.
+/// A weak cue only: roles (`Caller:`, `Bot:`) are unknown words, and a
+/// known name is wanted.
+fn speaker_label(text: &str, w: &Word) -> bool {
+    // Look a short way back and ahead only: a label is short, and texts
+    // without line breaks must not cost a scan per word.
+    let mut from = w.start.saturating_sub(40);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let head = &text[from..w.start];
+    // Lines end at a real break or at a JSON `\n`.
+    let brk = head.rfind(['\n', '\r']).map(|p| p + 1).max(head.rfind("\\n").map(|p| p + 2));
+    let before = match brk {
+        Some(p) => head[p..].trim(),
+        None if from == 0 => head.trim(),
+        None => return false,
+    };
+    // What may precede the name on its line: a time stamp, a bullet.
+    let stamp = before.is_empty()
+        || (before.starts_with('[') && before.ends_with(']'))
+        || before.bytes().all(|c| c.is_ascii_digit() || b" /.:-,[]APMapm".contains(&c))
+        || matches!(before, "-" | "*" | ">" | "•");
+    if !stamp {
+        return false;
+    }
+    let mut to = (w.start + 48).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let rest = &text[w.start..to];
+    let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len()).min(rest.find("\\n").unwrap_or(rest.len()))];
+    // The label ends within a few words, at a `:` that ends the speaker.
+    line.find(':').is_some_and(|c| {
+        let label = &line[..c];
+        label.split_whitespace().count() <= 3 && !label.contains(['(', '"', '=', '{', '/', '.', ','])
+    })
 }
 
 /// Splits text into words: runs of letters with inner `'`, `’` or `-`.
@@ -601,5 +649,6 @@ pub(crate) fn find_handles(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, us
     }
 }
 
+pub(crate) mod cjk;
 #[cfg(test)]
 pub(crate) mod tests;
