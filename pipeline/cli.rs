@@ -226,6 +226,43 @@ pub enum Command {
         #[arg(long, default_value = crate::models::minilm::MODEL_NAME)]
         embedding_model: String,
     },
+    /// An OpenAI-compatible endpoint: POST /v1/chat/completions (tools,
+    /// tool_choice, stream), GET /v1/models, /healthz, /metrics. Routes each
+    /// call by the live table, has the route's SLM answer it, falls back to
+    /// the LLM upstream, and logs every call (anonymized) for the next night.
+    Gateway {
+        /// The registry (local folder or URL); follows its current.json.
+        #[arg(long, env = "SLM_REGISTRY")]
+        table: String,
+        /// The LLM's OpenAI-compatible base URL (`https://api.openai.com/v1`).
+        #[arg(long)]
+        upstream: String,
+        /// The environment variable that holds the LLM's API key.
+        #[arg(long)]
+        upstream_key_env: Option<String>,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Where every call is logged, as gzip JSON Lines under <date>/
+        /// (a folder or an object-store URL); off without it.
+        #[arg(long)]
+        log_to: Option<String>,
+        /// The environment variable with the PII key of the call log (the
+        /// anonymize task's, so that pseudonyms match the warehouse's).
+        #[arg(long, default_value = "SLM_PII_KEY")]
+        log_key_env: String,
+        /// An OpenAI-compatible engine serving the adapters by name (vLLM
+        /// with --enable-lora and the registry's lora_modules.json).
+        #[arg(long)]
+        slm_upstream: Option<String>,
+        /// Milliseconds the SLM may take before the call goes to the LLM.
+        #[arg(long, default_value_t = 10_000)]
+        slm_timeout_ms: u64,
+        /// Seconds between checks of current.json.
+        #[arg(long, default_value_t = 10)]
+        poll_secs: u64,
+        #[arg(long, default_value = crate::models::minilm::MODEL_NAME)]
+        embedding_model: String,
+    },
     /// Published routing tables: list, show, rollback.
     Registry {
         #[command(subcommand)]
@@ -467,6 +504,33 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let registry = crate::routing::registry::Registry::open(&table)?;
             let dir = crate::models::model_dir(&embedding_model);
             crate::routing::serve::run(listen, registry, dir, std::time::Duration::from_secs(poll_secs.max(1))).await?;
+            Ok(0)
+        }
+        Command::Gateway {
+            table,
+            upstream,
+            upstream_key_env,
+            listen,
+            log_to,
+            log_key_env,
+            slm_upstream,
+            slm_timeout_ms,
+            poll_secs,
+            embedding_model,
+        } => {
+            crate::routing::gateway::run(crate::routing::gateway::GatewayOptions {
+                table,
+                upstream,
+                upstream_key_env,
+                listen,
+                log_to,
+                log_key_env,
+                slm_upstream,
+                slm_timeout: std::time::Duration::from_millis(slm_timeout_ms.max(1)),
+                embedding_dir: crate::models::model_dir(&embedding_model),
+                poll: std::time::Duration::from_secs(poll_secs.max(1)),
+            })
+            .await?;
             Ok(0)
         }
         Command::Registry { action, registry, warehouse } => {

@@ -33,7 +33,7 @@ fn main() {
     // A command whose output is piped into `head` ends quietly when the pipe
     // closes, as Unix tools do; Rust ignores SIGPIPE, so `println!` would panic.
     // The HTTP service keeps ignoring it (a client that hangs up is routine).
-    if !matches!(cli.command, slm_pipeline::cli::Command::Serve { .. }) {
+    if !matches!(cli.command, slm_pipeline::cli::Command::Serve { .. } | slm_pipeline::cli::Command::Gateway { .. }) {
         // SAFETY: at start-up, before any thread exists; SIG_DFL is a valid handler.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);

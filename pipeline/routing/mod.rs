@@ -3,7 +3,9 @@
 //! (`registry`), the per-request decision (`router`) and its HTTP service
 //! (`serve`), and what a route's SLM reads for a request (`input`).
 
+pub mod gateway;
 pub mod input;
+pub mod live;
 pub mod registry;
 pub mod router;
 pub mod serve;

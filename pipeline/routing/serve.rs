@@ -17,7 +17,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -26,11 +26,11 @@ use hyper::body::Incoming;
 use hyper::{Method, Request as HttpRequest, Response, StatusCode};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tracing::{info, warn};
+use tracing::warn;
 
+use super::live::LiveTable;
 use super::registry::Registry;
-use super::router::{Request, Router};
-use super::table::RoutingTable;
+use super::router::Request;
 use crate::error::{Error, Result};
 
 /// Request bodies larger than this are refused (413).
@@ -40,69 +40,32 @@ const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 /// What the service holds: the live router and its counters.
 pub struct ServiceState {
-    registry: Registry,
-    embedding_dir: PathBuf,
-    live: RwLock<Option<(String, Arc<Router>)>>,
+    live: LiveTable,
     counts: Mutex<BTreeMap<(String, String), u64>>,
     latency: [AtomicU64; BUCKETS.len() + 1],
     latency_sum_us: AtomicU64,
     errors: AtomicU64,
-    reloads: AtomicU64,
-    rejected_adapters: AtomicU64,
 }
 
 impl ServiceState {
     pub fn new(registry: Registry, embedding_dir: PathBuf) -> Arc<Self> {
         Arc::new(Self {
-            registry,
-            embedding_dir,
-            live: RwLock::new(None),
+            live: LiveTable::new(registry, embedding_dir),
             counts: Mutex::new(BTreeMap::new()),
             latency: Default::default(),
             latency_sum_us: AtomicU64::new(0),
             errors: AtomicU64::new(0),
-            reloads: AtomicU64::new(0),
-            rejected_adapters: AtomicU64::new(0),
         })
     }
 
     /// The loaded table's version.
     pub fn version(&self) -> Option<String> {
-        self.live.read().expect("lock").as_ref().map(|(v, _)| v.clone())
+        self.live.version()
     }
 
     /// Loads the live table if `current.json` moved. Returns whether it did.
     pub async fn reload(&self) -> Result<bool> {
-        let Some(pointer) = self.registry.current().await? else { return Ok(false) };
-        if self.version().as_deref() == Some(pointer.version.as_str()) {
-            return Ok(false);
-        }
-        let Some((pointer, mut table)) = self.registry.live().await? else { return Ok(false) };
-        self.verify_adapters(&mut table).await;
-        let dir = self.embedding_dir.clone();
-        let router = tokio::task::spawn_blocking(move || Router::new(table, &dir))
-            .await
-            .map_err(|e| Error::model("loading the router", e))??;
-        info!(version = %pointer.version, routes = router.table().routes.len(), "Routing table loaded.");
-        // Counted before the swap: whoever sees the new version sees its count.
-        self.reloads.fetch_add(1, Ordering::Relaxed);
-        *self.live.write().expect("lock") = Some((pointer.version, Arc::new(router)));
-        Ok(true)
-    }
-
-    /// Checks each SLM route's adapter against its sha256; a route whose
-    /// adapter cannot be fetched or does not match goes to the fallback.
-    async fn verify_adapters(&self, table: &mut RoutingTable) {
-        for route in table.routes.iter_mut().filter(|r| r.is_slm()) {
-            let adapter = route.adapter.clone().expect("is_slm");
-            if let Err(e) = self.registry.fetch_adapter(&adapter).await {
-                warn!(route = %route.cluster_id, error = %e, "Adapter failed verification: the route goes to the LLM.");
-                route.target = "llm".into();
-                route.adapter = None;
-                route.reason = format!("adapter failed verification: {e}");
-                self.rejected_adapters.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        self.live.reload().await
     }
 
     fn record(&self, target: &str, reason: &str, elapsed: Duration) {
@@ -133,9 +96,9 @@ impl ServiceState {
         out.push_str(&format!("slm_route_latency_seconds_sum {}\n", self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6));
         out.push_str(&format!("slm_route_latency_seconds_count {cumulative}\n"));
         out.push_str("# HELP slm_route_table_reloads_total Routing tables loaded.\n# TYPE slm_route_table_reloads_total counter\n");
-        out.push_str(&format!("slm_route_table_reloads_total {}\n", self.reloads.load(Ordering::Relaxed)));
+        out.push_str(&format!("slm_route_table_reloads_total {}\n", self.live.reloads.load(Ordering::Relaxed)));
         out.push_str("# HELP slm_route_rejected_adapters_total Adapters that failed sha256 verification.\n# TYPE slm_route_rejected_adapters_total counter\n");
-        out.push_str(&format!("slm_route_rejected_adapters_total {}\n", self.rejected_adapters.load(Ordering::Relaxed)));
+        out.push_str(&format!("slm_route_rejected_adapters_total {}\n", self.live.rejected_adapters.load(Ordering::Relaxed)));
         out
     }
 }
@@ -172,7 +135,7 @@ async fn handle(req: HttpRequest<Incoming>, state: Arc<ServiceState>) -> std::re
                 // The parser's message names a position, never the body (which may hold PII).
                 Err(e) => return Ok(error(StatusCode::BAD_REQUEST, format!("bad request body: {e}"))),
             };
-            let Some((version, router)) = state.live.read().expect("lock").clone() else {
+            let Some((version, router)) = state.live.current() else {
                 return Ok(error(StatusCode::SERVICE_UNAVAILABLE, "no routing table published yet".into()));
             };
             let started = Instant::now();
