@@ -257,6 +257,12 @@ pub enum Command {
         /// Milliseconds the SLM may take before the call goes to the LLM.
         #[arg(long, default_value_t = 10_000)]
         slm_timeout_ms: u64,
+        /// The share of SLM-answered calls also sent to the LLM and scored.
+        #[arg(long, default_value_t = 0.05)]
+        shadow_share: f64,
+        /// Shadow checks a route needs before it can be demoted.
+        #[arg(long, default_value_t = 50)]
+        shadow_min_calls: u64,
         /// Seconds between checks of current.json.
         #[arg(long, default_value_t = 10)]
         poll_secs: u64,
@@ -515,9 +521,14 @@ pub async fn run(cli: Cli) -> Result<i32> {
             log_key_env,
             slm_upstream,
             slm_timeout_ms,
+            shadow_share,
+            shadow_min_calls,
             poll_secs,
             embedding_model,
         } => {
+            if !(0.0..=1.0).contains(&shadow_share) {
+                return Err(Error::usage(format!("--shadow-share {shadow_share}: a share between 0 and 1")));
+            }
             crate::routing::gateway::run(crate::routing::gateway::GatewayOptions {
                 table,
                 upstream,
@@ -529,6 +540,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 slm_timeout: std::time::Duration::from_millis(slm_timeout_ms.max(1)),
                 embedding_dir: crate::models::model_dir(&embedding_model),
                 poll: std::time::Duration::from_secs(poll_secs.max(1)),
+                shadow: crate::routing::gateway::shadow::ShadowConfig { share: shadow_share, min_calls: shadow_min_calls.max(1) },
             })
             .await?;
             Ok(0)

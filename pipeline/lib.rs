@@ -8,6 +8,7 @@
 //! (the seeded generator behind every reproducible draw), `warehouse` (storage, Parquet and Lance table
 //! contracts), `demo` (synthetic corpus), `cli` (the binary's commands).
 
+pub mod agreement;
 pub mod anonymize;
 pub mod cli;
 pub mod cluster;

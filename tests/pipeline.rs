@@ -839,3 +839,95 @@ async fn a_full_disk_fails_the_task_clearly_and_keeps_the_tables_consistent() {
     assert!(summary.succeeded(), "{summary:?}");
     assert_ne!(final_tables(&wh).await, before);
 }
+
+/// The gateway's call log, as its writer puts it in the store (anonymized,
+/// gzip JSON Lines under `<date>/`), is ordinary input for the next night:
+/// ingest reads it, the route metadata lands in `metadata`, the gateway
+/// view reads it per route, and distill's pair query takes the LLM's
+/// answers (fallbacks and shadows) but never an answer the SLM gave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateways_call_log_is_the_next_nights_input() {
+    use slm_pipeline::routing::gateway::calllog::{record, Call, CallLog, LogConfig, ShadowAttempt, SlmAttempt};
+    let p = Project::new();
+    let written = p.dir.path().join("gateway-log");
+    let key = slm_pii::PiiKey::new(b"test-key-0123456789abcdef-not-for-production".to_vec()).unwrap();
+    let redactor = Arc::new(slm_pii::Redactor::with_options(key, slm_pii::Options::full(slm_pipeline::models::gazetteer(None).ok())));
+    let (log, writer) = CallLog::new(LogConfig::new(slm_pipeline::warehouse::Location::parse(written.to_str().unwrap()).unwrap()), redactor);
+    let writer = writer.spawn();
+    let answer = |content: &str| json!({"model": "gpt-4o-2024", "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]});
+    let request = |i: usize| json!({"model": "gpt-4o", "agent": "billing", "messages": [
+        {"role": "user", "content": format!("Reset the password for account A-{i:04}, I'm Dorota Kwiatkowska (dorota.k{i}@example.net)")}]});
+    let ts = chrono::Utc::now();
+    // (route, reason, the answer the client got, the SLM's failed try, the shadow's LLM answer)
+    let calls = [
+        ("slm", "within", "SLM says done", false, None),
+        ("slm", "shadow", "SLM says done", false, Some("LLM says done, and e-mailed dorota.k1@example.net")),
+        ("llm", "invalid_output", "LLM after the SLM failed", true, None),
+        ("llm", "far", "LLM for a far call", false, None),
+        ("llm", "far", "LLM for another far call", false, None),
+    ];
+    for (i, (route, reason, content, failed, shadow)) in calls.iter().enumerate() {
+        let req = request(i);
+        let completion = answer(content);
+        let slm = failed.then(|| SlmAttempt { model: "c01-0123456789ab".into(), latency_ms: 20.0, completion: Some(answer("garbage")), error: Some("tool call 0 names `x`".into()) });
+        let shadow = shadow.map(|c| ShadowAttempt { latency_ms: 400.0, completion: Some(answer(c)), error: None, score: Some(0.4), agrees: Some(false) });
+        log.push(record(&Call {
+            request: &req,
+            ts,
+            latency_ms: 12.5,
+            http_status: 200,
+            route,
+            reason,
+            router_reason: Some(if *reason == "far" { "far" } else { "within" }),
+            cluster_id: (*reason != "far").then_some("c01"),
+            adapter: (*route == "slm" || *failed).then_some("c01-0123456789ab"),
+            table_version: Some("20261120T030000Z"),
+            completion: Some(&completion),
+            error: None,
+            slm: slm.as_ref(),
+            shadow: shadow.as_ref(),
+        }));
+    }
+    writer.shutdown().await;
+    assert_eq!(log.stats().written_records.load(std::sync::atomic::Ordering::Relaxed), 5);
+    // The writer names its folder by today's date; the test's DAG reads DATE.
+    let day = std::fs::read_dir(&written).unwrap().next().unwrap().unwrap().path();
+    std::fs::create_dir_all(p.logs()).unwrap();
+    std::fs::rename(&day, p.logs().join(DATE)).unwrap();
+    for f in files_under(&p.logs()) {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap()), &mut text).unwrap();
+        assert!(!text.contains("Kwiatkowska") && !text.contains("dorota.k"), "PII in the call log: {text}");
+    }
+
+    set_key("SLM_TEST_KEY_GATEWAY");
+    let (runner, _) = runner(p.warehouse());
+    let summary = runner.run(&p.standard_dag("SLM_TEST_KEY_GATEWAY"), date()).await.unwrap();
+    assert!(summary.succeeded(), "{summary:?}");
+    let wh = p.warehouse();
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls WHERE agent = 'billing'").await, 5);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls WHERE json_field(metadata, 'route') = 'slm'").await, 2);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls WHERE json_field(metadata, 'adapter') = 'c01-0123456789ab'").await, 3);
+
+    let ctx = slm_pipeline::sql::warehouse_session(&wh, Some(std::path::Path::new("sql/views"))).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT cluster_id, calls, slm_share, fallback_rate, invalid_outputs, shadows, shadow_agreement, out_of_radius_rate FROM gateway_routes_per_day ORDER BY cluster_id").await.unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| ") && !l.contains("cluster_id")).collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    // Route c01: 3 calls, 2 by the SLM, 1 invalid output, 1 shadow that disagreed.
+    let c01: Vec<&str> = rows[1].split('|').map(str::trim).collect();
+    assert_eq!(&c01[1..9], ["c01", "3", "0.6666666666666666", "0.3333333333333333", "1", "1", "0.0", "0.0"], "{text}");
+    // The far calls have no route: all out of radius.
+    let far: Vec<&str> = rows[0].split('|').map(str::trim).collect();
+    assert_eq!((far[1], far[2], far[8]), ("-", "2", "1.0"), "{text}");
+
+    // distill's pairs: everything but the SLM's own answer; the shadow's pair
+    // carries the LLM's answer (anonymized, as the warehouse has it).
+    ctx.sql("CREATE VIEW calls_in_window AS SELECT * FROM calls").await.unwrap();
+    ctx.sql("CREATE VIEW cluster_assignments AS SELECT call_id, CAST(0 AS BIGINT) AS cluster_id FROM calls").await.unwrap();
+    let pairs = std::fs::read_to_string("sql/distill/pairs.sql").unwrap();
+    let (_, batches) = slm_pipeline::sql::query(&ctx, &format!("SELECT response_content FROM ({pairs}) ORDER BY response_content")).await.unwrap();
+    let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
+    assert_eq!(text.matches("| LLM").count(), 4, "{text}");
+    assert!(!text.contains("SLM says") && text.contains("LLM says done, and e-mailed <EMAIL_"), "{text}");
+}

@@ -241,6 +241,7 @@ pub fn session(wh: &Warehouse) -> SessionContext {
     let ctx = SessionContext::new_with_config(config);
     ctx.register_object_store(wh.root().store_url(), wh.root().store().clone());
     ctx.register_udf(udf::detector_version_udf());
+    ctx.register_udf(crate::warehouse::json_field::json_field_udf());
     ctx
 }
 

@@ -16,7 +16,7 @@
 //!    the evaluation is complete. An evaluation already done (same adapter,
 //!    same settings) is not done again.
 
-pub mod score;
+use crate::agreement as score;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

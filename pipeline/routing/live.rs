@@ -28,6 +28,10 @@ impl LiveTable {
         Self { registry, embedding_dir, live: RwLock::new(None), reloads: AtomicU64::new(0), rejected_adapters: AtomicU64::new(0) }
     }
 
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     pub fn current(&self) -> Option<(String, Arc<Router>)> {
         self.live.read().expect("live table lock").clone()
     }

@@ -21,6 +21,28 @@ use crate::error::{Error, Result};
 use crate::finetune::peft;
 use crate::warehouse::Location;
 
+/// Folder of the gateway's demotion records, one per adapter.
+pub const DEMOTIONS_DIR: &str = "demotions";
+
+/// Why a route was taken off its SLM, as the registry keeps it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Demotion {
+    pub cluster_id: String,
+    /// The adapter's served name (`<cluster>-<digest>`): a demotion holds
+    /// for this adapter only.
+    pub adapter: String,
+    pub table_version: String,
+    pub metric: String,
+    /// Mean online score over `calls` shadows, and the gate it fell below.
+    pub score: f64,
+    pub gate: f64,
+    /// The share of shadows whose answers meant the same.
+    pub agreement: f64,
+    pub calls: u64,
+    pub at: String,
+}
+
+
 pub const CURRENT: &str = "routing/current.json";
 pub const TABLE_FILE: &str = "routing_table.json";
 
@@ -260,6 +282,29 @@ impl Registry {
 
     /// Makes a written version live after checking that its table reads and
     /// every SLM route's adapter is complete and matches its sha256.
+    /// Records that the gateway took `d.adapter` off its route.
+    pub async fn write_demotion(&self, d: &Demotion) -> Result<()> {
+        check_part("adapter", &d.adapter)?;
+        let key = self.loc.key(&format!("{DEMOTIONS_DIR}/{}.json", d.adapter))?;
+        self.loc.put(&key, serde_json::to_vec_pretty(d).expect("JSON")).await
+    }
+
+    /// Every demotion the gateways recorded.
+    pub async fn demotions(&self) -> Result<Vec<Demotion>> {
+        let mut out = Vec::new();
+        for object in self.loc.list(DEMOTIONS_DIR).await? {
+            let rel = self.loc.relative(&object.location);
+            if !rel.ends_with(".json") {
+                continue;
+            }
+            if let Some((d, _)) = self.get_json::<Demotion>(&rel).await? {
+                out.push(d);
+            }
+        }
+        out.sort_by(|a, b| a.adapter.cmp(&b.adapter));
+        Ok(out)
+    }
+
     pub async fn activate(&self, version: &str) -> Result<CurrentPointer> {
         let table = self.table(version).await?;
         for route in table.routes.iter().filter(|r| r.is_slm()) {

@@ -6,6 +6,7 @@ pub mod candidates;
 pub mod columns;
 pub mod faults;
 pub mod history;
+pub mod json_field;
 pub mod pii_versions;
 mod location;
 pub mod tables;

@@ -247,6 +247,29 @@ pub struct SlmAttempt {
     pub error: Option<String>,
 }
 
+/// The LLM's answer to a call the SLM answered, asked off the client's
+/// path, and how the SLM's answer scored against it.
+#[derive(Debug, Clone)]
+pub struct ShadowAttempt {
+    pub latency_ms: f64,
+    pub completion: Option<Value>,
+    pub error: Option<String>,
+    pub score: Option<f64>,
+    pub agrees: Option<bool>,
+}
+
+/// What a shadow task keeps of its call until the LLM has answered.
+#[derive(Debug, Clone)]
+pub struct OwnedCall {
+    pub request: Value,
+    pub ts: chrono::DateTime<chrono::Utc>,
+    pub latency_ms: f64,
+    pub http_status: u16,
+    pub reason: &'static str,
+    pub router_reason: Option<String>,
+    pub table_version: Option<String>,
+}
+
 /// One call, as the handler knows it at the end.
 #[derive(Debug, Clone)]
 pub struct Call<'a> {
@@ -263,6 +286,7 @@ pub struct Call<'a> {
     pub completion: Option<&'a Value>,
     pub error: Option<&'a ApiError>,
     pub slm: Option<&'a SlmAttempt>,
+    pub shadow: Option<&'a ShadowAttempt>,
 }
 
 /// The ingest line for `call`.
@@ -315,6 +339,26 @@ pub fn record(call: &Call) -> Value {
             slm.insert("error".into(), json!(e));
         }
         o.insert("slm_answer".into(), Value::Object(slm));
+    }
+    if let Some(s) = call.shadow {
+        let mut llm = Map::new();
+        llm.insert("latency_ms".into(), json!((s.latency_ms * 1000.0).round() / 1000.0));
+        if let Some(c) = &s.completion {
+            llm.insert("response".into(), Answer::of(c).to_log());
+            if let Some(m) = c.get("model") {
+                llm.insert("model".into(), m.clone());
+            }
+        }
+        if let Some(e) = &s.error {
+            llm.insert("error".into(), json!(e));
+        }
+        if let Some(score) = s.score {
+            llm.insert("score".into(), json!(score));
+        }
+        if let Some(agrees) = s.agrees {
+            llm.insert("agrees".into(), json!(agrees));
+        }
+        o.insert("llm_answer".into(), Value::Object(llm));
     }
     Value::Object(o)
 }

@@ -13,12 +13,23 @@ use super::upstream::Upstream;
 pub struct Counters {
     /// Calls by (route, reason, HTTP status class).
     requests: Mutex<BTreeMap<(String, String, String), u64>>,
+    /// Shadow checks by outcome: agreed, disagreed, failed (the LLM did not answer).
+    shadows: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Counters {
     pub fn record(&self, route: &str, reason: &str, status: u16) {
         let class = format!("{}xx", status / 100);
         *self.requests.lock().expect("counters lock").entry((route.into(), reason.into(), class)).or_default() += 1;
+    }
+
+    pub fn record_shadow(&self, agrees: Option<bool>) {
+        let outcome = match agrees {
+            Some(true) => "agreed",
+            Some(false) => "disagreed",
+            None => "failed",
+        };
+        *self.shadows.lock().expect("counters lock").entry(outcome).or_default() += 1;
     }
 
     /// Calls answered by `route` for `reason`, over all statuses.
@@ -47,6 +58,12 @@ pub fn render(gw: &Gateway) -> String {
     for ((route, reason, class), n) in gw.counters.requests.lock().expect("counters lock").iter() {
         let _ = writeln!(out, "slm_gateway_requests_total{{route=\"{route}\",reason=\"{reason}\",status=\"{class}\"}} {n}");
     }
+    header(&mut out, "slm_gateway_shadow_checks_total", "counter", "Shadow checks of SLM answers by outcome (agreed, disagreed, failed).");
+    for (outcome, n) in gw.counters.shadows.lock().expect("counters lock").iter() {
+        let _ = writeln!(out, "slm_gateway_shadow_checks_total{{outcome=\"{outcome}\"}} {n}");
+    }
+    header(&mut out, "slm_gateway_demoted_routes", "gauge", "Routes the shadow checks took off their SLM.");
+    let _ = writeln!(out, "slm_gateway_demoted_routes {}", gw.shadows.demotions().len());
     header(&mut out, "slm_gateway_upstream_attempts_total", "counter", "HTTP attempts sent upstream, retries included.");
     header(&mut out, "slm_gateway_upstream_errors_total", "counter", "Failed upstream attempts by kind (status, connect, timeout, breaker_open).");
     header(&mut out, "slm_gateway_breaker_state", "gauge", "Circuit breaker: 0 closed, 1 open, 2 half-open.");

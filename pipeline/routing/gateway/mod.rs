@@ -9,6 +9,7 @@
 //! - `upstream`: the HTTP client with retries and a circuit breaker;
 //! - `slm`: the `SlmBackend` seam and the external engine behind it;
 //! - `validate`: the checks an SLM answer must pass;
+//! - `shadow`: shadow checks of SLM answers and the demotion of routes;
 //! - `calllog`: the bounded queue and its writer;
 //! - `server`, `metrics`: the HTTP side.
 
@@ -16,6 +17,7 @@ pub mod calllog;
 pub mod metrics;
 pub mod openai;
 pub mod server;
+pub mod shadow;
 pub mod slm;
 pub mod upstream;
 pub mod validate;
@@ -54,6 +56,7 @@ pub struct GatewayOptions {
     pub slm_timeout: Duration,
     pub embedding_dir: PathBuf,
     pub poll: Duration,
+    pub shadow: shadow::ShadowConfig,
 }
 
 /// The call log's redactor: anonymize's detectors under the key in
@@ -110,7 +113,12 @@ pub async fn run(options: GatewayOptions) -> Result<()> {
         slm_timeout: options.slm_timeout,
         log,
         counters: Default::default(),
+        shadows: shadow::Shadows::new(options.shadow, rand::random()),
     });
+    match gw.live.registry().demotions().await {
+        Ok(d) => gw.shadows.restore(d),
+        Err(e) => warn!(error = %e, "Reading the registry's demotions failed; shadow checks start afresh."),
+    }
     let listener = TcpListener::bind(options.listen).await.map_err(|e| Error::io(format!("binding {}", options.listen), e))?;
     let addr = listener.local_addr().map_err(|e| Error::io("local address", e))?;
     eprintln!(

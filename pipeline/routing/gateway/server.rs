@@ -20,7 +20,8 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tracing::{debug, warn};
 
-use super::calllog::{self, CallLog, SlmAttempt, WriterHandle};
+use super::calllog::{self, CallLog, ShadowAttempt, SlmAttempt, WriterHandle};
+use super::shadow::{RouteOnline, Shadows};
 use super::metrics::{self, Counters};
 use super::openai::{self, json_response, ApiError};
 use super::slm::{adapter_model_name, complete_within, SlmBackend, SlmError, SlmRoute};
@@ -42,6 +43,7 @@ pub struct Gateway {
     pub slm_timeout: Duration,
     pub log: Option<CallLog>,
     pub counters: Counters,
+    pub shadows: Shadows,
 }
 
 /// The gateway's reason for a router decision. `llm_route` (the nearest
@@ -136,7 +138,7 @@ impl Gateway {
         }
     }
 
-    async fn chat(&self, body: Bytes) -> Response<Full<Bytes>> {
+    async fn chat(self: Arc<Self>, body: Bytes) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let ts = chrono::Utc::now();
         let request: Value = match serde_json::from_slice(&body) {
@@ -172,15 +174,24 @@ impl Gateway {
             slm: None,
         };
         let mut answer = None;
+        let mut shadowed = false;
         if let Some(d) = outcome.decision.as_ref().filter(|d| d.target == "slm") {
-            match self.try_slm(d, &request, &upstream_body).await {
-                Ok(completion) => {
-                    outcome.route = "slm";
-                    answer = Some(completion);
-                }
-                Err((reason, attempt)) => {
-                    outcome.reason = reason;
-                    outcome.slm = Some(attempt);
+            if d.adapter.as_ref().is_some_and(|a| self.shadows.is_demoted(&adapter_model_name(a))) {
+                outcome.reason = "demoted";
+            } else {
+                match self.try_slm(d, &request, &upstream_body).await {
+                    Ok(completion) => {
+                        outcome.route = "slm";
+                        shadowed = self.shadows.sample();
+                        if shadowed {
+                            outcome.reason = "shadow";
+                        }
+                        answer = Some(completion);
+                    }
+                    Err((reason, attempt)) => {
+                        outcome.reason = reason;
+                        outcome.slm = Some(attempt);
+                    }
                 }
             }
         }
@@ -206,9 +217,23 @@ impl Gateway {
         };
         let status = response.status().as_u16();
         self.counters.record(outcome.route, outcome.reason, status);
-        if let Some(log) = &self.log {
-            let decision = outcome.decision.as_ref();
-            let adapter = decision.and_then(|d| d.adapter.as_ref()).map(adapter_model_name);
+        let decision = outcome.decision.as_ref();
+        let adapter = decision.and_then(|d| d.adapter.as_ref()).map(adapter_model_name);
+        if shadowed {
+            // Off the client's path: the LLM's answer, scored, then logged with both answers.
+            let (Some(d), Some(adapter), Ok(slm_answer)) = (decision.cloned(), adapter.clone(), result.clone()) else { unreachable!("a shadow follows an SLM answer") };
+            let gw = self.clone();
+            let call = calllog::OwnedCall {
+                request,
+                ts,
+                latency_ms: started.elapsed().as_secs_f64() * 1e3,
+                http_status: status,
+                reason: outcome.reason,
+                router_reason: outcome.router_reason.clone(),
+                table_version: outcome.table_version.clone(),
+            };
+            tokio::spawn(async move { gw.shadow(d, adapter, call, upstream_body, slm_answer).await });
+        } else if let Some(log) = &self.log {
             log.push(calllog::record(&calllog::Call {
                 request: &request,
                 ts,
@@ -223,9 +248,70 @@ impl Gateway {
                 completion: result.as_ref().ok(),
                 error: result.as_ref().err(),
                 slm: outcome.slm.as_ref(),
+                shadow: None,
             }));
         }
         with_headers(response, &outcome)
+    }
+
+    /// The shadow check of an SLM answer: asks the LLM, scores the two
+    /// answers, demotes the route when its online score falls below its
+    /// gate (recorded in the registry), and logs the call with both answers.
+    async fn shadow(self: Arc<Self>, decision: Decision, adapter: String, call: calllog::OwnedCall, mut body: Value, slm_answer: Value) {
+        let started = Instant::now();
+        if body.get("model").and_then(Value::as_str).is_none_or(str::is_empty) {
+            if let Some((_, router)) = self.live.current() {
+                body["model"] = json!(router.table().fallback.model);
+            }
+        }
+        let llm = self.llm.chat(&body).await;
+        let mut attempt = ShadowAttempt { latency_ms: started.elapsed().as_secs_f64() * 1e3, completion: None, error: None, score: None, agrees: None };
+        match llm {
+            Ok(llm_answer) => {
+                let cluster = decision.cluster_id.clone().unwrap_or_default();
+                let (metric, gate) = self
+                    .live
+                    .current()
+                    .and_then(|(_, router)| {
+                        let route = router.table().routes.iter().find(|r| r.cluster_id == cluster)?;
+                        route.eval.as_ref().map(|e| (e.metric.clone(), e.threshold))
+                    })
+                    .unwrap_or_else(|| ("agreement".into(), 0.0));
+                let version = call.table_version.clone().unwrap_or_default();
+                let route = RouteOnline { cluster_id: &cluster, adapter: &adapter, table_version: &version, metric: &metric, gate };
+                let (result, demotion) = self.shadows.record(route, &llm_answer, &slm_answer);
+                attempt.score = Some(result.scored.score);
+                attempt.agrees = Some(result.scored.agrees);
+                attempt.completion = Some(llm_answer);
+                if let Some(d) = demotion {
+                    warn!(route = %d.cluster_id, adapter = %d.adapter, score = d.score, gate = d.gate, calls = d.calls,
+                          "Shadow checks fell below the route's gate: the route goes to the LLM.");
+                    if let Err(e) = self.live.registry().write_demotion(&d).await {
+                        warn!(error = %e, adapter = %d.adapter, "Recording the demotion in the registry failed; it holds in this process.");
+                    }
+                }
+            }
+            Err(e) => attempt.error = Some(e.to_api(&self.llm).message),
+        }
+        self.counters.record_shadow(attempt.agrees);
+        if let Some(log) = &self.log {
+            log.push(calllog::record(&calllog::Call {
+                request: &call.request,
+                ts: call.ts,
+                latency_ms: call.latency_ms,
+                http_status: call.http_status,
+                route: "slm",
+                reason: call.reason,
+                router_reason: call.router_reason.as_deref(),
+                cluster_id: decision.cluster_id.as_deref(),
+                adapter: Some(&adapter),
+                table_version: call.table_version.as_deref(),
+                completion: Some(&slm_answer),
+                error: None,
+                slm: None,
+                shadow: Some(&attempt),
+            }));
+        }
     }
 
     /// A request refused before routing (bad body): no upstream is asked.
@@ -251,7 +337,7 @@ async fn handle(req: HttpRequest<Incoming>, gw: Arc<Gateway>) -> std::result::Re
     Ok(match (req.method(), req.uri().path()) {
         (&Method::POST, "/v1/chat/completions" | "/chat/completions") => {
             match Limited::new(req.into_body(), MAX_BODY).collect().await {
-                Ok(b) => gw.chat(b.to_bytes()).await,
+                Ok(b) => gw.clone().chat(b.to_bytes()).await,
                 Err(_) => gw.refuse(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", format!("body over {MAX_BODY} bytes or unreadable"))),
             }
         }

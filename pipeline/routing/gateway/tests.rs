@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 
 use super::calllog::{CallLog, LogConfig};
 use super::server::{serve, Gateway};
+use super::shadow::{ShadowConfig, Shadows};
 use super::slm::ExternalSlm;
 use super::upstream::{Upstream, UpstreamConfig};
 use crate::routing::live::LiveTable;
@@ -213,6 +214,16 @@ async fn publish(dir: &Path) -> (Registry, PathBuf, String) {
         let mut r = crate::routing::router::tests::route(id, centroid, adapter.is_some());
         r.adapter = adapter;
         r.max_distance = 1e-3;
+        r.eval = Some(EvalSummary {
+            metric: "tool_call_match".into(),
+            score: 0.95,
+            base_score: 0.2,
+            n: 40,
+            threshold: 0.9,
+            ci_low: 0.85,
+            ci_high: 0.99,
+            teacher_agreement: 0.95,
+        });
         r
     };
     table.routes = vec![
@@ -229,6 +240,10 @@ async fn publish(dir: &Path) -> (Registry, PathBuf, String) {
 
 impl Fixture {
     async fn start() -> Self {
+        Self::with_shadows(ShadowConfig::default()).await
+    }
+
+    async fn with_shadows(shadow: ShadowConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (registry, model, adapter_model) = publish(dir.path()).await;
         let llm = MockUpstream::start(|_| (200, completion("gpt-4o-mock", Some("The LLM's answer."), None))).await;
@@ -261,6 +276,7 @@ impl Fixture {
             slm_timeout: Duration::from_millis(300),
             log: Some(log),
             counters: Default::default(),
+            shadows: Shadows::new(shadow, 11),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/v1", listener.local_addr().unwrap());
@@ -432,6 +448,7 @@ async fn upstream_failures_reach_the_client_as_openai_errors_and_streams_replay_
         slm_timeout: Duration::from_millis(300),
         log: None,
         counters: Default::default(),
+        shadows: Shadows::new(ShadowConfig::default(), 1),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
@@ -480,4 +497,48 @@ async fn no_canary_pii_reaches_any_log_byte() {
         assert!(!text.contains(part), "{part} reached the call log");
     }
     assert!(text.contains("<EMAIL_") && text.contains("<PERSON_"), "{text}");
+}
+
+#[tokio::test]
+async fn shadow_checks_demote_a_route_that_disagrees_with_the_llm_and_the_registry_keeps_it() {
+    let mut f = Fixture::with_shadows(ShadowConfig { share: 1.0, min_calls: 3 }).await;
+    // The SLM calls a tool, the LLM answers in prose: every shadow disagrees.
+    for _ in 0..3 {
+        let (route, reason, body) = f.ask(SLM_TASK).await;
+        assert_eq!((route.as_str(), reason.as_str()), ("slm", "shadow"), "{body}");
+    }
+    // The shadows run off the client's path: wait for the third.
+    for _ in 0..200 {
+        if f.gw.shadows.is_demoted(&f.adapter_model) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(f.llm.calls(), 3, "each SLM answer was shadowed once");
+    let (route, reason, _) = f.ask(SLM_TASK).await;
+    assert_eq!((route.as_str(), reason.as_str()), ("llm", "demoted"));
+    assert_eq!(f.slm.calls(), 3, "a demoted route's SLM is not asked");
+    let demotions = f.gw.live.registry().demotions().await.unwrap();
+    assert_eq!(demotions.len(), 1);
+    let d = &demotions[0];
+    assert_eq!((d.cluster_id.as_str(), d.adapter.as_str(), d.calls, d.gate), ("c01", f.adapter_model.as_str(), 3, 0.9));
+    assert!(d.score < 0.9 && d.agreement == 0.0, "{d:?}");
+    let root = f.url.trim_end_matches("/v1");
+    let metrics = f.client.get(format!("{root}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("slm_gateway_shadow_checks_total{outcome=\"disagreed\"} 3"), "{metrics}");
+    assert!(metrics.contains("slm_gateway_demoted_routes 1"), "{metrics}");
+    f.shutdown().await;
+    // Both answers are in the log of each shadowed call.
+    let lines = read_log_lines(&f.log_dir);
+    let shadows: Vec<&Value> = lines.iter().filter(|l| l["reason"] == "shadow").collect();
+    assert_eq!(shadows.len(), 3);
+    for l in shadows {
+        assert_eq!(l["response"]["tool_calls"][0]["function"]["name"], "save_invoice");
+        assert_eq!(l["llm_answer"]["response"]["content"], "The LLM's answer.");
+        assert_eq!(l["llm_answer"]["agrees"], false);
+    }
+    // A gateway started later restores the demotion from the registry.
+    let restored = Shadows::new(ShadowConfig::default(), 3);
+    restored.restore(f.gw.live.registry().demotions().await.unwrap());
+    assert!(restored.is_demoted(&f.adapter_model));
 }

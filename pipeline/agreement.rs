@@ -14,6 +14,9 @@
 //! A cluster's score is the mean over its eval examples, with a 95%
 //! confidence interval: Wilson's for 0/1 scores, a seeded percentile
 //! bootstrap otherwise.
+//!
+//! A leaf module: evaluate scores its held-out examples with it, the
+//! gateway its shadow checks.
 
 use serde_json::Value;
 
