@@ -256,6 +256,53 @@ async fn adapters_of_older_pii_detectors_are_never_published() {
     assert!(md.contains("## PII") && md.contains("2 stale adapter(s)"), "{md}");
 }
 
+/// A route the gateway demoted (its shadow checks fell below the gate) stays
+/// on the LLM at the next publish while its adapter is the same; every
+/// published version carries vLLM's serving files for its LoRA routes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_keeps_demoted_adapters_off_and_writes_vllm_serving_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = copy_warehouse(dir.path());
+    let registry = registry_of(&warehouse);
+    let before = live(&registry).await;
+    let slm: Vec<_> = before.routes.iter().filter(|r| r.is_slm()).collect();
+    assert!(!slm.is_empty(), "the fixture publishes SLM routes");
+    let victim = slm[0].adapter.as_ref().unwrap().served_name();
+    registry
+        .write_demotion(&slm_pipeline::routing::registry::Demotion {
+            cluster_id: slm[0].cluster_id.clone(),
+            adapter: victim.clone(),
+            table_version: before.version.clone(),
+            metric: "tool_call_match".into(),
+            score: 0.41,
+            gate: 0.8,
+            agreement: 0.4,
+            calls: 120,
+            at: "2026-12-07T12:00:00Z".into(),
+        })
+        .await
+        .unwrap();
+    let dag = dir.path().join("publish.yaml");
+    std::fs::write(&dag, format!("name: republish\ntasks:\n{}", publish_yaml(""))).unwrap();
+    let (runner, _) = runner(Warehouse::open(warehouse.to_str().unwrap()).unwrap());
+    let run = runner.run(&slm_pipeline::dag::Dag::load(&dag).unwrap(), date()).await.unwrap();
+    assert!(run.succeeded(), "{run:#?}");
+    let after = live(&registry).await;
+    assert_ne!(after.version, before.version);
+    let route = after.routes.iter().find(|r| r.cluster_id == slm[0].cluster_id).unwrap();
+    assert!(!route.is_slm() && route.reason.contains("demoted by the gateway") && route.reason.contains("0.410 < gate 0.800"), "{route:#?}");
+    assert_eq!(after.routes.iter().filter(|r| r.is_slm()).count(), slm.len() - 1, "other routes keep their SLM");
+    // vLLM's files beside the new version: one module per LoRA route, by served name.
+    let version_dir = warehouse.join("registry").join("routing").join(&after.version);
+    let modules: serde_json::Value = serde_json::from_slice(&std::fs::read(version_dir.join("lora_modules.json")).unwrap()).unwrap();
+    let lora: Vec<_> = after.routes.iter().filter(|r| r.is_slm() && r.adapter.as_ref().unwrap().files.contains_key("adapter_config.json")).collect();
+    assert_eq!(modules.as_array().unwrap().len(), lora.len());
+    for r in lora {
+        let name = r.adapter.as_ref().unwrap().served_name();
+        assert!(version_dir.join("vllm").join(&name).join("adapter_config.json").is_file(), "{name}");
+    }
+}
+
 /// `licences_allowed` gates the candidates: a list without the base's
 /// licence sends every cluster to the LLM and says why; one with it (in any
 /// case) publishes as before.

@@ -264,6 +264,10 @@ impl Task for PublishTask {
         let published: HashMap<String, Route> =
             live.as_ref().map(|(_, t)| t.routes.iter().map(|r| (r.cluster_id.clone(), r.clone())).collect()).unwrap_or_default();
 
+        // Adapters the gateway's shadow checks took off their routes stay off.
+        let demoted: HashMap<String, crate::routing::registry::Demotion> =
+            registry.demotions().await?.into_iter().map(|d| (d.adapter.clone(), d)).collect();
+
         let mut routes = Vec::new();
         let mut uploaded = 0;
         for cluster in &clusters {
@@ -367,6 +371,17 @@ impl Task for PublishTask {
                     }
                 }
             }
+            if let Some(d) = route.adapter.as_ref().and_then(|a| demoted.get(&a.served_name())) {
+                route.reason = format!(
+                    "adapter {} demoted by the gateway on {}: online {} {:.3} < gate {:.3} over {} shadow calls",
+                    d.adapter, d.at, d.metric, d.score, d.gate, d.calls
+                );
+                route.target = "llm".into();
+                route.base_model = None;
+                route.adapter = None;
+                route.pruned_prefix = None;
+                route.candidate = None;
+            }
             routes.push(route);
         }
         crate::crash::kill_point("publish:adapters");
@@ -402,6 +417,7 @@ impl Task for PublishTask {
             info!(task = %ctx.task_id, version = %pointer.version, "Routing unchanged; the live version stays.");
         } else {
             registry.write_table(&table).await?;
+            registry.write_serving_files(&table).await?;
             crate::crash::kill_point("publish:table");
             registry.activate(&table.version).await?;
             crate::crash::kill_point("publish:current");

@@ -282,6 +282,36 @@ impl Registry {
 
     /// Makes a written version live after checking that its table reads and
     /// every SLM route's adapter is complete and matches its sha256.
+    /// Beside a version's table, what an external engine needs to serve its
+    /// LoRA routes by the names the gateway asks for: `lora_modules.json`
+    /// (vLLM's `--lora-modules` entries: name, path, base model) and
+    /// `vllm/<name>/` (the layout of vLLM's filesystem LoRA resolver, one
+    /// folder per adapter with its `adapter_config.json`). Few-shot and
+    /// untrained routes have no LoRA and are left out. Returns the count.
+    pub async fn write_serving_files(&self, table: &RoutingTable) -> Result<usize> {
+        check_part("version", &table.version)?;
+        let mut modules = Vec::new();
+        for route in table.routes.iter().filter(|r| r.is_slm()) {
+            let adapter = route.adapter.as_ref().expect("is_slm");
+            if !adapter.files.contains_key(peft::CONFIG_FILE) {
+                continue;
+            }
+            let name = adapter.served_name();
+            for (file, bytes) in self.fetch_adapter(adapter).await? {
+                let key = self.loc.key(&format!("routing/{}/vllm/{name}/{file}", table.version))?;
+                self.loc.put(&key, bytes).await?;
+            }
+            // A local registry gives vLLM a path; an object store the URL
+            // (sync it to a local folder first: vLLM reads local paths).
+            let folder = self.loc.key(&adapter.path)?;
+            let path = if self.loc.is_local() { format!("/{}", folder.as_ref()) } else { self.loc.url_of(&folder, true) };
+            modules.push(serde_json::json!({"name": name, "path": path, "base_model_name": route.base_model}));
+        }
+        let key = self.loc.key(&format!("routing/{}/lora_modules.json", table.version))?;
+        self.loc.put(&key, serde_json::to_vec_pretty(&modules).expect("JSON")).await?;
+        Ok(modules.len())
+    }
+
     /// Records that the gateway took `d.adapter` off its route.
     pub async fn write_demotion(&self, d: &Demotion) -> Result<()> {
         check_part("adapter", &d.adapter)?;
@@ -360,6 +390,50 @@ mod tests {
 
     /// A route without an adapter (few-shot examples, zero-shot) is a
     /// folder addressed by its main file; every file is checked on fetch.
+    #[tokio::test]
+    async fn lora_routes_get_vllm_serving_files_and_demotions_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(dir.path().to_str().unwrap()).unwrap();
+        let config = br#"{"peft_type": "LORA", "base_model_name_or_path": "HuggingFaceTB/SmolLM2-135M-Instruct"}"#.to_vec();
+        let lora = registry
+            .put_adapter(1, "a1", &[(peft::WEIGHTS_FILE, vec![1; 32]), (peft::CONFIG_FILE, config.clone())])
+            .await
+            .unwrap();
+        let shots = registry.put_folder(2, "s1", &[("few_shot.json", b"[]".to_vec())], "few_shot.json").await.unwrap();
+        let mut table = crate::routing::router::tests::table(vec![
+            crate::routing::router::tests::route(1, &[1.0, 0.0, 0.0], true),
+            crate::routing::router::tests::route(2, &[0.0, 1.0, 0.0], true),
+        ]);
+        table.routes[0].adapter = Some(lora.clone());
+        table.routes[1].adapter = Some(shots);
+        assert_eq!(registry.write_serving_files(&table).await.unwrap(), 1);
+        let modules: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("routing/v1/lora_modules.json")).unwrap()).unwrap();
+        let name = lora.served_name();
+        assert_eq!(modules[0]["name"], serde_json::json!(name));
+        assert_eq!(modules[0]["base_model_name"], "HuggingFaceTB/SmolLM2-135M-Instruct");
+        assert!(std::path::Path::new(modules[0]["path"].as_str().unwrap()).join(peft::WEIGHTS_FILE).is_file());
+        let served = dir.path().join("routing/v1/vllm").join(&name);
+        assert_eq!(std::fs::read(served.join(peft::CONFIG_FILE)).unwrap(), config);
+        assert_eq!(std::fs::read(served.join(peft::WEIGHTS_FILE)).unwrap(), vec![1; 32]);
+        assert_eq!(std::fs::read_dir(dir.path().join("routing/v1/vllm")).unwrap().count(), 1, "few-shot routes have no LoRA");
+
+        assert!(registry.demotions().await.unwrap().is_empty());
+        let d = Demotion {
+            cluster_id: "c01".into(),
+            adapter: name.clone(),
+            table_version: "v1".into(),
+            metric: "tool_call_match".into(),
+            score: 0.5,
+            gate: 0.9,
+            agreement: 0.5,
+            calls: 60,
+            at: "2026-12-07T12:00:00Z".into(),
+        };
+        registry.write_demotion(&d).await.unwrap();
+        assert_eq!(registry.demotions().await.unwrap(), vec![d]);
+    }
+
     #[tokio::test]
     async fn folders_are_addressed_by_their_main_file_and_checked_on_fetch() {
         let dir = tempfile::tempdir().unwrap();

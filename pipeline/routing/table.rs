@@ -114,6 +114,19 @@ pub struct AdapterRef {
     pub pii_version: Option<String>,
 }
 
+impl AdapterRef {
+    /// The name the adapter is served under: `<cluster>-<sha256-12>`,
+    /// unique per content; the gateway asks an SLM engine for it as the
+    /// `model`, and the registry's `lora_modules.json` names it so.
+    pub fn served_name(&self) -> String {
+        let mut parts = self.path.rsplit('/');
+        match (parts.next(), parts.next()) {
+            (Some(digest), Some(cluster)) => format!("{cluster}-{digest}"),
+            _ => self.path.replace('/', "-"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalSummary {
     pub metric: String,

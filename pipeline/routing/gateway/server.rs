@@ -24,7 +24,8 @@ use super::calllog::{self, CallLog, ShadowAttempt, SlmAttempt, WriterHandle};
 use super::shadow::{RouteOnline, Shadows};
 use super::metrics::{self, Counters};
 use super::openai::{self, json_response, ApiError};
-use super::slm::{adapter_model_name, complete_within, SlmBackend, SlmError, SlmRoute};
+use super::slm::{complete_within, SlmBackend, SlmError, SlmRoute};
+use crate::routing::table::AdapterRef;
 use super::upstream::Upstream;
 use super::validate;
 use crate::error::{Error, Result};
@@ -104,7 +105,7 @@ impl Gateway {
     async fn try_slm(&self, decision: &Decision, request: &Value, body: &Value) -> std::result::Result<Value, (&'static str, SlmAttempt)> {
         let started = Instant::now();
         let adapter = decision.adapter.clone();
-        let model = adapter.as_ref().map(adapter_model_name).unwrap_or_default();
+        let model = adapter.as_ref().map(AdapterRef::served_name).unwrap_or_default();
         let attempt = |completion: Option<Value>, error: Option<String>| SlmAttempt {
             model: model.clone(),
             latency_ms: started.elapsed().as_secs_f64() * 1e3,
@@ -176,7 +177,7 @@ impl Gateway {
         let mut answer = None;
         let mut shadowed = false;
         if let Some(d) = outcome.decision.as_ref().filter(|d| d.target == "slm") {
-            if d.adapter.as_ref().is_some_and(|a| self.shadows.is_demoted(&adapter_model_name(a))) {
+            if d.adapter.as_ref().is_some_and(|a| self.shadows.is_demoted(&a.served_name())) {
                 outcome.reason = "demoted";
             } else {
                 match self.try_slm(d, &request, &upstream_body).await {
@@ -218,7 +219,7 @@ impl Gateway {
         let status = response.status().as_u16();
         self.counters.record(outcome.route, outcome.reason, status);
         let decision = outcome.decision.as_ref();
-        let adapter = decision.and_then(|d| d.adapter.as_ref()).map(adapter_model_name);
+        let adapter = decision.and_then(|d| d.adapter.as_ref()).map(AdapterRef::served_name);
         if shadowed {
             // Off the client's path: the LLM's answer, scored, then logged with both answers.
             let (Some(d), Some(adapter), Ok(slm_answer)) = (decision.cloned(), adapter.clone(), result.clone()) else { unreachable!("a shadow follows an SLM answer") };
@@ -325,7 +326,7 @@ impl Gateway {
         if let Some((_, router)) = self.live.current() {
             let table = router.table();
             names.push(table.fallback.model.clone());
-            names.extend(table.routes.iter().filter(|r| r.is_slm()).filter_map(|r| r.adapter.as_ref()).map(adapter_model_name));
+            names.extend(table.routes.iter().filter(|r| r.is_slm()).filter_map(|r| r.adapter.as_ref()).map(AdapterRef::served_name));
         }
         names.dedup();
         openai::model_list(&names, chrono::Utc::now().timestamp())

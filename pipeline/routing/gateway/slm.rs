@@ -41,16 +41,6 @@ pub trait SlmBackend: Send + Sync {
     }
 }
 
-/// The name an adapter is served under: `<cluster>-<sha256-12>`, unique
-/// per content, and what the registry's `--lora-modules` list names it.
-pub fn adapter_model_name(adapter: &AdapterRef) -> String {
-    let mut parts = adapter.path.rsplit('/');
-    match (parts.next(), parts.next()) {
-        (Some(digest), Some(cluster)) => format!("{cluster}-{digest}"),
-        _ => adapter.path.replace('/', "-"),
-    }
-}
-
 /// An OpenAI-compatible engine that serves each adapter as a model name.
 pub struct ExternalSlm {
     upstream: Upstream,
@@ -99,6 +89,6 @@ mod tests {
             version: "v".into(),
             pii_version: None,
         };
-        assert_eq!(adapter_model_name(&adapter), "c07-3f2a9c1b0d4e");
+        assert_eq!(adapter.served_name(), "c07-3f2a9c1b0d4e");
     }
 }

@@ -235,7 +235,7 @@ async fn publish(dir: &Path) -> (Registry, PathBuf, String) {
     table.ambiguity_margin = 0.01;
     registry.write_table(&table).await.unwrap();
     registry.activate(&table.version).await.unwrap();
-    (registry, model, super::slm::adapter_model_name(&a1))
+    (registry, model, a1.served_name())
 }
 
 impl Fixture {
