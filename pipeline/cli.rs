@@ -254,6 +254,22 @@ pub enum Command {
         /// with --enable-lora and the registry's lora_modules.json).
         #[arg(long)]
         slm_upstream: Option<String>,
+        /// Without --slm-upstream: the in-process SLM's base model (a folder
+        /// below models/, or a path).
+        #[arg(long, default_value = crate::models::smollm::MODEL_NAME)]
+        slm_model: String,
+        /// No SLM at all: every call goes to the LLM (and is logged).
+        #[arg(long, conflicts_with = "slm_upstream")]
+        no_slm: bool,
+        /// Adapters the in-process SLM keeps merged in memory (each about the base's size).
+        #[arg(long, default_value_t = 2)]
+        slm_adapters: usize,
+        /// The in-process SLM's longest answer, in tokens.
+        #[arg(long, default_value_t = 256)]
+        slm_max_tokens: usize,
+        /// Decode freely: no constraint to the request's tools or JSON format.
+        #[arg(long)]
+        no_constrain: bool,
         /// Milliseconds the SLM may take before the call goes to the LLM.
         #[arg(long, default_value_t = 10_000)]
         slm_timeout_ms: u64,
@@ -520,6 +536,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
             log_to,
             log_key_env,
             slm_upstream,
+            slm_model,
+            no_slm,
+            slm_adapters,
+            slm_max_tokens,
+            no_constrain,
             slm_timeout_ms,
             shadow_share,
             shadow_min_calls,
@@ -536,7 +557,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 listen,
                 log_to,
                 log_key_env,
+                slm_model: (!no_slm && slm_upstream.is_none()).then_some(slm_model),
                 slm_upstream,
+                slm_adapters,
+                slm_max_tokens,
+                slm_constrained: !no_constrain,
                 slm_timeout: std::time::Duration::from_millis(slm_timeout_ms.max(1)),
                 embedding_dir: crate::models::model_dir(&embedding_model),
                 poll: std::time::Duration::from_secs(poll_secs.max(1)),

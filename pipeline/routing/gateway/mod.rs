@@ -8,12 +8,14 @@
 //! - `openai`: wire shapes (errors, model list, streamed chunks);
 //! - `upstream`: the HTTP client with retries and a circuit breaker;
 //! - `slm`: the `SlmBackend` seam and the external engine behind it;
+//! - `local`: the in-process candle SLM with an LRU of adapters;
 //! - `validate`: the checks an SLM answer must pass;
 //! - `shadow`: shadow checks of SLM answers and the demotion of routes;
 //! - `calllog`: the bounded queue and its writer;
 //! - `server`, `metrics`: the HTTP side.
 
 pub mod calllog;
+pub mod local;
 pub mod metrics;
 pub mod openai;
 pub mod server;
@@ -53,6 +55,13 @@ pub struct GatewayOptions {
     /// The environment variable holding the PII key of the call log.
     pub log_key_env: String,
     pub slm_upstream: Option<String>,
+    /// The in-process SLM's base model (a folder below models/, or a path);
+    /// None: no in-process SLM.
+    pub slm_model: Option<String>,
+    /// Adapters the in-process SLM keeps merged in memory.
+    pub slm_adapters: usize,
+    pub slm_max_tokens: usize,
+    pub slm_constrained: bool,
     pub slm_timeout: Duration,
     pub embedding_dir: PathBuf,
     pub poll: Duration,
@@ -95,7 +104,26 @@ pub async fn run(options: GatewayOptions) -> Result<()> {
             config.timeout = options.slm_timeout + Duration::from_secs(1);
             Some(Arc::new(slm::ExternalSlm::new(upstream::Upstream::new(config)?)) as Arc<dyn slm::SlmBackend>)
         }
-        None => None,
+        None => match &options.slm_model {
+            Some(name) => {
+                let dir = crate::models::model_dir(name);
+                let device = crate::models::device();
+                let d = device.clone();
+                let base = tokio::task::spawn_blocking(move || crate::models::smollm::BaseModel::load(&dir, &d))
+                    .await
+                    .map_err(|e| Error::model("loading the SLM base model", e))??;
+                let local = local::LocalSlm::new(
+                    Arc::new(base),
+                    registry.clone(),
+                    options.slm_adapters,
+                    options.slm_max_tokens,
+                    options.slm_constrained,
+                    device,
+                )?;
+                Some(Arc::new(local) as Arc<dyn slm::SlmBackend>)
+            }
+            None => None,
+        },
     };
     let (log, writer) = match &options.log_to {
         Some(spec) => {
@@ -124,7 +152,7 @@ pub async fn run(options: GatewayOptions) -> Result<()> {
     eprintln!(
         "gateway on http://{addr}/v1 (LLM upstream {}, SLM {}, call log {}): POST /v1/chat/completions, GET /v1/models, /healthz, /metrics",
         options.upstream,
-        options.slm_upstream.as_deref().unwrap_or("none"),
+        options.slm_upstream.clone().or_else(|| options.slm_model.as_ref().map(|m| format!("in-process {m}"))).unwrap_or_else(|| "none".into()),
         options.log_to.as_deref().unwrap_or("off"),
     );
     let shutdown = async {

@@ -115,12 +115,9 @@ impl Gateway {
         let (Some(backend), Some(adapter)) = (self.slm.as_ref(), adapter) else {
             return Err(("slm_error", attempt(None, Some("no SLM backend configured (--slm-upstream)".into()))));
         };
-        let route = SlmRoute {
-            cluster_id: decision.cluster_id.clone().unwrap_or_default(),
-            adapter,
-            model: model.clone(),
-            deadline: self.slm_timeout,
-        };
+        let cluster_id = decision.cluster_id.clone().unwrap_or_default();
+        let table_route = self.live.current().and_then(|(_, router)| router.table().routes.iter().find(|r| r.cluster_id == cluster_id).cloned());
+        let route = SlmRoute { cluster_id, adapter, model: model.clone(), deadline: self.slm_timeout, route: table_route };
         match complete_within(backend.as_ref(), &route, body).await {
             Ok(mut completion) => match validate::check_answer(request, &completion) {
                 Ok(()) => {

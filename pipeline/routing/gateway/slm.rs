@@ -1,8 +1,8 @@
 //! Who answers a request routed to an SLM. `SlmBackend` is the seam: the
 //! external engine (`--slm-upstream`, an OpenAI-compatible server such as
-//! vLLM with `--enable-lora`) is the implementation today; an in-process
-//! candle generator with an LRU of adapters can implement it later without
-//! touching the routing, validation, fallback or logging around it.
+//! vLLM with `--enable-lora`) here, the in-process candle generator with
+//! an LRU of adapters in `local`; routing, validation, fallback and logging
+//! around them are the same.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::upstream::{Upstream, UpstreamError};
-use crate::routing::table::AdapterRef;
+use crate::routing::table::{AdapterRef, Route};
 
 /// The route a request was sent to, as a backend needs it.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct SlmRoute {
     pub model: String,
     /// How long the SLM may take before the request goes to the LLM.
     pub deadline: Duration,
+    /// The live table's route (candidate kind, pruned prefix, base model).
+    pub route: Option<Route>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
