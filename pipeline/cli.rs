@@ -285,6 +285,34 @@ pub enum Command {
         #[arg(long, default_value = crate::models::minilm::MODEL_NAME)]
         embedding_model: String,
     },
+    /// A mock OpenAI-compatible LLM for benchmarks and demos: answers every
+    /// chat completion with a short text after --delay-ms.
+    #[command(hide = true)]
+    MockLlm {
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
+    },
+    /// A closed-loop load generator: --clients clients POST one JSON body
+    /// for --seconds; prints requests/s and latency percentiles as JSON.
+    #[command(hide = true)]
+    Loadgen {
+        #[arg(long)]
+        url: String,
+        /// The JSON body (a file).
+        #[arg(long)]
+        body: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        clients: usize,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 20)]
+        warmup: usize,
+        /// An environment variable with a bearer token to send.
+        #[arg(long)]
+        bearer_env: Option<String>,
+    },
     /// Published routing tables: list, show, rollback.
     Registry {
         #[command(subcommand)]
@@ -568,6 +596,30 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 shadow: crate::routing::gateway::shadow::ShadowConfig { share: shadow_share, min_calls: shadow_min_calls.max(1) },
             })
             .await?;
+            Ok(0)
+        }
+        Command::MockLlm { listen, delay_ms } => {
+            crate::routing::gateway::mock::serve_forever(listen, std::time::Duration::from_millis(delay_ms)).await?;
+            Ok(0)
+        }
+        Command::Loadgen { url, body, clients, seconds, warmup, bearer_env } => {
+            let text = std::fs::read_to_string(&body).map_err(|e| Error::io(format!("reading {}", body.display()), e))?;
+            let body: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| Error::usage(format!("{}: not JSON: {e}", body.display())))?;
+            let bearer = match bearer_env {
+                Some(name) => Some(std::env::var(&name).map_err(|_| Error::usage(format!("--bearer-env {name}: the variable is not set")))?),
+                None => None,
+            };
+            let report = crate::routing::gateway::loadgen::run(crate::routing::gateway::loadgen::LoadOptions {
+                url,
+                body,
+                clients,
+                duration: std::time::Duration::from_secs_f64(seconds.max(0.1)),
+                warmup,
+                bearer,
+            })
+            .await?;
+            println!("{report}");
             Ok(0)
         }
         Command::Registry { action, registry, warehouse } => {

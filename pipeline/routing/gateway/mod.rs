@@ -12,11 +12,15 @@
 //! - `validate`: the checks an SLM answer must pass;
 //! - `shadow`: shadow checks of SLM answers and the demotion of routes;
 //! - `calllog`: the bounded queue and its writer;
-//! - `server`, `metrics`: the HTTP side.
+//! - `server`, `metrics`: the HTTP side;
+//! - `mock`, `loadgen`: a mock upstream and a load generator for tests and
+//!   `scripts/bench_gateway.sh`.
 
 pub mod calllog;
+pub mod loadgen;
 pub mod local;
 pub mod metrics;
+pub mod mock;
 pub mod openai;
 pub mod server;
 pub mod shadow;

@@ -5,17 +5,15 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use serde_json::{json, Value};
 use slm_pii::{Options, PiiKey, Redactor};
 use tokio::net::TcpListener;
 
 use super::calllog::{CallLog, LogConfig};
+pub(crate) use super::mock::{completion, MockUpstream};
 use super::server::{serve, Gateway};
 use super::shadow::{ShadowConfig, Shadows};
 use super::slm::ExternalSlm;
@@ -58,93 +56,6 @@ pub(crate) fn log_bytes(dir: &Path) -> String {
         flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap()).read_to_string(&mut out).unwrap();
     }
     out
-}
-
-type Handler = dyn Fn(usize, &Value) -> (u16, Value, Duration) + Send + Sync;
-
-/// An OpenAI-compatible server whose answers come from a closure of the
-/// call number (from 0) and the request body.
-pub(crate) struct MockUpstream {
-    /// The base URL, `http://127.0.0.1:<port>/v1`.
-    pub url: String,
-    calls: Arc<AtomicUsize>,
-    bodies: Arc<Mutex<Vec<Value>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for MockUpstream {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl MockUpstream {
-    pub async fn start(answer: impl Fn(usize) -> (u16, Value) + Send + Sync + 'static) -> Self {
-        Self::with(move |n, _| {
-            let (status, body) = answer(n);
-            (status, body, Duration::ZERO)
-        })
-        .await
-    }
-
-    /// `answer` also sees the body and says how long to wait before answering.
-    pub async fn with(answer: impl Fn(usize, &Value) -> (u16, Value, Duration) + Send + Sync + 'static) -> Self {
-        let answer: Arc<Handler> = Arc::new(answer);
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/v1", listener.local_addr().unwrap());
-        let calls = Arc::new(AtomicUsize::new(0));
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let (c, b) = (calls.clone(), bodies.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
-                let (answer, calls, bodies) = (answer.clone(), c.clone(), b.clone());
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                        let (answer, calls, bodies) = (answer.clone(), calls.clone(), bodies.clone());
-                        async move {
-                            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                            let n = calls.fetch_add(1, Ordering::SeqCst);
-                            let (status, out, wait) = answer(n, &body);
-                            bodies.lock().unwrap().push(body);
-                            tokio::time::sleep(wait).await;
-                            Ok::<_, std::convert::Infallible>(
-                                hyper::Response::builder()
-                                    .status(status)
-                                    .header("content-type", "application/json")
-                                    .body(Full::new(Bytes::from(out.to_string())))
-                                    .unwrap(),
-                            )
-                        }
-                    });
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
-                });
-            }
-        });
-        Self { url, calls, bodies, task }
-    }
-
-    pub fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
-    }
-
-    pub fn bodies(&self) -> Vec<Value> {
-        self.bodies.lock().unwrap().clone()
-    }
-}
-
-/// A chat completion as OpenAI writes it.
-pub(crate) fn completion(model: &str, content: Option<&str>, tool_calls: Option<Value>) -> Value {
-    let finish = if tool_calls.is_some() { "tool_calls" } else { "stop" };
-    let mut message = json!({"role": "assistant", "content": content});
-    if let Some(calls) = tool_calls {
-        message["tool_calls"] = calls;
-    }
-    json!({"id": "chatcmpl-mock", "object": "chat.completion", "created": 1_765_000_000, "model": model,
-           "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-           "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}})
 }
 
 fn tool_call(name: &str, arguments: &Value) -> Value {
