@@ -52,3 +52,31 @@ route "invoice fields as JSON" '{"messages": [
   {"role": "user", "content": "Fields: invoice_number, vendor, total\n\nINVOICE INV-2291 from Globex Ltd. Total due: EUR 1,240.00"}]}'
 route "a bare prompt far from every task" '{"prompt": "Write a sonnet about the moons of Jupiter"}'
 echo "report: $("$BIN" report "$RUN_ID" --html)"
+
+echo "== the gateway on the demo registry: who answers each request =="
+# A mock LLM stands in for the real one; the SLM runs in process. Every call
+# is logged, anonymized with the demo's (public) key, under demo-gateway-logs/.
+TMP=$(mktemp -d)
+"$BIN" mock-llm --listen 127.0.0.1:18181 2>/dev/null & MOCK_PID=$!
+SLM_PII_KEY="slm-pipeline demo key: NOT SECRET, do not use on real traffic" \
+  "$BIN" gateway --table warehouse/registry --upstream http://127.0.0.1:18181/v1 --listen 127.0.0.1:18180 \
+  --log-to demo-gateway-logs --slm-timeout-ms 120000 --slm-max-tokens 96 --shadow-share 0 2>"$TMP/gateway.err" & GW_PID=$!
+trap 'kill $GW_PID $MOCK_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do curl -sf -o /dev/null http://127.0.0.1:18180/healthz && break; sleep 0.2; done
+ask() { # label body
+  echo "\$ curl localhost:18180/v1/chat/completions  # $1"
+  curl -s -D "$TMP/h" -o "$TMP/b" http://127.0.0.1:18180/v1/chat/completions -H 'content-type: application/json' -d "$2"
+  header() { grep -i "^$1:" "$TMP/h" | cut -d' ' -f2 | tr -d '\r'; }
+  echo "  answered by: $(header x-slm-route) ($(header x-slm-reason)), model $(jq -r .model "$TMP/b")"
+  echo "  answer: $(jq -c '.choices[0].message | .content // .tool_calls' "$TMP/b" | cut -c1-200)"
+}
+ask "a summary for the next support agent" '{"model": "gpt-4o", "messages": [
+  {"role": "system", "content": "You are a support assistant. Summarize the following text in two or three sentences for the agent who takes over. Keep names, numbers and dates exactly as written."},
+  {"role": "user", "content": "From: Dana Novak\nTo: Accounts team\nSubject: Re: renewal proposal\n\nHello,\n\nWe reviewed your proposal with our finance lead. Acme Corp accepts the renewal at USD 120000.00 per year. The signed contract is due by December 15.\n\nBest regards,\nDana"}]}'
+ask "invoice fields as JSON" '{"model": "gpt-4o", "messages": [
+  {"role": "system", "content": "Extract the requested fields from the document. Answer with a single JSON object and nothing else."},
+  {"role": "user", "content": "Fields: invoice_number, vendor, total\n\nINVOICE INV-2291 from Globex Ltd. Total due: EUR 1,240.00"}]}'
+ask "a bare prompt far from every task" '{"model": "gpt-4o", "messages": [{"role": "user", "content": "Write a sonnet about the moons of Jupiter"}]}'
+kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null || true
+kill "$MOCK_PID" 2>/dev/null || true
+echo "gateway call log: $(find demo-gateway-logs -name '*.jsonl.gz' | wc -l) object(s) in demo-gateway-logs/ (the next night's input)"
