@@ -32,7 +32,7 @@ cat > "$WORK/body.json" <<'EOF'
   {"role": "user", "content": "Where is my order 88123? It was due on Monday and the tracking page has not moved."}]}
 EOF
 
-wait_http() { for _ in $(seq 1 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
+wait_http() { for _ in $(seq 1 1800); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
 
 taskset -c 1 "$BIN" mock-llm --listen "$MOCK" 2>/dev/null & PIDS+=($!)
 sleep 0.5
@@ -56,10 +56,13 @@ model_list:
 litellm_settings: {drop_params: true, telemetry: false}
 EOF
 LITELLM_VERSION=$("$LVENV/bin/pip" show litellm 2>/dev/null | awk '/^Version/ {print $2}')
+# LiteLLM refuses to start without a master key; clients then send it.
+export LITELLM_MASTER_KEY="sk-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
-run() { # label clients url [cpus]
-  local cpus="${4:-0,1}"
-  taskset -c "$cpus" "$BIN" loadgen --url "$3" --body "$WORK/body.json" --clients "$2" --seconds "$SECS" \
+run() { # label clients url [cpus] [bearer env]
+  local cpus="${4:-0,1}" bearer=()
+  [ -n "${5:-}" ] && bearer=(--bearer-env "$5")
+  taskset -c "$cpus" "$BIN" loadgen --url "$3" --body "$WORK/body.json" --clients "$2" --seconds "$SECS" "${bearer[@]}" \
     | python3 -c "import json,sys; r=json.load(sys.stdin); r['label']='$1'; print(json.dumps(r))" >> "$WORK/results.jsonl"
 }
 
@@ -76,13 +79,33 @@ start_gateway "$GCPU" "$GW" "$WORK/registry"
 for CLIENTS in 10 100; do run "slm-pipeline gateway (no table)" "$CLIENTS" "http://$GW/v1/chat/completions"; done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 
+# The official openai client against the gateway, unchanged: a plain call,
+# a stream and a forced tool call (openai comes with litellm).
+start_gateway 0,1 "$GW" "$WORK/registry"
+"$LVENV/bin/python" - "http://$GW/v1" <<'EOF'
+import sys, openai
+client = openai.OpenAI(base_url=sys.argv[1], api_key="unused")
+r = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=[{"role": "user", "content": "Hello"}])
+c = r.parse()
+assert c.choices[0].message.content and r.headers["x-slm-route"] == "llm", c
+text = "".join(ch.choices[0].delta.content or "" for ch in client.chat.completions.create(
+    model="gpt-4o", messages=[{"role": "user", "content": "Hello"}], stream=True) if ch.choices)
+assert text == c.choices[0].message.content, text
+tools = [{"type": "function", "function": {"name": "track_order", "parameters": {"type": "object", "properties": {}}}}]
+t = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Where is it?"}], tools=tools, tool_choice="required")
+assert t.choices[0].message.tool_calls[0].function.name == "track_order", t
+print("openai %s client against the gateway: chat, stream and tool call ok (x-slm-route %s, reason %s)"
+      % (openai.__version__, r.headers["x-slm-route"], r.headers["x-slm-reason"]))
+EOF
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
+
 for CPU in 0 0,1; do
   taskset -c "$CPU" "$LVENV/bin/litellm" --config "$WORK/litellm.yaml" --host 127.0.0.1 --port 14000 >"$WORK/litellm.log" 2>&1 & PIDS+=($!)
   wait_http "http://$LITE/health/liveliness"
   if [ "$CPU" = 0 ]; then
-    run "LiteLLM $LITELLM_VERSION proxy" 1 "http://$LITE/v1/chat/completions" 1
+    run "LiteLLM $LITELLM_VERSION proxy" 1 "http://$LITE/v1/chat/completions" 1 LITELLM_MASTER_KEY
   else
-    for CLIENTS in 10 100; do run "LiteLLM $LITELLM_VERSION proxy" "$CLIENTS" "http://$LITE/v1/chat/completions"; done
+    for CLIENTS in 10 100; do run "LiteLLM $LITELLM_VERSION proxy" "$CLIENTS" "http://$LITE/v1/chat/completions" 0,1 LITELLM_MASTER_KEY; done
   fi
   kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 done
