@@ -921,6 +921,12 @@ async fn the_gateways_call_log_is_the_next_nights_input() {
     let far: Vec<&str> = rows[0].split('|').map(str::trim).collect();
     assert_eq!((far[1], far[2], far[8]), ("-", "2", "1.0"), "{text}");
 
+    // The report's gateway section: one line for the day, flagged as drift
+    // (2 of 5 calls out of radius is over the 20% threshold).
+    let lines = slm_pipeline::report::gateway_lines(&wh).await.unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with(&format!("{DATE}: 5 calls, SLM 40.0%, 1 fallbacks after an SLM failure, 1 shadows agreeing 0.0%, out of radius 40.0% — drift")), "{lines:?}");
+
     // distill's pairs: everything but the SLM's own answer; the shadow's pair
     // carries the LLM's answer (anonymized, as the warehouse has it).
     ctx.sql("CREATE VIEW calls_in_window AS SELECT * FROM calls").await.unwrap();

@@ -597,6 +597,33 @@ impl Generator {
         self.decode_with(prompt, max_new, |logits| constrain::choose(logits, &mut machine, vocab).filter(|&t| t != self.eos))
     }
 
+    /// Greedy decoding, constrained when `constraint` is given, that stops
+    /// at `deadline`: a server that has given up on an answer does not go
+    /// on paying for it. The flag says whether the deadline stopped it.
+    pub fn greedy_until(
+        &self,
+        prompt: &[u32],
+        max_new: usize,
+        constraint: Option<(JsonMachine, &Vocabulary)>,
+        deadline: std::time::Instant,
+    ) -> Result<(Vec<u32>, bool)> {
+        let mut late = false;
+        let mut in_time = || {
+            late = std::time::Instant::now() >= deadline;
+            !late
+        };
+        let generated = match constraint {
+            Some((mut machine, vocab)) => self.decode_with(prompt, max_new, |logits| {
+                in_time().then(|| constrain::choose(logits, &mut machine, vocab)).flatten().filter(|&t| t != self.eos)
+            })?,
+            None => self.decode_with(prompt, max_new, |logits| {
+                let next = argmax(logits);
+                (in_time() && next != self.eos).then_some(next)
+            })?,
+        };
+        Ok((generated, late))
+    }
+
     /// Decodes while `pick` returns a token for the next position's logits.
     fn decode_with(&self, prompt: &[u32], max_new: usize, mut pick: impl FnMut(&[f32]) -> Option<u32>) -> Result<Vec<u32>> {
         if prompt.len() + max_new > self.spec.context {

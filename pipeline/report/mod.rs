@@ -54,6 +54,7 @@ pub async fn write(
         .collect();
     let pii = Pii { findings: &pii_findings, versions: &pii_versions, stale_adapters: &stale };
     let training = training_rows(wh, run_id).await.unwrap_or_default();
+    let gateway = gateway_lines(wh).await.unwrap_or_default();
     let context = Context {
         run_id,
         table,
@@ -62,6 +63,7 @@ pub async fn write(
         registry: &registry.location().display_url(),
         pii,
         training: &training,
+        gateway: &gateway,
     };
     let md = markdown(&context, &pictures);
     let html = html(&context, &pictures);
@@ -80,6 +82,51 @@ struct Context<'a> {
     pii: Pii<'a>,
     /// The adapters this run trained, a row of cells each ([`TRAINING_HEADER`]).
     training: &'a [Vec<String>],
+    /// What the gateway's call log says, a line per day (newest first).
+    gateway: &'a [String],
+}
+
+/// The share of a day's gateway calls far from every route above which the
+/// report calls it drift.
+pub const DRIFT_THRESHOLD: f64 = 0.2;
+
+/// The gateway's last 7 days in the warehouse (its call log, ingested):
+/// calls, SLM share, fallbacks by reason, shadow agreement and the
+/// out-of-radius rate, flagged as drift above [`DRIFT_THRESHOLD`].
+pub async fn gateway_lines(wh: &Warehouse) -> Result<Vec<String>> {
+    use crate::warehouse::columns;
+    let sql = "SELECT CAST(date AS VARCHAR) AS day, COUNT(*) AS calls,
+          AVG(CASE WHEN json_field(metadata, 'route') = 'slm' THEN 1.0 ELSE 0.0 END) AS slm,
+          SUM(CASE WHEN json_field(metadata, 'reason') IN ('slm_error', 'slm_timeout', 'invalid_output') THEN 1 ELSE 0 END) AS fallbacks,
+          SUM(CASE WHEN json_field(metadata, 'llm_answer') IS NOT NULL THEN 1 ELSE 0 END) AS shadows,
+          COALESCE(AVG(CASE json_field(json_field(metadata, 'llm_answer'), 'agrees') WHEN 'true' THEN 1.0 WHEN 'false' THEN 0.0 END), -1.0) AS agreement,
+          AVG(CASE WHEN json_field(metadata, 'reason') = 'far' THEN 1.0 ELSE 0.0 END) AS far
+        FROM calls WHERE json_field(metadata, 'route') IS NOT NULL
+        GROUP BY 1 ORDER BY 1 DESC LIMIT 7";
+    let mut out = Vec::new();
+    for b in crate::sql::query_calls(wh, sql).await? {
+        let t = "gateway calls";
+        let (days, calls, fallbacks, shadows) =
+            (columns::strings(&b, "day", t)?, columns::i64s(&b, "calls", t)?, columns::i64s(&b, "fallbacks", t)?, columns::i64s(&b, "shadows", t)?);
+        let (slm, agreement, far) = (columns::f64s(&b, "slm", t)?, columns::f64s(&b, "agreement", t)?, columns::f64s(&b, "far", t)?);
+        for r in 0..b.num_rows() {
+            let shadow = if shadows.value(r) > 0 { format!(", {} shadows agreeing {}", shadows.value(r), pct(agreement.value(r))) } else { String::new() };
+            let drift = if far.value(r) > DRIFT_THRESHOLD {
+                format!(" — drift: over {} far from every route; the cluster task re-clusters the window that holds these calls", pct(DRIFT_THRESHOLD))
+            } else {
+                String::new()
+            };
+            out.push(format!(
+                "{}: {} calls, SLM {}, {} fallbacks after an SLM failure{shadow}, out of radius {}{drift}",
+                days.value(r),
+                calls.value(r),
+                pct(slm.value(r)),
+                fallbacks.value(r),
+                pct(far.value(r))
+            ));
+        }
+    }
+    Ok(out)
 }
 
 const TRAINING_HEADER: [&str; 9] =
@@ -259,6 +306,12 @@ fn markdown(c: &Context, pictures: &[(String, String)]) -> String {
             r.reason.replace('|', "/")
         );
     }
+    if !c.gateway.is_empty() {
+        let _ = writeln!(md, "\n## Gateway (its call log)\n");
+        for line in c.gateway {
+            let _ = writeln!(md, "- {line}");
+        }
+    }
     let _ = writeln!(md, "\n## PII\n");
     for line in c.pii.lines() {
         let _ = writeln!(md, "- {line}");
@@ -383,6 +436,13 @@ fn html(c: &Context, pictures: &[(String, String)]) -> String {
     }
     h.push_str("</table><h2>Scores against thresholds</h2>");
     h.push_str(&scores_svg(t));
+    if !c.gateway.is_empty() {
+        h.push_str("<h2>Gateway (its call log)</h2><ul>");
+        for line in c.gateway {
+            let _ = write!(h, "<li>{}</li>", escape(line));
+        }
+        h.push_str("</ul>");
+    }
     h.push_str("<h2>PII</h2><ul>");
     for line in c.pii.lines() {
         let _ = write!(h, "<li>{}</li>", escape(&line));

@@ -186,6 +186,8 @@ impl SlmBackend for LocalSlm {
         let max_new = limit.map_or(self.max_new_tokens, |l| (l as usize).min(self.max_new_tokens)).max(1);
         let shape = self.vocab.as_ref().and_then(|_| shape_of(body));
         let (base, vocab, route, model) = (self.base.clone(), self.vocab.clone(), route.clone(), slm.model.clone());
+        // The caller stops waiting at the deadline; generation stops with it.
+        let deadline = std::time::Instant::now() + slm.deadline;
         tokio::task::spawn_blocking(move || -> Result<Value, SlmError> {
             let failed = |e: String| SlmError::Failed(e);
             let tokens = |text: &str| base.tokenizer.encode(text, false).map(|e| e.get_ids().to_vec()).map_err(|e| failed(e.to_string()));
@@ -196,11 +198,11 @@ impl SlmBackend for LocalSlm {
             if ids.len() > context {
                 return Err(failed(format!("the prompt has {} tokens; the model's context leaves {context}", ids.len())));
             }
-            let generated = match (vocab.as_deref(), shape) {
-                (Some(vocab), Some(shape)) => loaded.generator.greedy_constrained(&ids, max_new, JsonMachine::new(shape), vocab),
-                _ => loaded.generator.greedy(&ids, max_new),
+            let constraint = vocab.as_deref().zip(shape).map(|(vocab, shape)| (JsonMachine::new(shape), vocab));
+            let (generated, late) = loaded.generator.greedy_until(&ids, max_new, constraint, deadline).map_err(|e| failed(e.to_string()))?;
+            if late {
+                return Err(SlmError::Timeout);
             }
-            .map_err(|e| failed(e.to_string()))?;
             let answer = base.tokenizer.decode(&generated, true).map_err(|e| failed(e.to_string()))?;
             Ok(completion_of(&model, &answer, ids.len(), generated.len(), generated.len() >= max_new))
         })
@@ -271,6 +273,10 @@ mod tests {
         slm.complete(&ask(&routes[1]), &body).await.unwrap();
         slm.complete(&ask(&routes[0]), &body).await.unwrap();
         assert_eq!(slm.loads.load(Ordering::Relaxed), 3);
+        // Past its deadline, generation stops (and says so) instead of running on.
+        let mut hurried = ask(&routes[0]);
+        hurried.deadline = std::time::Duration::ZERO;
+        assert_eq!(slm.complete(&hurried, &body).await.unwrap_err(), SlmError::Timeout);
         // A route trained on another base is refused, never run on this one.
         let mut other = routes[0].clone();
         other.base_model = Some("Qwen/Qwen2.5-0.5B-Instruct".into());
