@@ -382,3 +382,54 @@ fn the_binary_runs_with_huge_pages_unless_told_not_to() {
     assert!(heap_line(None).contains(&format!("huge_pages={expected}")), "THP setting: {thp}");
     assert!(heap_line(Some("0")).contains("huge_pages=false"));
 }
+
+/// The gateway as a service: up on a loopback port in front of a mock LLM,
+/// it answers, and on SIGTERM it drains and writes every call still in its
+/// log queue (the writer's batch and timer are far away) before exiting 0,
+/// with no canary PII in any byte of the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_flushes_its_call_log_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("registry")).unwrap();
+    let up = |child: &mut std::process::Child, marker: &str| -> String {
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while !line.contains(marker) {
+            line.clear();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "ended before `{marker}`");
+        }
+        // Keep draining stderr so that the child never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap();
+        url.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
+    };
+    let mut mock = bin().args(["mock-llm", "--listen", "127.0.0.1:0"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mock_url = up(&mut mock, "mock LLM on");
+    let log = dir.path().join("log");
+    let mut gateway = bin()
+        .args(["gateway", "--table", dir.path().join("registry").to_str().unwrap(), "--upstream", &mock_url])
+        .args(["--listen", "127.0.0.1:0", "--no-slm", "--log-to", log.to_str().unwrap()])
+        .env("SLM_PII_KEY", "test-key-0123456789abcdef-not-for-production")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = up(&mut gateway, "gateway on");
+    let client = reqwest::Client::new();
+    for i in 0..25 {
+        let body = serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": format!("Refund order {i} to canary.refund@example.org please")}]});
+        let r = client.post(format!("{url}/chat/completions")).json(&body).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), r.headers()["x-slm-route"].to_str().unwrap()), (200, "llm"));
+    }
+    let status = Command::new("kill").args(["-TERM", &gateway.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert_eq!(gateway.wait().unwrap().code(), Some(0));
+    mock.kill().unwrap();
+    let mut text = String::new();
+    for f in files_under(&log) {
+        flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap()).read_to_string(&mut text).unwrap();
+    }
+    assert_eq!(text.lines().count(), 25, "every call written at SIGTERM");
+    assert!(!text.contains("canary.refund") && text.contains("<EMAIL_"), "{text}");
+    assert!(text.lines().all(|l| l.contains(r#""reason":"no_route""#)), "{text}");
+}
