@@ -223,7 +223,7 @@ fn value_after(text: &str, from: usize, entity: Entity) -> Option<(usize, usize)
             (s, clause_end(text, s, j, entity))
         }
     };
-    while !text.is_char_boundary(ve) {
+    if !text.is_char_boundary(ve) {
         return None;
     }
     let v = text[vs..ve].trim();
