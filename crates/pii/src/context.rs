@@ -42,7 +42,8 @@ const STRONG: &[&str] = &[
     "mi chiamo", "meu nome é", "mijn naam is", "ik ben", "bonjour", "hallo", "hola", "ciao", "olá",
     "cher", "chère", "liebe", "lieber", "estimado", "estimada", "gentile", "caro", "cara", "nom",
     "nombre", "nome", "naam", "le passager", "la passagère", "der kunde", "die kundin", "el cliente",
-    "la cliente", "il cliente", "o cliente",
+    "la cliente", "il cliente", "o cliente", "hier ist", "hier spricht", "ici", "sono", "io sono", "sou",
+    "eu sou",
 ];
 
 /// Weaker cues: a name often follows, but so do other words.

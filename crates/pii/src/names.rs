@@ -250,9 +250,12 @@ fn run_at_cued(
     let initial = |k: usize| words[k].case == Case::Initial;
     // Trailing common words are not part of the name ("Mia Said", "Smith Street").
     let surname = |k: usize| words[k].case == Case::Cap && entries[k].is_some_and(|e| e.is_last() && e.margin() >= -1.0);
+    // `Emeka O.`, `Ian T.,`: a dotted initial after a name is the surname's
+    // initial, not the word `O` or the pronoun `I`.
+    let dotted = |k: usize| initial(k) && text.as_bytes().get(words[k].end) == Some(&b'.');
     let run_end_untrimmed = end;
     let mut end = end;
-    while end > i + 1 && common(end - 1) && !surname(end - 1) {
+    while end > i + 1 && common(end - 1) && !surname(end - 1) && !dotted(end - 1) {
         end -= 1;
     }
     let n = end - i;
@@ -260,11 +263,18 @@ fn run_at_cued(
         // `Mr Will Long`: after a title, any capitalised words.
         Cue::Title => Some((i, run_end_untrimmed)),
         Cue::Strong => {
-            // Anything but a run of common words ("I'm Happy To Help").
-            if (i..end).all(common) {
+            // Anything but a run of common words ("I'm Happy To Help"); a
+            // dotted initial is no word (`soy F. K. Guy`).
+            if (i..end).all(|k| common(k) && !dotted(k)) {
                 return None;
             }
-            Some((i, end))
+            // `Hi Sato, Sotaro`, `sono Pasolini, Etta`: a surname, a comma and
+            // a clear first name are one name.
+            let given_after_comma = end < words.len()
+                && &text[words[end - 1].end..words[end].start] == ", "
+                && words[end].case == words[i].case
+                && entries[end].is_some_and(|e| e.first_margin() >= 0.0 && !e.is_common_word());
+            Some((i, if given_after_comma { run_end(text, words, end) } else { end }))
         }
         Cue::Weak | Cue::None => {
             let lone = if cue == Cue::Weak { WEAK_MARGIN } else { LONE_MARGIN };

@@ -112,3 +112,21 @@ fn handles_that_embed_names() {
     assert_eq!(handles("login mia.li92 failed"), ["mia.li92"]);
     assert!(handles("mia@example.com").is_empty());
 }
+
+#[test]
+fn initials_and_surname_first_names_after_a_cue() {
+    for (text, want) in [
+        ("Best regards,\nEmeka O.", "Emeka O"),
+        ("Hello Ian T.,\n\nMy booking reference is below.", "Ian T"),
+        ("Buenos días, soy F. K. Guy. Dirección: calle Mayor 3", "F. K. Guy"),
+        ("Hallo, hier ist A. Paimo.", "A. Paimo"),
+        ("Salve, sono Pasolini, Etta. Ho 50 anni.", "Pasolini, Etta"),
+        ("Hi Sato, Sotaro,\n\nmy bank details changed.", "Sato, Sotaro"),
+        ("Bonjour, ici Agnès Dubois.", "Agnès Dubois"),
+    ] {
+        assert_eq!(names(text), vec![want], "{text}");
+    }
+    // Not a surname's initial, not a given name after the comma.
+    assert_eq!(names("Thanks Mia, I will call tomorrow."), vec!["Mia"]);
+    assert_eq!(names("Hello Mia, Thanks for the update"), vec!["Mia"]);
+}
