@@ -21,6 +21,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use slm_pipeline::cluster::kmeans::cosine_distance;
 use slm_pipeline::models::minilm::Embedder;
 use slm_pipeline::routing::registry::Registry;
 use slm_pipeline::routing::router::decide;
@@ -31,10 +32,6 @@ use slm_pipeline::warehouse::Warehouse;
 fn normalise(v: &mut [f32]) {
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
     v.iter_mut().for_each(|x| *x /= n);
-}
-
-fn cosine_distance(a: &[f32], b: &[f32]) -> f32 {
-    1.0 - a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>()
 }
 
 /// The reference decision, as if every route went to an SLM.

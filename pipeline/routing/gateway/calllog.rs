@@ -289,6 +289,19 @@ pub struct Call<'a> {
     pub shadow: Option<&'a ShadowAttempt>,
 }
 
+/// What the log keeps of a second opinion: its latency, answer and error.
+fn attempt(latency_ms: f64, completion: Option<&Value>, error: Option<&str>) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("latency_ms".into(), json!((latency_ms * 1000.0).round() / 1000.0));
+    if let Some(c) = completion {
+        out.insert("response".into(), Answer::of(c).to_log());
+    }
+    if let Some(e) = error {
+        out.insert("error".into(), json!(e));
+    }
+    out
+}
+
 /// The ingest line for `call`.
 pub fn record(call: &Call) -> Value {
     let mut o = Map::new();
@@ -329,28 +342,14 @@ pub fn record(call: &Call) -> Value {
         }
     }
     if let Some(s) = call.slm {
-        let mut slm = Map::new();
+        let mut slm = attempt(s.latency_ms, s.completion.as_ref(), s.error.as_deref());
         slm.insert("model".into(), json!(s.model));
-        slm.insert("latency_ms".into(), json!((s.latency_ms * 1000.0).round() / 1000.0));
-        if let Some(c) = &s.completion {
-            slm.insert("response".into(), Answer::of(c).to_log());
-        }
-        if let Some(e) = &s.error {
-            slm.insert("error".into(), json!(e));
-        }
         o.insert("slm_answer".into(), Value::Object(slm));
     }
     if let Some(s) = call.shadow {
-        let mut llm = Map::new();
-        llm.insert("latency_ms".into(), json!((s.latency_ms * 1000.0).round() / 1000.0));
-        if let Some(c) = &s.completion {
-            llm.insert("response".into(), Answer::of(c).to_log());
-            if let Some(m) = c.get("model") {
-                llm.insert("model".into(), m.clone());
-            }
-        }
-        if let Some(e) = &s.error {
-            llm.insert("error".into(), json!(e));
+        let mut llm = attempt(s.latency_ms, s.completion.as_ref(), s.error.as_deref());
+        if let Some(m) = s.completion.as_ref().and_then(|c| c.get("model")) {
+            llm.insert("model".into(), m.clone());
         }
         if let Some(score) = s.score {
             llm.insert("score".into(), json!(score));

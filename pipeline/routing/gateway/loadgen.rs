@@ -31,21 +31,22 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank - 1]
 }
 
+async fn post(client: &reqwest::Client, url: &str, body: &Value, bearer: Option<&str>) -> reqwest::Result<reqwest::Response> {
+    let mut request = client.post(url).json(body);
+    if let Some(key) = bearer {
+        request = request.bearer_auth(key);
+    }
+    request.send().await
+}
+
 pub async fn run(options: LoadOptions) -> Result<Value> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(options.clients.max(1))
         .timeout(Duration::from_secs(60))
         .build()
         .map_err(|e| Error::usage(format!("loadgen: {e}")))?;
-    let send = |client: &reqwest::Client| {
-        let mut request = client.post(&options.url).json(&options.body);
-        if let Some(key) = &options.bearer {
-            request = request.bearer_auth(key);
-        }
-        request.send()
-    };
     for _ in 0..options.warmup {
-        let response = send(&client).await.map_err(|e| Error::usage(format!("loadgen: {}: {e}", options.url)))?;
+        let response = post(&client, &options.url, &options.body, options.bearer.as_deref()).await.map_err(|e| Error::usage(format!("loadgen: {}: {e}", options.url)))?;
         if !response.status().is_success() {
             return Err(Error::usage(format!("loadgen: {} answered {} during warm-up", options.url, response.status())));
         }
@@ -61,11 +62,7 @@ pub async fn run(options: LoadOptions) -> Result<Value> {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
             while Instant::now() < deadline {
                 let t = Instant::now();
-                let mut request = client.post(&url).json(&body);
-                if let Some(key) = &bearer {
-                    request = request.bearer_auth(key);
-                }
-                match request.send().await {
+                match post(&client, &url, &body, bearer.as_deref()).await {
                     Ok(r) if r.status().is_success() => {
                         let _ = r.bytes().await;
                         latencies.push(t.elapsed().as_secs_f64() * 1e3);

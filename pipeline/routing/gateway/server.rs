@@ -172,7 +172,8 @@ impl Gateway {
             slm: None,
         };
         let mut answer = None;
-        let mut shadowed = false;
+        // The decision, adapter and SLM answer of a call sampled for a shadow check.
+        let mut shadow = None;
         if let Some(d) = outcome.decision.as_ref().filter(|d| d.target == "slm") {
             if d.adapter.as_ref().is_some_and(|a| self.shadows.is_demoted(&a.served_name())) {
                 outcome.reason = "demoted";
@@ -180,9 +181,9 @@ impl Gateway {
                 match self.try_slm(d, &request, &upstream_body).await {
                     Ok(completion) => {
                         outcome.route = "slm";
-                        shadowed = self.shadows.sample();
-                        if shadowed {
+                        if let Some(adapter) = d.adapter.as_ref().filter(|_| self.shadows.sample()) {
                             outcome.reason = "shadow";
+                            shadow = Some((d.clone(), adapter.served_name(), completion.clone()));
                         }
                         answer = Some(completion);
                     }
@@ -196,11 +197,7 @@ impl Gateway {
         let result = match answer {
             Some(a) => Ok(a),
             None => {
-                if upstream_body.get("model").and_then(Value::as_str).is_none_or(str::is_empty) {
-                    if let Some((_, router)) = self.live.current() {
-                        upstream_body["model"] = json!(router.table().fallback.model);
-                    }
-                }
+                self.name_fallback_model(&mut upstream_body);
                 self.llm.chat(&upstream_body).await.map_err(|e| e.to_api(&self.llm))
             }
         };
@@ -217,9 +214,8 @@ impl Gateway {
         self.counters.record(outcome.route, outcome.reason, status);
         let decision = outcome.decision.as_ref();
         let adapter = decision.and_then(|d| d.adapter.as_ref()).map(AdapterRef::served_name);
-        if shadowed {
+        if let Some((d, adapter, slm_answer)) = shadow {
             // Off the client's path: the LLM's answer, scored, then logged with both answers.
-            let (Some(d), Some(adapter), Ok(slm_answer)) = (decision.cloned(), adapter.clone(), result.clone()) else { unreachable!("a shadow follows an SLM answer") };
             let gw = self.clone();
             let call = calllog::OwnedCall {
                 request,
@@ -257,11 +253,7 @@ impl Gateway {
     /// gate (recorded in the registry), and logs the call with both answers.
     async fn shadow(self: Arc<Self>, decision: Decision, adapter: String, call: calllog::OwnedCall, mut body: Value, slm_answer: Value) {
         let started = Instant::now();
-        if body.get("model").and_then(Value::as_str).is_none_or(str::is_empty) {
-            if let Some((_, router)) = self.live.current() {
-                body["model"] = json!(router.table().fallback.model);
-            }
-        }
+        self.name_fallback_model(&mut body);
         let llm = self.llm.chat(&body).await;
         let mut attempt = ShadowAttempt { latency_ms: started.elapsed().as_secs_f64() * 1e3, completion: None, error: None, score: None, agrees: None };
         match llm {
@@ -309,6 +301,15 @@ impl Gateway {
                 slm: None,
                 shadow: Some(&attempt),
             }));
+        }
+    }
+
+    /// A request for the LLM that names no model gets the table's fallback model.
+    fn name_fallback_model(&self, body: &mut Value) {
+        if body.get("model").and_then(Value::as_str).is_none_or(str::is_empty) {
+            if let Some((_, router)) = self.live.current() {
+                body["model"] = json!(router.table().fallback.model);
+            }
         }
     }
 
