@@ -181,6 +181,10 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
             if !(plausible(i) || (surname_next && entries[i].is_some_and(|e| e.first_margin() >= -2.5))) {
                 return None;
             }
+            // `customer ssn=…`: a key being assigned, not a name.
+            if text.as_bytes().get(w.end) == Some(&b'=') {
+                return None;
+            }
             if cue_before(text, words, i) < Cue::Strong {
                 return None;
             }

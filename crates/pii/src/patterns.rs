@@ -226,7 +226,8 @@ pub(crate) static PATS: &[PatDef] = &[
         entity: Entity::UsSsn,
         kind: Kind::Ssn,
         first: DIGITS,
-        src: r#"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b"#,
+        // 3-2-4 with one separator throughout: dashes (the SSA's form), spaces or dots.
+        src: r#"\b(?:[0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{3} [0-9]{2} [0-9]{4}|[0-9]{3}\.[0-9]{2}\.[0-9]{4})\b"#,
     },
     // --- IPv6 (full, full with IPv4 tail, `::`-compressed); parsed to validate
     PatDef {
@@ -267,8 +268,8 @@ pub(crate) static PATS: &[PatDef] = &[
         entity: Entity::Phone,
         kind: Kind::PhoneIntl,
         first: b"+(",
-        // `(+34) 958 044033`: the country code may stand in brackets.
-        src: r#"(?:\(\+[1-9][0-9]{0,3}\)|\+[1-9][0-9]{0,3})(?:[ .-]?\(?[0-9]{1,6}\)?){1,7}"#,
+        // `(+34) 958 044033`, `+(370) 61234567`: the country code may stand in brackets.
+        src: r#"(?:\(\+[1-9][0-9]{0,3}\)|\+\([1-9][0-9]{0,3}\)|\+[1-9][0-9]{0,3})(?:[ .-]?\(?[0-9]{1,6}\)?){1,7}"#,
     },
     PatDef {
         entity: Entity::Phone,
@@ -277,17 +278,19 @@ pub(crate) static PATS: &[PatDef] = &[
         src: r#"\b00[1-9][0-9]{0,3}[ .-]\(?[0-9]{1,6}\)?(?:[ .-]?\(?[0-9]{1,6}\)?){1,6}"#,
     },
     // North American: (415) 555-0132, 1 (415) 555-0132, 415-555-0132, 415.555.0132.
+    // No `\b` at the end: `415-555-0132x4587` carries an extension; the
+    // validator checks what follows.
     PatDef {
         entity: Entity::Phone,
         kind: Kind::PhoneNanpParen,
         first: b"(1",
-        src: r#"(?:\b1[ .-]?)?\([0-9]{3}\)[ .-]?[0-9]{3}[ .-][0-9]{4}\b"#,
+        src: r#"(?:\b1[ .-]?)?\([0-9]{3}\)[ .-]?[0-9]{3}[ .-][0-9]{4}"#,
     },
     PatDef {
         entity: Entity::Phone,
         kind: Kind::PhoneNanp,
         first: DIGITS,
-        src: r#"\b(?:1[ .-])?[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{4}\b"#,
+        src: r#"\b(?:1[ .-])?[0-9]{3}[ .-][0-9]{3}[ .-][0-9]{4}"#,
     },
     // National formats with a trunk 0: French 01 23 45 67 89, UK 020 7946 0958,
     // German 030 1234567.

@@ -354,6 +354,11 @@ fn candidate(b: &[u8], d: usize) -> Result<(usize, usize), usize> {
     if cue.blocked || ((need_cue || glued_cue) && !cue.phone) || (glued_cue && cue.end + 1 != s) {
         return Err(next);
     }
+    // `"size": 5125936994`, `n=0123456789`: an unquoted value of some other key
+    // is a quantity; a plain run needs a cue there.
+    if c.n == 1 && !cue.phone && assigned(b, s) {
+        return Err(next);
+    }
     // Cards, IBAN digits, long ids: more than 15 digits in one style.
     let uniform = c.sep[1..c.n].windows(2).all(|w| w[0] == w[1]);
     if c.digits > 15 && (uniform || !cue.phone) {
@@ -371,6 +376,15 @@ fn candidate(b: &[u8], d: usize) -> Result<(usize, usize), usize> {
         }
     }
     Err(next)
+}
+
+/// `:` or `=` right before `s` (spaces allowed between).
+fn assigned(b: &[u8], s: usize) -> bool {
+    let mut k = s;
+    while k > 0 && b[k - 1] == b' ' {
+        k -= 1;
+    }
+    k > 0 && matches!(b[k - 1], b':' | b'=')
 }
 
 /// Whether the first `m` groups of `c` are a phone number.
@@ -415,6 +429,17 @@ fn valid(b: &[u8], c: &Chain, m: usize, cue: bool) -> bool {
         return mixed_ok && !thousands;
     }
     // No cue: the shape alone must say "phone".
+    if m == 1 {
+        // One plain run: a national number with its trunk 0 (FR, UK, DE, AU, IN,
+        // IT, JP, IL, TH: 9-11 digits), a NANP NXX-NXX-XXXX written without
+        // separators, or a CN mobile 1[3-9]x xxxx xxxx. Epoch seconds start
+        // with 1 and have 10 digits, so they are neither.
+        let n = first.len();
+        let nxx = |x: u8| (b'2'..=b'9').contains(&x);
+        return (first[0] == b'0' && first[1] != b'0' && (9..=11).contains(&n))
+            || (n == 10 && nxx(first[0]) && nxx(first[3]) && !first[1..3].iter().all(|&x| x == b'1'))
+            || (n == 11 && first[0] == b'1' && (b'3'..=b'9').contains(&first[1]));
+    }
     if !uniform
         || !(2..=5).contains(&m)
         || !(2..=5).contains(&first.len())
@@ -730,7 +755,11 @@ mod tests {
         (r#"{"text":"call me on 0612345678"}"#, "0612345678"), ("line1\\n06-58831837", "06-58831837"),
         ("WhatsApp +/ 0612345678", "0612345678"), ("my number is 5551234567", "5551234567"),
         ("call 01 23 45 67 89 24/7", "01 23 45 67 89"), ("You can be reached at 555 0132", "555 0132"),
-        ("Fax: 030 1234567 (Büro)", "030 1234567"), ("Tel 0612345678 x 12", "0612345678 x 12"),
+        ("Fax: 030 1234567 (Büro)", "030 1234567"),
+        // plain runs without a cue: trunk-0 national numbers, NANP NXX-NXX-XXXX
+        ("0612345678", "0612345678"), ("call\n0612345678", "0612345678"), ("ring 07700900123 now", "07700900123"),
+        ("Contact 0771072375 for the booking.", "0771072375"), ("They rang from 5125936994 twice.", "5125936994"),
+        ("036791695", "036791695"), ("手机 13812345678", "13812345678"), ("13812345678", "13812345678"), ("Tel 0612345678 x 12", "0612345678 x 12"),
     ];
 
     #[rustfmt::skip]
@@ -760,8 +789,11 @@ mod tests {
         "GB82WEST12345698765432", "12345678901234567890", "tel 1234567890123456", "abc0612345678",
         "0612345678abc", "A-06-58831837", "06-58831837.5", "123-45-6789", "1234567 977 922 774",
         "Q1 720 300 450 600", "001 002 003", "01 02 03 04 05 06 07 08 09", "x/0612345678",
-        "12 345 678 901", "0612345678", "call\n0612345678", "telescope 1234567",
-        "cell A1 = 12345678", "Tel +49 (0)30 1234567", "Call me tomorrow morning please at 0612345678",
+        "12 345 678 901", "call\n612345678", "telescope 1234567",
+        "cell A1 = 12345678", "Tel +49 (0)30 1234567", "Call me tomorrow morning please at 612345678",
+        // plain runs that are not national numbers, or are quantities
+        "1712345678", "2115551234", "5125936994 ms", r#"{"bytes": 5125936994}"#, "size=0612345678",
+        "00612345678", "06123456", "0612345678901", "1212345678", "12345678901",
     ];
 
     #[test]

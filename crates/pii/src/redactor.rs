@@ -168,10 +168,15 @@ impl Redactor {
         let mut out: Option<String> = None;
         let mut copied = 0usize;
         let _ = self.scan(text, |hit| {
+            if hit.start < copied {
+                return ControlFlow::Continue(()); // inside the extension just taken
+            }
+            // `(764) 254-5093 ext. 947`: the extension goes with the number.
+            let end = if hit.entity == Entity::Phone { crate::phones::extension_end(text, hit.end) } else { hit.end };
             let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
             o.push_str(&text[copied..hit.start]);
-            self.push_pseudonym(o, hit.entity, &text[hit.start..hit.end]);
-            copied = hit.end;
+            self.push_pseudonym(o, hit.entity, &text[hit.start..end]);
+            copied = end;
             counts.bump(hit.entity);
             ControlFlow::Continue(())
         });

@@ -60,6 +60,7 @@ fn cues_take_unknown_and_lower_case_names() {
     assert_eq!(names("ok, name is will whitaker"), ["will whitaker"]);
     assert_eq!(names("good morning, Tuan Nguyen speaking."), ["Tuan Nguyen"]);
     assert_eq!(names("Hi there, Ruby here."), ["Ruby"]);
+    assert!(names("customer ssn=234567890; customer mia=1").is_empty(), "keys being assigned");
 }
 
 #[test]

@@ -249,6 +249,11 @@ fn phone_positive() {
         "+81-3-1234-5678",
         "01 23 45 67 89",
         "020 7946 0958",
+        // Extensions glued to international and NANP numbers (up to 5 digits).
+        "+1-503-989-0163x50929",
+        "001-518-640-0854x123",
+        "(579)888-3058x4587",
+        "+(370) 61234567",
     ] {
         for t in [
             format!("call {v} today"),
@@ -429,7 +434,11 @@ fn iban_negative() {
 fn ssn() {
     assert_redacted("SSN 123-45-6789.", "123-45-6789", Entity::UsSsn);
     assert_redacted("\"ssn\":\"078-05-1120\"", "078-05-1120", Entity::UsSsn);
+    assert_redacted("I gave them 234 56 7890 yesterday", "234 56 7890", Entity::UsSsn);
+    assert_redacted("I gave them 234.56.7890 yesterday", "234.56.7890", Entity::UsSsn);
     for t in [
+        "234 56-7890",
+        "room 234 56 7890 9",
         "000-12-3456",
         "666-12-3456",
         "900-12-3456",

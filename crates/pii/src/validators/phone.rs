@@ -79,7 +79,9 @@ pub(crate) fn phone_end(kind: Kind, text: &str, s: usize, e: usize) -> Option<us
             Kind::PhoneDe if digits < 9 => return None,
             _ => {}
         }
-        if !standalone_number(text, s, end) {
+        // `+1-503-989-0163x50929`: a glued extension is part of the number
+        // (the caller appends it), so the word check looks past it.
+        if !standalone_number(text, s, crate::phones::extension_end(text, end)) {
             return None;
         }
         return Some(end);
