@@ -244,7 +244,9 @@ impl Redactor {
             return (uncased(w) && (2..=4).contains(&w.chars().count()))
                 || entries[0].is_some_and(|e| e.first_margin() >= 1.0 || e.margin() >= 1.5);
         }
-        let first_ok = entries[0].map_or(uncased(words[0]), |e| e.is_first() && e.first_margin() >= -0.5);
+        // A given name no list knows is fine beside a clear name (`Kiburi Rikke Hassani`).
+        let known_other = entries[1..].iter().any(|e| e.is_some_and(|e| e.is_name() && e.margin() >= 0.5 && !e.is_common_word()));
+        let first_ok = entries[0].map_or(uncased(words[0]) || known_other, |e| e.is_first() && e.first_margin() >= -0.5);
         let last = entries[words.len() - 1];
         let last_ok = last.map_or(true, |e| (e.is_last() && e.margin() >= -0.5) || (!e.is_name() && !e.is_common_word()));
         first_ok && last_ok

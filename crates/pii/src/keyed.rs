@@ -11,7 +11,7 @@
 //! kinds (phone, SSN, card, date of birth, age, identifier) must hold a
 //! digit, and type names (`string`, `int`, `null`) are never values.
 
-use crate::keys::{normalize_key, KeyRules};
+use crate::keys::{is_role_key, normalize_key, KeyRules};
 use crate::Entity;
 
 /// The longest value taken (bytes).
@@ -25,8 +25,11 @@ const NOT_VALUES: &[&str] = &[
     "phone", "name", "yes", "no", "-", "--", "...", "…",
 ];
 
-/// Appends the values of PII keys written as `key: value` in `text`.
-pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usize, Entity)>) {
+/// Appends the values of PII keys written as `key: value` in `text` to
+/// `out`, and the values after a role label (`Customer: …`, `**Guest**: …`)
+/// to `roles`: the caller keeps those that read as a name, since after a
+/// speaker label comes what the speaker said.
+pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usize, Entity)>, roles: &mut Vec<(usize, usize)>) {
     if rules.is_empty() {
         return;
     }
@@ -56,6 +59,13 @@ pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usi
                     i = ve;
                     continue;
                 }
+            }
+        } else if c != b'=' && role_before(b, i) {
+            if let Some((vs, ve)) = value_after(text, i + sep_len, Entity::Person) {
+                roles.push((vs, ve));
+                resume = ve;
+                i = ve;
+                continue;
             }
         }
         i += 1;
@@ -89,6 +99,29 @@ fn tail_is_key(rules: &KeyRules, b: &[u8], sep: usize) -> bool {
         *d = c.to_ascii_lowercase();
     }
     std::str::from_utf8(&buf[..e - s]).is_ok_and(|w| rules.is_tail(w))
+}
+
+/// Whether the one word before the separator at `sep` is a role
+/// (`Customer`, `**Guest**`, `"assignee"`), at the start of a line or after
+/// punctuation, so not the end of a sentence (`the customer: …`).
+fn role_before(b: &[u8], sep: usize) -> bool {
+    let mut e = sep;
+    while e > 0 && matches!(b[e - 1], b' ' | b'"' | b'\'' | b'\\' | b'*' | b'`') {
+        e -= 1;
+    }
+    let mut s = e;
+    while s > 0 && (b[s - 1].is_ascii_alphabetic() || b[s - 1] == b'_') && e - s < 24 {
+        s -= 1;
+    }
+    if s == e || (s > 0 && b[s - 1].is_ascii_alphanumeric()) {
+        return false;
+    }
+    let mut p = s;
+    while p > 0 && matches!(b[p - 1], b' ' | b'"' | b'*' | b'-' | b'`' | b'\t') {
+        p -= 1;
+    }
+    let line_start = p == 0 || matches!(b[p - 1], b'\n' | b'\r' | b'{' | b',' | b'|') || (p >= 2 && b[p - 2] == b'\\' && b[p - 1] == b'n');
+    line_start && std::str::from_utf8(&b[s..e]).is_ok_and(|w| is_role_key(&normalize_key(w)))
 }
 
 /// The entity of the key that ends right before the separator at `sep`.
@@ -141,6 +174,11 @@ fn key_before(rules: &KeyRules, text: &str, sep: usize) -> Option<(Entity, usize
 /// The entity of a key as written in text (`Social_Security_No`,
 /// `Tel/Fax`), trying it without a trailing `no`, `number`, `id`….
 pub(crate) fn lookup_key(rules: &KeyRules, key: &str) -> Option<Entity> {
+    // `Customer: I want a refund`, `Agent: sure`: in text a role before a
+    // colon is a speaker label, and what follows is what they said.
+    if is_role_key(&normalize_key(key)) {
+        return None;
+    }
     if let Some(e) = rules.entity_of(key) {
         return Some(e);
     }
@@ -311,8 +349,23 @@ mod tests {
 
     fn keyed(text: &str) -> Vec<(&str, Entity)> {
         let mut out = Vec::new();
-        find_keyed(&KeyRules::default(), text, &mut out);
+        find_keyed(&KeyRules::default(), text, &mut out, &mut Vec::new());
         out.into_iter().map(|(s, e, k)| (&text[s..e], k)).collect()
+    }
+
+    fn roles(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        find_keyed(&KeyRules::default(), text, &mut Vec::new(), &mut out);
+        out.into_iter().map(|(s, e)| &text[s..e]).collect()
+    }
+
+    #[test]
+    fn values_after_role_labels_go_apart() {
+        assert_eq!(roles("Customer:\tLucia Chiappetta\nSSN: 1"), ["Lucia Chiappetta"]);
+        assert_eq!(roles("- **Customer**: 김상호\n"), ["김상호"]);
+        assert_eq!(roles("Agent: Sure, one moment"), ["Sure"]);
+        assert!(roles("please tell the customer: refunds take 3 days").is_empty(), "mid-sentence");
+        assert!(roles("user=admin").is_empty());
     }
 
     #[test]
@@ -355,6 +408,9 @@ mod tests {
             "passport: required",
             "age: unknown",
             r#"{\"last_name\": \\"<SSN_71f45c>\"}"#,
+            // Speaker labels of a transcript: what follows is an utterance.
+            "Customer: Hi, I want a refund\nAgent: Sure thing",
+            "User: Grace asked me to call",
         ] {
             assert!(keyed(text).is_empty(), "{text}: {:?}", keyed(text));
         }

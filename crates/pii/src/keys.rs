@@ -64,6 +64,19 @@ const LOOSE_PERSON: &[&str] = &["name", "first", "last", "given", "family", "mid
 /// Person keys beyond [`PERSON`] that the loose rule or their shape guards.
 const MORE_PERSON: &[&str] = &["first", "last", "given", "family", "middle", "initials", "fname", "lname", "forenames"];
 
+/// Keys that name a person's role (`"assignee": "Grace Ong"`): the value is
+/// that person's name when it reads as one (`"owner": "platform-team"` is not).
+#[rustfmt::skip]
+const ROLE_PERSON: &[&str] = &[
+    "assignee", "assigned_to", "owner", "requester", "requested_by", "reporter", "reported_by", "caller",
+    "driver", "recipient", "sender", "visitor", "attendee", "participant", "customer", "client",
+    "contact", "agent", "author", "approver", "approved_by", "reviewer", "reviewed_by", "manager",
+    "created_by", "updated_by", "submitted_by", "signed_by", "employee", "applicant", "tenant",
+    "landlord", "member", "user", "spouse", "doctor", "physician", "nurse", "supervisor", "candidate",
+    "claimant", "guardian", "parent", "buyer", "seller", "payee", "payer", "patient", "addressee",
+    "speaker", "organizer", "organiser", "invitee",
+];
+
 /// Words that say whose value a key holds (`customer_email`,
 /// `billingPhone`, `guest_first_name`): stripped from the front of a key
 /// that the list does not know, so that the rest decides.
@@ -107,6 +120,7 @@ impl Default for KeyRules {
             (IP, Entity::Ipv4),
             (AGE, Entity::Age),
             (MORE_PERSON, Entity::Person),
+            (ROLE_PERSON, Entity::Person),
         ] {
             for k in list {
                 map.insert((*k).to_string(), entity);
@@ -165,7 +179,10 @@ impl KeyRules {
         }
         let k = normalize_key(key);
         // `customer_email`, `guest_first_name`: roles, then a known key.
-        let found = without_roles(&k).find_map(|rest| self.lookup(rest));
+        // A role left after stripping roles is no key (`user_agent`).
+        let found = without_roles(&k)
+            .enumerate()
+            .find_map(|(n, rest)| if n > 0 && ROLE_PERSON.contains(&rest) { None } else { self.lookup(rest) });
         found
     }
 
@@ -179,11 +196,17 @@ impl KeyRules {
     }
 }
 
+/// Whether a (normalised) key names a role (`assignee`, `customer`): a JSON
+/// key whose value may be a name, but in text a speaker label.
+pub(crate) fn is_role_key(key: &str) -> bool {
+    ROLE_PERSON.contains(&key)
+}
+
 /// Whether a person key's value must also read as a name (`name`,
 /// `first`, `last`), rather than being one by its key alone.
 pub(crate) fn is_loose_person_key(key: &str) -> bool {
     let k = normalize_key(key);
-    let loose = without_roles(&k).any(|rest| LOOSE_PERSON.contains(&rest));
+    let loose = is_role_key(&k) || without_roles(&k).any(|rest| LOOSE_PERSON.contains(&rest));
     loose
 }
 
@@ -237,6 +260,8 @@ mod tests {
         assert_eq!(r.entity_of("function"), None);
         assert_eq!(r.entity_of("id"), None);
         assert_eq!(r.entity_of("phones"), Some(Entity::Phone));
+        assert_eq!(r.entity_of("assignee"), Some(Entity::Person));
+        assert!(is_loose_person_key("assignee") && is_loose_person_key("createdBy") && !is_loose_person_key("passenger"));
         assert_eq!(r.entity_of("emailAddresses"), Some(Entity::Email));
         assert_eq!(r.entity_of("addresses"), Some(Entity::Address));
     }

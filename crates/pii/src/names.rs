@@ -296,13 +296,19 @@ fn run_at_cued(
             }
             // `Will Smith`: a first name that is also a word, before a clear surname.
             let strong_last = entries[end - 1].is_some_and(|e| e.is_last() && e.margin() >= 1.5);
+            // `Advay Kapoor`: a given name the lists lack, before a clear surname.
+            let known_last = entries[end - 1].is_some_and(|e| e.is_last() && e.margin() >= 1.0 && !e.is_common_word());
             let first_ok = initial(i)
+                || (unknown(i) && known_last && n == 2)
                 || entries[i].is_some_and(|e| {
                     e.first_margin() >= -0.5 || (e.is_first() && (!e.is_common_word() || strong_last))
                 });
             let last = end - 1;
             let last_ok = entries[last].is_some_and(|e| e.is_last() && e.margin() >= -0.5) || unknown(last);
-            let total: f32 = (i..end).filter(|&k| !initial(k)).map(|k| margin(k).max(-2.0)).sum();
+            // A word no list knows and no language uses much is most often a
+            // rare surname (`Olivia Westerburg`): it weighs little either way.
+            let weight = |k: usize| if unknown(k) && entries[k].is_none_or(|e| e.any_zipf10 < 30) { -0.5 } else { margin(k).max(-2.0) };
+            let total: f32 = (i..end).filter(|&k| !initial(k)).map(weight).sum();
             if first_ok && last_ok && total >= 0.3 && !(i..end).all(|k| common(k) || initial(k)) {
                 return Some((i, end));
             }

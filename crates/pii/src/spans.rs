@@ -58,8 +58,15 @@ impl Redactor {
         // `phone: …`, `\"last_name\": \"…\"`: the key decides. Addresses after
         // the address detector, whose spans run past the first comma.
         let mut keyed_spans = Vec::new();
-        keyed::find_keyed(&self.options.keys, text, &mut keyed_spans);
+        let mut role_values = Vec::new();
+        keyed::find_keyed(&self.options.keys, text, &mut keyed_spans, &mut role_values);
         tables::find_table_cells(&self.options.keys, text, &mut keyed_spans);
+        if d.names {
+            // `Customer: Lucia Chiappetta`, not `Customer: Hi, I need help`.
+            keyed_spans.extend(
+                role_values.into_iter().filter(|&(s, e)| self.looks_like_person(&text[s..e], true)).map(|(s, e)| (s, e, Entity::Person)),
+            );
+        }
         for entity in Entity::ALL.into_iter().filter(|&e| e != Entity::Address) {
             buf.extend(keyed_spans.iter().filter(|k| k.2 == entity).map(|k| (k.0, k.1)));
             add(&mut buf, entity, &mut spans, &mut taken);
@@ -293,7 +300,7 @@ mod speed {
         time("dob", &mut |s| { buf.clear(); dates::find_dates_of_birth(s, &mut buf) });
         time("ages", &mut |s| { buf.clear(); dates::find_ages(s, &mut buf) });
         time("ids", &mut |s| { buf.clear(); ids::find_identifiers(s, &mut buf) });
-        time("keyed", &mut |s| { kbuf.clear(); keyed::find_keyed(&rules, s, &mut kbuf) });
+        time("keyed", &mut |s| { kbuf.clear(); keyed::find_keyed(&rules, s, &mut kbuf, &mut buf) });
         time("handles", &mut |s| { buf.clear(); names::find_handles(gaz, s, &mut buf) });
         time("names", &mut |s| { buf.clear(); names::find_names(gaz, s, &mut buf) });
     }

@@ -26,7 +26,10 @@ pub(crate) fn find_table_cells(rules: &KeyRules, text: &str, out: &mut Vec<(usiz
             continue;
         };
         let header = cells(text, ls, le, sep);
-        if header.len() < 2 {
+        // `Customer:\tLucia Chiappetta`: a label and its value, one per line,
+        // is a form (the keyed detector's), not a table with a header.
+        let form = header.iter().any(|&(s, e)| text[s..e].trim_end().ends_with(':'));
+        if header.len() < 2 || form {
             k += 1;
             continue;
         }
@@ -189,5 +192,7 @@ mod tests {
         assert!(cells_of("| tool | calls |\n|---|---|\n| search | 12 |").is_empty());
         assert!(cells_of("Hello, how are you, Mia?").is_empty());
         assert!(cells_of("a,b\n1,2").is_empty());
+        // A form: each line a label and a value, not a header and rows.
+        assert!(cells_of("Customer:\tLucia Chiappetta\nSSN:\t710-51-3386\nTel:\t0242").is_empty());
     }
 }

@@ -172,3 +172,19 @@ fn canaries_are_redacted_and_pseudonyms_stay_linked() {
     assert!(r.redact(&m, &mut counts).is_none(), "{m}");
     assert!(r.redact_json(&c, &mut counts).is_none(), "{c}");
 }
+
+/// A key that names a role (`assignee`, `createdBy`) holds a person's name
+/// when its value reads as one, and a team, a login or a date otherwise.
+#[test]
+fn role_keys_take_names_and_leave_other_values() {
+    let r = redactor();
+    let mut counts = EntityCounts::default();
+    let doc = r#"{"assignee":"Grace","reporter":"Kiburi Rikke Hassani","createdBy":"Olivia Westerburg","owner":"platform-team","user":"admin","requested_by":"2024-03-02","customer":{"tier":"gold"}}"#;
+    let out = r.redact_json(doc, &mut counts).unwrap();
+    for canary in ["Grace", "Kiburi", "Rikke", "Hassani", "Olivia", "Westerburg"] {
+        assert!(!out.contains(canary), "{canary} in {out}");
+    }
+    for kept in ["platform-team", "\"admin\"", "2024-03-02", "\"gold\""] {
+        assert!(out.contains(kept), "{kept} lost in {out}");
+    }
+}
