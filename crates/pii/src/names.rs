@@ -312,6 +312,20 @@ fn run_at_cued(
             if first_ok && last_ok && total >= 0.3 && !(i..end).all(|k| common(k) || initial(k)) {
                 return Some((i, end));
             }
+            // `with Nwabudike Kimachu`, `to Pleun van Grondelle`: after a cue,
+            // capitalised words that no language uses much are a name the
+            // lists lack (Swahili, Azeri, Latvian…), not a phrase.
+            let rare = |k: usize| {
+                is_particle(text, &words[k]) || entries[k].is_none_or(|e| e.any_zipf10 < 35 && !e.is_common_word())
+            };
+            if cue == Cue::Weak
+                && (2..=4).contains(&n)
+                && !is_particle(text, &words[i])
+                && !is_particle(text, &words[end - 1])
+                && (i..end).all(|k| rare(k) && words[k].case == Case::Cap)
+            {
+                return Some((i, end));
+            }
             // The run may still hold a lone clear name ("Yesterday Michelle").
             if margin(i) < LONE_MARGIN && common(i) {
                 return run_at_cued(text, words, entries, i + 1, end, Cue::None);
@@ -670,5 +684,6 @@ pub(crate) fn find_handles(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, us
 }
 
 pub(crate) mod cjk;
+pub(crate) mod islands;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -90,6 +90,7 @@ impl Redactor {
             add(&mut buf, Entity::Identifier, &mut spans, &mut taken);
             names::find_names(gaz, text, &mut buf);
             names::cjk::find_cjk_names(text, &mut buf);
+            names::islands::find_script_islands(text, &mut buf);
             let people: Vec<(usize, usize)> = buf.clone();
             add(&mut buf, Entity::Person, &mut spans, &mut taken);
             if d.ages {
