@@ -200,6 +200,32 @@ impl Redactor {
         Some(out)
     }
 
+    /// A value under a loose key (`name: …`) that cannot be a person's name:
+    /// digits or code, a run of common words (`Running shoes`), a brand's
+    /// inner capital (`ThinkPad`, `PostgreSQL`) or an acronym beside a word
+    /// (`Dell XPS`, `USB-C cable`). Anything else may be a name no list knows.
+    pub(crate) fn clearly_not_person(&self, text: &str) -> bool {
+        let text = text.trim();
+        if text.len() > 80 || text.contains(['_', '@', '(', '{', '<', '=', ':']) || text.bytes().any(|c| c.is_ascii_digit()) {
+            return true;
+        }
+        let words: Vec<&str> =
+            text.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’' || c == '-')).filter(|w| !w.is_empty()).collect();
+        if words.is_empty() || words.len() > 5 {
+            return true;
+        }
+        let gaz = self.options.gazetteer.as_deref().unwrap_or(&self.no_gazetteer);
+        let common = |w: &str| gaz.get(w).is_some_and(|e| e.is_common_word() && e.margin() < 0.5);
+        let caps = |w: &str| w.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !w.chars().any(char::is_lowercase);
+        let inner_capital = |w: &str| {
+            let lower_then_upper = w.chars().zip(w.chars().skip(1)).any(|(a, b)| a.is_lowercase() && b.is_uppercase());
+            lower_then_upper && !(w.starts_with("Mc") || w.starts_with("Mac") || w.contains(['\'', '’', '-']))
+        };
+        (!gaz.is_empty() && words.iter().all(|w| common(w)))
+            || words.iter().any(|w| inner_capital(w))
+            || (words.iter().any(|w| caps(w)) && !words.iter().all(|w| caps(w)))
+    }
+
     /// A value that reads as a person's name: a few words of letters, one of
     /// them a known name, none of them code. `strict` where nothing around
     /// says the object is about a person (a `name` beside `sku` and `qty` is
@@ -501,6 +527,20 @@ pub(crate) fn needs_decoded_scan(raw: &str) -> bool {
         }
     }
     false
+}
+
+/// A JSON string body as it reads, decoded once or, for JSON inside a JSON
+/// string (`\\u6768`), twice; the raw text where an escape is malformed.
+pub(crate) fn unescape_nested(raw: &str) -> std::borrow::Cow<'_, str> {
+    let mut once = String::new();
+    if !raw.contains('\\') || !json_unescape(raw, &mut once) {
+        return raw.into();
+    }
+    let mut twice = String::new();
+    if once.contains('\\') && json_unescape(&once, &mut twice) {
+        return twice.into();
+    }
+    once.into()
 }
 
 /// Decodes a JSON string body into `out`; false if an escape is malformed.

@@ -11,7 +11,7 @@
 //! kinds (phone, SSN, card, date of birth, age, identifier) must hold a
 //! digit, and type names (`string`, `int`, `null`) are never values.
 
-use crate::keys::{is_role_key, normalize_key, KeyRules};
+use crate::keys::{is_loose_person_key, is_role_key, normalize_key, KeyRules};
 use crate::Entity;
 
 /// The longest value taken (bytes).
@@ -26,10 +26,11 @@ const NOT_VALUES: &[&str] = &[
 ];
 
 /// Appends the values of PII keys written as `key: value` in `text` to
-/// `out`, and the values after a role label (`Customer: …`, `**Guest**: …`)
-/// to `roles`: the caller keeps those that read as a name, since after a
-/// speaker label comes what the speaker said.
-pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usize, Entity)>, roles: &mut Vec<(usize, usize)>) {
+/// `out`, and to `roles` the values that are a person's only if they read
+/// as a name: after a role label (`Customer: …`, strict: a speaker label is
+/// followed by what the speaker said) and after a loose key (`name: …`,
+/// which also names products and tools).
+pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usize, Entity)>, roles: &mut Vec<(usize, usize, bool)>) {
     if rules.is_empty() {
         return;
     }
@@ -54,7 +55,13 @@ pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usi
         if let Some((entity, key_start)) = key_before(rules, text, i) {
             if let Some((vs, ve)) = value_after(text, i + sep_len, entity) {
                 if key_start < vs {
-                    out.push((vs, ve, entity));
+                    // `"name": "Kindle Paperwhite"`: `name` also names products.
+                    let key = text[key_start..i].trim_end_matches([' ', '"', '\'', '\\', '*', '`']);
+                    if entity == Entity::Person && is_loose_person_key(key) {
+                        roles.push((vs, ve, false));
+                    } else {
+                        out.push((vs, ve, entity));
+                    }
                     resume = ve;
                     i = ve;
                     continue;
@@ -62,7 +69,7 @@ pub(crate) fn find_keyed(rules: &KeyRules, text: &str, out: &mut Vec<(usize, usi
             }
         } else if c != b'=' && role_before(b, i) {
             if let Some((vs, ve)) = value_after(text, i + sep_len, Entity::Person) {
-                roles.push((vs, ve));
+                roles.push((vs, ve, true));
                 resume = ve;
                 i = ve;
                 continue;
@@ -99,6 +106,45 @@ fn tail_is_key(rules: &KeyRules, b: &[u8], sep: usize) -> bool {
         *d = c.to_ascii_lowercase();
     }
     std::str::from_utf8(&buf[..e - s]).is_ok_and(|w| rules.is_tail(w))
+}
+
+/// Whether keys of a product (`sku`, `qty`, `price`, `model`…) are siblings
+/// of the value at `s..e`, in the same JSON object (up to 300 bytes either
+/// way): then its `name` is the product's.
+pub(crate) fn beside_product_keys(text: &str, s: usize, e: usize) -> bool {
+    let b = text.as_bytes();
+    let (mut a, mut depth) = (s, 0i32);
+    while a > 0 && s - a < 300 {
+        match b[a - 1] {
+            b'}' | b']' => depth += 1,
+            b'{' | b'[' if depth == 0 => break,
+            b'{' | b'[' => depth -= 1,
+            _ => {}
+        }
+        a -= 1;
+    }
+    let (mut z, mut depth) = (e, 0i32);
+    while z < b.len() && z - e < 300 {
+        match b[z] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth == 0 => break,
+            b'}' | b']' => depth -= 1,
+            _ => {}
+        }
+        z += 1;
+    }
+    while !text.is_char_boundary(a) {
+        a -= 1;
+    }
+    while !text.is_char_boundary(z) {
+        z += 1;
+    }
+    let near = text[a..z].to_ascii_lowercase();
+    // Not `function` or `tool`: a tool call's arguments hold people's names,
+    // and a function's own `name` (`get_weather`) fails the shape test anyway.
+    ["\"sku", "\"qty", "\"quantity", "\"price", "\"product", "\"item", "\"model", "\"version", "\"in_stock", "\"brand", "\"category"]
+        .iter()
+        .any(|k| near.contains(k) || near.contains(&k.replace('"', "\\\"")))
 }
 
 /// Whether the one word before the separator at `sep` is a role
@@ -356,7 +402,7 @@ mod tests {
     fn roles(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
         find_keyed(&KeyRules::default(), text, &mut Vec::new(), &mut out);
-        out.into_iter().map(|(s, e)| &text[s..e]).collect()
+        out.into_iter().map(|(s, e, _)| &text[s..e]).collect()
     }
 
     #[test]
@@ -366,6 +412,8 @@ mod tests {
         assert_eq!(roles("Agent: Sure, one moment"), ["Sure"]);
         assert!(roles("please tell the customer: refunds take 3 days").is_empty(), "mid-sentence");
         assert!(roles("user=admin").is_empty());
+        // A loose key's value too: `name` also names products.
+        assert_eq!(roles("name: Мечислав Баранов"), ["Мечислав Баранов"]);
     }
 
     #[test]
@@ -382,7 +430,6 @@ mod tests {
             (r#"\"ssn\": \"783113715\", \"dob\""#, "783113715", UsSsn),
             ("user_id=u_83jd92 action=login", "u_83jd92", Identifier),
             ("Date of birth: 14/05/1977", "14/05/1977", DateOfBirth),
-            ("name: Мечислав Баранов", "Мечислав Баранов", Person),
             ("- phone: 080-9379-3285", "080-9379-3285", Phone),
             ("Card number - 6304 0462 4980 912029\nIBAN", "6304 0462 4980 912029", CreditCard),
             ("ring me, phone: 0473905868 please", "0473905868", Phone),

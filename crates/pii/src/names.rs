@@ -65,6 +65,19 @@ fn place_context(text: &str, words: &[Word], i: usize) -> bool {
 
 /// First words of place names, which otherwise read as first name + surname.
 #[rustfmt::skip]
+/// Verbs after a capitalised run that say a person did something (a weak
+/// cue: a clear name passes, a phrase of common words does not).
+#[rustfmt::skip]
+const PERSON_VERBS: &[&str] = &[
+    "said", "says", "asked", "asks", "wants", "wanted", "wrote", "writes", "reported", "reports",
+    "requested", "requests", "booked", "paid", "needs", "needed", "replied", "told", "mentioned",
+    "confirmed", "complained", "emailed", "phoned", "rang", "cancelled", "canceled", "ordered",
+    "signed", "approved", "rejected", "agreed", "explained", "noted", "thinks", "thought", "feels",
+    "prefers", "insists", "claims", "lives", "works", "arrived", "left", "joined", "called",
+    "messaged", "texted", "visited", "travels", "travelled", "traveled", "checked", "would", "will",
+    "is", "was", "has", "had",
+];
+
 const PLACE_PREFIXES: &[&str] = &[
     "San", "Santa", "Santo", "São", "Saint", "St", "Sainte", "Los", "Las", "New", "Fort", "Port", "Mount",
     "Lake", "North", "South", "East", "West", "Rio", "Bad", "Cape", "Puerto", "Porto", "Monte", "Costa",
@@ -223,11 +236,12 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
                 return named.then_some((i, end));
             }
             // `Ruby here`, `Hoàng Tuan speaking`: the cue follows the name.
-            let cue = if cue < Cue::Strong && end < words.len() && words[end].joined && {
-                let next = &text[words[end].start..words[end].end];
-                next.eq_ignore_ascii_case("here") || next.eq_ignore_ascii_case("speaking")
-            } {
+            let next = (end < words.len() && words[end].joined).then(|| &text[words[end].start..words[end].end]);
+            let cue = if cue < Cue::Strong && next.is_some_and(|n| n.eq_ignore_ascii_case("here") || n.eq_ignore_ascii_case("speaking")) {
                 Cue::Strong
+            } else if cue < Cue::Weak && next.is_some_and(|n| PERSON_VERBS.contains(&n)) {
+                // `Zalindra Mardhiyah reported the bug`: what people do.
+                Cue::Weak
             } else {
                 cue
             };
@@ -392,6 +406,10 @@ fn cue_before(text: &str, words: &[Word], i: usize) -> Cue {
         }
         let key = text[s..q].to_ascii_lowercase();
         if crate::keys::is_person_key(&key) {
+            // `{"sku": …, "name": "Kindle Paperwhite"}`: a product's name.
+            if crate::keys::is_loose_person_key(&key) && crate::keyed::beside_product_keys(text, w.start, w.end) {
+                return Cue::None;
+            }
             return Cue::Title; // the label says it is a name, common words or not
         }
     }

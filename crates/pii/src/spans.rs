@@ -64,7 +64,16 @@ impl Redactor {
         if d.names {
             // `Customer: Lucia Chiappetta`, not `Customer: Hi, I need help`.
             keyed_spans.extend(
-                role_values.into_iter().filter(|&(s, e)| self.looks_like_person(&text[s..e], true)).map(|(s, e)| (s, e, Entity::Person)),
+                role_values
+                    .into_iter()
+                    .filter(|&(s, e, strict)| {
+                        // `\u00d6mriye`, `\\u6768`: judge the value as the JSON means it.
+                        let decoded = crate::json::unescape_nested(&text[s..e]);
+                        let v = decoded.as_ref();
+                        self.looks_like_person(v, true)
+                            || (!strict && !keyed::beside_product_keys(text, s, e) && !self.clearly_not_person(v))
+                    })
+                    .map(|(s, e, _)| (s, e, Entity::Person)),
             );
         }
         for entity in Entity::ALL.into_iter().filter(|&e| e != Entity::Address) {
@@ -91,6 +100,8 @@ impl Redactor {
             names::find_names(gaz, text, &mut buf);
             names::cjk::find_cjk_names(text, &mut buf);
             names::islands::find_script_islands(text, &mut buf);
+            // `ناعم آل جعفر`: where two finders see parts of one name, take it whole.
+            merge_overlaps(&mut buf);
             let people: Vec<(usize, usize)> = buf.clone();
             add(&mut buf, Entity::Person, &mut spans, &mut taken);
             if d.ages {
@@ -243,6 +254,20 @@ fn pseudonym_end(b: &[u8], s: usize) -> Option<usize> {
     .then_some(j + 7)
 }
 
+
+/// Sorts `spans` and replaces overlapping ones by their union.
+fn merge_overlaps(spans: &mut Vec<(usize, usize)>) {
+    spans.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for &(s, e) in spans.iter() {
+        match out.last_mut() {
+            Some(last) if s < last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    *spans = out;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,7 +326,8 @@ mod speed {
         time("dob", &mut |s| { buf.clear(); dates::find_dates_of_birth(s, &mut buf) });
         time("ages", &mut |s| { buf.clear(); dates::find_ages(s, &mut buf) });
         time("ids", &mut |s| { buf.clear(); ids::find_identifiers(s, &mut buf) });
-        time("keyed", &mut |s| { kbuf.clear(); keyed::find_keyed(&rules, s, &mut kbuf, &mut buf) });
+        let mut rbuf = Vec::new();
+        time("keyed", &mut |s| { kbuf.clear(); rbuf.clear(); keyed::find_keyed(&rules, s, &mut kbuf, &mut rbuf) });
         time("handles", &mut |s| { buf.clear(); names::find_handles(gaz, s, &mut buf) });
         time("names", &mut |s| { buf.clear(); names::find_names(gaz, s, &mut buf) });
     }

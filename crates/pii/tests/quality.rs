@@ -188,3 +188,21 @@ fn role_keys_take_names_and_leave_other_values() {
         assert!(out.contains(kept), "{kept} lost in {out}");
     }
 }
+
+/// `name` in text (a log line, JSON held as a string) names products and
+/// tools as well as people: a product's stays, a person's goes, escaped or not.
+#[test]
+fn loose_name_keys_in_text_keep_products() {
+    let r = redactor();
+    let mut counts = EntityCounts::default();
+    let text = r#"order {"items":[{"sku":"NLEJ0Z60","name":"Kindle Paperwhite","qty":3},{"name":"Dell XPS 13","price":999}]} tool {"name":"get_weather"}
+args "{\"requester\": {\"name\": \"Xu Xiuying\", \"email\": \"xu@nh.cn\"}}"
+passenger {"name":"\u00d6mriye K\u0131l\u0131\u00e7bay"}"#;
+    let out = r.redact(text, &mut counts).unwrap();
+    for kept in ["Kindle Paperwhite", "get_weather", "Dell XPS 13"] {
+        assert!(out.contains(kept), "{kept} lost in {out}");
+    }
+    for canary in ["Xu", "Xiuying", "u00d6mriye"] {
+        assert!(!out.contains(canary), "{canary} in {out}");
+    }
+}
