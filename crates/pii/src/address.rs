@@ -358,7 +358,8 @@ fn address_key_before(b: &[u8], d: usize) -> bool {
 // ---------------------------------------------------------------- number-first: US/UK/AU/..., French, JP, IN
 /// A street found after the number. weak: its type is a common noun ("Mill", "Points") and needs more evidence.
 #[derive(Default)]
-struct Street { end: usize, weak: bool, lower: bool, dotted: bool, plural: bool, needs_postcode: bool }
+/// `cap_name`: the name and the type are all capitalised ("Price Glen", "Morris Vista"), as a street is written.
+struct Street { end: usize, weak: bool, lower: bool, dotted: bool, plural: bool, needs_postcode: bool, cap_name: bool }
 
 fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let b = t.as_bytes();
@@ -404,7 +405,9 @@ fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let json_value = d > 0 && b[d - 1] == b'"' && matches!(b.get(e), Some(b'"' | b'\\')) && address_key_before(b, d);
     let tail = parse_tail(t, e);
     if st.needs_postcode && !tail.is_some_and(|x| x.1) { return None; }
-    if st.weak && !(evidence || unit || json_value || tail.is_some()) { return None; }
+    // "253 Price Glen by Friday", "318 Kyle Station.": a capitalised weak type ends the phrase; not "2 Bay Bridge tickets"
+    let named_end = st.cap_name && clause_end(t, e) && address_intro(t, d, floor);
+    if st.weak && !(evidence || unit || json_value || tail.is_some() || named_end) { return None; }
     if tail.is_none() && (!st.dotted && !follow_ok(t, e, st.lower, nd >= 3 || unit) || st.lower && nd < 2 && !unit) { return None; }
     // "Room 673, No. 5 Wensan Rd"; "Rose Cottage\n210 Queen's Drive"
     let d0 = no_mark(b, d, floor).filter(|&k| b[k] == b'N' && b[k + 2] != b':').unwrap_or(d);
@@ -453,7 +456,7 @@ fn english(w: &mut Fwd, f0: u32, relaxed: bool) -> Option<Street> {
         // "anderson ring", "cameron loop": common nouns in lowercase only count before a postcode
         let mut st = Street { end: tw.e + (tw.dot && abbr) as usize, weak: !abbr && tf & T_STRONG == 0, dotted: tw.dot && abbr,
             lower: tc == Case::Lower && cases[..k].iter().all(|&c| !capish(c)), plural: ts.ends_with('s'),
-            needs_postcode: tc == Case::Lower && tf & T_LOWER == 0 };
+            needs_postcode: tc == Case::Lower && tf & T_LOWER == 0, cap_name: capish(tc) && cases[..k].iter().all(|&c| capish(c)) };
         // "Mill Park Road": a type word inside a longer name
         if let Some(x) = w.get(k + 1).filter(|x| x.kind == WORD && capish(tc) && capish(case_of(w.s(*x)))) {
             let (xf, xa) = (flags(w.s(x)), flags(w.s(x)) & T_ABBR != 0);
@@ -482,7 +485,7 @@ fn french(w: &mut Fwd, f0: u32) -> Option<Street> {
             break;
         }
     }
-    (content > 0).then_some(Street { end, weak: false, lower, dotted: false, plural: false, needs_postcode: false })
+    (content > 0).then_some(Street { end, weak: false, lower, dotted: false, plural: false, needs_postcode: false, cap_name: false })
 }
 
 /// "NW", "North" after the street type, when nothing but a unit or punctuation follows.
@@ -550,6 +553,32 @@ fn unit_id(b: &[u8], q: usize) -> Option<usize> {
 
 /// After a street without a locality: no lowercase prose continuing an all-lowercase match, and no
 /// Title-case word glued to a short number ("5 Common Road Signs").
+/// Whether what comes before the house number at `d` introduces a place: "to", "at", "is", "on", "from", a
+/// label's colon or an opening quote ("ship it to 527 Morris Vista"; not "5 Key Points").
+fn address_intro(t: &str, d: usize, floor: usize) -> bool {
+    let b = t.as_bytes();
+    let p = d - b[floor..d].iter().rev().take(3).take_while(|&&c| c == b' ').count();
+    if p == floor { return false; }
+    if matches!(b[p - 1], b':' | b'"' | b'\'') { return true; }
+    let s = word_back(t, p, floor);
+    ["to", "at", "is", "on", "from", "in"].iter().any(|w| t[s..p].eq_ignore_ascii_case(w)) || flags(&t[s..p]) & (LABEL | TO_VERB | AT_VERB | COPULA) != 0
+}
+
+/// Whether the clause ends at `e`: the text, punctuation, a quote, or a lowercase linking word ("by", "near").
+fn clause_end(t: &str, e: usize) -> bool {
+    let b = t.as_bytes();
+    match b.get(e) {
+        None => true,
+        Some(b',' | b'.' | b';' | b'\n' | b'\r' | b'"' | b')' | b'\\' | b'!' | b'?') => true,
+        Some(b' ') => {
+            let q = skip_sp(b, e);
+            let s = &t[q..read_word(t, q)];
+            !s.is_empty() && case_of(s) == Case::Lower && flags(s) & (CONNECT | STOP) != 0
+        }
+        _ => false,
+    }
+}
+
 fn follow_ok(t: &str, e: usize, lower: bool, strong_num: bool) -> bool {
     let (b, q) = (t.as_bytes(), skip_sp(t.as_bytes(), e));
     if b.get(e) != Some(&b' ') { return true; }

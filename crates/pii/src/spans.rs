@@ -36,12 +36,23 @@ impl Redactor {
         taken.sort_unstable();
         let mut buf: Vec<(usize, usize)> = Vec::new();
         let add = |buf: &mut Vec<(usize, usize)>, entity: Entity, spans: &mut Vec<Finding>, taken: &mut Vec<(usize, usize)>| {
-            for &(start, end) in buf.iter() {
+            for &(start, mut end) in buf.iter() {
                 if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
                     continue;
                 }
                 if overlaps(taken, start, end) {
-                    continue;
+                    // `Postfach 19 79 55, 34964 Bad Kissingen. ring <phone>`: a
+                    // span that runs into one already taken keeps its head.
+                    let at = taken.partition_point(|&(_, e)| e <= start);
+                    let cut = taken[at].0;
+                    if cut <= start || entity != Entity::Address {
+                        continue;
+                    }
+                    end = start + text[start..cut].trim_end_matches(|c: char| c.is_whitespace() || ",;:-(".contains(c)).len();
+                    let kept = &text[start..end];
+                    if kept.len() < 8 || !kept.bytes().any(|c| c.is_ascii_digit()) || overlaps(taken, start, end) {
+                        continue;
+                    }
                 }
                 let at = taken.partition_point(|&(s, _)| s < start);
                 taken.insert(at, (start, end));

@@ -44,6 +44,9 @@ fn us_canada_po_boxes() {
         ("our shop, 12 Elm Street #4, Springfield", "12 Elm Street #4, Springfield"), ("12-14 Oak Lane is closed", "12-14 Oak Lane"),
         ("at 2201 Sunset Blvd Ste 110", "2201 Sunset Blvd Ste 110"),
         ("We live at 2016 Iain Lane, Austin, TX 78701", "2016 Iain Lane, Austin, TX 78701"),
+        // A capitalised weak type (Glen, Station, Vista, AS 4590 Cutting) after "to", "at", "is" or a colon.
+        ("Please ship it to 527/9 Morris Vista by Friday.", "527/9 Morris Vista"), ("Deliver to: 253 Price Glen", "253 Price Glen"),
+        ("My new address is 318 Kyle Station.", "318 Kyle Station"), ("we are at 36 Stuart Cutting, near the park", "36 Stuart Cutting"),
     ]);
 }
 
@@ -133,7 +136,8 @@ fn two_addresses() {
 #[test]
 fn negatives() {
     check_none(&[
-        "I played 3 Street Fighter games", "it is the 2 way street of trust", "see page 12", "version 3 drive",
+        "I played 3 Street Fighter games", "it is the 2 way street of trust", "5 Key Points to remember", "Area 51 Base Camp",
+        "we need 2 Bay Bridge tickets", "it is 3 Grand Canyon photos", "at 5 Penn Station tickets were sold", "see page 12", "version 3 drive",
         "we visited 5 places", "we met at 10 Downing", "he has 5 court cases", "I ran 5 miles down the road", "error on line 42",
         "there are 2 parks nearby", "Route 66", "x = 12; st = 3", "it took 3 days", "Suite", "he came 1st",
         "We need 3 hard drives for the 2 hard drive bays", "Top 10 Best Parks", "The 4 Main Points", "In 2019 Apple Park opened",

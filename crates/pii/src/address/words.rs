@@ -42,7 +42,9 @@ pub(super) const USPS_WEAK: &str = "anex annex arcade bayou bayoo beach bend blu
     courtyard crossway dell deviation driveway entrance fairway footway foreshore formation frontage glade grange gully highroad \
     laneway lookout meander nook outlook parklands part pathway plateau quadrant quays ramble reach reserve retreat ridgeway \
     ring riverway riviera roadway rotary siding strand strip tarn thoroughfare tollway villas walkway wharf gates trunkway \
-    cruiseway distributor interchange boardwalk boulevarde";
+    cruiseway distributor interchange boardwalk boulevarde anchorage artery break cross cul-de-sac cutting dip edge elbow end gap \
+    ground intersection lees mew pocket quad quadrangle range ride roadside ronde rosebowl slope sound stairs subway tor towers \
+    triangle turn wade firetrail";
 pub(super) const USPS_ABBR: &str = "aly anx av ave aven avn avnue byu bch bnd blf blfs btm bottm blvd boul boulv brg brdge brk brks byp \
     bypa bypas byps cyn canyn cnyn cpe cswy ctr ctrs cntr centr cir circ circl crcl crcle cirs clf clfs clb cmn cmns cors crse \
     ct cts cvs crk cres crsent crsnt crst curv dr driv drv drs ests expy expw fls fry frry fld flds flt flts frd frds frst frg \
@@ -59,8 +61,9 @@ pub(super) const FR_OTHER_W: &str = "avenue av place pl cours route square passa
 pub(super) const PFX_DIST_W: &str = "calle avenida avda carrer avinguda passeig plaça rua travessa praça viale piazza piazzale corso vicolo \
     lungomare lungarno paseo carretera rambla travesía travesia ulica incrocio urbanización urbanizacion";
 pub(super) const PFX_OTHER_W: &str = "c av via vía plaza largo camino ronda alameda estrada strada borgo contrada al aleja str r v.le p.za pza \
-    pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul rotonda canale vico stretto os pl osiedle";
-pub(super) const PFX_DOT_W: &str = "avda av c r al ul str pza os pl";
+    pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul rotonda canale vico stretto os pl osiedle \
+    jalan jl jln gang gg bulevardul calea soseaua șoseaua intrarea aleea splaiul piața bd";
+pub(super) const PFX_DOT_W: &str = "avda av c r al ul str pza os pl jl jln gg";
 pub(super) const STOP_W: &str = "the a an and or of in on at to for from by with without into onto over under down up out off about per is \
     are was were be been am pm has have had do does did will would can could should may might must shall not no yes this that \
     these those it its my your his her our their we you they he she i me us them more most less least very too so than then also \
@@ -90,7 +93,10 @@ pub(super) const CITY_STOP_W: &str = "monday tuesday wednesday thursday friday s
     august september october november december please thanks thank regards best cheers hi hello dear ok okay yes no and or the i \
     we you he she they it this that call tel phone email fax attn note see tomorrow today yesterday but so then also apt suite \
     unit mobile cell sincerely telefon telefone telefono teléfono téléphone";
-pub(super) const DE_TYPE_W: &str = "straße strasse str weg allee platz gasse damm ufer chaussee";
+// with the Hungarian (utca, út, tér, körút, köz, sor, fasor, sétány), Latvian (iela) and Lithuanian (gatvė) types
+// that follow the name as a word of their own, the number after: "Kossuth utca 238.", "Brīvības iela 12"
+pub(super) const DE_TYPE_W: &str = "straße strasse str weg allee platz gasse damm ufer chaussee utca út tér körút köz sor fasor sétány \
+    iela gatvė";
 pub(super) const DE_STOP_W: &str = "jahr jahre ende anfang tag tage abend morgen kapitel abschnitt teil punkt schritt seite montag dienstag \
     mittwoch donnerstag freitag samstag sonntag januar februar märz april mai juni juli august september oktober november \
     dezember";
@@ -116,7 +122,11 @@ pub(super) const TR_MAH_W: &str = "mah mahallesi mh";
 /// be three bytes longer than the ending ("Weg 4" alone is no street).
 pub(super) const SUFFIXES: &[&str] = &["straße", "strasse", "gasse", "allee", "chaussee", "promenade", "brücke", "kade", "weg", "steig",
     "stieg", "steeg", "-ring", "graben", "laan", "plein", "gatan", "veien", "gaten", "vägen", "baan", "markt", "straat",
-    "gracht", "pfad", "boulevard", "platz", "damm", "ufer", "singel", "dijk", "dreef", "gata", "vej", "-ro", "-gil", "-daero", "-dong"];
+    "gracht", "pfad", "boulevard", "platz", "damm", "ufer", "singel", "dijk", "dreef", "gata", "vej", "-ro", "-gil", "-daero", "-dong",
+    // DK/SE/NO/FI naming conventions (Danish -gade/-stræde/-vænget/-torv, Swedish -gränd/-torget/-stigen/-backen,
+    // Norwegian -vegen/-stien/-bakken/-tunet/-kroken/-haugen/-åsen/-jordet/-løkka/-svingen, Finnish -katu/-kuja/-tie/-polku)
+    "gade", "stræde", "vænget", "torv", "gränd", "torget", "stigen", "backen", "vegen", "stien", "bakken", "tunet", "kroken",
+    "haugen", "åsen", "jordet", "løkka", "svingen", "katu", "kuja", "tie", "polku", "bulevardi", "kaari", "rinne", "väylä"];
 
 pub(super) fn street_suffix(l: &str) -> bool {
     // it runs on the word before most numbers: only the endings with the word's last byte are tried

@@ -61,7 +61,7 @@ pub(crate) fn find_ssn_in_context(text: &str, out: &mut Vec<(usize, usize)>) {
                 let filler = matches!(
                     w.as_str(),
                     "is" | "number" | "no" | "no." | "nr" | "num" | "was" | "it's" | "its" | "reads" | "on" | "file"
-                        | "in" | "the" | "id" | "card" | "says" | "reads" | "of" | "record" | "records"
+                        | "in" | "the" | "id" | "card" | "says" | "of" | "record" | "records"
                 );
                 if !filler {
                     break;
