@@ -44,7 +44,7 @@
 //!    cellulare, cel, gsm, fax, call, dial, ring me/us, text me/us, sms,
 //!    whatsapp*, reach me/us/them, be reached, reached at/on, callback*,
 //!    contact number, number is, numéro, número, portable, handy*, rufnummer,
-//!    hotline, landline, msisdn, and 電話 电话 手机 手機 携帯 전화 휴대폰
+//!    hotline, landline, msisdn, rang, contact, reach, and 電話 电话 手机 手機 携帯 전화 휴대폰
 //!    핸드폰. Short cues (call, tel, fax, ...) do not count inside
 //!    identifiers (`call_duration_ms`, `call(…)`); cell, cel and mob only
 //!    with no letters up to the number (`cell A1 = …`); `text`/`ring` alone
@@ -279,6 +279,8 @@ const CUES: &[(&str, K)] = &[
     ("reached at", K::Word), ("reached on", K::Word), ("contact number", K::Word), ("number is", K::Soft),
     ("numéro", K::Word), ("número", K::Word), ("portable", K::Word), ("handy", K::Stem),
     ("rufnummer", K::Word), ("hotline", K::Word), ("landline", K::Word), ("msisdn", K::Word),
+    // `They rang from …`, `Contact 0771… for the booking`, `reach the office at …`.
+    ("rang", K::Word), ("contact", K::Word), ("reach", K::Word),
 ];
 
 /// Cues without word boundaries (no spaces in CJK text).
@@ -759,6 +761,8 @@ mod tests {
         // plain runs without a cue: trunk-0 national numbers, NANP NXX-NXX-XXXX
         ("0612345678", "0612345678"), ("call\n0612345678", "0612345678"), ("ring 07700900123 now", "07700900123"),
         ("Contact 0771072375 for the booking.", "0771072375"), ("They rang from 5125936994 twice.", "5125936994"),
+        ("They rang from 92377387 twice.", "92377387"), ("reach the office at 08-167 127 42 or write", "08-167 127 42"),
+        ("Contact 600638196 for the booking.", "600638196"),
         ("036791695", "036791695"), ("手机 13812345678", "13812345678"), ("13812345678", "13812345678"), ("Tel 0612345678 x 12", "0612345678 x 12"),
     ];
 
@@ -793,7 +797,7 @@ mod tests {
         "cell A1 = 12345678", "Tel +49 (0)30 1234567", "Call me tomorrow morning please at 612345678",
         // plain runs that are not national numbers, or are quantities
         "1712345678", "2115551234", "5125936994 ms", r#"{"bytes": 5125936994}"#, "size=0612345678",
-        "00612345678", "06123456", "0612345678901", "1212345678", "12345678901",
+        "reach 10000000 users", "contact order 12345678", "00612345678", "06123456", "0612345678901", "1212345678", "12345678901",
     ];
 
     #[test]

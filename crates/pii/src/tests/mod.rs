@@ -436,12 +436,15 @@ fn ssn() {
     assert_redacted("\"ssn\":\"078-05-1120\"", "078-05-1120", Entity::UsSsn);
     assert_redacted("I gave them 234 56 7890 yesterday", "234 56 7890", Entity::UsSsn);
     assert_redacted("I gave them 234.56.7890 yesterday", "234.56.7890", Entity::UsSsn);
+    // Dashed: not issued (666, 9xx ITIN range) is still the number someone gave.
+    assert_redacted("the form says 912-70-1234 ok", "912-70-1234", Entity::UsSsn);
+    assert_redacted("the form says 666-12-3456 ok", "666-12-3456", Entity::UsSsn);
     for t in [
         "234 56-7890",
         "room 234 56 7890 9",
         "000-12-3456",
-        "666-12-3456",
-        "900-12-3456",
+        "666 12 3456",
+        "900.12.3456",
         "123-00-4567",
         "123-45-0000",
         "1-123-45-6789-0",
