@@ -341,5 +341,7 @@ mod speed {
         time("keyed", &mut |s| { kbuf.clear(); rbuf.clear(); keyed::find_keyed(&rules, s, &mut kbuf, &mut rbuf) });
         time("handles", &mut |s| { buf.clear(); names::find_handles(gaz, s, &mut buf) });
         time("names", &mut |s| { buf.clear(); names::find_names(gaz, s, &mut buf) });
+        time("islands", &mut |s| { buf.clear(); names::islands::find_script_islands(s, &mut buf) });
+        time("phones", &mut |s| { buf.clear(); crate::phones::find_phones(s, &mut buf) });
     }
 }
