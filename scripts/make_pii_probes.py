@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Development probes for the PII detectors, built from the standards the
+issue names rather than from our own templates: Faker's per-locale providers
+(national phone numbering plans, person names of 50 locales and scripts,
+postal address formats of 40 countries) dropped into short frames of agent
+traffic (prose, tool-call JSON, labels, no cue at all).
+
+These are the files to tune on besides corpus.jsonl: they are regenerated at
+will (another --seed gives new values), are never the yardstick, and say per
+locale what is missed. The held-out corpora (tests/fixtures/pii/HELDOUT*.md)
+stay untouched. Note that heldout2.jsonl also draws its values from Faker, so
+after tuning on these probes its phone, name and address figures are no
+longer fully independent of them.
+
+    python3 -m venv ~/.cache/slm-pipeline/heldout2-venv
+    ~/.cache/slm-pipeline/heldout2-venv/bin/pip install faker==40.63.0
+    ~/.cache/slm-pipeline/heldout2-venv/bin/python scripts/make_pii_probes.py --out /tmp/probes
+    cargo run --release -q -p slm-pii --example pii_predict -- /tmp/probes/phones.jsonl > /tmp/p.jsonl
+    python3 scripts/make_pii_probes.py --misses /tmp/probes/phones.jsonl /tmp/p.jsonl
+
+Each record: {"id": "<locale>|<type>|<n>", "text", "spans"} (the format of
+tests/fixtures/pii/README.md), one gold span per record.
+"""
+import argparse, collections, json, os, random, sys
+
+PHONE_FRAMES = ["Please call me on {} after lunch.", "my number is {}", "Tel: {}", "reach the office at {} or write", "{}",
+                "Contact {} for the booking.", "phone={}&x=1", "They rang from {} twice."]
+SSN_FRAMES = ["SSN: {}", "my social security number is {}", "ssn {} on file", "{}", "The form lists {} as the number."]
+NAME_FRAMES = [
+    "Please update the reservation for {} to Friday.", "{} wants to know when the parcel arrives.",
+    "I spoke with {} this morning about the refund.", "The ticket was opened by {} on Monday.",
+    "Can you send the invoice to {}?", "{}: my order still hasn't shipped", "Signed, {}", "Add {} as a second driver.",
+    "Is {} still on the waitlist?", "Transfer the account to {} please", "The doctor will see {} at 10.",
+    "From: {}\nSubject: delayed delivery", "cc {} on the reply", "{} (guest) checked out late",
+    "Reminder for {} - appointment tomorrow", '{{"tool":"create_contact","arguments":{{"name":"{}","tier":"gold"}}}}',
+    '{{"assignee": "{}", "status": "open"}}', "assign to {}", "Meeting with {} and the team at 3pm.",
+    "According to {}, the shipment left Tuesday.", "Hello {}, your table is ready.", "Our agent {} will call back.",
+    "Booking reference for {}: confirmed", "{} and I would like adjoining rooms.", "Visitor: {}",
+    "Passport holder {} needs a visa letter.", "thanks {} for the quick help!", "{} reported the bug.",
+]
+NAME_LOCALES = ["en_US", "en_GB", "en_IN", "en_NG", "de_DE", "fr_FR", "es_ES", "es_MX", "it_IT", "pt_BR", "nl_NL", "pl_PL",
+                "tr_TR", "ru_RU", "uk_UA", "cs_CZ", "sv_SE", "fi_FI", "da_DK", "no_NO", "hu_HU", "ro_RO", "el_GR", "ja_JP",
+                "zh_CN", "ko_KR", "vi_VN", "id_ID", "fil_PH", "th_TH", "ar_SA", "he_IL", "fa_IR", "hi_IN", "bn_BD", "sw",
+                "zu_ZA", "yo_NG", "ga_IE", "hr_HR", "sk_SK", "et_EE", "lt_LT", "lv_LV", "sl_SI", "az_AZ", "ka_GE", "hy_AM",
+                "ne_NP", "ta_IN"]
+ADDRESS_FRAMES = ["Please ship it to {} by Friday.", "My new address is {}", "Deliver to: {}", "{}",
+                  "The hotel is at {}, near the station.", '{{"shipping_address": "{}", "method": "express"}}',
+                  '{{"tool":"update_address","arguments":{{"street":"{}"}}}}', "I moved to {} last month.",
+                  "Billing address {} - please update", "Send the invoice to {}, attention accounts.",
+                  "we live at {} since 2019", "pickup location: {}"]
+ADDRESS_LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IN", "en_NZ", "en_IE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CA",
+                   "es_ES", "es_MX", "it_IT", "nl_NL", "nl_BE", "pt_BR", "pt_PT", "pl_PL", "sv_SE", "da_DK", "no_NO", "fi_FI",
+                   "cs_CZ", "tr_TR", "ru_RU", "ja_JP", "zh_CN", "ko_KR", "id_ID", "fil_PH", "en_PH", "vi_VN", "th_TH", "he_IL",
+                   "ar_SA", "hu_HU", "ro_RO", "el_GR"]
+
+
+def record(rid, frame, value, kind):
+    text = frame.format(value) if "{{" in frame else frame.replace("{}", value)
+    a = len(text[:text.index(value)].encode())
+    return {"id": rid, "text": text, "spans": [{"start": a, "end": a + len(value.encode()), "type": kind}]}
+
+
+def generate(out_dir, seed):
+    from faker import Faker
+    from faker.config import AVAILABLE_LOCALES
+    rng = random.Random(seed)
+    os.makedirs(out_dir, exist_ok=True)
+    files = {}
+    phones = []
+    for loc in sorted(AVAILABLE_LOCALES):
+        f = Faker(loc)
+        f.seed_instance(rng.randrange(10**9))
+        if not hasattr(f, "phone_number"):
+            continue  # a locale without a phone provider
+        for i in range(30):
+            phones.append(record(f"{loc}|PHONE|{len(phones)}", rng.choice(PHONE_FRAMES), f.phone_number(), "PHONE"))
+        if loc == "en_US":
+            for i in range(30):
+                phones.append(record(f"{loc}|SSN|{len(phones)}", rng.choice(SSN_FRAMES), f.ssn(), "SSN"))
+    files["phones.jsonl"] = phones
+    names = []
+    for loc in NAME_LOCALES:
+        f = Faker(loc)
+        f.seed_instance(rng.randrange(10**9))
+        for i in range(24):
+            r = rng.random()
+            v = (f.first_name() + " " + f.last_name() if r < 0.6 else f.name() if r < 0.75 else
+                 f.first_name() if r < 0.9 else f.last_name())
+            names.append(record(f"{loc}|PERSON|{len(names)}", rng.choice(NAME_FRAMES), v, "PERSON"))
+    files["names.jsonl"] = names
+    addresses = []
+    for loc in ADDRESS_LOCALES:
+        f = Faker(loc)
+        f.seed_instance(rng.randrange(10**9))
+        for i in range(20):
+            r = rng.random()
+            v = f.street_address() if r < 0.45 else f.address().replace("\n", ", ") if r < 0.9 else f.address()
+            frame = rng.choice(ADDRESS_FRAMES)
+            if frame.startswith("{{"):
+                v = v.replace("\n", ", ")
+            addresses.append(record(f"{loc}|ADDRESS|{len(addresses)}", frame, v, "ADDRESS"))
+    files["addresses.jsonl"] = addresses
+    for name, recs in files.items():
+        with open(os.path.join(out_dir, name), "w") as fh:
+            for r in recs:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print(f"{name}: {len(recs)} records", file=sys.stderr)
+
+
+def misses(gold_path, pred_path, show):
+    """Recall per locale and type (80% of the non-space bytes covered), worst first, with missed values."""
+    gold = [json.loads(l) for l in open(gold_path)]
+    pred = {json.loads(l)["id"]: json.loads(l)["spans"] for l in open(pred_path)}
+    per = collections.defaultdict(lambda: [0, 0])
+    missed = collections.defaultdict(list)
+    for g in gold:
+        b = g["text"].encode()
+        for s in g["spans"]:
+            key = g["id"].split("|")[0] + "|" + s["type"]
+            per[key][1] += 1
+            need = [i for i in range(s["start"], s["end"]) if not chr(b[i]).isspace()]
+            got = sum(1 for i in need if any(p["start"] <= i < p["end"] for p in pred.get(g["id"], [])))
+            if got >= 0.8 * len(need):
+                per[key][0] += 1
+            else:
+                missed[key].append(b[s["start"]:s["end"]].decode())
+    hit, n = sum(v[0] for v in per.values()), sum(v[1] for v in per.values())
+    print(f"recall {hit}/{n} = {hit / max(n, 1):.3f}")
+    for k, (h, t) in sorted(per.items(), key=lambda kv: kv[1][0] / kv[1][1]):
+        if h < t:
+            print(f"{k:18} {h}/{t}  " + "  ".join(repr(m) for m in missed[k][:show]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", help="write phones.jsonl, names.jsonl, addresses.jsonl here")
+    ap.add_argument("--seed", type=int, default=20261207)
+    ap.add_argument("--misses", nargs=2, metavar=("GOLD", "PRED"), help="per-locale recall of a prediction file")
+    ap.add_argument("--show", type=int, default=6)
+    a = ap.parse_args()
+    if a.misses:
+        misses(*a.misses, a.show)
+    elif a.out:
+        generate(a.out, a.seed)
+    else:
+        ap.error("give --out or --misses")
+
+
+if __name__ == "__main__":
+    main()
