@@ -343,5 +343,6 @@ mod speed {
         time("names", &mut |s| { buf.clear(); names::find_names(gaz, s, &mut buf) });
         time("islands", &mut |s| { buf.clear(); names::islands::find_script_islands(s, &mut buf) });
         time("phones", &mut |s| { buf.clear(); crate::phones::find_phones(s, &mut buf) });
+        time("ssn cues", &mut |s| { buf.clear(); crate::validators::find_ssn_in_context(s, &mut buf) });
     }
 }

@@ -24,50 +24,89 @@ fn in_longer_run(b: &[u8], s: usize, e: usize, sep: u8) -> bool {
     (s >= 2 && b[s - 1] == sep && b[s - 2].is_ascii_digit()) || (e + 1 < b.len() && b[e] == sep && b[e + 1].is_ascii_digit())
 }
 
-/// SSNs written without dashes after an SSN cue: `SSN 876662678`, `My SSN is
-/// 358 87 1266`, `social security number 694027760`, `ITIN 912-70-1234`.
-/// Appends the numbers.
+/// What a social-security cue is followed by.
+#[derive(Clone, Copy, PartialEq)]
+enum Cue {
+    /// The US number: nine digits, plain or 3-2-4.
+    Us,
+    /// Another country's: 8-15 digits in groups, at most one letter
+    /// (`65 170839 J 003`, `28/12345678/90`, `1 84 12 76 451 089 46`).
+    National,
+}
+
+/// Cue words (lower case; a trailing `*` takes any ending: `Sozialversicherungsnummer`).
+#[rustfmt::skip]
+const CUES: &[(&str, Cue)] = &[
+    ("ssn", Cue::Us), ("itin", Cue::Us), ("social security", Cue::Us), ("taxpayer", Cue::Us), ("social", Cue::Us),
+    ("social insurance", Cue::National), ("sozialversicherung*", Cue::National), ("sv-nummer", Cue::National),
+    ("sv nummer", Cue::National), ("rentenversicherung*", Cue::National), ("seguridad social", Cue::National),
+    ("nuss", Cue::National), ("sécurité sociale", Cue::National), ("securite sociale", Cue::National),
+    ("insee", Cue::National), ("segurança social", Cue::National), ("niss", Cue::National), ("sin", Cue::National),
+];
+
+/// Words allowed between the cue and the number: `is`, `number`, `no.`, `listed as`.
+#[rustfmt::skip]
+const FILLERS: &[&str] = &[
+    "is", "number", "no", "no.", "nr", "nr.", "num", "was", "it's", "its", "reads", "on", "file", "in", "the", "id",
+    "card", "says", "of", "record", "records", "listed", "as", "given", "shows", "under", "my", "her", "his", "their",
+    "your", "ist", "lautet", "es", "est", "de", "la", "meine", "mein", "mi", "mon", "ma", "nummer", "número", "numéro",
+];
+
+/// Where a cue starts at `i` (at a word start), its end and kind.
+fn cue_at(b: &[u8], i: usize) -> Option<(usize, Cue)> {
+    if i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80) {
+        return None;
+    }
+    CUES.iter().find_map(|&(c, kind)| {
+        let (c, stem) = c.strip_suffix('*').map_or((c, false), |c| (c, true));
+        let w = b.get(i..i + c.len())?;
+        let same = w.iter().zip(c.as_bytes()).all(|(x, y)| x.to_ascii_lowercase() == *y || (*y >= 0x80 && x == y));
+        if !same {
+            return None;
+        }
+        let mut e = i + c.len();
+        if stem {
+            while e < b.len() && (b[e].is_ascii_alphabetic() || b[e] == b'-') {
+                e += 1;
+            }
+        } else if b.get(e).is_some_and(|x| x.is_ascii_alphanumeric()) {
+            return None;
+        }
+        Some((e, kind))
+    })
+}
+
+/// SSNs and other countries' social-security numbers after a cue: `SSN
+/// 876662678`, `My SSN is 358 87 1266`, `social security number 694027760`,
+/// `ITIN 912-70-1234`, `Sozialversicherungsnummer: 65 170839 J 003`, `NUSS
+/// 281234567890`. Appends the numbers.
 pub(crate) fn find_ssn_in_context(text: &str, out: &mut Vec<(usize, usize)>) {
     let b = text.as_bytes();
-    let lower = |i: usize| b[i].to_ascii_lowercase();
     let mut i = 0;
     while i + 3 <= b.len() {
-        let cue_end = if lower(i) == b's' && lower(i + 1) == b's' && lower(i + 2) == b'n' {
-            Some(i + 3)
-        } else if i + 4 <= b.len() && b[i..i + 4].eq_ignore_ascii_case(b"itin") {
-            Some(i + 4)
-        } else if text.get(i..i + 15).is_some_and(|w| w.eq_ignore_ascii_case("social security")) {
-            Some(i + 15)
-        } else if let Some(w) = ["taxpayer", "social"].iter().find(|w| {
-            b.get(i..i + w.len()).is_some_and(|x| x.eq_ignore_ascii_case(w.as_bytes()))
-                && !b.get(i + w.len()).is_some_and(u8::is_ascii_alphabetic)
-        }) {
-            Some(i + w.len())
-        } else {
-            None
-        };
-        let Some(mut j) = cue_end.filter(|_| i == 0 || !b[i - 1].is_ascii_alphanumeric()) else {
+        // Cues start a word with one of these letters; skip the rest cheaply.
+        if !matches!(b[i] | 0x20, b's' | b'i' | b't' | b'n' | b'r') || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let Some((cue_end, kind)) = cue_at(b, i) else {
             i += 1;
             continue;
         };
-        // A few words between: `is`, `number`, `no.`, `#`, `:`.
+        let mut j = cue_end;
+        // A few words between, on the same clause.
         let mut words = 0;
         loop {
-            while j < b.len() && matches!(b[j], b' ' | b':' | b'#' | b'-' | b'=' | b'"' | b'\'' | b'\t') {
+            while j < b.len() && matches!(b[j], b' ' | b':' | b'#' | b'-' | b'=' | b'"' | b'\'' | b'\t' | b'(' | b')') {
                 j += 1;
             }
-            if j < b.len() && b[j].is_ascii_alphabetic() && words < 4 {
+            if j < b.len() && (b[j].is_ascii_alphabetic() || b[j] >= 0x80) && words < 4 {
                 let w0 = j;
-                while j < b.len() && (b[j].is_ascii_alphabetic() || b[j] == b'.' || b[j] == b'\'') {
+                while j < b.len() && (b[j].is_ascii_alphabetic() || b[j] >= 0x80 || b[j] == b'.' || b[j] == b'\'') {
                     j += 1;
                 }
-                let w = text[w0..j].to_ascii_lowercase();
-                let filler = matches!(
-                    w.as_str(),
-                    "is" | "number" | "no" | "no." | "nr" | "num" | "was" | "it's" | "its" | "reads" | "on" | "file"
-                        | "in" | "the" | "id" | "card" | "says" | "of" | "record" | "records"
-                );
-                if !filler {
+                let w = text[w0..j].to_lowercase();
+                if !FILLERS.contains(&w.as_str()) {
                     break;
                 }
                 words += 1;
@@ -75,28 +114,62 @@ pub(crate) fn find_ssn_in_context(text: &str, out: &mut Vec<(usize, usize)>) {
                 break;
             }
         }
-        // Nine digits, plain or as 3-2-4 with spaces or dots.
-        let s = j;
-        let mut k = j;
-        let mut digits = 0;
-        while k < b.len() && digits < 9 && (b[k].is_ascii_digit() || (digits > 0 && matches!(b[k], b' ' | b'.' | b'-'))) {
-            digits += usize::from(b[k].is_ascii_digit());
-            k += 1;
+        let found = match kind {
+            Cue::Us => us_number(b, j),
+            Cue::National => national_number(b, j).or_else(|| us_number(b, j)),
+        };
+        if let Some(k) = found {
+            out.push((j, k));
+            i = k;
+            continue;
         }
-        if digits == 9 && (k >= b.len() || !b[k].is_ascii_digit()) {
-            let d: Vec<u8> = b[s..k].iter().copied().filter(u8::is_ascii_digit).collect();
-            let grouped = k - s == 9 || (k - s == 11 && b[s + 3] == b[s + 6] && !b[s + 3].is_ascii_digit());
-            // The cue says what the number is: an SSN the SSA would not issue
-            // (area 000, 666, 9xx: test data, typos, ITINs) is still the
-            // person's number as written. Only an all-zero group is a blank.
-            if grouped && &d[..3] != b"000" && &d[3..5] != b"00" && &d[5..] != b"0000" {
-                out.push((s, k));
-                i = k;
-                continue;
-            }
-        }
-        i = cue_end.map_or(i + 1, |e| e.max(i + 1));
+        i = cue_end.max(i + 1);
     }
+}
+
+/// Nine digits at `s`, plain or as 3-2-4 with one separator: the end.
+fn us_number(b: &[u8], s: usize) -> Option<usize> {
+    let mut k = s;
+    let mut digits = 0;
+    while k < b.len() && digits < 9 && (b[k].is_ascii_digit() || (digits > 0 && matches!(b[k], b' ' | b'.' | b'-'))) {
+        digits += usize::from(b[k].is_ascii_digit());
+        k += 1;
+    }
+    if digits != 9 || b.get(k).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let d: Vec<u8> = b[s..k].iter().copied().filter(u8::is_ascii_digit).collect();
+    let grouped = k - s == 9 || (k - s == 11 && b[s + 3] == b[s + 6] && !b[s + 3].is_ascii_digit());
+    // The cue says what the number is: an SSN the SSA would not issue
+    // (area 000, 666, 9xx: test data, typos, ITINs) is still the
+    // person's number as written. Only an all-zero group is a blank.
+    (grouped && &d[..3] != b"000" && &d[3..5] != b"00" && &d[5..] != b"0000").then_some(k)
+}
+
+/// 8-15 digits at `s` in groups joined by one of ` ./-`, with at most one
+/// letter as a group of its own or glued to digits: the end.
+fn national_number(b: &[u8], s: usize) -> Option<usize> {
+    let (mut k, mut digits, mut letters, mut end) = (s, 0, 0, s);
+    if !b.get(s).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    while k < b.len() {
+        let c = b[k];
+        if c.is_ascii_digit() {
+            digits += 1;
+        } else if c.is_ascii_uppercase() && letters == 0 && !b.get(k + 1).is_some_and(u8::is_ascii_alphabetic) {
+            letters += 1;
+        } else if matches!(c, b' ' | b'.' | b'/' | b'-') && b.get(k + 1).is_some_and(|x| x.is_ascii_digit() || x.is_ascii_uppercase()) {
+            // one separator, then more of the number
+        } else {
+            break;
+        }
+        k += 1;
+        if c.is_ascii_alphanumeric() {
+            end = k;
+        }
+    }
+    ((8..=15).contains(&digits) && !b.get(end).is_some_and(u8::is_ascii_alphanumeric)).then_some(end)
 }
 
 #[cfg(test)]
@@ -124,6 +197,15 @@ mod tests {
         assert_eq!(found("taxpayer 234 56 7890"), ["234 56 7890"]);
         assert!(found("social media 234567890 followers").is_empty());
         assert!(found("socialist 234567890").is_empty());
+        assert_eq!(found("her ssn was listed as 123456789."), ["123456789"]);
+        assert_eq!(found("Sozialversicherungsnummer: 65 170839 J 003"), ["65 170839 J 003"]);
+        assert_eq!(found("meine SV-Nummer ist 65170839J003"), ["65170839J003"]);
+        assert_eq!(found("Número de la Seguridad Social: 28/12345678/90"), ["28/12345678/90"]);
+        assert_eq!(found("mi NUSS es 281234567890"), ["281234567890"]);
+        assert_eq!(found("numéro de sécurité sociale 1 84 12 76 451 089 46"), ["1 84 12 76 451 089 46"]);
+        assert_eq!(found("SIN 046 454 286"), ["046 454 286"]);
+        assert!(found("sin 2020 and 2021").is_empty(), "years");
+        assert!(found("NUSS pending, ask 12345678 later").is_empty(), "another clause");
         assert!(found("bitin 912701234").is_empty());
         assert!(found("SSN 1234567890").is_empty(), "ten digits");
         assert!(found("lessn 123456789").is_empty());
