@@ -203,7 +203,8 @@ impl Chain {
             // "(08) 8747", "(579)888", "(11)-9123": an area code in parentheses.
             let closes = c.n == 1 && (2..=5).contains(&(p - d)) && b.get(p) == Some(&b')');
             if closes && d > 0 && b[d - 1] == b'(' {
-                let q = p + 1 + matches!(b.get(p + 1), Some(b' ' | b'-')) as usize;
+                // `(32)/116-1092` (HU), `(07).5979.0100` (AU) too.
+                let q = p + 1 + matches!(b.get(p + 1), Some(b' ' | b'-' | b'/' | b'.')) as usize;
                 if b.get(q).is_some_and(u8::is_ascii_digit) {
                     (c.paren, c.start, sep, p) =
                         (true, d - 1, if q > p + 1 { b[p + 1] } else { 0 }, q);
@@ -417,11 +418,22 @@ fn valid(b: &[u8], c: &Chain, m: usize, cue: bool) -> bool {
     if !c.paren && m >= 4 && (first == b"978" || first == b"979") {
         return false;
     }
+    // Separator styles one after the other, as national notations write
+    // them: `08-167 127 42` (SE), `053 905-1678` (IL), `06-83/818 3322` (HU)
+    // after a trunk 0; `98 8828-0309` (BR: area code, then the number).
+    let changes = seps.windows(2).filter(|w| w[0] != w[1]).count();
+    let mixed = !uniform && seps.iter().all(|x| matches!(x, b' ' | b'-' | b'/'));
+    let lens_now: [usize; 3] = core::array::from_fn(|j| if j < m { c.len(j) } else { 0 });
+    let national_mix = mixed
+        && (0..m).all(|j| c.len(j) >= 2)
+        && ((first[0] == b'0' && changes <= 2)
+            || (m == 3 && matches!(lens_now, [2, 4, 4] | [2, 5, 4]) && seps == [b' ', b'-']));
     if cue {
         let k = seps.len();
         let mixed_ok = uniform
             || (k >= 2 && matches!(seps[0], b'/' | b'-') && seps[1..].iter().all(|&x| x == b' '))
-            || (k >= 2 && seps[..k - 1].iter().all(|&x| x == b' ') && seps[k - 1] == b'-');
+            || (k >= 2 && seps[..k - 1].iter().all(|&x| x == b' ') && seps[k - 1] == b'-')
+            || national_mix;
         // Thousands: 1.234.567, 12 345 678.
         let thousands = !c.paren
             && m >= 3
@@ -442,7 +454,7 @@ fn valid(b: &[u8], c: &Chain, m: usize, cue: bool) -> bool {
             || (n == 10 && nxx(first[0]) && nxx(first[3]) && !first[1..3].iter().all(|&x| x == b'1'))
             || (n == 11 && first[0] == b'1' && (b'3'..=b'9').contains(&first[1]));
     }
-    if !uniform
+    if !(uniform || national_mix)
         || !(2..=5).contains(&m)
         || !(2..=5).contains(&first.len())
         || (0..m).any(|j| c.len(j) < 2)
@@ -763,6 +775,10 @@ mod tests {
         ("Contact 0771072375 for the booking.", "0771072375"), ("They rang from 5125936994 twice.", "5125936994"),
         ("They rang from 92377387 twice.", "92377387"), ("reach the office at 08-167 127 42 or write", "08-167 127 42"),
         ("Contact 600638196 for the booking.", "600638196"),
+        // two separator styles in national notation; brackets then `/` or `.`
+        ("08-167 127 42", "08-167 127 42"), ("053 905-1678", "053 905-1678"), ("06-83/818 3322", "06-83/818 3322"),
+        ("98 8828-0309", "98 8828-0309"), ("(32)/116-1092", "(32)/116-1092"), ("(07).5979.0100", "(07).5979.0100"),
+        ("0316 95170 243", "0316 95170 243"),
         ("036791695", "036791695"), ("手机 13812345678", "13812345678"), ("13812345678", "13812345678"), ("Tel 0612345678 x 12", "0612345678 x 12"),
     ];
 
@@ -797,7 +813,7 @@ mod tests {
         "cell A1 = 12345678", "Tel +49 (0)30 1234567", "Call me tomorrow morning please at 612345678",
         // plain runs that are not national numbers, or are quantities
         "1712345678", "2115551234", "5125936994 ms", r#"{"bytes": 5125936994}"#, "size=0612345678",
-        "reach 10000000 users", "contact order 12345678", "00612345678", "06123456", "0612345678901", "1212345678", "12345678901",
+        "reach 10000000 users", "contact order 12345678", "12 3456-7890-12", "2024-03 15 16", "0.5 12-34", "00612345678", "06123456", "0612345678901", "1212345678", "12345678901",
     ];
 
     #[test]

@@ -77,6 +77,13 @@ pub(crate) fn phone_end(kind: Kind, text: &str, s: usize, e: usize) -> Option<us
             Kind::PhoneFr if seps.windows(2).any(|w| w[0] != w[1]) => return None,
             Kind::PhoneUk if !(10..=11).contains(&digits) => return None,
             Kind::PhoneDe if digits < 9 => return None,
+            // `0316 95170 243` (AT): a third group follows; the national-format
+            // scanner takes the number whole.
+            Kind::PhoneDe | Kind::PhoneUk
+                if b.get(end) == Some(&b' ') && b.get(end + 1..end + 3).is_some_and(|g| g.iter().all(u8::is_ascii_digit)) =>
+            {
+                return None
+            }
             _ => {}
         }
         // `+1-503-989-0163x50929`: a glued extension is part of the number
