@@ -406,7 +406,7 @@ fn number_first(t: &str, d: usize, floor: usize) -> Option<(usize, usize)> {
     let tail = parse_tail(t, e);
     if st.needs_postcode && !tail.is_some_and(|x| x.1) { return None; }
     // "253 Price Glen by Friday", "318 Kyle Station.": a capitalised weak type ends the phrase; not "2 Bay Bridge tickets"
-    let named_end = st.cap_name && clause_end(t, e) && address_intro(t, d, floor);
+    let named_end = st.cap_name && address_intro(t, d, floor) && (clause_end(t, e) || lower_word_next(t, e));
     if st.weak && !(evidence || unit || json_value || tail.is_some() || named_end) { return None; }
     if tail.is_none() && (!st.dotted && !follow_ok(t, e, st.lower, nd >= 3 || unit) || st.lower && nd < 2 && !unit) { return None; }
     // "Room 673, No. 5 Wensan Rd"; "Rose Cottage\n210 Queen's Drive"
@@ -564,7 +564,19 @@ fn address_intro(t: &str, d: usize, floor: usize) -> bool {
     ["to", "at", "is", "on", "from", "in"].iter().any(|w| t[s..p].eq_ignore_ascii_case(w)) || flags(&t[s..p]) & (LABEL | TO_VERB | AT_VERB | COPULA) != 0
 }
 
-/// Whether the clause ends at `e`: the text, punctuation, a quote, or a lowercase linking word ("by", "near").
+/// Whether a word of time or courtesy follows at `e` ("moved to 5 John Mountain last month"); not a noun
+/// that the capitalised words qualify ("5 Penn Station tickets").
+fn lower_word_next(t: &str, e: usize) -> bool {
+    let b = t.as_bytes();
+    if b.get(e) != Some(&b' ') { return false; }
+    let q = skip_sp(b, e);
+    let s = &t[q..read_word(t, q)];
+    ["last", "next", "since", "until", "till", "yesterday", "today", "tomorrow", "tonight", "this", "please", "instead", "now",
+        "soon", "before", "after", "around", "during", "as", "asap"]
+        .contains(&s)
+}
+
+/// Whether the clause ends at `e`: the text, punctuation, a quote, ` - `, or a lowercase linking word ("by", "near").
 fn clause_end(t: &str, e: usize) -> bool {
     let b = t.as_bytes();
     match b.get(e) {
@@ -572,6 +584,7 @@ fn clause_end(t: &str, e: usize) -> bool {
         Some(b',' | b'.' | b';' | b'\n' | b'\r' | b'"' | b')' | b'\\' | b'!' | b'?') => true,
         Some(b' ') => {
             let q = skip_sp(b, e);
+            if b[q..].starts_with(b"- ") { return true; }
             let s = &t[q..read_word(t, q)];
             !s.is_empty() && case_of(s) == Case::Lower && flags(s) & (CONNECT | STOP) != 0
         }

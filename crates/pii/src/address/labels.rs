@@ -36,6 +36,11 @@ pub(super) fn label_before(t: &str, c: usize, floor: usize) -> bool {
 /// "lives at", "I'm at", "my address is", "adres to".
 pub(super) fn phrase(t: &str, s: usize, e: usize, f: u32, floor: usize) -> bool {
     let (to, at) = (t[s..e].eq_ignore_ascii_case("to"), t[s..e].eq_ignore_ascii_case("at"));
+    // "Billing address 56 Carol Plain": the label noun right before the value (not "IP address", "e-mail address")
+    if f & LABEL != 0 && !to && !at {
+        let e2 = s - t.as_bytes()[floor..s].iter().rev().take(2).take_while(|c| b" _-".contains(c)).count();
+        return e2 == s || flags(&t[word_back(t, e2, floor)..e2]) & LABEL_NEG == 0;
+    }
     if !(to || at || f & COPULA != 0) { return false; }
     let e2 = s - t.as_bytes()[floor..s].iter().rev().take(2).take_while(|c| b" _-".contains(c)).count();
     let f2 = flags(&t[word_back(t, e2, floor)..e2]);

@@ -47,6 +47,8 @@ fn us_canada_po_boxes() {
         // A capitalised weak type (Glen, Station, Vista, AS 4590 Cutting) after "to", "at", "is" or a colon.
         ("Please ship it to 527/9 Morris Vista by Friday.", "527/9 Morris Vista"), ("Deliver to: 253 Price Glen", "253 Price Glen"),
         ("My new address is 318 Kyle Station.", "318 Kyle Station"), ("we are at 36 Stuart Cutting, near the park", "36 Stuart Cutting"),
+        ("I moved to 5 John Mountain last month.", "5 John Mountain"), ("Billing address 56 Carol Plain - please update", "56 Carol Plain"),
+        ("The hotel is at 20 Tyler Cutting, Jessicaburgh, NSW, 2694, near the station.", "20 Tyler Cutting, Jessicaburgh, NSW, 2694"),
     ]);
 }
 

@@ -62,7 +62,11 @@ pub(super) const PFX_DIST_W: &str = "calle avenida avda carrer avinguda passeig 
     lungomare lungarno paseo carretera rambla travesía travesia ulica incrocio urbanización urbanizacion";
 pub(super) const PFX_OTHER_W: &str = "c av via vía plaza largo camino ronda alameda estrada strada borgo contrada al aleja str r v.le p.za pza \
     pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul rotonda canale vico stretto os pl osiedle \
-    jalan jl jln gang gg bulevardul calea soseaua șoseaua intrarea aleea splaiul piața bd";
+    jalan jl jln gang gg bulevardul calea soseaua șoseaua intrarea aleea splaiul piața bd \
+    diagonal circuito privada continuación continuacion ampliación ampliacion viaducto periférico periferico calzada \
+    cerrada retorno andador prolongación prolongacion \
+    pátio patio passarela jardim vereda favela colônia colonia conjunto chácara chacara sítio sitio residencial setor \
+    trecho quadra loteamento núcleo nucleo vila esplanada condomínio condominio viela";
 pub(super) const PFX_DOT_W: &str = "avda av c r al ul str pza os pl jl jln gg";
 pub(super) const STOP_W: &str = "the a an and or of in on at to for from by with without into onto over under down up out off about per is \
     are was were be been am pm has have had do does did will would can could should may might must shall not no yes this that \
@@ -73,7 +77,7 @@ pub(super) const STOP_W: &str = "the a an and or of in on at to for from by with
     items item files file lines line tests test cases case results result steps step people users ways way things thing best top \
     great greatest easy simple hard flash usb disk external network shared thumb tennis food gb mb kb tb px em rem kg lbs lb oz \
     x vs bonus reward bad where which who what when how if while either neither both";
-pub(super) const UNIT_W: &str = "apt apartment suite ste unit flat floor fl room rm bldg building dept lot level lvl pmb trlr space spc \
+pub(super) const UNIT_W: &str = "apt apartment suite ste unit flat floor fl room rm bldg building dept lot level lvl pmb trlr space spc edif edificio \
     shop office studio piso puerta piano appartamento interno scala escalera planta wohnung whg etage stock int interior depto \
     dpto depa apto casa sala loja bloco bl andar lok m kat daire blok d appt";
 pub(super) const UNIT_PRE_W: &str = "unit flat apt apartment suite ste level lvl shop lot villa room studio house plot h.no door";
@@ -114,7 +118,7 @@ pub(super) const LABEL_AFTER_W: &str = "de di da do del della du la le of for po
     shipping delivery";
 pub(super) const TO_VERB_W: &str = "ship shipped shipping deliver delivered delivering delivery send mail bill moved move moving relocated \
     relocating";
-pub(super) const AT_VERB_W: &str = "lives live living reside resides residing staying stay located based i'm im am";
+pub(super) const AT_VERB_W: &str = "lives live living reside resides residing staying stay located based i'm im am is are was were";
 pub(super) const COPULA_W: &str = "is es est ist è é jest";
 pub(super) const TR_W: &str = "cad cadde caddesi cd sok sokak sokağı sk bulvarı bulvar blv yolu meydanı çıkmazı";
 pub(super) const TR_MAH_W: &str = "mah mahallesi mh";
