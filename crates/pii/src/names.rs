@@ -173,7 +173,37 @@ pub(crate) fn find_names(gaz: &Gazetteer, text: &str, out: &mut Vec<(usize, usiz
         found.extend(extra);
         found.sort_unstable();
     }
-    out.extend(found.into_iter().map(|(a, b)| (words[a].start, words[b - 1].end)));
+    out.extend(found.into_iter().map(|(a, b)| (words[a].start, suffix_end(text, words[b - 1].end))));
+}
+
+/// Generational and academic suffixes written after a name: `Jr.`, `III`,
+/// `, PhD`, `, S.E.I` (Indonesian degrees), `B.Eng.`. The end after them, or
+/// `e`.
+fn suffix_end(text: &str, e: usize) -> usize {
+    const LISTED: &[&str] = &["Jr", "Sr", "II", "III", "IV", "PhD", "MD", "MBA", "Esq", "DDS", "RN", "CPA", "MSc", "BSc", "MA", "BA"];
+    let b = text.as_bytes();
+    let mut p = e;
+    if b.get(p) == Some(&b',') {
+        p += 1;
+    }
+    if b.get(p) != Some(&b' ') {
+        return e;
+    }
+    p += 1;
+    let s = p;
+    while p < b.len() && (b[p].is_ascii_alphabetic() || b[p] == b'.') && p - s < 10 {
+        p += 1;
+    }
+    let tok = &text[s..p];
+    let core = tok.trim_end_matches('.');
+    let dotted = core.contains('.') && core.split('.').all(|x| !x.is_empty() && x.len() <= 4 && x.as_bytes()[0].is_ascii_uppercase());
+    let ends_word = !b.get(p).is_some_and(|c| c.is_ascii_alphanumeric());
+    if ends_word && (LISTED.contains(&core) || dotted) {
+        // `Jr.`: the dot is the abbreviation's, unless it ends the sentence too.
+        if tok.ends_with('.') && LISTED.contains(&core) && !dotted { s + core.len() + 1 } else { s + tok.len() }
+    } else {
+        e
+    }
 }
 
 /// The name starting at word `i`, as a range of word indexes.
@@ -318,7 +348,12 @@ fn run_at_cued(
                     e.first_margin() >= -0.5 || (e.is_first() && (!e.is_common_word() || strong_last))
                 });
             let last = end - 1;
-            let last_ok = entries[last].is_some_and(|e| e.is_last() && e.margin() >= -0.5) || unknown(last);
+            // `Anneli Kensy`, `Monica Ioniță`: after a clear first name, any name the
+            // lists know (many surnames are listed only as given names somewhere).
+            let first_clear = entries[i].is_some_and(|e| e.first_margin() >= 0.5 && !e.is_common_word());
+            let last_ok = entries[last].is_some_and(|e| e.is_last() && e.margin() >= -0.5)
+                || unknown(last)
+                || (first_clear && n == 2 && words[last].case == Case::Cap && entries[last].is_some_and(|e| e.is_name() && !e.is_common_word()));
             // A word no list knows and no language uses much is most often a
             // rare surname (`Olivia Westerburg`): it weighs little either way.
             let weight = |k: usize| if unknown(k) && entries[k].is_none_or(|e| e.any_zipf10 < 30) { -0.5 } else { margin(k).max(-2.0) };

@@ -64,6 +64,15 @@ fn cues_take_unknown_and_lower_case_names() {
 }
 
 #[test]
+fn suffixes_go_with_the_name() {
+    assert_eq!(names("Reminder for Wawan Zulaika, S.E.I - appointment tomorrow"), ["Wawan Zulaika, S.E.I"]);
+    assert_eq!(names("Booking reference for Margita Jessel B.Eng.: confirmed"), ["Margita Jessel B.Eng."]);
+    assert_eq!(names("Signed, Anna Kowalski, PhD"), ["Anna Kowalski, PhD"]);
+    assert_eq!(names("Meeting with John Smith III and the team"), ["John Smith III"]);
+    assert_eq!(names("Mia Li, Sales lead"), ["Mia Li"], "a word, not a suffix");
+}
+
+#[test]
 fn de_la_cruz_and_particles() {
     assert_eq!(names("Booked for Maria de la Cruz today"), ["Maria de la Cruz"]);
     assert_eq!(names("Sent to Pieter van der Berg."), ["Pieter van der Berg"]);
