@@ -38,6 +38,7 @@ enum Cue {
 #[rustfmt::skip]
 const CUES: &[(&str, Cue)] = &[
     ("ssn", Cue::Us), ("itin", Cue::Us), ("social security", Cue::Us), ("taxpayer", Cue::Us), ("social", Cue::Us),
+    ("soc sec", Cue::Us), ("soc. sec", Cue::Us), ("s.s.n", Cue::Us), ("ss", Cue::Us),
     ("social insurance", Cue::National), ("sozialversicherung*", Cue::National), ("sv-nummer", Cue::National),
     ("sv nummer", Cue::National), ("rentenversicherung*", Cue::National), ("seguridad social", Cue::National),
     ("nuss", Cue::National), ("sécurité sociale", Cue::National), ("securite sociale", Cue::National),
@@ -50,6 +51,7 @@ const FILLERS: &[&str] = &[
     "is", "number", "no", "no.", "nr", "nr.", "num", "was", "it's", "its", "reads", "on", "file", "in", "the", "id",
     "card", "says", "of", "record", "records", "listed", "as", "given", "shows", "under", "my", "her", "his", "their",
     "your", "ist", "lautet", "es", "est", "de", "la", "meine", "mein", "mi", "mon", "ma", "nummer", "número", "numéro",
+    "sec", "sec.", "security", "insurance",
 ];
 
 /// Where a cue starts at `i` (at a word start), its end and kind.
@@ -97,7 +99,7 @@ pub(crate) fn find_ssn_in_context(text: &str, out: &mut Vec<(usize, usize)>) {
         // A few words between, on the same clause.
         let mut words = 0;
         loop {
-            while j < b.len() && matches!(b[j], b' ' | b':' | b'#' | b'-' | b'=' | b'"' | b'\'' | b'\t' | b'(' | b')') {
+            while j < b.len() && matches!(b[j], b' ' | b':' | b'#' | b'-' | b'=' | b'"' | b'\'' | b'\t' | b'(' | b')' | b'.') {
                 j += 1;
             }
             if j < b.len() && (b[j].is_ascii_alphabetic() || b[j] >= 0x80) && words < 4 {
@@ -198,6 +200,10 @@ mod tests {
         assert!(found("social media 234567890 followers").is_empty());
         assert!(found("socialist 234567890").is_empty());
         assert_eq!(found("her ssn was listed as 123456789."), ["123456789"]);
+        for t in ["Social Sec #: 123456789", "SS# 123456789", "ss no 123456789", "S.S.N.: 123456789", "soc. sec. 123-45-6789"] {
+            assert_eq!(found(t).len(), 1, "{t}");
+        }
+        assert!(found("ss 12").is_empty());
         assert_eq!(found("Sozialversicherungsnummer: 65 170839 J 003"), ["65 170839 J 003"]);
         assert_eq!(found("meine SV-Nummer ist 65170839J003"), ["65170839J003"]);
         assert_eq!(found("Número de la Seguridad Social: 28/12345678/90"), ["28/12345678/90"]);
