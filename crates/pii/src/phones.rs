@@ -357,9 +357,10 @@ fn candidate(b: &[u8], d: usize) -> Result<(usize, usize), usize> {
     if cue.blocked || ((need_cue || glued_cue) && !cue.phone) || (glued_cue && cue.end + 1 != s) {
         return Err(next);
     }
-    // `"size": 5125936994`, `n=0123456789`: an unquoted value of some other key
-    // is a quantity; a plain run needs a cue there.
-    if c.n == 1 && !cue.phone && assigned(b, s) {
+    // `"size": 5125936994`: an unquoted value of some other key is a quantity,
+    // and a plain run needs a cue there; quantities do not start with 0
+    // (`T: 0612345678`, `numbers: 0612345678, …` are phone numbers).
+    if c.n == 1 && !cue.phone && b[s] != b'0' && assigned(b, s) {
         return Err(next);
     }
     // Cards, IBAN digits, long ids: more than 15 digits in one style.
@@ -778,7 +779,7 @@ mod tests {
         // two separator styles in national notation; brackets then `/` or `.`
         ("08-167 127 42", "08-167 127 42"), ("053 905-1678", "053 905-1678"), ("06-83/818 3322", "06-83/818 3322"),
         ("98 8828-0309", "98 8828-0309"), ("(32)/116-1092", "(32)/116-1092"), ("(07).5979.0100", "(07).5979.0100"),
-        ("0316 95170 243", "0316 95170 243"),
+        ("0316 95170 243", "0316 95170 243"), ("T: 0612345678", "0612345678"),
         ("036791695", "036791695"), ("手机 13812345678", "13812345678"), ("13812345678", "13812345678"), ("Tel 0612345678 x 12", "0612345678 x 12"),
     ];
 
@@ -812,8 +813,8 @@ mod tests {
         "12 345 678 901", "call\n612345678", "telescope 1234567",
         "cell A1 = 12345678", "Tel +49 (0)30 1234567", "Call me tomorrow morning please at 612345678",
         // plain runs that are not national numbers, or are quantities
-        "1712345678", "2115551234", "5125936994 ms", r#"{"bytes": 5125936994}"#, "size=0612345678",
-        "reach 10000000 users", "contact order 12345678", "12 3456-7890-12", "2024-03 15 16", "0.5 12-34", "00612345678", "06123456", "0612345678901", "1212345678", "12345678901",
+        "1712345678", "2115551234", "5125936994 ms", r#"{"bytes": 5125936994}"#,
+        "size=5125936994", "reach 10000000 users", "contact order 12345678", "12 3456-7890-12", "2024-03 15 16", "0.5 12-34", "00612345678", "06123456", "0612345678901", "1212345678", "12345678901",
     ];
 
     #[test]
