@@ -206,7 +206,7 @@ fn cue_and_date(s: &[u8], from: usize, to: usize, out: &mut Spans) -> Option<usi
         }
         if let Some((cue_end, kind)) = cue_at(s, i) {
             if let Some((ds, de)) = date_after_cue(s, cue_end, kind) {
-                out.push((ds, de));
+                out.push((weekday_before(s, ds, cue_end).unwrap_or(ds), de));
                 return Some(de);
             }
             if let Some(end) = table_column(s, i, cue_end, kind, out) {
@@ -441,6 +441,22 @@ fn date_after_cue(s: &[u8], from: usize, kind: Cue) -> Option<(usize, usize)> {
         j += utf8_len(b);
     }
     None
+}
+
+/// `Friday, August 01, 1947`: where a weekday that heads the date at `ds` starts (not before `floor`).
+fn weekday_before(s: &[u8], ds: usize, floor: usize) -> Option<usize> {
+    const DAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|\
+        montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|\
+        lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo";
+    let mut k = ds;
+    while k > floor && s[k - 1] == b' ' {
+        k -= 1;
+    }
+    if k > floor && s[k - 1] == b',' {
+        k -= 1;
+    }
+    let ws = letters_back(s, k);
+    (ws >= floor && ws < k && k < ds && any_word_at(s, ws, DAYS) && letters_end(s, ws) == k).then_some(ws)
 }
 
 /// A date starting with a digit at `j`, numeric or with a month name after the day.
@@ -776,6 +792,7 @@ mod tests {
     #[rustfmt::skip]
     const DOB_POS: &[&str] = &[
         "He was born on ⟦1989-03-02⟧ in Leeds.", "DOB: ⟦03/02/1989⟧", "Date of birth: ⟦02.03.1989⟧",
+        "DOB: ⟦Friday, August 01, 1947⟧", "born on ⟦Tue 2 March 1989⟧", "Geburtsdatum: ⟦Freitag, 1. August 1947⟧",
         "born ⟦2 March 1989⟧", "she was born on ⟦March 2, 1989⟧ in Boston",
         "Ada Smith (b. ⟦Mar 2nd 1989⟧)", "born on the ⟦2nd of March, 1989⟧",
         "geboren am ⟦2. März 1989⟧ in Köln", "Marie, née le ⟦2 mars 1989⟧ à Lyon",

@@ -287,8 +287,13 @@ fn value_after(text: &str, from: usize, entity: Entity) -> Option<(usize, usize)
             let mut j = s;
             while j < b.len() && j - s <= MAX_VALUE {
                 let c = b[j];
+                // `DOB: August 01, 1947`: the comma before a date's year is the date's.
+                let year_next = entity == Entity::DateOfBirth
+                    && b.get(j + 1) == Some(&b' ')
+                    && b.get(j + 2..j + 6).is_some_and(|y| y.iter().all(u8::is_ascii_digit))
+                    && !b.get(j + 6).is_some_and(u8::is_ascii_digit);
                 if matches!(c, b'\n' | b'\r' | b';' | b'|' | b'}' | b']' | b'"' | b'<' | b'\t')
-                    || (c == b',' && entity != Entity::Address)
+                    || (c == b',' && entity != Entity::Address && !year_next)
                 {
                     break;
                 }
@@ -435,6 +440,7 @@ mod tests {
             ("ring me, phone: 0473905868 please", "0473905868", Phone),
             ("address: 12 Elm Street, Springfield\nok", "12 Elm Street, Springfield", Address),
             ("passport_no: X12345678", "X12345678", Identifier),
+            ("DOB: August 01, 1947, Ohio", "August 01, 1947", DateOfBirth),
         ] {
             assert!(keyed(text).contains(&(value, entity)), "{text}: {:?}", keyed(text));
         }
