@@ -674,7 +674,7 @@ fn label_before(s: &[u8], start: usize, end: usize) -> bool {
     if word_char_at(s, end) {
         return false;
     }
-    if person_is_before(s, start, end) {
+    if person_is_before(s, start, end) || turning_before(s, start, end) {
         return true;
     }
     // Separators of a label, markdown included: "Age: 34", "**Age (years)** - 34".
@@ -736,12 +736,18 @@ fn unit_in_parens(s: &[u8], e: usize) -> bool {
 /// a person as subject and nothing after the number but the end of the clause.
 fn person_is_before(s: &[u8], start: usize, end: usize) -> bool {
     let (ws, verb) = prev_word(s, start);
+    // "im 38 and tired": I'm, typed without its apostrophe ("im 38. Stock" is
+    // German for the 38th floor, so not before a dot).
+    if in_list(verb, "im") && ws + verb.len() < start && (ws == 0 || !letter_at(s, ws - 1)) {
+        let k = skip_spaces(s, end);
+        return s.get(k).is_none_or(|b| b",;!?)\n\r".contains(b)) || any_word_at(s, k, "and|now|today|but|years");
+    }
     if !in_list(verb, "am|m|is|s|bin|ist") || ws + verb.len() == start || ws == 0 {
         return false;
     }
     let k = skip_spaces(s, end);
     let clause_end = s.get(k).is_none_or(|b| b".,;!?)\n\r\\\"".contains(b))
-        || any_word_at(s, k, "and|now|today|but");
+        || any_word_at(s, k, "and|now|today|but|years");
     if !clause_end {
         return false;
     }
@@ -755,6 +761,19 @@ fn person_is_before(s: &[u8], start: usize, end: usize) -> bool {
         || is && in_list(subject, PERSONS)
         || in_list(verb, "bin") && in_list(subject, "ich")
         || in_list(verb, "ist") && in_list(subject, "er|sie")
+}
+
+/// "I'm turning 57 next week", "she turned 34.", "turns 60 in May": a birthday
+/// verb, the number, then the clause's end or a word of time (not "turned 90
+/// degrees").
+fn turning_before(s: &[u8], start: usize, end: usize) -> bool {
+    let (ws, verb) = prev_word(s, start);
+    if !in_list(verb, "turning|turned|turns|turn") || ws + verb.len() == start {
+        return false;
+    }
+    let k = skip_spaces(s, end);
+    s.get(k).is_none_or(|b| b".,;!?)\n\r\"".contains(b))
+        || any_word_at(s, k, "next|last|this|in|on|tomorrow|today|soon|and|years")
 }
 
 #[cfg(test)]
@@ -855,7 +874,8 @@ mod tests {
         "un uomo di ⟦45⟧ anni", "Age: ⟦34⟧; her son is ⟦5⟧ years old, born 2019; aged ⟦80⟧.",
         "I am ⟦60⟧ and tired", "My son is ⟦52⟧.", "my mother (she's ⟦14⟧) needs",
         "The patient is ⟦44⟧.", "Age (years): ⟦17⟧", "- **Age (years)** - ⟦49⟧", "Age - ⟦85⟧",
-        "| Age | ⟦34⟧ |",
+        "| Age | ⟦34⟧ |", "I'm turning ⟦57⟧ next week", "she turned ⟦34⟧.", "im ⟦38⟧ and tired",
+        "I'm ⟦34⟧ years and counting",
     ];
 
     #[rustfmt::skip]
@@ -870,7 +890,8 @@ mod tests {
         "SELECT * FROM people WHERE age = 30", "25: 172,   # 20 to 30 years old",
         "the code is more than 10 years old", "you must be at least 18 years old",
         "(id < 5) OR (age = 8)", "(id - age) - 8", "id / age * 8", "I am 5 minutes away",
-        "she is 5 feet tall", "the score is 5.", "I am 100% sure",
+        "she is 5 feet tall", "the score is 5.", "I am 100% sure", "turned 90 degrees", "turn 3 pages",
+        "im 38. Stock", "turning 5 widgets into 3",
     ];
 
     #[test]
