@@ -28,6 +28,8 @@
 //!   value: "WJ 11142152", "NG 89 72 73 B", and when explicit "4132 3073 9849",
 //!   "42-39-89 25024754"; loyalty numbers also unannounced ("209 505 536").
 //!   "TXN-22842-17", "user-95040": the context starts it.
+//! * Plates: after "plate" or "Kennzeichen", a registration of 4-9 capitals and
+//!   digits, one run or up to three groups ("785 ECC", "B-AB 1234", "7ABC123").
 //! * Narrow contexts: a bare "ref" takes only a 6-character PNR ("K7QW2M"),
 //!   "PP" only a passport number of 6-9 capitals and digits, "miles" only after
 //!   a marker word ("miles number"). A ticket is an airline e-ticket (13 digits,
@@ -90,9 +92,12 @@ enum Kind {
     Ticket,
     /// An invoice names no one: only right after a person word.
     Invoice,
+    /// A vehicle's registration: letters and digits in up to three short
+    /// groups ("785 ECC", "B-AB 1234", "AB12 CDE").
+    Plate,
 }
 
-use Kind::{Invoice, License, Locator, Loyalty, Marker, Miles, Plain, Pnr, Pp, Ref, Ticket};
+use Kind::{Invoice, License, Locator, Loyalty, Marker, Miles, Plain, Plate, Pnr, Pp, Ref, Ticket};
 
 /// Context words, lower case, by first letter.
 #[rustfmt::skip]
@@ -111,7 +116,7 @@ const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
                   ("facture", Invoice), ("factura", Invoice), ("fattura", Invoice),
                   ("führerschein", Plain)],
         b'i' => &[("identity card", Plain), ("id card", Plain), ("invoice", Invoice)],
-        b'k' => &[("kunden", Plain), ("kunde", Plain), ("konto", Plain)],
+        b'k' => &[("kunden", Plain), ("kunde", Plain), ("konto", Plain), ("kennzeichen", Plate)],
         b'l' => &[("loyalty", Loyalty), ("license", License), ("licence", License),
                   ("licencia", Plain)],
         b'm' => &[("membership", Plain), ("member", Plain), ("mitglieds", Plain),
@@ -125,7 +130,7 @@ const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
                   ("payment", Plain), ("paiement", Plain), ("pago", Plain), ("pedido", Plain),
                   ("policy", Plain), ("polizza", Plain), ("poliza", Plain), ("póliza", Plain),
                   ("pnr", Locator), ("personalausweis", Plain), ("prenotazione", Pnr),
-                  ("permis", Plain), ("po", Plain), ("pp", Pp)],
+                  ("permis", Plain), ("po", Plain), ("pp", Pp), ("plate", Plate)],
         b'r' => &[("reservation", Pnr), ("réservation", Pnr), ("reservierung", Pnr),
                   ("reserva", Pnr), ("record locator", Locator), ("record", Marker),
                   ("rechnungs", Invoice), ("rechnung", Invoice), ("reisepass", Plain),
@@ -211,7 +216,7 @@ const MARKERS: &[(&str, Mark)] = &[
     ("nr", Explicit), ("no", Explicit), ("n°", Explicit), ("nº", Explicit), ("reference", Explicit),
     ("référence", Explicit), ("referencia", Explicit), ("riferimento", Explicit), ("ref", Explicit),
     ("code", Explicit), ("código", Explicit), ("codigo", Explicit), ("codice", Explicit),
-    ("locator", Explicit), ("key", Explicit), ("is", Weak), ("was", Weak), ("ending", Ending),
+    ("locator", Explicit), ("key", Explicit), ("plate", Explicit), ("is", Weak), ("was", Weak), ("ending", Ending),
     ("ends", Ending),
 ];
 
@@ -449,6 +454,9 @@ fn value_after(s: &[u8], start: usize, ce: usize, kind: Kind, inner: bool) -> Op
             return None;
         }
     }
+    if kind == Plate {
+        return plate_at(s, vs).map(|e| (vs, e));
+    }
     let raw_end = vs + run(s, vs, |b| b.is_ascii_alphanumeric() || b"-_./".contains(b)).min(41);
     // An e-mail, a call, a path of code, a time or a port ("S3Client::new",
     // "user=1000:1000"), or a name of code after `_` ("order: __m512i").
@@ -476,6 +484,36 @@ fn value_after(s: &[u8], start: usize, ce: usize, kind: Kind, inner: bool) -> Op
         return Some((vs, e));
     }
     valid_value(&s[vs..ve], kind, explicit, &s[raw_end..]).then_some((vs, ve))
+}
+
+/// A registration plate at `vs`: one run of up to 8 capitals and digits, or
+/// up to three groups of up to 5 joined by one space or `-`; 4-9 of them in
+/// all, with a letter and a digit.
+fn plate_at(s: &[u8], vs: usize) -> Option<usize> {
+    let (mut e, mut groups, mut chars) = (vs, 0, 0);
+    let (mut digit, mut letter) = (false, false);
+    loop {
+        let g = run(s, e, |b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        // One group of up to 8 (`7ABC123`), or groups of up to 5 (`1I EU717`).
+        let joined = matches!(s.get(e + g), Some(b' ' | b'-')) && s.get(e + g + 1).is_some_and(|b| b.is_ascii_alphanumeric());
+        if g == 0 || g > if groups == 0 && !joined { 8 } else { 5 } || word_char_at(s, e + g) && !matches!(s.get(e + g), Some(b' ' | b'-')) {
+            break;
+        }
+        digit |= s[e..e + g].iter().any(u8::is_ascii_digit);
+        letter |= s[e..e + g].iter().any(u8::is_ascii_uppercase);
+        (chars, groups) = (chars + g, groups + 1);
+        let end = e + g;
+        let next = end + 1;
+        if groups == 3 || !matches!(s.get(end), Some(b' ' | b'-')) || !s.get(next).is_some_and(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+            e = end;
+            break;
+        }
+        e = next;
+    }
+    while e > vs && matches!(s[e - 1], b' ' | b'-') {
+        e -= 1;
+    }
+    ((4..=9).contains(&chars) && digit && letter && !word_char_at(s, e)).then_some(e)
 }
 
 /// Identifiers written in groups: "WJ 11142152", "NG 89 72 73 B", and when

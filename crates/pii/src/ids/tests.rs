@@ -104,6 +104,17 @@ fn identifiers() {
     check(POS.iter().chain(NEG));
 }
 
+/// Vehicle registration plates after a plate context, in the national shapes
+/// (UK `AB12 CDE`, DE `B-AB 1234`, US `7ABC123`, `785 ECC`).
+#[test]
+fn plates() {
+    check(&[
+        "license plate ⟦785 ECC⟧", "my licence plate is ⟦7ABC123⟧", "number plate: ⟦AB12 CDE⟧",
+        "Kennzeichen: ⟦B-AB 1234⟧", "plate ⟦1I EU717⟧ spotted", "the license plate number is ⟦29P A34⟧",
+        "plate tectonics 2024", "plate 12 is broken", "plate: ABC", "plate XYZ 12345678",
+    ]);
+}
+
 /// National identifiers, valid by their published check algorithms; the
 /// negatives break the check, the shape or the context.
 #[rustfmt::skip]
