@@ -47,11 +47,11 @@ const CALENDAR: &[&str] = &[
 ];
 
 /// A lone word in a place's slot: after `in`, `from`, `near`… or before
-/// `Central`, `Station`, `Airport`, `office` (`Flights from Lincoln`,
-/// `our office in Regina`, `Kingston Central Station`).
+/// `Central`, `Station`, `Airport`, `office`, `property`, `trip` (`Flights
+/// from Lincoln`, `our office in Regina`, `the Florence property`).
 fn place_context(text: &str, words: &[Word], i: usize) -> bool {
     const BEFORE: &[&str] = &["in", "from", "at", "near", "via", "into", "towards", "around", "across", "of", "visit", "visiting"];
-    const AFTER: &[&str] = &["central", "station", "airport", "city", "office", "hotel", "street", "road", "avenue", "county", "province", "harbour", "harbor", "bay", "beach", "university", "hospital", "park", "mall", "centre", "center"];
+    const AFTER: &[&str] = &["central", "station", "airport", "city", "office", "hotel", "street", "road", "avenue", "county", "province", "harbour", "harbor", "bay", "beach", "university", "hospital", "park", "mall", "centre", "center", "property", "trip", "branch", "campus", "store", "site", "area", "region", "district"];
     let before = i > 0 && words[i].joined && {
         let p = &text[words[i - 1].start..words[i - 1].end];
         BEFORE.iter().any(|w| p.eq_ignore_ascii_case(w))
@@ -63,8 +63,6 @@ fn place_context(text: &str, words: &[Word], i: usize) -> bool {
     before || after
 }
 
-/// First words of place names, which otherwise read as first name + surname.
-#[rustfmt::skip]
 /// Verbs after a capitalised run that say a person did something (a weak
 /// cue: a clear name passes, a phrase of common words does not).
 #[rustfmt::skip]
@@ -78,6 +76,8 @@ const PERSON_VERBS: &[&str] = &[
     "is", "was", "has", "had",
 ];
 
+/// First words of place names, which otherwise read as first name + surname.
+#[rustfmt::skip]
 const PLACE_PREFIXES: &[&str] = &[
     "San", "Santa", "Santo", "São", "Saint", "St", "Sainte", "Los", "Las", "New", "Fort", "Port", "Mount",
     "Lake", "North", "South", "East", "West", "Rio", "Bad", "Cape", "Puerto", "Porto", "Monte", "Costa",
@@ -220,6 +220,11 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
                 && words[i + 1].case == Case::Lower
                 && entries[i + 1].is_some_and(|e| e.is_last() && e.margin() >= 0.5 && !e.is_common_word());
             let plausible = |k: usize| entries[k].is_some_and(|e| e.is_name() && !e.is_common_word() && e.margin() >= 0.0);
+            // The word right after the cue is no common word of any of the
+            // languages either (`je suis né`, `sono nato`).
+            if entries[i].is_some_and(|e| e.any_zipf10 >= 45) && !surname_next {
+                return None;
+            }
             // Most words: look at the context only for a plausible name.
             if !(plausible(i) || (surname_next && entries[i].is_some_and(|e| e.first_margin() >= -2.5))) {
                 return None;
@@ -288,6 +293,10 @@ fn run_at_cued(
     end: usize,
     cue: Cue,
 ) -> Option<(usize, usize)> {
+    // `soy Prof. Qureshi`, `hier ist Fr. Jähn`: the title is no part of the name.
+    if i < end && is_title(&text[words[i].start..words[i].end]) {
+        return (end > i + 1).then(|| run_at_cued(text, words, entries, i + 1, end, Cue::Title)).flatten();
+    }
     if i >= end {
         return None;
     }
@@ -480,6 +489,10 @@ fn cue_before(text: &str, words: &[Word], i: usize) -> Cue {
         // Only spaces, commas and colons between the cue and the name.
         let gap = &text[pw.end..last_start];
         if !gap.bytes().all(|c| matches!(c, b' ' | b',' | b':' | b'.' | b'\'' | b's' | b'\t')) || gap.len() > 4 {
+            break;
+        }
+        // `Bonjour. Je…`: a dot ends the sentence unless it ends a title (`Dr.`).
+        if gap.contains(". ") && !is_title(&text[pw.start..pw.end]) {
             break;
         }
         if words[k].newline_before {
