@@ -45,7 +45,8 @@
 //!    whatsapp*, reach me/us/them, be reached, reached at/on, callback*,
 //!    contact number, number is, numéro, número, portable, handy*, rufnummer,
 //!    hotline, landline, msisdn, rang, contact, reach, and 電話 电话 手机 手機 携帯 전화 휴대폰
-//!    핸드폰. Short cues (call, tel, fax, ...) do not count inside
+//!    핸드폰 телефон тел. моб. A trunk 8 (RU/BY/KZ) opens an 11-digit number
+//!    after a cue (`8 800 555-35-35`). Short cues (call, tel, fax, ...) do not count inside
 //!    identifiers (`call_duration_ms`, `call(…)`); cell, cel and mob only
 //!    with no letters up to the number (`cell A1 = …`); `text`/`ring` alone
 //!    are too common in JSON and prose to count.
@@ -284,9 +285,10 @@ const CUES: &[(&str, K)] = &[
     ("rang", K::Word), ("contact", K::Word), ("reach", K::Word),
 ];
 
-/// Cues without word boundaries (no spaces in CJK text).
+/// Cues matched as they stand, without word boundaries: CJK text has no
+/// spaces, and a Cyrillic stem takes its case endings (`телефона`, `телефону`).
 #[rustfmt::skip]
-const CJK_CUES: &[&str] = &["電話", "电话", "手机", "手機", "携帯", "전화", "휴대폰", "핸드폰"];
+const CJK_CUES: &[&str] = &["電話", "电话", "手机", "手機", "携帯", "전화", "휴대폰", "핸드폰", "телефон", "тел.", "моб."];
 
 /// Words after which a number is something else; `*` marks stems.
 #[rustfmt::skip]
@@ -434,7 +436,9 @@ fn valid(b: &[u8], c: &Chain, m: usize, cue: bool) -> bool {
         let mixed_ok = uniform
             || (k >= 2 && matches!(seps[0], b'/' | b'-') && seps[1..].iter().all(|&x| x == b' '))
             || (k >= 2 && seps[..k - 1].iter().all(|&x| x == b' ') && seps[k - 1] == b'-')
-            || national_mix;
+            || national_mix
+            // RU/BY/KZ trunk 8 (`8 800 555-35-35`, `8 912 345-67-89`).
+            || (first == b"8" && d == 11 && seps.iter().all(|x| matches!(x, b' ' | b'-')) && changes <= 2);
         // Thousands: 1.234.567, 12 345 678.
         let thousands = !c.paren
             && m >= 3
@@ -576,7 +580,8 @@ fn cue_before(b: &[u8], s: usize) -> Cue {
     let mut p = ws;
     while p < s {
         let x = b[p];
-        if x >= 0xe0 {
+        // Lead bytes of Cyrillic (0xd0, 0xd1) and of CJK (three-byte forms).
+        if x >= 0xd0 {
             if let Some(e) = CJK_CUES
                 .iter()
                 .find_map(|w| b[p..s].starts_with(w.as_bytes()).then_some(p + w.len()))
@@ -780,6 +785,7 @@ mod tests {
         ("08-167 127 42", "08-167 127 42"), ("053 905-1678", "053 905-1678"), ("06-83/818 3322", "06-83/818 3322"),
         ("98 8828-0309", "98 8828-0309"), ("(32)/116-1092", "(32)/116-1092"), ("(07).5979.0100", "(07).5979.0100"),
         ("0316 95170 243", "0316 95170 243"), ("T: 0612345678", "0612345678"),
+        ("tel. 8 800 555-35-35", "8 800 555-35-35"), ("телефон 8 912 345-67-89", "8 912 345-67-89"),
         ("036791695", "036791695"), ("手机 13812345678", "13812345678"), ("13812345678", "13812345678"), ("Tel 0612345678 x 12", "0612345678 x 12"),
     ];
 
