@@ -212,6 +212,9 @@ impl Chain {
                     continue;
                 }
             }
+            if slash_pair(b, p) && p - g >= 9 {
+                break; // `0612345678/0698765432`: two numbers
+            }
             if p + 1 < n && matches!(b[p], b' ' | b'-' | b'.' | b'/') && b[p + 1].is_ascii_digit() {
                 if b[p] == b' ' {
                     // "0612345678 2 rooms", "1234 0612345678": two things.
@@ -339,6 +342,8 @@ fn candidate(b: &[u8], d: usize) -> Result<(usize, usize), usize> {
             if !(l2 == b'\\' && matches!(l, b'n' | b'r' | b't')) {
                 return Err(next);
             }
+        } else if slash_pair(b, s - 1) {
+            // The second of `0612345678/0698765432`: as the first was judged.
         } else if matches!(l, b'.' | b',' | b'-' | b'/' | b':' | b')') && l2.is_ascii_digit() {
             // Part of a number, a time, or the `(0)` of `+49 (0)30 …`.
             return Err(next);
@@ -637,11 +642,25 @@ fn cue_before(b: &[u8], s: usize) -> Cue {
 /// more digits through `.`, `,`, `-`, `/`, `:`.
 fn right_glue_ok(b: &[u8], e: usize) -> bool {
     let Some(&r) = b.get(e) else { return true };
+    if slash_pair(b, e) {
+        return true;
+    }
     if r.is_ascii_alphanumeric() || matches!(r, b'_' | b'%' | b'@' | b'+') {
         return false;
     }
     !(matches!(r, b'.' | b',' | b'-' | b'/' | b':')
         && b.get(e + 1).is_some_and(|x| x.is_ascii_digit()))
+}
+
+/// Whether the `/` at `p` joins two phone numbers written as plain runs of
+/// 9-12 digits (`Tel/Fax: 0612345678/0698765432`), not a date or a fraction.
+fn slash_pair(b: &[u8], p: usize) -> bool {
+    if b.get(p) != Some(&b'/') {
+        return false;
+    }
+    let before = b[..p].iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    let after = b[p + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    (9..=12).contains(&before) && (9..=12).contains(&after)
 }
 
 /// A currency sign or code just before `s` (one space allowed).
@@ -822,6 +841,13 @@ mod tests {
         "1712345678", "2115551234", "5125936994 ms", r#"{"bytes": 5125936994}"#,
         "size=5125936994", "reach 10000000 users", "contact order 12345678", "12 3456-7890-12", "2024-03 15 16", "0.5 12-34", "00612345678", "06123456", "0612345678901", "1212345678", "12345678901",
     ];
+
+    #[test]
+    fn two_numbers_joined_by_a_slash() {
+        assert_eq!(spans("Tel/Fax: 0612345678/0698765432"), ["0612345678", "0698765432"]);
+        assert!(spans("ratio 123456789/987654321").is_empty(), "not national numbers");
+        assert!(spans("2024/2025").is_empty());
+    }
 
     #[test]
     fn measured_misses() {
