@@ -64,12 +64,17 @@ def generate(out_dir, seed):
     from faker import Faker
     from faker.config import AVAILABLE_LOCALES
     rng = random.Random(seed)
+
+    def faker(loc):
+        f = Faker(loc)
+        f.seed_instance(rng.randrange(10**9))
+        return f
+
     os.makedirs(out_dir, exist_ok=True)
     files = {}
     phones = []
     for loc in sorted(AVAILABLE_LOCALES):
-        f = Faker(loc)
-        f.seed_instance(rng.randrange(10**9))
+        f = faker(loc)
         if not hasattr(f, "phone_number"):
             continue  # a locale without a phone provider
         for i in range(30):
@@ -80,8 +85,7 @@ def generate(out_dir, seed):
     files["phones.jsonl"] = phones
     names = []
     for loc in NAME_LOCALES:
-        f = Faker(loc)
-        f.seed_instance(rng.randrange(10**9))
+        f = faker(loc)
         for i in range(24):
             r = rng.random()
             v = (f.first_name() + " " + f.last_name() if r < 0.6 else f.name() if r < 0.75 else
@@ -90,8 +94,7 @@ def generate(out_dir, seed):
     files["names.jsonl"] = names
     addresses = []
     for loc in ADDRESS_LOCALES:
-        f = Faker(loc)
-        f.seed_instance(rng.randrange(10**9))
+        f = faker(loc)
         for i in range(20):
             r = rng.random()
             v = f.street_address() if r < 0.45 else f.address().replace("\n", ", ") if r < 0.9 else f.address()

@@ -206,11 +206,10 @@ impl Redactor {
     /// (`Dell XPS`, `USB-C cable`). Anything else may be a name no list knows.
     pub(crate) fn clearly_not_person(&self, text: &str) -> bool {
         let text = text.trim();
-        if text.len() > 80 || text.contains(['_', '@', '(', '{', '<', '=', ':']) || text.bytes().any(|c| c.is_ascii_digit()) {
+        if code_or_number(text) {
             return true;
         }
-        let words: Vec<&str> =
-            text.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’' || c == '-')).filter(|w| !w.is_empty()).collect();
+        let words = name_words(text);
         if words.is_empty() || words.len() > 5 {
             return true;
         }
@@ -233,7 +232,7 @@ impl Redactor {
     /// one clear name, or as an airline's `SURNAME/GIVEN MR`.
     pub(crate) fn looks_like_person(&self, text: &str, strict: bool) -> bool {
         let text = text.trim();
-        if text.len() > 80 || text.contains(['_', '@', '(', '{', '<', '=', ':']) || text.bytes().any(|c| c.is_ascii_digit()) {
+        if code_or_number(text) {
             return false;
         }
         if is_gds_name(text) {
@@ -243,10 +242,7 @@ impl Redactor {
             return false;
         }
         let gaz = self.options.gazetteer.as_deref().unwrap_or(&self.no_gazetteer);
-        let words: Vec<&str> = text
-            .split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’' || c == '-'))
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words = name_words(text);
         if words.is_empty() || words.len() > 6 {
             return false;
         }
@@ -527,6 +523,16 @@ pub(crate) fn needs_decoded_scan(raw: &str) -> bool {
         }
     }
     false
+}
+
+/// Too long, code-like or holding a digit to be anyone's name.
+fn code_or_number(text: &str) -> bool {
+    text.len() > 80 || text.contains(['_', '@', '(', '{', '<', '=', ':']) || text.bytes().any(|c| c.is_ascii_digit())
+}
+
+/// The words of a would-be name: runs of letters with `'`, `’` or `-` inside.
+fn name_words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’' || c == '-')).filter(|w| !w.is_empty()).collect()
 }
 
 /// A JSON string body as it reads, decoded once or, for JSON inside a JSON

@@ -142,9 +142,10 @@ pub(crate) fn beside_product_keys(text: &str, s: usize, e: usize) -> bool {
     let near = text[a..z].to_ascii_lowercase();
     // Not `function` or `tool`: a tool call's arguments hold people's names,
     // and a function's own `name` (`get_weather`) fails the shape test anyway.
+    // An escaped key (`\"sku`) holds its unescaped form.
     ["\"sku", "\"qty", "\"quantity", "\"price", "\"product", "\"item", "\"model", "\"version", "\"in_stock", "\"brand", "\"category"]
         .iter()
-        .any(|k| near.contains(k) || near.contains(&k.replace('"', "\\\"")))
+        .any(|k| near.contains(k))
 }
 
 /// Whether the one word before the separator at `sep` is a role

@@ -198,12 +198,11 @@ fn suffix_end(text: &str, e: usize) -> usize {
     let core = tok.trim_end_matches('.');
     let dotted = core.contains('.') && core.split('.').all(|x| !x.is_empty() && x.len() <= 4 && x.as_bytes()[0].is_ascii_uppercase());
     let ends_word = !b.get(p).is_some_and(|c| c.is_ascii_alphanumeric());
-    if ends_word && (LISTED.contains(&core) || dotted) {
-        // `Jr.`: the dot is the abbreviation's, unless it ends the sentence too.
-        if tok.ends_with('.') && LISTED.contains(&core) && !dotted { s + core.len() + 1 } else { s + tok.len() }
-    } else {
-        e
+    if !(ends_word && (LISTED.contains(&core) || dotted)) {
+        return e;
     }
+    // A dotted degree keeps its dots (`B.Eng.`); `Jr.` one, the abbreviation's.
+    s + if dotted { tok.len() } else { core.len() + usize::from(tok.len() > core.len()) }
 }
 
 /// The name starting at word `i`, as a range of word indexes.

@@ -431,11 +431,11 @@ fn valid(b: &[u8], c: &Chain, m: usize, cue: bool) -> bool {
     // after a trunk 0; `98 8828-0309` (BR: area code, then the number).
     let changes = seps.windows(2).filter(|w| w[0] != w[1]).count();
     let mixed = !uniform && seps.iter().all(|x| matches!(x, b' ' | b'-' | b'/'));
-    let lens_now: [usize; 3] = core::array::from_fn(|j| if j < m { c.len(j) } else { 0 });
+    let lens: [usize; 5] = core::array::from_fn(|j| if j < m { c.len(j) } else { 0 });
     let national_mix = mixed
         && (0..m).all(|j| c.len(j) >= 2)
         && ((first[0] == b'0' && changes <= 2)
-            || (m == 3 && matches!(lens_now, [2, 4, 4] | [2, 5, 4]) && seps == [b' ', b'-']));
+            || (m == 3 && matches!(lens[..3], [2, 4, 4] | [2, 5, 4]) && seps == [b' ', b'-']));
     if cue {
         let k = seps.len();
         let mixed_ok = uniform
@@ -484,7 +484,6 @@ fn valid(b: &[u8], c: &Chain, m: usize, cue: bool) -> bool {
     if first[0] == b'0' {
         return true;
     }
-    let lens: [usize; 5] = core::array::from_fn(|j| if j < m { c.len(j) } else { 0 });
     let (f0, f1, g1) = (first[0], first[1], b[c.gs[1]]);
     let two_to_nine = |x: u8| (b'2'..=b'9').contains(&x);
     let six_to_nine = |x: u8| (b'6'..=b'9').contains(&x);
