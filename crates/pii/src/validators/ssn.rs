@@ -34,12 +34,13 @@ enum Cue {
     National,
 }
 
-/// Cue words (lower case; a trailing `*` takes any ending: `Sozialversicherungsnummer`).
+/// Cue words (lower case; a trailing `*` takes any ending: `Sozialversicherungsnummer`),
+/// the first that matches wins, so a longer cue stands before its prefix.
 #[rustfmt::skip]
 const CUES: &[(&str, Cue)] = &[
-    ("ssn", Cue::Us), ("itin", Cue::Us), ("social security", Cue::Us), ("taxpayer", Cue::Us), ("social", Cue::Us),
-    ("soc sec", Cue::Us), ("soc. sec", Cue::Us), ("s.s.n", Cue::Us), ("ss", Cue::Us),
-    ("social insurance", Cue::National), ("sozialversicherung*", Cue::National), ("sv-nummer", Cue::National),
+    ("ssn", Cue::Us), ("itin", Cue::Us), ("social security", Cue::Us), ("social insurance", Cue::National),
+    ("taxpayer", Cue::Us), ("social", Cue::Us), ("soc sec", Cue::Us), ("soc. sec", Cue::Us), ("s.s.n", Cue::Us),
+    ("ss", Cue::Us), ("sozialversicherung*", Cue::National), ("sv-nummer", Cue::National),
     ("sv nummer", Cue::National), ("rentenversicherung*", Cue::National), ("seguridad social", Cue::National),
     ("nuss", Cue::National), ("sécurité sociale", Cue::National), ("securite sociale", Cue::National),
     ("insee", Cue::National), ("segurança social", Cue::National), ("niss", Cue::National), ("sin", Cue::National),
@@ -210,6 +211,7 @@ mod tests {
         assert_eq!(found("mi NUSS es 281234567890"), ["281234567890"]);
         assert_eq!(found("numéro de sécurité sociale 1 84 12 76 451 089 46"), ["1 84 12 76 451 089 46"]);
         assert_eq!(found("SIN 046 454 286"), ["046 454 286"]);
+        assert_eq!(found("my social insurance number is 046-454-286"), ["046-454-286"]);
         assert!(found("sin 2020 and 2021").is_empty(), "years");
         assert!(found("NUSS pending, ask 12345678 later").is_empty(), "another clause");
         assert!(found("bitin 912701234").is_empty());
