@@ -70,7 +70,6 @@ def generate(out_dir, seed):
         f.seed_instance(rng.randrange(10**9))
         return f
 
-    os.makedirs(out_dir, exist_ok=True)
     files = {}
     phones = []
     for loc in sorted(AVAILABLE_LOCALES):
@@ -103,6 +102,40 @@ def generate(out_dir, seed):
                 v = v.replace("\n", ", ")
             addresses.append(record(f"{loc}|ADDRESS|{len(addresses)}", frame, v, "ADDRESS"))
     files["addresses.jsonl"] = addresses
+    write(out_dir, files)
+
+
+MIMESIS_LOCALES = ["en", "en-gb", "en-au", "en-ca", "de", "de-at", "de-ch", "fr", "es", "es-mx", "it", "pt", "pt-br", "nl",
+                   "nl-be", "pl", "cs", "sk", "hu", "hr", "sv", "da", "no", "fi", "is", "et", "el", "tr", "ru", "uk",
+                   "kk", "az", "ja", "ko", "zh", "fa", "ar-ae", "ar-eg", "ar-sa", "ar-ma"]
+
+
+def generate_mimesis(out_dir, seed):
+    """The same probes with values from mimesis: another author's masks for phones, names and addresses, so that
+    what was tuned on Faker is checked against a second value source."""
+    from mimesis import Address, Locale, Person
+    rng = random.Random(seed)
+    files = {"phones.jsonl": [], "names.jsonl": [], "addresses.jsonl": []}
+    for code in MIMESIS_LOCALES:
+        loc = Locale(code)
+        p, a = Person(loc, seed=rng.randrange(10**9)), Address(loc, seed=rng.randrange(10**9))
+        out = files["phones.jsonl"]
+        for i in range(30):
+            out.append(record(f"{code}|PHONE|{len(out)}", rng.choice(PHONE_FRAMES), p.phone_number(), "PHONE"))
+        out = files["names.jsonl"]
+        for i in range(16):
+            r = rng.random()
+            v = p.full_name() if r < 0.7 else p.first_name() if r < 0.85 else p.last_name()
+            out.append(record(f"{code}|PERSON|{len(out)}", rng.choice(NAME_FRAMES), v, "PERSON"))
+        out = files["addresses.jsonl"]
+        for i in range(12):
+            v = a.address() if rng.random() < 0.5 else f"{a.address()}, {a.postal_code()} {a.city()}"
+            out.append(record(f"{code}|ADDRESS|{len(out)}", rng.choice(ADDRESS_FRAMES), v, "ADDRESS"))
+    write(out_dir, files)
+
+
+def write(out_dir, files):
+    os.makedirs(out_dir, exist_ok=True)
     for name, recs in files.items():
         with open(os.path.join(out_dir, name), "w") as fh:
             for r in recs:
@@ -138,13 +171,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", help="write phones.jsonl, names.jsonl, addresses.jsonl here")
     ap.add_argument("--seed", type=int, default=20261207)
+    ap.add_argument("--source", choices=["faker", "mimesis"], default="faker", help="where the values come from")
     ap.add_argument("--misses", nargs=2, metavar=("GOLD", "PRED"), help="per-locale recall of a prediction file")
     ap.add_argument("--show", type=int, default=6)
     a = ap.parse_args()
     if a.misses:
         misses(*a.misses, a.show)
     elif a.out:
-        generate(a.out, a.seed)
+        (generate_mimesis if a.source == "mimesis" else generate)(a.out, a.seed)
     else:
         ap.error("give --out or --misses")
 

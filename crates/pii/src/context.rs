@@ -43,7 +43,9 @@ const STRONG: &[&str] = &[
     "cher", "chère", "liebe", "lieber", "estimado", "estimada", "gentile", "caro", "cara", "nom",
     "nombre", "nome", "naam", "le passager", "la passagère", "der kunde", "die kundin", "el cliente",
     "la cliente", "il cliente", "o cliente", "hier ist", "hier spricht", "ici", "sono", "io sono", "sou",
-    "eu sou",
+    "eu sou", "visitor", "attendee", "caller", "requester", "requestor", "opened by", "submitted by",
+    "created by", "raised by", "filed by", "logged by", "booked by", "assigned to", "assign to",
+    "reassign to", "on behalf of",
 ];
 
 /// Weaker cues: a name often follows, but so do other words.

@@ -74,7 +74,7 @@ mod validators;
 /// The version of the detectors. Bump it when what they find changes: a
 /// warehouse partition records the version that wrote it, and data built from
 /// an older one is stale (see `slm-pipeline reanonymize`).
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 pub use detectors::{Detectors, Options};
 pub use entity::{Entity, EntityCounts};

@@ -415,8 +415,8 @@ fn valid(b: &[u8], c: &Chain, m: usize, cue: bool) -> bool {
         return false;
     }
     if sep == b'.' && uniform && !c.paren {
-        // A decimal, or an IPv4 address.
-        if m == 2 && !(first[0] == b'0' && first.len() >= 2) {
+        // A decimal, or an IPv4 address; after a cue, `6446.8379` (EE, 4.4) is no decimal: fractions are short.
+        if m == 2 && !(first[0] == b'0' && first.len() >= 2) && !(cue && first.len() >= 3 && c.len(1) >= 3) {
             return false;
         }
         if m == 4 && (0..4).all(|j| c.len(j) <= 3 && num(c.grp(b, j)) <= 255) {
@@ -444,12 +444,14 @@ fn valid(b: &[u8], c: &Chain, m: usize, cue: bool) -> bool {
             || national_mix
             // RU/BY/KZ trunk 8 (`8 800 555-35-35`, `8 912 345-67-89`).
             || (first == b"8" && d == 11 && seps.iter().all(|x| matches!(x, b' ' | b'-')) && changes <= 2);
-        // Thousands: 1.234.567, 12 345 678.
+        // Thousands: 1.234.567, 1 234 567; but after a cue, 8 digits spaced 2-3-3 are a Nordic number (DK/NO
+        // write 8-digit numbers without a trunk prefix: `34 329 949`).
         let thousands = !c.paren
             && m >= 3
             && first.len() <= 2
             && first[0] != b'0'
-            && (1..m).all(|j| c.len(j) == 3);
+            && (1..m).all(|j| c.len(j) == 3)
+            && !(sep == b' ' && uniform && d == 8);
         return mixed_ok && !thousands;
     }
     // No cue: the shape alone must say "phone".
@@ -804,6 +806,8 @@ mod tests {
         ("98 8828-0309", "98 8828-0309"), ("(32)/116-1092", "(32)/116-1092"), ("(07).5979.0100", "(07).5979.0100"),
         ("0316 95170 243", "0316 95170 243"), ("T: 0612345678", "0612345678"),
         ("tel. 8 800 555-35-35", "8 800 555-35-35"), ("телефон 8 912 345-67-89", "8 912 345-67-89"),
+        // after a cue: 8-digit Nordic numbers spaced 2-3-3, EE numbers dotted 4.4
+        ("my number is 34 329 949", "34 329 949"), ("Contact 7887.6732 for the booking.", "7887.6732"),
         ("036791695", "036791695"), ("手机 13812345678", "13812345678"), ("13812345678", "13812345678"), ("Tel 0612345678 x 12", "0612345678 x 12"),
     ];
 
@@ -819,7 +823,8 @@ mod tests {
         "978-0-306-40615-7", "pages 100-200", "100000-200000",
         // amounts
         "500 000 000 dollars", "120 300 450", "720 300 450 EUR", "$ 612 345 678", "call 612 345 678 €",
-        "Price 977 922 774", "1,234,567,890", "1.234.567,89 €", "phone 1.234.567", "EUR 977 922 774",
+        "Price 977 922 774", "34 329 949", "1 234 567", "phone 1 234 567", "rate 6446.8379", "tel 12.50",
+        "1,234,567,890", "1.234.567,89 €", "phone 1.234.567", "EUR 977 922 774",
         "tel 0612345678 %",
         // ids, code, order numbers
         "id=1234567890", "user 48213 ordered 1234567890", "Order 192-9586-5083", "invoice 06-58831837",

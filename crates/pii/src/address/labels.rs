@@ -110,7 +110,11 @@ pub(super) fn label_value(t: &str, p: usize, strict: bool) -> Option<(usize, usi
     let alpha = t[q..e].chars().zip(t[q..e].chars().skip(1)).any(|(a, b)| a.is_alphabetic() && b.is_alphabetic());
     // without a street word or postcode: parts of capitalised words ("Block C, Riverside Park"), not "3 nodes, 2 pallets"
     let parts = (v.parts > 0 || v.lines > 1) && v.caps > 0 && v.caps >= v.lower;
-    let ok = alpha && (v.digit || v.script) && (v.evidence || !strict && (parts || v.script));
+    // "Deliver to: Am Orangeriepark 1165": after a label, capitalised words and a number with no prose between
+    // ("Address: Windows 10 is slow" is not: the value must run to the end of its line)
+    let line_done = t[e..].trim_start_matches([' ', '\t']).bytes().next().is_none_or(|c| b"\n\r\"\\.,;".contains(&c));
+    let shape = v.lines == 1 && v.caps > 0 && v.lower == 0 && line_done;
+    let ok = alpha && (v.digit || v.script) && (v.evidence || !strict && (parts || v.script || shape));
     ok.then_some((q, e))
 }
 

@@ -156,6 +156,8 @@ fn negatives() {
         "{\"zip\": true, \"count\": 12345}", "He scored 2 points in Ring 3",
         "Supercalifragilisticexpialidociouslyextraordinarilylongword 12 x", "7", "12 bis ",
         "Überlängstesunvorstellbarstesdeutscheswortüberhaupt 5",
+        // a label with a value that reads as prose, a count or a code
+        "Deliver to: Team Alpha", "Ship to: 3 boxes of paper", "pickup location: us-east-1", "Address: Windows 10 is slow",
     ]);
 }
 
@@ -194,6 +196,11 @@ fn labels_over_lines() {
             "14/2 Lake Road\n    K. K. Nagar\n    Madurai 625020"),
         ("お届け先：2-11-3 Meguro, Meguro-ku Tokyo 153-0063\u{3000}佐藤 様", "2-11-3 Meguro, Meguro-ku Tokyo 153-0063"),
         ("Address: 45 Calle Sol, Ponce 00716. The gate code is 4411.", "45 Calle Sol, Ponce 00716"),
+        // after a label, capitalised words and a number are the address even without a street word
+        ("Deliver to: Am Orangeriepark 1165", "Am Orangeriepark 1165"), ("pickup location: Zevenblad 526", "Zevenblad 526"),
+        ("Ship to: Godnatt 588, 501 91 Trönninge", "Godnatt 588, 501 91 Trönninge"),
+        ("Please ship it to Rúa do Lagar, 388 by Friday.", "Rúa do Lagar, 388"),
+        ("Адрес доставки: улица Ленина 5", "улица Ленина 5"),
     ]);
 }
 

@@ -57,9 +57,10 @@ pub(super) const LOWER_OK: &str = "street avenue road lane drive boulevard court
     grove st ave av rd ln dr blvd ct pl pkwy hwy ter cres sq cir trl";
 pub(super) const FR_DIST_W: &str = "rue allée allee impasse quai chemin bd boulevard faubourg ruelle venelle sentier cité rond-point montée \
     parvis";
-pub(super) const FR_OTHER_W: &str = "avenue av place pl cours route square passage villa esplanade promenade chaussée";
+pub(super) const FR_OTHER_W: &str = "avenue av place pl cours route square passage villa esplanade promenade chaussée cour voie";
 pub(super) const PFX_DIST_W: &str = "calle avenida avda carrer avinguda passeig plaça rua travessa praça viale piazza piazzale corso vicolo \
-    lungomare lungarno paseo carretera rambla travesía travesia ulica incrocio urbanización urbanizacion";
+    lungomare lungarno paseo carretera rambla travesía travesia ulica incrocio urbanización urbanizacion rúa \
+    улица проспект переулок бульвар шоссе набережная аллея алея вулиця провулок";
 pub(super) const PFX_OTHER_W: &str = "c av via vía plaza largo camino ronda alameda estrada strada borgo contrada al aleja str r v.le p.za pza \
     pº glorieta callejón pasaje rodovia beco ladeira travessera bulevar ul rotonda canale vico stretto os pl osiedle \
     jalan jl jln gang gg bulevardul calea soseaua șoseaua intrarea aleea splaiul piața bd \
@@ -108,7 +109,7 @@ pub(super) const CONNECT_W: &str = "and or near is was where which for to in at 
 pub(super) const LABEL_W: &str = "address addr adress adresse anschrift adres adresi adresim dirección direccion domicilio indirizzo \
     endereço endereco morada adresa adresă alamat osoite lieferadresse rechnungsadresse wohnadresse postadresse postanschrift \
     privatadresse versandadresse lieferanschrift rechnungsanschrift wohnanschrift afleveradres bezorgadres factuuradres \
-    woonadres postadres bezoekadres العنوان عنوان पता адрес адреса διεύθυνση כתובת";
+    woonadres postadres bezoekadres location العنوان عنوان पता адрес адреса διεύθυνση כתובת";
 pub(super) const LABEL_NEG_W: &str = "ip ipv4 ipv6 email e-mail e-posta mail mac memory wallet server web url host bind listen remote \
     local base hardware network bitcoin btc eth ethereum contract proxy gateway broadcast virtual pointer register device node \
     peer public private jump target loopback multicast link socket";

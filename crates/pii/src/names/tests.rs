@@ -60,6 +60,9 @@ fn cues_take_unknown_and_lower_case_names() {
     assert_eq!(names("ok, name is will whitaker"), ["will whitaker"]);
     assert_eq!(names("good morning, Tuan Nguyen speaking."), ["Tuan Nguyen"]);
     assert_eq!(names("Hi there, Ruby here."), ["Ruby"]);
+    assert_eq!(names("Visitor: Lyman"), ["Lyman"]);
+    assert_eq!(names("The ticket was opened by Jacqulyn on Monday."), ["Jacqulyn"]);
+    assert!(names("The ticket was opened by Support on Monday.").is_empty(), "a common word after the cue");
     assert!(names("customer ssn=234567890; customer mia=1").is_empty(), "keys being assigned");
     assert_eq!(names("Buenos días, soy Prof. Qureshi. My order"), ["Qureshi"], "the title is no name");
     assert!(names("Bonjour. Je suis né le 2 novembre 1994.").is_empty(), "a French word after the cue");
