@@ -133,6 +133,39 @@ fn run_then_query_with_sql_in_every_format() {
 }
 
 #[test]
+fn a_run_killed_and_not_yet_reaped_does_not_hold_the_lock() {
+    let p = Project::new();
+    write_lines(&p.logs().join(DATE).join("a.jsonl"), &(0..6).map(|i| plain_call(i).to_string()).collect::<Vec<_>>());
+    let dag_path = p.dir.path().join("dags/test.yaml");
+    std::fs::create_dir_all(dag_path.parent().unwrap()).unwrap();
+    std::fs::write(&dag_path, standard_yaml(&p.logs(), "SLM_TEST_KEY_CLI")).unwrap();
+    let run = |wh: &std::path::Path| {
+        let mut c = bin();
+        c.args(["run", dag_path.to_str().unwrap(), "--date", DATE, "--warehouse", wh.to_str().unwrap()])
+            .env("SLM_TEST_KEY_CLI", "cli-test-key-0123456789abcdef");
+        c
+    };
+    // A kill point after the lock is taken.
+    let point = "task:ingest:done";
+    // SIGKILLed there, and not reaped: a zombie until its parent waits.
+    let wh = p.warehouse_path();
+    let mut killed = run(&wh).env("SLM_KILL_AT", point).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let stat = format!("/proc/{}/stat", killed.id());
+    let zombie = || std::fs::read_to_string(&stat).is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !zombie() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(zombie(), "the run was not killed at {point}");
+    let locks = files_under(&wh.join("_locks"));
+    assert!(locks.iter().any(|f| f.extension().is_some_and(|e| e == "json")), "the killed run left its lease behind: {locks:?}");
+    let again = run(&wh).output().unwrap();
+    assert_eq!(again.status.code(), Some(0), "refused while the killed run is a zombie: {}", String::from_utf8_lossy(&again.stderr));
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(killed.wait().unwrap().signal(), Some(9));
+}
+
+#[test]
 fn a_missing_key_is_a_clear_error() {
     let p = Project::new();
     write_lines(&p.logs().join(DATE).join("a.jsonl"), &[plain_call(1).to_string()]);

@@ -34,6 +34,11 @@ struct Lease {
     run_id: String,
     host: String,
     pid: u32,
+    /// When the holder's process started (clock ticks since boot, from
+    /// `/proc/<pid>/stat`): a live process with the same pid but another
+    /// start time is a reused pid, not the holder. Absent in older leases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    started: Option<u64>,
     acquired_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 }
@@ -114,6 +119,7 @@ impl RunLock {
                 run_id: run_id.to_string(),
                 host: hostname(),
                 pid: std::process::id(),
+                started: process_start(std::process::id()).map(|p| p.1),
                 acquired_at: now,
                 expires_at: now + lease_span,
             };
@@ -218,12 +224,17 @@ impl Drop for RunLock {
     }
 }
 
-/// The holder ran on this machine and its process no longer exists (a
-/// crash, `kill -9`): its lock need not wait for the lease. A reused pid
-/// reads as alive, which only means waiting for the lease.
+/// The holder ran on this machine and its process no longer runs (a crash,
+/// `kill -9`): its lock need not wait for the lease. A killed process stays
+/// a zombie until its parent reaps it, which can be long after (a shell, a
+/// supervisor): that counts as dead. So does a live process under the same
+/// pid that started at another time (the pid was reused).
 fn holder_is_dead(lease: &Lease) -> bool {
     if lease.host != hostname() || lease.pid == std::process::id() {
         return false;
+    }
+    if let Some((state, started)) = process_start(lease.pid) {
+        return matches!(state, 'Z' | 'X') || lease.started.is_some_and(|s| s != started);
     }
     #[cfg(unix)]
     {
@@ -236,6 +247,18 @@ fn holder_is_dead(lease: &Lease) -> bool {
     {
         false
     }
+}
+
+/// The state letter and start time (clock ticks since boot) of process `pid`,
+/// from `/proc/<pid>/stat`; None where there is no such file (no process, or
+/// no procfs: the caller falls back to a signal 0).
+fn process_start(pid: u32) -> Option<(char, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    // starttime is field 22 of the line, the 20th after comm
+    Some((state, fields.nth(18)?.parse().ok()?))
 }
 
 fn hostname() -> String {
@@ -317,7 +340,7 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();
-        let lease = Lease { run_id: "killed".into(), host: hostname(), pid, acquired_at: clock.now(), expires_at: clock.now() + chrono::Duration::hours(1) };
+        let lease = Lease { run_id: "killed".into(), host: hostname(), pid, started: None, acquired_at: clock.now(), expires_at: clock.now() + chrono::Duration::hours(1) };
         std::fs::create_dir_all(dir.path().join("_locks/nightly/2026-11-20")).unwrap();
         std::fs::write(dir.path().join("_locks/nightly/2026-11-20/0000000000.json"), serde_json::to_vec(&lease).unwrap()).unwrap();
         let lock = RunLock::acquire(&root, clock.clone(), "nightly", date(), "next", Duration::from_secs(60)).await.unwrap();
@@ -328,6 +351,51 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("_locks/nightly/2026-11-20")).unwrap();
         std::fs::write(dir.path().join("_locks/nightly/2026-11-20/0000000000.json"), serde_json::to_vec(&elsewhere).unwrap()).unwrap();
         assert!(RunLock::acquire(&root, clock, "nightly", date(), "next", Duration::from_secs(60)).await.is_err());
+    }
+
+    /// Writes `lease` as generation 0 of the test DAG's lock.
+    fn plant(dir: &std::path::Path, lease: &Lease) {
+        std::fs::create_dir_all(dir.join("_locks/nightly/2026-11-20")).unwrap();
+        std::fs::write(dir.join("_locks/nightly/2026-11-20/0000000000.json"), serde_json::to_vec(lease).unwrap()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_killed_holder_not_yet_reaped_or_a_reused_pid_frees_the_lock_at_once() {
+        let (dir, root, clock) = setup();
+        let hour = |c: &TestClock| c.now() + chrono::Duration::hours(1);
+        // SIGKILLed and not reaped: a zombie, whose pid still answers signal 0.
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id();
+        let started = process_start(pid).unwrap().1;
+        child.kill().unwrap();
+        for _ in 0..200 {
+            if process_start(pid).is_some_and(|p| p.0 == 'Z') {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(process_start(pid).map(|p| p.0), Some('Z'), "the killed child is a zombie until waited for");
+        let killed = Lease { run_id: "killed".into(), host: hostname(), pid, started: Some(started), acquired_at: clock.now(), expires_at: hour(&clock) };
+        plant(dir.path(), &killed);
+        let lock = RunLock::acquire(&root, clock.clone(), "nightly", date(), "next", Duration::from_secs(60)).await.unwrap();
+        assert_eq!(lock.generation, 1);
+        lock.release().await.unwrap();
+        child.wait().unwrap();
+        // A live process under the recorded pid that started at another time is not the holder.
+        let mut other = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let (pid, started) = (other.id(), process_start(other.id()).unwrap().1);
+        plant(dir.path(), &Lease { pid, started: Some(started + 1), ..killed.clone() });
+        RunLock::acquire(&root, clock.clone(), "nightly", date(), "next", Duration::from_secs(60)).await.unwrap().release().await.unwrap();
+        // The same process, same start time: alive, the lease holds.
+        plant(dir.path(), &Lease { pid, started: Some(started), ..killed.clone() });
+        let err = RunLock::acquire(&root, clock.clone(), "nightly", date(), "next", Duration::from_secs(60)).await.err().unwrap();
+        assert!(err.to_string().contains("already being run"), "{err}");
+        other.kill().unwrap();
+        other.wait().unwrap();
+        // Our own lease records our start time.
+        let ours = RunLock::acquire(&root, clock, "nightly", date().succ_opt().unwrap(), "ours", Duration::from_secs(60)).await.unwrap();
+        assert_eq!(ours.lease.started, process_start(std::process::id()).map(|p| p.1));
+        ours.release().await.unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
