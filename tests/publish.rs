@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use common::*;
 use slm_pipeline::hashing::sha256_hex;
+use slm_pipeline::routing::live::LiveTable;
 use slm_pipeline::routing::registry::Registry;
 use slm_pipeline::routing::router::{decide, Request, Router};
 use slm_pipeline::routing::serve::{serve, ServiceState};
@@ -450,6 +451,48 @@ async fn routes_near_far_and_ambiguous_requests() {
     assert_eq!(decide(&wide, &mid).reason, "ambiguous");
     wide.ambiguity_margin = 0.0;
     assert_eq!(decide(&wide, &mid).target, "slm");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fast_stage_decides_most_calls_as_minilm_does_and_its_files_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = copy_warehouse(dir.path());
+    let registry = registry_of(&warehouse);
+    let table = live(&registry).await;
+    let fast = table.fast_route.clone().expect("a fast stage fitted on 500 demo calls");
+    let m = fast.measured;
+    assert!(m.held_back >= 50 && m.decided > 0.3 && m.agreement >= 0.99 && m.cascade_agreement >= 0.99, "{m:?}");
+    let model = slm_pipeline::models::model_dir("all-minilm-l6-v2");
+    let live_table = LiveTable::new(registry.clone(), model.clone());
+    assert!(live_table.reload().await.unwrap());
+    let (_, router) = live_table.current().unwrap();
+    assert!(router.has_fast());
+
+    // The calls themselves: the cascade's decision is MiniLM's, bar the share the fit allows.
+    let wh = Warehouse::open(warehouse.to_str().unwrap()).unwrap();
+    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT text FROM call_embeddings ORDER BY call_id LIMIT 200").await.unwrap();
+    let (mut fast_decided, mut differ) = (0, Vec::new());
+    for b in &batches {
+        let texts = slm_pipeline::warehouse::columns::strings(b, "text", "call_embeddings").unwrap();
+        for i in 0..b.num_rows() {
+            let request = Request::prompt(texts.value(i));
+            let (cascade, minilm) = (router.decide(&request).unwrap(), router.decide_minilm(&request).unwrap());
+            fast_decided += usize::from(cascade.encoder == "static");
+            let key = |d: &slm_pipeline::routing::router::Decision| (d.target.clone(), d.cluster_id.clone(), d.reason.clone());
+            if key(&cascade) != key(&minilm) {
+                differ.push((cascade, minilm));
+            }
+        }
+    }
+    assert!(fast_decided >= 60, "{fast_decided} of 200 decided by the fast stage");
+    assert!(differ.len() <= 4, "{} of 200 differ: {:?}", differ.len(), differ.first());
+
+    // A tampered stage file is refused: MiniLM decides everything, nothing fails.
+    std::fs::write(warehouse.join("registry").join(&fast.router.path), b"{}").unwrap();
+    let tampered = LiveTable::new(registry, model);
+    assert!(tampered.reload().await.unwrap());
+    assert!(!tampered.current().unwrap().1.has_fast());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -83,6 +83,20 @@ impl Embedder {
         self.max_tokens
     }
 
+    /// Every token of the vocabulary by id, as text (`##` continuations
+    /// without their prefix), for embedding each alone.
+    pub fn vocabulary(&self) -> Vec<String> {
+        let n = self.tokenizer.get_vocab_size(true) as u32;
+        (0..n).map(|id| self.tokenizer.id_to_token(id).unwrap_or_default().trim_start_matches("##").to_string()).collect()
+    }
+
+    /// The token ids of `text` without the special tokens, at most
+    /// `max_tokens` of them (the part that `embed` reads).
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
+        let encoding = self.tokenizer.encode(text, false).map_err(|e| Error::model(format!("{MODEL_NAME}, tokenizing"), e))?;
+        Ok(encoding.get_ids().iter().take(self.max_tokens).copied().collect())
+    }
+
     /// Embeds `texts` in micro-batches of `batch_size`, texts of similar
     /// length together (less padding); the result is in the input's order.
     /// `progress` is called with the number of texts done after each batch.

@@ -8,6 +8,7 @@ pub mod fewshot;
 pub mod minilm;
 pub mod prefix;
 pub mod smollm;
+pub mod static_embed;
 pub mod tokens;
 
 use std::collections::HashMap;

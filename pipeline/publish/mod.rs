@@ -21,6 +21,7 @@
 //! 6. the run's report (`report`).
 
 pub mod choice;
+mod fast;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -95,6 +96,20 @@ pub struct PublishConfig {
     /// a candidate under any other is never published. Default: any.
     #[serde(default)]
     pub licences_allowed: Option<Vec<String>>,
+    /// Fit the fast routing stage (`routing/fast.rs`) with each new version.
+    #[serde(default = "default_true")]
+    pub fast_route: bool,
+    /// The share of held-back calls whose static decision must equal
+    /// MiniLM's for the fast stage to be published.
+    #[serde(default = "default_fast_route_agreement")]
+    pub fast_route_agreement: f64,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_fast_route_agreement() -> f64 {
+    0.99
 }
 
 fn default_tokenizer() -> String {
@@ -130,6 +145,9 @@ impl PublishConfig {
         }
         if self.min_eval == 0 || !(0.0..1.0).contains(&self.ambiguity_margin) || self.regression_tolerance < 0.0 {
             return Err("`min_eval` must be at least 1, `ambiguity_margin` in [0, 1), `regression_tolerance` ≥ 0".into());
+        }
+        if !(self.fast_route_agreement > 0.0 && self.fast_route_agreement <= 1.0) {
+            return Err("`fast_route_agreement` is a share in (0, 1]".into());
         }
         if self.licences_allowed.as_ref().is_some_and(|l| l.is_empty() || l.iter().any(|x| x.trim().is_empty())) {
             return Err("`licences_allowed` lists licences (`apache-2.0`, ...); leave it out to allow any".into());
@@ -399,6 +417,7 @@ impl Task for PublishTask {
             ambiguity_margin: cfg.ambiguity_margin,
             routes,
             summary,
+            fast_route: None,
         };
         // The name digests the whole table, so two publishes in one second
         // with any difference (a margin, a run) get different versions.
@@ -416,6 +435,10 @@ impl Task for PublishTask {
             table = live_table;
             info!(task = %ctx.task_id, version = %pointer.version, "Routing unchanged; the live version stays.");
         } else {
+            if cfg.fast_route {
+                table.fast_route =
+                    fast::publish_fast_route(wh, &registry, &table, &settings.model, cfg.fast_route_agreement, ctx.progress).await?;
+            }
             registry.write_table(&table).await?;
             registry.write_serving_files(&table).await?;
             crate::crash::kill_point("publish:table");
@@ -446,6 +469,16 @@ impl Task for PublishTask {
                     0 => String::new(),
                     n => format!("; estimated: {n} calls logged without usage, counted with the {} tokenizer", cfg.tokenizer),
                 }
+            ));
+        }
+        if let Some(f) = &table.fast_route {
+            let m = f.measured;
+            lines.push(format!(
+                "fast routing stage: {:.1}% of {} held-back calls decided without MiniLM, {:.2}% of those as MiniLM decides them ({:.2}% overall)",
+                m.decided * 100.0,
+                m.held_back,
+                m.agreement * 100.0,
+                m.cascade_agreement * 100.0
             ));
         }
         lines.push(format!("report: {}", report));

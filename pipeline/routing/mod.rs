@@ -1,8 +1,9 @@
 //! What the serving layer reads and how it decides: the routing table's
 //! schema (`table`), the registry of adapters and table versions
 //! (`registry`), the per-request decision (`router`) and its HTTP service
-//! (`serve`), and what a route's SLM reads for a request (`input`).
+//! (`serve`), its static first stage (`fast`), and what a route's SLM reads for a request (`input`).
 
+pub mod fast;
 pub mod gateway;
 pub mod input;
 pub mod live;

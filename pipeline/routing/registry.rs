@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use crate::hashing::sha256_hex;
 
-use super::table::{route_id, AdapterRef, CurrentPointer, RoutingTable, SCHEMA_VERSION};
+use super::table::{route_id, AdapterRef, CurrentPointer, FileRef, RoutingTable, SCHEMA_VERSION};
 use crate::error::{Error, Result};
 use crate::finetune::peft;
 use crate::warehouse::Location;
@@ -213,6 +213,37 @@ impl Registry {
             sums.insert(name.to_string(), sum);
         }
         Ok(AdapterRef { path, sha256: digest, files: sums, version: version.to_string(), pii_version: None })
+    }
+
+    /// Uploads one file as `<prefix>/<sha256-12>/<name>`, content-addressed
+    /// (already there with the same digest: not written again).
+    pub async fn put_file(&self, prefix: &str, name: &str, bytes: Vec<u8>) -> Result<FileRef> {
+        check_part("folder", prefix)?;
+        check_part("file", name)?;
+        let sha256 = sha256_hex(&bytes);
+        let path = format!("{prefix}/{}/{name}", &sha256[..12]);
+        let key = self.loc.key(&path)?;
+        if !(self.loc.object_exists(&key).await? && sha256_hex(&self.loc.get(&key).await?) == sha256) {
+            self.loc.put(&key, bytes).await?;
+        }
+        Ok(FileRef { path, sha256 })
+    }
+
+    /// Downloads a file that `put_file` wrote and checks its sha256.
+    pub async fn fetch_file(&self, file: &FileRef) -> Result<Vec<u8>> {
+        for part in file.path.split('/') {
+            check_part("path part", part)?;
+        }
+        let key = self.loc.key(&file.path)?;
+        let bytes = self.loc.get(&key).await?.to_vec();
+        let got = sha256_hex(&bytes);
+        if got != file.sha256 {
+            return Err(Error::Contract {
+                table: self.loc.url_of(&key, false),
+                message: format!("sha256 {got} differs from the routing table's {}: refusing to use it", file.sha256),
+            });
+        }
+        Ok(bytes)
     }
 
     /// Downloads an adapter's files and checks each against its sha256:

@@ -10,6 +10,7 @@
 //! has the same shape, and nothing the router keeps or logs holds raw PII.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,7 +20,9 @@ use slm_pii::{EntityCounts, Options, PiiKey, Redactor};
 use crate::embed::text::{tool_names, CallParts, Template};
 use crate::error::{Error, Result};
 use crate::models::chat::ChatMessage;
+use super::fast::FastRouter;
 use crate::models::minilm::Embedder;
+use crate::models::static_embed::{StaticEncoder, TokenTable};
 
 /// The decision for one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +39,10 @@ pub struct Decision {
     pub adapter: Option<AdapterRef>,
     /// Why: `within` (to the SLM), `far`, `ambiguous`, `llm_route`, `no_routes`.
     pub reason: String,
+    /// What decided: `minilm`, or `static` (the fast stage, `fast.rs`;
+    /// `distance` is then in its space). Empty in decisions of before.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub encoder: String,
 }
 
 /// A request: a bare prompt, or a chat call in the OpenAI shape
@@ -118,6 +125,22 @@ pub struct Router {
     template: Template,
     embedder: Embedder,
     redactor: Redactor,
+    fast: Option<Fast>,
+}
+
+/// The fast stage as loaded: its fitted routes and weights, and the token
+/// table (shared by every table version made with the same MiniLM).
+pub struct Fast {
+    pub router: FastRouter,
+    pub tokens: Arc<TokenTable>,
+    encoder: StaticEncoder,
+}
+
+impl Fast {
+    pub fn new(router: FastRouter, tokens: Arc<TokenTable>) -> Self {
+        let encoder = router.encoder();
+        Self { router, tokens, encoder }
+    }
 }
 
 impl Router {
@@ -149,7 +172,26 @@ impl Router {
         // gazetteer (a bare machine), names are found by context alone.
         let gazetteer = crate::models::gazetteer(None).ok();
         let redactor = Redactor::with_options(PiiKey::new(key).expect("32 bytes"), Options::full(gazetteer));
-        Ok(Self { table, template, embedder, redactor })
+        Ok(Self { table, template, embedder, redactor, fast: None })
+    }
+
+    /// The same router with a fast first stage for the table's routes.
+    pub fn with_fast(mut self, fast: Fast) -> Result<Self> {
+        let dim = self.embedder.dim();
+        if fast.tokens.dim != dim || fast.router.routes.iter().any(|r| r.centroid.len() != dim) {
+            return Err(Error::usage(format!("routing table {}: the fast stage is not of {dim}-d MiniLM vectors", self.table.version)));
+        }
+        self.fast = Some(fast);
+        Ok(self)
+    }
+
+    pub fn has_fast(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// The embedder, whose vocabulary the fast stage's token table covers.
+    pub fn embedder(&self) -> &Embedder {
+        &self.embedder
     }
 
     pub fn table(&self) -> &RoutingTable {
@@ -167,9 +209,44 @@ impl Router {
         Ok(self.embedder.embed(&[text.as_str()], 1, |_| {})?.remove(0))
     }
 
+    /// The fast stage's decision where it is sure, else MiniLM's.
     pub fn decide(&self, request: &Request) -> Result<Decision> {
-        Ok(decide(&self.table, &self.embed(request)?))
+        let text = self.task_text(request);
+        if let Some(fast) = &self.fast {
+            let v = fast.encoder.vector(&fast.tokens, &self.embedder.token_ids(&text)?);
+            if let Some(d) = fast.router.nearest(&v).and_then(|(cluster, distance)| route_decision(&self.table, cluster, distance)) {
+                return Ok(d);
+            }
+        }
+        let mut d = decide(&self.table, &self.embedder.embed(&[text.as_str()], 1, |_| {})?.remove(0));
+        d.encoder = "minilm".into();
+        Ok(d)
     }
+
+    /// MiniLM's decision alone, as if there were no fast stage.
+    pub fn decide_minilm(&self, request: &Request) -> Result<Decision> {
+        let mut d = decide(&self.table, &self.embed(request)?);
+        d.encoder = "minilm".into();
+        Ok(d)
+    }
+}
+
+/// The decision for a request the fast stage placed in route `cluster_id`:
+/// its SLM when the route has one, else the fallback (`llm_route`).
+fn route_decision(table: &RoutingTable, cluster_id: &str, distance: f32) -> Option<Decision> {
+    let route = table.routes.iter().find(|r| r.cluster_id == cluster_id)?;
+    let slm = route.is_slm();
+    Some(Decision {
+        target: if slm { "slm".into() } else { table.fallback.target.clone() },
+        model: if slm { route.base_model.clone().unwrap_or_default() } else { table.fallback.model.clone() },
+        cluster_id: Some(route.cluster_id.clone()),
+        label: Some(route.label.clone()),
+        distance: Some(distance),
+        max_distance: Some(route.max_distance),
+        adapter: if slm { route.adapter.clone() } else { None },
+        reason: if slm { "within" } else { "llm_route" }.into(),
+        encoder: "static".into(),
+    })
 }
 
 /// The decision for an embedded request (unit-normalised vector).
@@ -183,6 +260,7 @@ pub fn decide(table: &RoutingTable, vector: &[f32]) -> Decision {
         max_distance: None,
         adapter: None,
         reason: reason.to_string(),
+        encoder: String::new(),
     };
     let mut distances: Vec<(f32, usize)> = table
         .routes
@@ -267,6 +345,7 @@ pub(crate) mod tests {
             ambiguity_margin: 0.05,
             routes,
             summary: Summary { calls: 0, clusters: 0, slm_clusters: 0, slm_traffic_share: 0.0, cost: None },
+            fast_route: None,
         }
     }
 

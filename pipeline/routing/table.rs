@@ -22,6 +22,28 @@ pub struct RoutingTable {
     pub ambiguity_margin: f32,
     pub routes: Vec<Route>,
     pub summary: Summary,
+    /// The static first stage of the decision (`routing/fast.rs`), where
+    /// publish could fit one that agrees with MiniLM on the held-back calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fast_route: Option<FastRouteRef>,
+}
+
+/// Where the fast stage's files are in the registry, content-addressed and
+/// checked by sha256 before use, and how it did on held-back calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FastRouteRef {
+    /// `fast/<sha256-12>/fast_router.json`: weights, mean, centroids, radii.
+    pub router: FileRef,
+    /// `fast/<sha256-12>/token_table.bin`: MiniLM's vocabulary embedded.
+    pub token_table: FileRef,
+    pub measured: crate::routing::fast::FastMeasure,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// Below the registry root.
+    pub path: String,
+    pub sha256: String,
 }
 
 /// How to embed a request so that it lands where its cluster's calls did.
