@@ -1,20 +1,20 @@
 //! Publish's part of the fast routing stage (`routing/fast.rs`): fit it on
 //! the embedded calls against the table about to be published, and put its
 //! files in the registry. The token table is built once per MiniLM (about
-//! 45 s on 2 cores) and kept in the warehouse under the digest of the
-//! model's weights, so later nights reuse it.
+//! 45 s on 2 cores) and kept beside the model and in the warehouse under
+//! the digest of the model's weights, so later nights reuse it.
 
 use std::sync::Arc;
 
 use arrow::array::{Array, StringArray};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::embed::vectors_of;
 use crate::error::{Error, Result};
 use crate::hashing::sha256_hex;
 use crate::models::minilm::Embedder;
 use crate::models::static_embed::TokenTable;
-use crate::routing::fast::{FastRouter, FitCall};
+use crate::routing::fast::{FastRouter, FitCall, MIN_HELD_BACK};
 use crate::routing::registry::Registry;
 use crate::routing::table::{FastRouteRef, RoutingTable};
 use crate::warehouse::vectors::{self, VectorTable};
@@ -33,12 +33,25 @@ pub async fn publish_fast_route(
     min_agreement: f64,
     progress: bool,
 ) -> Result<Option<FastRouteRef>> {
+    let calls = embedded_calls(wh).await?;
+    // Known before any model work: too few calls to measure the stage.
+    let held_back = calls.iter().filter(|c| c.0 % 2 == 1).count();
+    if held_back < MIN_HELD_BACK || table.routes.len() < 2 {
+        info!(held_back, routes = table.routes.len(), "No fast routing stage: too few calls or routes to fit and measure one.");
+        return Ok(None);
+    }
     let dir = crate::models::model_dir(model);
     let weights = std::fs::read(dir.join("model.safetensors")).map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
+    let digest = sha256_hex(&weights)[..16].to_string();
+    // Two caches: beside the model (every warehouse on this machine), and in the warehouse (other machines).
+    let local = dir.join(format!("token_table-{digest}.bin"));
     let root = wh.root();
-    let cache_key = root.key(&format!("_cache/token_tables/{}.bin", &sha256_hex(&weights)[..16]))?;
-    let cached = if root.object_exists(&cache_key).await? { Some(root.get(&cache_key).await?.to_vec()) } else { None };
-    let calls = embedded_calls(wh).await?;
+    let cache_key = root.key(&format!("_cache/token_tables/{digest}.bin"))?;
+    let cached = match std::fs::read(&local) {
+        Ok(bytes) => Some(bytes),
+        Err(_) if root.object_exists(&cache_key).await? => Some(root.get(&cache_key).await?.to_vec()),
+        Err(_) => None,
+    };
     let (table2, max_tokens) = (table.clone(), table.embedding.max_tokens);
     let fitted = tokio::task::spawn_blocking(move || -> Result<(Option<FastRouter>, Arc<TokenTable>, bool)> {
         let embedder = Embedder::load(&dir, max_tokens, &candle_core::Device::Cpu)?;
@@ -61,7 +74,13 @@ pub async fn publish_fast_route(
     .map_err(|e| Error::model("fitting the fast routing stage", e))??;
     let (router, tokens, built) = fitted;
     if built {
-        root.put(&cache_key, tokens.to_bytes()).await?;
+        let bytes = tokens.to_bytes();
+        let tmp = local.with_extension(format!("tmp{}", std::process::id()));
+        if let Err(e) = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &local)) {
+            let _ = std::fs::remove_file(&tmp);
+            warn!(path = %local.display(), error = %e, "Could not keep the token table beside the model; the warehouse keeps it.");
+        }
+        root.put(&cache_key, bytes).await?;
     }
     let Some(router) = router else {
         info!(min_agreement, "No fast routing stage: too few calls, or none agrees with MiniLM often enough.");
