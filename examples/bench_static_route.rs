@@ -1,6 +1,6 @@
 //! Issue 17, item 7: the routing decision with the fast static stage that
 //! publish fits (`routing/fast.rs`) against MiniLM alone, on the calls the
-//! fit held back (odd key of the call id, as `FastRouter::fit` splits them),
+//! fit held back (odd `split_key` of the call id, as `FastRouter::fit` splits them),
 //! one request at a time. Prints latency p50/p99 of both, the share the
 //! fast stage decides, and how often the cascade's decision (target,
 //! cluster, reason) equals MiniLM's.
@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use arrow::array::{Array, StringArray};
-use slm_pipeline::hashing::sha256_hex;
+use slm_pipeline::routing::fast::split_key;
 use slm_pipeline::routing::live::LiveTable;
 use slm_pipeline::routing::registry::Registry;
 use slm_pipeline::routing::router::{Decision, Request};
@@ -42,7 +42,7 @@ async fn main() -> anyhow::Result<()> {
         let col = |n: &str| b.column_by_name(n).and_then(|c| c.as_any().downcast_ref::<StringArray>()).cloned().expect("string column");
         let (ids, texts) = (col("call_id"), col("text"));
         for row in 0..b.num_rows() {
-            let key = u64::from_str_radix(&sha256_hex(ids.value(row).as_bytes())[..16], 16)?;
+            let key = split_key(ids.value(row));
             if key % 2 == 1 && !texts.is_null(row) {
                 held.push((key, texts.value(row).to_string()));
             }

@@ -30,7 +30,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tracing::info;
 
-use crate::embed::{date_filter, string_column, vectors_of};
+use crate::embed::{date_filter, string_column};
+use crate::warehouse::vectors::vectors_of;
 use crate::error::{Error, Result};
 use crate::models::chat::{render_answer, render_prompt, ChatMessage};
 use crate::models::prefix::{self, PREFIX_FILE};

@@ -10,9 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, Date32Array, FixedSizeListArray, RecordBatch, RecordBatchIterator, StringArray,
+    Array, ArrayRef, Date32Array, RecordBatch, RecordBatchIterator, StringArray,
 };
-use arrow::datatypes::Float32Type;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -22,7 +21,7 @@ use tracing::info;
 use crate::error::{Error, Result};
 use crate::models::minilm::{self, Embedder};
 use crate::tasks::{Task, TaskContext, TaskOutput};
-use crate::warehouse::vectors::{self, VectorTable};
+use crate::warehouse::vectors::{self, vector_array, VectorTable};
 use text::{CallsColumns, Template};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,29 +272,6 @@ fn embeddings_batch(chunk: &[Pending], vectors: &[Vec<f32>], model: &str, dim: u
     ];
     RecordBatch::try_new(vectors::call_embeddings_schema(dim), columns)
         .map_err(|e| Error::arrow("building a call_embeddings batch", e))
-}
-
-/// A `FixedSizeList<Float32>` column of vectors of length `dim`.
-pub fn vector_array(vectors: &[Vec<f32>], dim: usize) -> FixedSizeListArray {
-    FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
-        vectors.iter().map(|v| Some(v.iter().copied().map(Some))),
-        dim as i32,
-    )
-}
-
-/// Reads a `FixedSizeList<Float32>` column back into vectors.
-pub fn vectors_of(batch: &RecordBatch, column: &str) -> Result<Vec<Vec<f32>>> {
-    let list = batch
-        .column_by_name(column)
-        .and_then(|c| c.as_any().downcast_ref::<FixedSizeListArray>())
-        .ok_or_else(|| Error::Contract { table: "vectors".into(), message: format!("`{column}` is not a vector column") })?;
-    let values = list
-        .values()
-        .as_any()
-        .downcast_ref::<arrow::array::Float32Array>()
-        .ok_or_else(|| Error::Contract { table: "vectors".into(), message: format!("`{column}` is not float32") })?;
-    let dim = list.value_length() as usize;
-    Ok((0..list.len()).map(|i| values.values()[i * dim..(i + 1) * dim].to_vec()).collect())
 }
 
 /// Builds an IVF-PQ index (cosine) once the table has `min_rows` rows, and

@@ -4,20 +4,17 @@
 //! 45 s on 2 cores) and kept beside the model and in the warehouse under
 //! the digest of the model's weights, so later nights reuse it.
 
-use std::sync::Arc;
-
 use arrow::array::{Array, StringArray};
 use tracing::{info, warn};
 
-use crate::embed::vectors_of;
 use crate::error::{Error, Result};
 use crate::hashing::sha256_hex;
 use crate::models::minilm::Embedder;
 use crate::models::static_embed::TokenTable;
-use crate::routing::fast::{FastRouter, FitCall, MIN_HELD_BACK};
+use crate::routing::fast::{split_key, FastRouter, FitCall, MIN_HELD_BACK};
 use crate::routing::registry::Registry;
 use crate::routing::table::{FastRouteRef, RoutingTable};
-use crate::warehouse::vectors::{self, VectorTable};
+use crate::warehouse::vectors::{self, vectors_of, VectorTable};
 use crate::warehouse::Warehouse;
 
 /// Calls the stage is fitted and measured on, at most (a stable sample by call id).
@@ -53,34 +50,35 @@ pub async fn publish_fast_route(
         Err(_) => None,
     };
     let (table2, max_tokens) = (table.clone(), table.embedding.max_tokens);
-    let fitted = tokio::task::spawn_blocking(move || -> Result<(Option<FastRouter>, Arc<TokenTable>, bool)> {
+    let fitted = tokio::task::spawn_blocking(move || -> Result<(Option<FastRouter>, Vec<u8>, bool)> {
         let embedder = Embedder::load(&dir, max_tokens, &candle_core::Device::Cpu)?;
-        let (tokens, built) = match cached.as_deref().map(|b| TokenTable::from_bytes(b, "cache")) {
-            Some(Ok(t)) => (t, false),
+        // The cached bytes go on to the registry as they are; a table built here is serialised once.
+        let (tokens, bytes, built) = match cached.map(|b| (TokenTable::from_bytes(&b, "cache"), b)) {
+            Some((Ok(t), b)) => (t, b, false),
             _ => {
                 let bar = crate::progress::count_bar(progress, embedder.vocabulary().len() as u64, "token table");
                 let t = TokenTable::build(&embedder, |n| bar.inc(n as u64))?;
                 bar.finish_and_clear();
-                (t, true)
+                let b = t.to_bytes();
+                (t, b, true)
             }
         };
         let calls = calls
             .into_iter()
             .map(|(key, text, vector)| Ok(FitCall { key, ids: embedder.token_ids(&text)?, vector }))
             .collect::<Result<Vec<_>>>()?;
-        Ok((FastRouter::fit(&table2, &calls, &tokens, min_agreement), Arc::new(tokens), built))
+        Ok((FastRouter::fit(&table2, &calls, &tokens, min_agreement), bytes, built))
     })
     .await
     .map_err(|e| Error::model("fitting the fast routing stage", e))??;
-    let (router, tokens, built) = fitted;
+    let (router, bytes, built) = fitted;
     if built {
-        let bytes = tokens.to_bytes();
         let tmp = local.with_extension(format!("tmp{}", std::process::id()));
         if let Err(e) = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &local)) {
             let _ = std::fs::remove_file(&tmp);
             warn!(path = %local.display(), error = %e, "Could not keep the token table beside the model; the warehouse keeps it.");
         }
-        root.put(&cache_key, bytes).await?;
+        root.put(&cache_key, bytes.clone()).await?;
     }
     let Some(router) = router else {
         info!(min_agreement, "No fast routing stage: too few calls, or none agrees with MiniLM often enough.");
@@ -90,7 +88,7 @@ pub async fn publish_fast_route(
     info!(held_back = m.held_back, decided = m.decided, agreement = m.agreement, cascade = m.cascade_agreement, margin = router.margin,
           "Fast routing stage fitted.");
     let router_file = registry.put_file("fast", "fast_router.json", serde_json::to_vec(&router).expect("JSON")).await?;
-    let token_file = registry.put_file("fast", "token_table.bin", tokens.to_bytes()).await?;
+    let token_file = registry.put_file("fast", "token_table.bin", bytes).await?;
     Ok(Some(FastRouteRef { router: router_file, token_table: token_file, measured: m }))
 }
 
@@ -111,8 +109,7 @@ async fn embedded_calls(wh: &Warehouse) -> Result<Vec<(u64, String, Vec<f32>)>> 
             if ids.is_null(row) || texts.is_null(row) {
                 continue;
             }
-            let key = u64::from_str_radix(&sha256_hex(ids.value(row).as_bytes())[..16], 16).expect("hex");
-            rows.push((key, texts.value(row).to_string(), vector));
+            rows.push((split_key(ids.value(row)), texts.value(row).to_string(), vector));
         }
     }
     // The same sample on every run, whatever order the scan returned.

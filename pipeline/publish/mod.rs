@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::info;
 
-use crate::embed::vectors_of;
+use crate::warehouse::vectors::vectors_of;
 use crate::error::{Error, Result};
 use crate::evaluate::{adapter_dir, read_evaluations, EvaluationRow};
 use crate::finetune::peft;

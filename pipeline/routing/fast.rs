@@ -56,7 +56,12 @@ pub struct FastMeasure {
     pub cascade_agreement: f64,
 }
 
-/// A call of the window: a stable key (from its id) that splits fitting
+/// The stable key of a call id: even keys fit the stage, odd ones are held back.
+pub fn split_key(call_id: &str) -> u64 {
+    u64::from_str_radix(&crate::hashing::sha256_hex(call_id.as_bytes())[..16], 16).expect("hex")
+}
+
+/// A call of the window: a stable key (`split_key`) that splits fitting
 /// from held-back calls, its task text's token ids, its MiniLM vector.
 pub struct FitCall {
     pub key: u64,

@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
+use arrow::array::{Array, FixedSizeListArray, RecordBatch};
+use arrow::datatypes::Float32Type;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::execution::context::SessionContext;
 use futures::TryStreamExt;
@@ -171,4 +172,27 @@ pub async fn register_all(ctx: &SessionContext, wh: &Warehouse) -> Result<()> {
             .map_err(|e| Error::datafusion(format!("registering {}", table.name()), e))?;
     }
     Ok(())
+}
+
+/// A `FixedSizeList<Float32>` column of vectors of length `dim`.
+pub fn vector_array(vectors: &[Vec<f32>], dim: usize) -> FixedSizeListArray {
+    FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
+        vectors.iter().map(|v| Some(v.iter().copied().map(Some))),
+        dim as i32,
+    )
+}
+
+/// Reads a `FixedSizeList<Float32>` column back into vectors.
+pub fn vectors_of(batch: &RecordBatch, column: &str) -> Result<Vec<Vec<f32>>> {
+    let list = batch
+        .column_by_name(column)
+        .and_then(|c| c.as_any().downcast_ref::<FixedSizeListArray>())
+        .ok_or_else(|| Error::Contract { table: "vectors".into(), message: format!("`{column}` is not a vector column") })?;
+    let values = list
+        .values()
+        .as_any()
+        .downcast_ref::<arrow::array::Float32Array>()
+        .ok_or_else(|| Error::Contract { table: "vectors".into(), message: format!("`{column}` is not float32") })?;
+    let dim = list.value_length() as usize;
+    Ok((0..list.len()).map(|i| values.values()[i * dim..(i + 1) * dim].to_vec()).collect())
 }
