@@ -7,6 +7,7 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
+use rand::{Rng, SeedableRng};
 use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
@@ -148,6 +149,11 @@ impl Embedder {
 /// written as the same three files as the real model: the mechanics are
 /// tested without the download.
 pub fn write_tiny_random_model(dir: &Path) -> Result<()> {
+    // Seed 31 keeps the test suites' task texts furthest apart of the first 40.
+    write_tiny_model_seeded(dir, 31)
+}
+
+fn write_tiny_model_seeded(dir: &Path, seed: u64) -> Result<()> {
     let words = [
         "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "invoice", "extract", "json", "total", "date", "write",
         "tests", "unit", "python", "function", "summarize", "ticket", "support", "click", "button", "screen",
@@ -174,15 +180,44 @@ pub fn write_tiny_random_model(dir: &Path) -> Result<()> {
         "layer_norm_eps": 1e-12, "pad_token_id": 0, "model_type": "bert"
     });
     std::fs::write(dir.join("config.json"), config.to_string()).map_err(|e| Error::model("writing a tiny model", e))?;
-    // Random weights under BERT's names: built once through a VarMap.
+    // BERT's names and shapes come from a VarMap; its values are redrawn
+    // from a fixed seed, because candle's CPU generator cannot be seeded and
+    // tests that place routes at these vectors must see the same model on
+    // every run (an unlucky draw once put two route texts within 1e-3).
     let varmap = candle_nn::VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
     let config: Config = serde_json::from_value(config).map_err(|e| Error::model("writing a tiny model", e))?;
     BertModel::load(vb, &config).map_err(|e| Error::model("writing a tiny model", e))?;
-    let tensors: HashMap<String, Tensor> =
+    let mut drawn: Vec<(String, Tensor)> =
         varmap.data().lock().expect("varmap lock").iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+    drawn.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    let mut tensors = HashMap::new();
+    for (name, t) in drawn {
+        let value = seeded_like(&name, &t, &mut rng).map_err(|e| Error::model("writing a tiny model", e))?;
+        tensors.insert(name, value);
+    }
     candle_core::safetensors::save(&tensors, dir.join("model.safetensors")).map_err(|e| Error::model("writing a tiny model", e))?;
     Ok(())
+}
+
+/// A tensor of `t`'s shape drawn uniformly, at a spread fixed by its kind
+/// and shape as candle initialises them (embeddings N(0, 1), weights
+/// ~1/sqrt(fan-in)); constant tensors (layer-norm gains and biases, whose
+/// values do not depend on a draw) stay as they are.
+fn seeded_like(name: &str, t: &Tensor, rng: &mut rand::rngs::SmallRng) -> candle_core::Result<Tensor> {
+    let values = t.flatten_all()?.to_vec1::<f32>()?;
+    if values.iter().all(|v| *v == values[0]) {
+        return Ok(t.clone());
+    }
+    let std = match t.dims() {
+        [_, _] if name.contains("embeddings") => 1.0,
+        [_, fan_in] => 1.0 / (*fan_in as f32).sqrt(),
+        _ => 0.05,
+    };
+    let half_width = std * 3f32.sqrt();
+    let redrawn: Vec<f32> = (0..values.len()).map(|_| rng.gen_range(-half_width..half_width)).collect();
+    Tensor::from_vec(redrawn, t.shape(), t.device())
 }
 
 #[cfg(test)]
@@ -224,6 +259,25 @@ mod tests {
         let v = model.embed(&[&long, &longer], 2, |_| {}).unwrap();
         // Only the first 6 words (plus [CLS] and [SEP]) are seen.
         assert!(cosine(&v[0], &v[1]) > 0.9999);
+    }
+
+    #[test]
+    fn the_tiny_model_is_the_same_on_every_write_and_keeps_task_texts_apart() {
+        let texts = ["extract the invoice total and date", "write unit tests for the python function",
+                     "summarize the support ticket", "plan a product story for the user"];
+        let vectors = |_| {
+            let dir = tempfile::tempdir().unwrap();
+            write_tiny_random_model(dir.path()).unwrap();
+            Embedder::load(dir.path(), 64, &Device::Cpu).unwrap().embed(&texts, 4, |_| {}).unwrap()
+        };
+        let (a, b) = (vectors(0), vectors(1));
+        assert_eq!(a, b);
+        for i in 0..texts.len() {
+            for j in i + 1..texts.len() {
+                let distance = 1.0 - cosine(&a[i], &a[j]);
+                assert!(distance > 0.1, "{:?} and {:?} are {distance} apart", texts[i], texts[j]);
+            }
+        }
     }
 
     #[test]
