@@ -2,7 +2,8 @@
 """Development probes for the PII detectors, built from the standards the
 issue names rather than from our own templates: Faker's per-locale providers
 (national phone numbering plans, person names of 50 locales and scripts,
-postal address formats of 40 countries) dropped into short frames of agent
+postal address formats of 40 countries, national identity and passport
+numbers of every locale) dropped into short frames of agent
 traffic (prose, tool-call JSON, labels, no cue at all).
 
 These are the files to tune on besides corpus.jsonl: they are regenerated at
@@ -53,6 +54,14 @@ ADDRESS_LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IN", "en_NZ", "en_IE"
                    "cs_CZ", "tr_TR", "ru_RU", "ja_JP", "zh_CN", "ko_KR", "id_ID", "fil_PH", "en_PH", "vi_VN", "th_TH", "he_IL",
                    "ar_SA", "hu_HU", "ro_RO", "el_GR"]
 
+# National identity and passport numbers (Faker's `ssn` of each locale is its national number: BSN, PESEL, HETU,
+# AHV, NINO, CPF, resident IDs...), with context words in several languages, in JSON, and bare.
+ID_FRAMES = ["My national ID number is {}.", "ID number: {}", '{{"national_id": "{}", "verified": true}}',
+             "Personal code {} on the form", '{{"tool":"kyc_check","arguments":{{"id_number":"{}"}}}}',
+             "identity card no. {}", "Ausweisnummer {}", "tax ID {}", "{}"]
+PASSPORT_FRAMES = ["passport number {}", "Passport: {}", '{{"passport_no": "{}"}}', "PP {} exp 2031",
+                   "numéro de passeport {}", "{}", "renew passport {} before travel"]
+
 
 def record(rid, frame, value, kind):
     text = frame.format(value) if "{{" in frame else frame.replace("{}", value)
@@ -102,6 +111,19 @@ def generate(out_dir, seed):
                 v = v.replace("\n", ", ")
             addresses.append(record(f"{loc}|ADDRESS|{len(addresses)}", frame, v, "ADDRESS"))
     files["addresses.jsonl"] = addresses
+    ids = []
+    for loc in sorted(AVAILABLE_LOCALES):
+        f = faker(loc)
+        for kind, provider, frames in [("ssn", "ssn", ID_FRAMES), ("passport", "passport_number", PASSPORT_FRAMES)]:
+            if not hasattr(f, provider):
+                continue
+            try:
+                values = [str(getattr(f, provider)()) for _ in range(6)]
+            except Exception:  # a locale whose provider needs what it lacks
+                continue
+            for v in values:
+                ids.append(record(f"{loc}-{kind}|ID|{len(ids)}", rng.choice(frames), v, "ID"))
+    files["ids.jsonl"] = ids
     write(out_dir, files)
 
 
@@ -132,6 +154,38 @@ def generate_mimesis(out_dir, seed):
             v = a.address() if rng.random() < 0.5 else f"{a.address()}, {a.postal_code()} {a.city()}"
             out.append(record(f"{code}|ADDRESS|{len(out)}", rng.choice(ADDRESS_FRAMES), v, "ADDRESS"))
     write(out_dir, files)
+
+
+def generate_libphonenumber(out_dir, seed):
+    """Phones only, from Google's libphonenumber metadata (the `phonenumbers` package): every region's numbering plan,
+    fixed, mobile, toll-free and VoIP numbers drawn around the plan's example number and kept only when the plan calls
+    them valid, written as the plan formats them nationally and internationally, and as E.164."""
+    import phonenumbers as pn
+    from phonenumbers import PhoneNumberFormat as F, PhoneNumberType as T
+    rng = random.Random(seed)
+    types = [T.FIXED_LINE, T.MOBILE, T.TOLL_FREE, T.VOIP]
+    formats = [(F.INTERNATIONAL, "intl"), (F.NATIONAL, "national"), (F.E164, "e164")]
+    out = []
+    for region in sorted(pn.SUPPORTED_REGIONS):
+        for i in range(8):
+            example = pn.example_number_for_type(region, rng.choice(types)) or pn.example_number(region)
+            if example is None:
+                continue
+            number = example
+            digits = str(example.national_number)
+            for _ in range(30):  # another valid number of the same plan: redraw the subscriber digits
+                k = min(len(digits) - 1, rng.choice([2, 3, 4, 5]))
+                candidate = digits[:len(digits) - k] + "".join(rng.choice("0123456789") for _ in range(k))
+                parsed = pn.parse("+" + str(example.country_code) + candidate, None)
+                if pn.is_valid_number(parsed):
+                    number = parsed
+                    break
+            fmt, name = rng.choice(formats)
+            value = pn.format_number(number, fmt)
+            if len(value.replace(" ", "")) < 6:
+                continue  # short codes are not personal numbers
+            out.append(record(f"{region}-{name}|PHONE|{len(out)}", rng.choice(PHONE_FRAMES), value, "PHONE"))
+    write(out_dir, {"phones.jsonl": out})
 
 
 def write(out_dir, files):
@@ -169,16 +223,16 @@ def misses(gold_path, pred_path, show):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", help="write phones.jsonl, names.jsonl, addresses.jsonl here")
+    ap.add_argument("--out", help="write phones.jsonl, names.jsonl, addresses.jsonl, ids.jsonl here")
     ap.add_argument("--seed", type=int, default=20261207)
-    ap.add_argument("--source", choices=["faker", "mimesis"], default="faker", help="where the values come from")
+    ap.add_argument("--source", choices=["faker", "mimesis", "libphonenumber"], default="faker", help="where the values come from")
     ap.add_argument("--misses", nargs=2, metavar=("GOLD", "PRED"), help="per-locale recall of a prediction file")
     ap.add_argument("--show", type=int, default=6)
     a = ap.parse_args()
     if a.misses:
         misses(*a.misses, a.show)
     elif a.out:
-        (generate_mimesis if a.source == "mimesis" else generate)(a.out, a.seed)
+        {"faker": generate, "mimesis": generate_mimesis, "libphonenumber": generate_libphonenumber}[a.source](a.out, a.seed)
     else:
         ap.error("give --out or --misses")
 

@@ -104,43 +104,49 @@ use Kind::{Invoice, License, Locator, Loyalty, Marker, Miles, Plain, Plate, Pnr,
 const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
     match first {
         b'a' => &[("aadhaar", Plain), ("account", Plain), ("acct", Plain), ("auftrags", Plain),
-                  ("auftrag", Plain), ("ausweis", Plain), ("aadvantage", Loyalty)],
+                  ("auftrag", Plain), ("ausweis", Plain), ("aadvantage", Loyalty), ("ahv", Plain)],
         b'b' => &[("badge", Plain), ("booking", Pnr), ("buchungs", Pnr), ("buchung", Pnr),
                   ("bestellung", Plain), ("bestell", Plain)],
         b'c' => &[("customer", Plain), ("cust", Plain), ("client", Plain), ("cliente", Plain),
                   ("confirmation", Pnr), ("commande", Plain), ("compte", Plain), ("cuenta", Plain),
-                  ("claim", Plain), ("case", Plain)],
+                  ("claim", Plain), ("case", Plain), ("cnp", Plain), ("curp", Plain), ("cuit", Plain),
+                  ("cuil", Plain)],
         b'd' => &[("dni", Plain), ("document", Marker), ("dl", Marker)],
-        b'e' => &[("employee", Plain), ("eticket", Ticket), ("etkt", Ticket)],
+        b'e' => &[("employee", Plain), ("eticket", Ticket), ("etkt", Ticket), ("egn", Plain), ("emp", Marker), ("ein", Marker)],
         b'f' => &[("ff", Marker), ("frequent flyer", Loyalty), ("frequent flier", Loyalty),
                   ("facture", Invoice), ("factura", Invoice), ("fattura", Invoice),
                   ("führerschein", Plain)],
-        b'i' => &[("identity card", Plain), ("id card", Plain), ("invoice", Invoice)],
+        b'h' => &[("henkilötunnus", Plain), ("hetu", Plain), ("health card", Plain), ("health insurance", Plain)],
+        b'i' => &[("identity card", Plain), ("identity number", Plain), ("identification number", Plain),
+                  ("id card", Plain), ("id number", Plain), ("invoice", Invoice), ("isikukood", Plain),
+                  ("insurance", Marker)],
         b'k' => &[("kunden", Plain), ("kunde", Plain), ("konto", Plain), ("kennzeichen", Plate)],
         b'l' => &[("loyalty", Loyalty), ("license", License), ("licence", License),
                   ("licencia", Plain)],
         b'm' => &[("membership", Plain), ("member", Plain), ("mitglieds", Plain),
                   ("mitglied", Plain), ("mitarbeiter", Plain), ("mrn", Plain), ("matrikel", Plain),
-                  ("miles", Miles), ("mileage", Miles)],
+                  ("miles", Miles), ("mileage", Miles), ("medicare", Plain), ("medicaid", Plain)],
         b'n' => &[("national id", Plain), ("national insurance", Plain), ("nino", Plain),
-                  ("nin", Plain), ("nie", Plain), ("nif", Plain)],
-        b'o' => &[("order", Plain), ("ordine", Plain)],
+                  ("nin", Plain), ("nie", Plain), ("nif", Plain), ("nric", Plain)],
+        b'o' => &[("order", Plain), ("ordine", Plain), ("oib", Plain)],
         b'p' => &[("passport", Plain), ("passeport", Plain), ("pasaporte", Plain),
                   ("passaporto", Plain), ("passaporte", Plain), ("patient", Plain),
                   ("payment", Plain), ("paiement", Plain), ("pago", Plain), ("pedido", Plain),
                   ("policy", Plain), ("polizza", Plain), ("poliza", Plain), ("póliza", Plain),
                   ("pnr", Locator), ("personalausweis", Plain), ("prenotazione", Pnr),
-                  ("permis", Plain), ("po", Plain), ("pp", Pp), ("plate", Plate)],
+                  ("permis", Plain), ("po", Plain), ("pp", Pp), ("plate", Plate),
+                  ("personal code", Plain), ("personal number", Plain), ("personal id", Plain),
+                  ("personnummer", Plain), ("pan card", Plain), ("pan", Marker)],
         b'r' => &[("reservation", Pnr), ("réservation", Pnr), ("reservierung", Pnr),
                   ("reserva", Pnr), ("record locator", Locator), ("record", Marker),
                   ("rechnungs", Invoice), ("rechnung", Invoice), ("reisepass", Plain),
-                  ("ref", Ref)],
+                  ("ref", Ref), ("resident registration", Plain)],
         b's' => &[("student", Plain), ("sin", Plain), ("shipment", Plain), ("sendungs", Plain),
                   ("sendung", Plain), ("steuer", Marker), ("staff", Marker), ("skymiles", Loyalty)],
         b't' => &[("ticket", Ticket), ("tkt", Ticket), ("tracking", Plain), ("transaction", Plain),
-                  ("txn", Plain), ("tin", Plain), ("tax id", Plain), ("taxpayer id", Plain)],
+                  ("txn", Plain), ("tin", Plain), ("tax id", Plain), ("taxpayer id", Plain), ("tfn", Plain)],
         b'u' => &[("username", Plain), ("user", Plain)],
-        b'v' => &[("vat", Marker)],
+        b'v' => &[("vat", Marker), ("voter", Marker)],
         b'z' => &[("zahlung", Plain)],
         _ => &[],
     }
@@ -533,10 +539,18 @@ fn spaced_value(s: &[u8], vs: usize, ve: usize, explicit: bool, loyalty: bool) -
     let sort_code = v.len() == 8 && (0..8).all(|k| (k % 3 == 2) == (v[k] == b'-'));
     let short = |g: &[u8]| (2..=5).contains(&g.len()) && g.iter().all(u8::is_ascii_digit);
     let loose = loyalty && short(v) && s[ve..e].split(|&b| b == b' ').skip(1).all(short);
+    // Announced numbers in groups of another size: a series then a number
+    // (`51 79 820777`, RU passports), `584 412 233`.
+    let mixed = numeric_groups(s, vs, e, 2..=6) && (8..=16).contains(&digits);
     let ok = prefix
-        || explicit && (same && groups >= 2 || sort_code && groups == 1)
+        || explicit && (same && groups >= 2 || sort_code && groups == 1 || mixed && groups >= 1)
         || loose && digits >= 6;
     (groups > 0 && ok && digits >= 5 && e - vs <= 30).then_some(e)
+}
+
+/// `vs..e` is digits only, in groups whose sizes lie in `sizes`, joined by single spaces.
+fn numeric_groups(s: &[u8], vs: usize, e: usize, sizes: std::ops::RangeInclusive<usize>) -> bool {
+    s[vs..e].split(|&b| b == b' ').all(|g| sizes.contains(&g.len()) && g.iter().all(u8::is_ascii_digit))
 }
 
 /// Groups of digits after single spaces, and maybe one last capital letter.
@@ -941,7 +955,9 @@ const LOOK_BACK: usize = 48;
 fn national_at(s: &[u8], vs: usize, we: usize) -> Option<usize> {
     let next = s.get(we).copied().unwrap_or(0);
     let worth = match (s[vs].is_ascii_digit(), we - vs) {
-        (true, 1 | 13) => next == b' ',
+        (true, 1) => matches!(next, b' ' | b'-'),
+        (true, 13) => next == b' ',
+        (true, 6) => matches!(next, b'-' | b'+'),
         (true, 2) => next == b'.',
         (true, 3) => matches!(next, b'.' | b' ' | b'-'),
         (true, 4 | 8) | (false, 1) => matches!(next, b' ' | b'-'),
@@ -973,7 +989,16 @@ fn national_shape(s: &[u8], vs: usize, we: usize, next: u8) -> Option<usize> {
         // NIR as the carte Vitale prints it: the spacing is evidence enough.
         (true, 1, b' ') => at(b"9 99 99 ** 999 999 99").filter(|&e| ok(e, nir)),
         (true, 2, b'.') => at(b"99.999.999-A").filter(|&e| ok(e, dni)),
-        (true, 3, b'.') => at(b"999.999.999-99").filter(|&e| ok(e, cpf)),
+        (true, 3, b'.') => at(b"999.999.999-99")
+            .filter(|&e| ok(e, cpf))
+            .or_else(|| at(b"756.9999.9999.99").filter(|&e| ok(e, ean13))),
+        // Thai national ID as the card prints it.
+        (true, 1, b'-') => at(b"9-9999-99999-99-9").filter(|&e| ok(e, thai_id)),
+        // Korean resident registration number; Finnish personal identity code
+        // of the 1900s (`-`) and 1800s (`+`).
+        (true, 6, _) => at(b"999999-9999999")
+            .filter(|&e| ok(e, korean_rrn))
+            .or_else(|| at(b"999999-999*").or_else(|| at(b"999999+999*")).filter(|&e| hetu(&s[vs..e]))),
         (true, 3, b' ' | b'-') => at(b"999~999~9999").filter(|&e| ok(e, nhs) && ctx(NHS)),
         // Aadhaar printed 4-4-4 with spaces needs no context, unless all three
         // groups read as years ("2019 2020 2021").
@@ -987,7 +1012,7 @@ fn national_shape(s: &[u8], vs: usize, we: usize, next: u8) -> Option<usize> {
         (true, 9, _) => (bare(bsn) && ctx(BSN)).then_some(we),
         (true, 10, _) => (bare(nhs) && ctx(NHS)).then_some(we),
         (true, 11, _) => {
-            (bare(tc_kimlik) || bare(pesel) && ctx(PESEL) || bare(cpf) && ctx(CPF)).then_some(we)
+            (bare(tc_kimlik) || bare(pesel) && ctx(PESEL) || bare(cpf) && ctx(CPF) || hetu(&s[vs..we])).then_some(we)
         }
         (true, 12, _) => {
             (bare(aadhaar) && ctx(AADHAAR) || bare(my_number) && ctx(MY_NUMBER)).then_some(we)
@@ -1109,6 +1134,42 @@ fn tc_kimlik(d: &[u8]) -> bool {
     d[0] != b'0'
         && (odd * 7 + 100 - even) % 10 == dig(d, 9)
         && (odd + even + dig(d, 9)) % 10 == dig(d, 10)
+}
+
+/// EAN-13 (the Swiss AHV number, 756…): weights 1 and 3 alternating, the
+/// 13th digit brings the sum to a multiple of 10.
+fn ean13(d: &[u8]) -> bool {
+    let sum: u32 = (0..12).map(|k| dig(d, k) * if k % 2 == 0 { 1 } else { 3 }).sum();
+    d.len() == 13 && (10 - sum % 10) % 10 == dig(d, 12)
+}
+
+/// Thai national ID: 13 digits, weights 13..2, check (11 - sum mod 11) mod 10.
+fn thai_id(d: &[u8]) -> bool {
+    let sum: u32 = (0..12).map(|k| (13 - k as u32) * dig(d, k)).sum();
+    d.len() == 13 && d[0] != b'0' && (11 - sum % 11) % 10 == dig(d, 12)
+}
+
+/// Korean RRN: YYMMDD, a sex/century digit 1-8, weights 2..9,2..5, check
+/// (11 - sum mod 11) mod 10.
+fn korean_rrn(d: &[u8]) -> bool {
+    const W: [u32; 12] = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5];
+    let sum: u32 = (0..12).map(|k| W[k] * dig(d, k)).sum();
+    let (month, day) = (dig(d, 2) * 10 + dig(d, 3), dig(d, 4) * 10 + dig(d, 5));
+    d.len() == 13 && (1..=12).contains(&month) && (1..=31).contains(&day) && (1..=8).contains(&dig(d, 6))
+        && (11 - sum % 11) % 10 == dig(d, 12)
+}
+
+/// Finnish henkilötunnus `DDMMYYCZZZQ`: a century sign (`+`, `-`, `A`-`F`,
+/// `U`-`Y`), then the check character of DDMMYYZZZ mod 31.
+fn hetu(v: &[u8]) -> bool {
+    const CHECK: &[u8; 31] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
+    if v.len() != 11 || !v[..6].iter().chain(&v[7..10]).all(u8::is_ascii_digit) {
+        return false;
+    }
+    let century = matches!(v[6], b'+' | b'-' | b'A'..=b'F' | b'U'..=b'Y');
+    let (day, month) = (dig(v, 0) * 10 + dig(v, 1), dig(v, 2) * 10 + dig(v, 3));
+    let n = v[..6].iter().chain(&v[7..10]).fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+    century && (1..=31).contains(&day) && (1..=12).contains(&month) && CHECK[(n % 31) as usize] == v[10]
 }
 
 /// Dutch BSN, the "elfproef": 9a + 8b + 7c + … + 2h − i is a multiple of 11.

@@ -51,6 +51,7 @@
 mod address;
 mod context;
 mod dates;
+mod digits;
 mod detectors;
 mod entity;
 mod gazetteer;
@@ -58,6 +59,7 @@ mod ids;
 mod json;
 mod keyed;
 mod keys;
+mod mrz;
 mod names;
 mod orgs;
 mod patterns;
@@ -74,7 +76,7 @@ mod validators;
 /// The version of the detectors. Bump it when what they find changes: a
 /// warehouse partition records the version that wrote it, and data built from
 /// an older one is stale (see `slm-pipeline reanonymize`).
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 pub use detectors::{Detectors, Options};
 pub use entity::{Entity, EntityCounts};

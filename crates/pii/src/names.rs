@@ -46,6 +46,16 @@ const CALENDAR: &[&str] = &[
     "Domingo", "Lunedì", "Martedì", "Giovedì", "Venerdì", "Sabato", "Domenica",
 ];
 
+/// Field names written as acronyms: after a role's possessive they name a
+/// field, not the person (`the customer's SSN`, `the patient's DOB`), though
+/// some are names too (`Vin`, `Dob`).
+#[rustfmt::skip]
+const FIELD_ACRONYMS: &[&str] = &[
+    "ID", "SSN", "DOB", "VIN", "MRN", "PIN", "NPI", "EIN", "TIN", "ITIN", "IBAN", "BIC", "SWIFT", "URL", "IP", "MAC",
+    "IMEI", "ICCID", "SKU", "UPC", "EAN", "ISBN", "ETA", "ZIP", "PNR", "OTP", "CVV", "CVC", "API", "VAT", "GST", "NHS",
+    "NIN", "NINO", "DL", "PO", "BSN", "CPF", "NIF", "NIE", "DNI", "PAN", "UID", "KYC", "AML", "PII", "PHI", "EHR", "ICD",
+];
+
 /// A lone word in a place's slot: after `in`, `from`, `near`… or before
 /// `Central`, `Station`, `Airport`, `office`, `property`, `trip` (`Flights
 /// from Lincoln`, `our office in Regina`, `the Florence property`).
@@ -258,6 +268,10 @@ fn run_at(text: &str, words: &[Word], entries: &[Option<Entry>], i: usize) -> Op
                 if inner >= Cue::Strong {
                     return run_at_cued(text, words, entries, i + 1, end, inner);
                 }
+            }
+            // `the patient's DOB`: a field's acronym, whatever the cue.
+            if upper && end == i + 1 && FIELD_ACRONYMS.contains(&&text[w.start..w.end]) {
+                return None;
             }
             if upper && cue < Cue::Strong {
                 // Headings and constants: two or more words that read as a

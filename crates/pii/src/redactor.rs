@@ -165,24 +165,33 @@ impl Redactor {
         if self.options.detectors.any() {
             return self.redact_spans(text, counts);
         }
-        let mut out: Option<String> = None;
-        let mut copied = 0usize;
-        let _ = self.scan(text, |hit| {
-            if hit.start < copied {
+        // Digits of other scripts and full-width forms: scanned as ASCII, replaced in the original.
+        let folded = crate::digits::fold(text);
+        let scanned = folded.as_ref().map_or(text, |(f, _)| f.as_str());
+        let mut hits: Vec<(usize, usize, Entity)> = Vec::new();
+        let _ = self.scan(scanned, |hit| {
+            if hits.last().is_some_and(|&(_, e, _)| hit.start < e) {
                 return ControlFlow::Continue(()); // inside the extension just taken
             }
             // `(764) 254-5093 ext. 947`: the extension goes with the number.
-            let end = if hit.entity == Entity::Phone { crate::phones::extension_end(text, hit.end) } else { hit.end };
-            let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
-            o.push_str(&text[copied..hit.start]);
-            self.push_pseudonym(o, hit.entity, &text[hit.start..end]);
-            copied = end;
-            counts.bump(hit.entity);
+            let end = if hit.entity == Entity::Phone { crate::phones::extension_end(scanned, hit.end) } else { hit.end };
+            hits.push((hit.start, end, hit.entity));
             ControlFlow::Continue(())
         });
-        let mut o = out?;
-        o.push_str(&text[copied..]);
-        Some(o)
+        if hits.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut copied = 0usize;
+        for (start, end, entity) in hits {
+            let (start, end) = folded.as_ref().map_or((start, end), |(_, map)| (map[start], map[end]));
+            out.push_str(&text[copied..start]);
+            self.push_pseudonym(&mut out, entity, &text[start..end]);
+            copied = end;
+            counts.bump(entity);
+        }
+        out.push_str(&text[copied..]);
+        Some(out)
     }
 
     /// Same for a JSON document held as text: every string value and every

@@ -9,7 +9,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::{address, dates, ids, keyed, names, orgs, phones, places, tables, Entity, EntityCounts, Redactor};
+use crate::{address, dates, digits, ids, keyed, mrz, names, orgs, phones, places, tables, Entity, EntityCounts, Redactor};
 
 /// One finding: the byte range `start..end` of `entity`, which is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,18 @@ pub struct Finding {
 impl Redactor {
     /// Every finding in `text`, left to right, without overlaps.
     pub(crate) fn find_spans(&self, text: &str) -> Vec<Finding> {
+        // Digits of other scripts and full-width forms: read as ASCII, spans mapped back.
+        if let Some((folded, map)) = digits::fold(text) {
+            let mut spans = self.find_ascii_spans(&folded);
+            for f in &mut spans {
+                (f.start, f.end) = (map[f.start], map[f.end]);
+            }
+            return spans;
+        }
+        self.find_ascii_spans(text)
+    }
+
+    fn find_ascii_spans(&self, text: &str) -> Vec<Finding> {
         let mut spans: Vec<Finding> = Vec::new();
         let _ = self.scan(text, |h| {
             // `(764) 254-5093 ext. 947`: the extension goes with the number.
@@ -60,6 +72,21 @@ impl Redactor {
             }
             buf.clear();
         };
+        // Passport and ID-card zones (ICAO 9303): their parts by position.
+        for zone in mrz::find_zones(text) {
+            if d.identifiers {
+                buf.extend(&zone.ids);
+                add(&mut buf, Entity::Identifier, &mut spans, &mut taken);
+            }
+            if d.dates_of_birth {
+                buf.extend(zone.birth);
+                add(&mut buf, Entity::DateOfBirth, &mut spans, &mut taken);
+            }
+            if d.names {
+                buf.extend(zone.name);
+                add(&mut buf, Entity::Person, &mut spans, &mut taken);
+            }
+        }
         // SSNs without dashes after an SSN cue.
         crate::validators::find_ssn_in_context(text, &mut buf);
         add(&mut buf, Entity::UsSsn, &mut spans, &mut taken);

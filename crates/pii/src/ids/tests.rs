@@ -183,6 +183,17 @@ const NATIONAL: &[&str] = &[
     "NHS ⟦450 557 7104⟧", r#""nhsNumber": "⟦6071329116⟧""#, "NHS no. ⟦721 493 8588⟧",
     "NHS number 943 476 5918", "call 943 476 5919", "NHS number 633 018 2540",
     "NHS 1111111111",
+    // Checked shapes with no context: Swiss AHV (EAN-13), Thai ID card,
+    // Korean RRN, Finnish henkilötunnus; one wrong check digit each is none.
+    "⟦756.1685.7049.26⟧", "holder ⟦1-8105-79081-63-1⟧", "RRN ⟦800101-1234560⟧", "⟦040380-869N⟧ on file",
+    "⟦161024A644B⟧", "756.1685.7049.27", "1-8105-79081-63-2", "800101-1234561", "040380-869M", "161024A644C",
+    // The national codes as contexts, and announced numbers in mixed groups.
+    "Personal code ⟦35710067277⟧ on the form", "OIB: ⟦52436709186⟧", "CNP ⟦1440423406611⟧",
+    "personnummer ⟦811228-9874⟧", "isikukood ⟦35710067277⟧", "ID number: ⟦584 412 233⟧",
+    "passport number ⟦51 79 820777⟧", "personal code 12", "passport number 12 34",
+    "Insurance ID: ⟦XGH482910⟧", "emp id ⟦004512⟧", "Health card ⟦1234-567-890-AB⟧", "EIN: ⟦12-3456789⟧",
+    "Voter ID: ⟦ABC1234567⟧", "NRIC ⟦S1234567D⟧", "TFN: ⟦123 456 782⟧", "my PAN card number is ⟦BNZPM2501F⟧",
+    "CUIT ⟦20-12345678-6⟧", "insurance 2024 plan", "emp 12345", "a pan of 25 cm", "pan 12345", "voter turnout 61234",
 ];
 
 #[test]

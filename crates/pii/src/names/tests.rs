@@ -64,6 +64,10 @@ fn cues_take_unknown_and_lower_case_names() {
     assert_eq!(names("The ticket was opened by Jacqulyn on Monday."), ["Jacqulyn"]);
     assert!(names("The ticket was opened by Support on Monday.").is_empty(), "a common word after the cue");
     assert!(names("customer ssn=234567890; customer mia=1").is_empty(), "keys being assigned");
+    for t in ["the employee's SSN, 643645161, was", "Check the patient's DOB and MRN first", "the customer's VIN is 1HGCM82633A0"] {
+        assert!(names(t).is_empty(), "a field's acronym after a role: {t}");
+    }
+    assert_eq!(names("the customer's name is WANG"), ["WANG"], "a name in capitals after a strong cue");
     assert_eq!(names("Buenos días, soy Prof. Qureshi. My order"), ["Qureshi"], "the title is no name");
     assert!(names("Bonjour. Je suis né le 2 novembre 1994.").is_empty(), "a French word after the cue");
     assert!(names("We hope the grant covers the Charlotte trip.").is_empty(), "a place's slot");

@@ -333,3 +333,24 @@ fn ipv6() {
         assert_clean(t);
     }
 }
+
+// --- other scripts' digits ------------------------------------------------
+
+/// Numbers in Bengali, Arabic-Indic, Persian and full-width digits are the
+/// same numbers: read through an ASCII copy, replaced in the original.
+#[test]
+fn digits_of_other_scripts() {
+    for (t, v, entity) in [
+        ("আমার নম্বর +৮৮০ ১৭১১ ২৩৪৫৬৭, ফোন করুন", "+৮৮০ ১৭১১ ২৩৪৫৬৭", Entity::Phone),
+        ("رقم هاتفي ‎+٩٦٦ ٥٠ ١٢٣ ٤٥٦٧ شكرا", "+٩٦٦ ٥٠ ١٢٣ ٤٥٦٧", Entity::Phone),
+        ("電話番号：＋８１ ９０－１２３４－５６７８ です", "＋８１ ９０－１２３４－５６７８", Entity::Phone),
+        ("کارت ۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱ را", "۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱", Entity::CreditCard),
+    ] {
+        let out = red(t);
+        assert!(!out.contains(v), "{v:?} survived in {out:?}");
+        assert!(out.contains(&format!("<{}_", entity.tag())), "{out:?}");
+    }
+    // The text around keeps its own script.
+    assert!(red("আমার নম্বর +৮৮০ ১৭১১ ২৩৪৫৬৭, ফোন করুন").starts_with("আমার নম্বর <PHONE_"));
+    assert_clean("দাম ১২০ টাকা, ৩টি");
+}

@@ -100,7 +100,7 @@ pub(crate) fn find_ssn_in_context(text: &str, out: &mut Vec<(usize, usize)>) {
         // A few words between, on the same clause.
         let mut words = 0;
         loop {
-            while j < b.len() && matches!(b[j], b' ' | b':' | b'#' | b'-' | b'=' | b'"' | b'\'' | b'\t' | b'(' | b')' | b'.') {
+            while j < b.len() && matches!(b[j], b' ' | b':' | b'#' | b'-' | b'=' | b'"' | b'\'' | b'\t' | b'(' | b')' | b'.' | b',') {
                 j += 1;
             }
             if j < b.len() && (b[j].is_ascii_alphabetic() || b[j] >= 0x80) && words < 4 {
@@ -130,24 +130,37 @@ pub(crate) fn find_ssn_in_context(text: &str, out: &mut Vec<(usize, usize)>) {
     }
 }
 
-/// Nine digits at `s`, plain or as 3-2-4 with one separator: the end.
+/// Nine digits at `s`, plain or as 3-2-4 with one separator throughout: the
+/// end. After a cue the separator may be what a word processor or a form
+/// writes: an en or em dash, a slash, or a dash with spaces (`123 - 45 - 6789`).
 fn us_number(b: &[u8], s: usize) -> Option<usize> {
-    let mut k = s;
-    let mut digits = 0;
-    while k < b.len() && digits < 9 && (b[k].is_ascii_digit() || (digits > 0 && matches!(b[k], b' ' | b'.' | b'-'))) {
-        digits += usize::from(b[k].is_ascii_digit());
-        k += 1;
-    }
-    if digits != 9 || b.get(k).is_some_and(u8::is_ascii_digit) {
+    let run = |k: usize, n: usize| b.get(k..k + n).is_some_and(|g| g.iter().all(u8::is_ascii_digit));
+    let k = if run(s, 9) {
+        s + 9
+    } else {
+        if !run(s, 3) {
+            return None;
+        }
+        let sep_len = SEPARATORS.iter().map(|x| x.as_bytes()).find(|x| b[s + 3..].starts_with(x))?.len();
+        let sep = &b[s + 3..s + 3 + sep_len];
+        let g2 = s + 3 + sep_len;
+        if !run(g2, 2) || !b[g2 + 2..].starts_with(sep) || !run(g2 + 2 + sep_len, 4) {
+            return None;
+        }
+        g2 + 2 + sep_len + 4
+    };
+    if b.get(k).is_some_and(u8::is_ascii_digit) || (s > 0 && b[s - 1].is_ascii_digit()) {
         return None;
     }
     let d: Vec<u8> = b[s..k].iter().copied().filter(u8::is_ascii_digit).collect();
-    let grouped = k - s == 9 || (k - s == 11 && b[s + 3] == b[s + 6] && !b[s + 3].is_ascii_digit());
     // The cue says what the number is: an SSN the SSA would not issue
     // (area 000, 666, 9xx: test data, typos, ITINs) is still the
     // person's number as written. Only an all-zero group is a blank.
-    (grouped && &d[..3] != b"000" && &d[3..5] != b"00" && &d[5..] != b"0000").then_some(k)
+    (&d[..3] != b"000" && &d[3..5] != b"00" && &d[5..] != b"0000").then_some(k)
 }
+
+/// Between the groups of a 3-2-4 after a cue, longest first.
+const SEPARATORS: &[&str] = &[" - ", " \u{2013} ", " \u{2014} ", "-", " ", ".", "/", "\u{2013}", "\u{2014}", "\u{2011}"];
 
 /// 8-15 digits at `s` in groups joined by one of ` ./-`, with at most one
 /// letter as a group of its own or glued to digits: the end.
@@ -205,6 +218,15 @@ mod tests {
             assert_eq!(found(t).len(), 1, "{t}");
         }
         assert!(found("ss 12").is_empty());
+        // Separators of word processors and forms, and a comma after the cue.
+        for (t, want) in [("SSN 486\u{2013}81\u{2013}9517.", "486\u{2013}81\u{2013}9517"), ("ssn no 397 - 92 - 6995 (primary)", "397 - 92 - 6995"),
+                          ("tax id (SSN) 887/35/7746", "887/35/7746"), ("the employee's SSN, 643645161, was", "643645161"),
+                          ("Social Security Number: 741 - 49 - 1310", "741 - 49 - 1310")] {
+            assert_eq!(found(t), [want], "{t}");
+        }
+        for t in ["SSN 123-45/6789", "SSN 123 - 45-6789", "SSN 12-345-6789", "SSN 1234-56-789", "ssn 123456789012"] {
+            assert!(found(t).is_empty(), "mixed or misgrouped: {t}");
+        }
         assert_eq!(found("Sozialversicherungsnummer: 65 170839 J 003"), ["65 170839 J 003"]);
         assert_eq!(found("meine SV-Nummer ist 65170839J003"), ["65170839J003"]);
         assert_eq!(found("Número de la Seguridad Social: 28/12345678/90"), ["28/12345678/90"]);
