@@ -4,9 +4,11 @@
 //! Prints tokens/s (median of the per-update figures) and peak RSS.
 //! `scripts/bench_finetune.sh` runs it beside HF transformers + PEFT.
 //!
-//!     cargo run --example bench_finetune -- [len] [batch] [steps] [activation budget MiB]
+//!     cargo run --example bench_finetune -- [len] [batch] [steps] [activation budget MiB] [memory budget MiB]
 //!
-//! A budget of 0 forces activation checkpointing (recompute each layer).
+//! An activation budget of 0 forces activation checkpointing (recompute each
+//! layer). The memory budget (default: the task's, 4,096 MiB) bounds the
+//! whole process; the peak RSS printed is the whole process's.
 
 use candle_core::{DType, Device};
 use indicatif::ProgressBar;
@@ -22,6 +24,7 @@ fn main() -> slm_pipeline::Result<()> {
     let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("numbers: len batch steps")).collect();
     let (len, batch, steps) = (args.first().copied().unwrap_or(256), args.get(1).copied().unwrap_or(4), args.get(2).copied().unwrap_or(5));
     let budget = args.get(3).copied().unwrap_or(TrainParams::default().activation_budget_mib);
+    let memory_budget = args.get(4).copied().unwrap_or(TrainParams::default().memory_budget_mib);
     let device = Device::Cpu;
     // As the finetune task does across its training steps (see `memory`).
     let _memory = slm_pipeline::memory::KeepFreedMemory::new();
@@ -48,6 +51,7 @@ fn main() -> slm_pipeline::Result<()> {
             checkpoint_every: 1_000,
             warmup_steps: 0,
             activation_budget_mib: budget,
+            memory_budget_mib: memory_budget,
             ..TrainParams::default()
         };
         let slice = &train[step * batch..(step + 1) * batch];
@@ -77,6 +81,6 @@ fn main() -> slm_pipeline::Result<()> {
         w if w == base.spec.layers => "whole graph".to_string(),
         w => format!("{w} of {} layers whole", base.spec.layers),
     };
-    println!("slm-pipeline (candle), {mode}: len {len}, batch {batch}, rank 8 on q,k,v,o: median {median:.0} tokens/s, peak RSS {rss:.0} MiB");
+    println!("slm-pipeline (candle), {mode}: len {len}, batch {batch}, rank 8 on q,k,v,o: median {median:.0} tokens/s, peak RSS {rss:.0} MiB (memory budget {memory_budget} MiB)");
     Ok(())
 }

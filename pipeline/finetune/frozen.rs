@@ -66,6 +66,12 @@ impl CustomOp1 for FrozenLinear {
     }
 }
 
+/// `g W` for g (m, out) and a frozen W (out, in), outside any graph: the
+/// input's gradient of [`linear`] for a gradient g computed by hand.
+pub fn times_weight(g: &Tensor, weight: &Tensor) -> candle_core::Result<Tensor> {
+    g.contiguous()?.apply_op1_no_bwd(&FrozenLinearInputGrad { weight: weight.contiguous()? })
+}
+
 /// `g W` for the gradient g (m, out) of `x Wᵀ`: the input's gradient (m, in).
 struct FrozenLinearInputGrad {
     /// (out, in)

@@ -245,8 +245,12 @@ impl Task for FinetuneTask {
         let base = Arc::new(base);
         info!(task = %ctx.task_id, model = %dir.display(), ?dtype, adapters = datasets.len(), "Fine-tuning.");
 
-        // The heap keeps what one adapter's training frees for the next.
-        let _memory = crate::memory::KeepFreedMemory::new();
+        // No `KeepFreedMemory` across adapters: each adapter trains on
+        // whichever blocking thread tokio hands it, so on another malloc
+        // arena than the last one, whose freed heap it cannot reuse. Kept for
+        // the whole task, the free heaps of every adapter stayed resident
+        // (4.3 GiB free of 4.8 GiB after two adapters); the trainer keeps
+        // freed memory for its own steps and gives it back when it is done.
         let published = match cfg.warm_start {
             true => published_adapters(ctx, cfg.registry.as_deref(), &base.hf_name).await?,
             false => BTreeMap::new(),

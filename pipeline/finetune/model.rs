@@ -276,7 +276,7 @@ impl LoraLlama {
             h = self.layer(layer, &h, &cos, &sin, &causal, dropout)?;
         }
         let normed = rms_norm(&h, self.weight("model.norm.weight")?, self.spec.rms_eps)?;
-        let (sum, count) = self.answer_nll(&normed, ids, mask)?;
+        let (sum, count) = self.answer_nll(&normed, ids, mask, true)?;
         if count == 0 {
             return Ok((0.0, 0, self.zero_grads()?));
         }
@@ -333,15 +333,15 @@ impl LoraLlama {
     }
 
     /// About how many bytes of activations a whole-graph backward pass keeps
-    /// for a (b, t) batch: per layer, some thirty hidden-wide and twelve
+    /// for a (b, t) batch: per layer, some eighteen hidden-wide and twelve
     /// MLP-wide tensors per token, and two (heads, t, t) attention tensors
-    /// (the scores and the probabilities). Fitted to the peak RSS of
-    /// `examples/bench_finetune.rs` on SmolLM2 with the fused ops, whole
-    /// graph against checkpointing: 162 MB per layer at b = 4, t = 256 and
-    /// 181 MB at b = 2, t = 512 (this formula: 165 and 184).
+    /// (the scores and the probabilities). Fitted to one update's peak RSS
+    /// on SmolLM2 (`examples/bench_memory.rs`, 10 against 30 whole layers):
+    /// 127 MiB per layer at b = 4, t = 256 and 180 MiB at b = 1, t = 1,024
+    /// (this formula: 130 and 185).
     pub fn activation_bytes(&self, b: usize, t: usize) -> usize {
         let s = &self.spec;
-        let per_layer = b * t * (30 * s.hidden + 12 * s.intermediate) + 2 * b * s.heads * t * t;
+        let per_layer = b * t * (18 * s.hidden + 12 * s.intermediate) + 2 * b * s.heads * t * t;
         per_layer * s.layers * self.cos.dtype().size_in_bytes()
     }
 
@@ -358,8 +358,7 @@ impl LoraLlama {
     /// About how many bytes one update on a (b, t) batch holds at its peak
     /// with the top `whole` layers keeping their graph: their activations,
     /// the checkpointed layers' inputs and one of them recomputed, and the
-    /// logits at the `answers` answer positions (the logits, their softmax,
-    /// its gradient and the gathered copy: four vocabulary-wide rows each).
+    /// head at the `answers` answer positions, one chunk of logits at a time.
     pub fn step_bytes(&self, b: usize, t: usize, whole: usize, answers: usize) -> usize {
         let s = &self.spec;
         let size = self.cos.dtype().size_in_bytes();
@@ -368,7 +367,16 @@ impl LoraLlama {
         let checkpointed = s.layers - whole;
         let inputs = checkpointed * b * t * s.hidden * size;
         let recompute = if checkpointed > 0 { per_layer } else { 0 };
-        whole * per_layer + inputs + recompute + 4 * answers * s.vocab * size
+        // The head, a chunk of logits at a time (see `answer_nll`): the logits, their exponentials and the
+        // softmax of one chunk in f32; the answer rows, their gradient and its product with them.
+        let head_rows = answers.min((HEAD_CHUNK_FLOATS / s.vocab).max(1));
+        let head = 3 * head_rows * s.vocab * 4 + 3 * answers * s.hidden * size;
+        // The backward pass of one layer's attention: the gradients of its
+        // (heads, t, t) tensors beside what it frees (fitted: `bench_memory`
+        // measures at most the estimate, 0.85-1.0 of it, over b x t of 4 x 256
+        // and 1 x 1,024, 0, 10 and 30 whole layers, half and all answers).
+        let attention_backward = 8 * b * s.heads * t * t * size;
+        whole * per_layer + inputs + recompute + head + attention_backward
     }
 
     /// The most top layers that keep their whole graph with the update's
@@ -402,7 +410,7 @@ impl LoraLlama {
     pub fn nll_sum(&self, ids: &Tensor, mask: &Tensor, dropout: &mut Option<Dropout>) -> candle_core::Result<(Tensor, usize)> {
         let t = ids.dim(1)?;
         let x = self.hidden(&ids.narrow(1, 0, t - 1)?, dropout, true)?;
-        self.answer_nll(&x, ids, mask)
+        self.answer_nll(&x, ids, mask, true)
     }
 
     /// [`Self::nll_sum`] without dropout or gradient, one layer's
@@ -410,29 +418,67 @@ impl LoraLlama {
     pub fn eval_nll_sum(&self, ids: &Tensor, mask: &Tensor) -> candle_core::Result<(f64, usize)> {
         let t = ids.dim(1)?;
         let x = self.hidden(&ids.narrow(1, 0, t - 1)?, &mut None, false)?;
-        let (sum, count) = self.answer_nll(&x.detach(), ids, mask)?;
+        let (sum, count) = self.answer_nll(&x.detach(), ids, mask, false)?;
         Ok((sum.detach().to_dtype(DType::F64)?.to_scalar::<f64>()?, count))
     }
 
     /// The summed NLL of the answer tokens from the final hidden states `x`
-    /// (b, t - 1, hidden) of `ids` (b, t).
-    fn answer_nll(&self, x: &Tensor, ids: &Tensor, mask: &Tensor) -> candle_core::Result<(Tensor, usize)> {
+    /// (b, t - 1, hidden) of `ids` (b, t), as an f32 scalar (f64 for an f64
+    /// model, as the gradient checks use); with
+    /// `with_grad` its gradient reaches `x`.
+    ///
+    /// The vocabulary projection is the widest tensor of an update (49,152
+    /// floats per answer token with SmolLM2), and an autograd graph of
+    /// logits, log-softmax and gather held about ten of them: 2 MiB per
+    /// answer token (`examples/bench_memory.rs`). So the head runs outside
+    /// the graph, [`HEAD_CHUNK_FLOATS`] logits at a time: each chunk's
+    /// logits give its NLL and, at once, the NLL's gradient with respect to
+    /// its rows of `x`, G = (softmax − onehot) · W. What is returned is the
+    /// NLL plus `Σ x·G − Σ x·G` (zero, but its gradient with respect to `x`
+    /// is G), so the backward pass costs one product.
+    fn answer_nll(&self, x: &Tensor, ids: &Tensor, mask: &Tensor, with_grad: bool) -> candle_core::Result<(Tensor, usize)> {
         let (b, t) = ids.dims2()?;
         // Position p predicts token p + 1: keep the p whose next token is an answer token.
         let wanted = mask.narrow(1, 1, t - 1)?.flatten_all()?.to_dtype(DType::U32)?.to_vec1::<u32>()?;
         let rows: Vec<u32> = wanted.iter().enumerate().filter(|(_, m)| **m != 0).map(|(i, _)| i as u32).collect();
+        let acc = if x.dtype() == DType::F64 { DType::F64 } else { DType::F32 };
         if rows.is_empty() {
-            return Ok((Tensor::zeros((), x.dtype(), x.device())?, 0));
+            return Ok((Tensor::zeros((), acc, x.device())?, 0));
         }
+        let n = rows.len();
         let rows = Tensor::new(rows.as_slice(), x.device())?;
         let x = x.reshape((b * (t - 1), self.spec.hidden))?.index_select(&rows, 0)?;
         let targets = ids.narrow(1, 1, t - 1)?.flatten_all()?.index_select(&rows, 0)?;
-        let logits = super::frozen::linear(&x, self.head()?)?;
-        let logp = log_softmax_last(&logits)?;
-        let picked = logp.gather(&targets.unsqueeze(1)?.contiguous()?, 1)?;
-        Ok((picked.sum_all()?.neg()?, rows.dim(0)?))
+        let (w, held) = (self.head()?, x.detach());
+        let chunk = (HEAD_CHUNK_FLOATS / self.spec.vocab).max(1);
+        let (mut nll, mut grads) = (0f64, Vec::new());
+        for start in (0..n).step_by(chunk) {
+            let len = chunk.min(n - start);
+            let target = targets.narrow(0, start, len)?.contiguous()?;
+            let logits = super::frozen::linear(&held.narrow(0, start, len)?, w)?.to_dtype(acc)?;
+            let max = logits.max_keepdim(D::Minus1)?;
+            let lse = (logits.broadcast_sub(&max)?.exp()?.sum_keepdim(D::Minus1)?.log()? + max)?;
+            let picked = logits.gather(&target.unsqueeze(1)?, 1)?;
+            nll += (&lse - picked)?.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+            if with_grad {
+                let softmax = logits.broadcast_sub(&lse)?.exp()?.to_dtype(w.dtype())?;
+                drop(logits);
+                grads.push((super::frozen::times_weight(&softmax, w)? - w.index_select(&target, 0)?)?);
+            }
+        }
+        let value = Tensor::new(nll, x.device())?.to_dtype(acc)?;
+        if !with_grad {
+            return Ok((value, n));
+        }
+        let surrogate = (&x * Tensor::cat(&grads, 0)?.to_dtype(x.dtype())?)?.sum_all()?;
+        let zero = (&surrogate - surrogate.detach())?.to_dtype(acc)?;
+        Ok(((zero + value)?, n))
     }
 }
+
+/// Logits computed at once by [`LoraLlama::answer_nll`] (32 MiB in f32):
+/// the memory of the head no longer grows with the answer tokens.
+const HEAD_CHUNK_FLOATS: usize = 8 << 20;
 
 /// Inverted dropout on the adapters' inputs, from a seeded generator so that
 /// a run (and a resumed run) is reproducible.
@@ -486,12 +532,6 @@ fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor) -> candle_core::Result<Tensor> {
 
 fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
     fused::rms_norm(x, w, eps)
-}
-
-fn log_softmax_last(x: &Tensor) -> candle_core::Result<Tensor> {
-    let max = x.max_keepdim(D::Minus1)?.detach();
-    let shifted = x.broadcast_sub(&max)?;
-    shifted.broadcast_sub(&shifted.exp()?.sum_keepdim(D::Minus1)?.log()?)
 }
 
 /// 0 on and below the diagonal, a large negative number above.
