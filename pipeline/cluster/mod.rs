@@ -36,7 +36,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing::{info, warn};
 
-use crate::embed::date_filter;
+use crate::warehouse::tables::date_filter;
 use crate::warehouse::vectors::{vector_array, vectors_of};
 use crate::error::{Error, Result};
 use crate::tasks::{Task, TaskContext, TaskOutput};

@@ -157,7 +157,7 @@ pub fn io_of(
         TaskKind::Embed => {
             io.reads.push(parquet(Table::Calls));
             io.writes.push(lance(VectorTable::CallEmbeddings));
-            io.writes.push(table(warehouse, crate::embed::EMBEDDING_SETTINGS));
+            io.writes.push(table(warehouse, crate::warehouse::embedding_settings::EMBEDDING_SETTINGS));
         }
         TaskKind::Cluster => {
             io.reads.push(parquet(Table::Calls));
@@ -191,7 +191,7 @@ pub fn io_of(
             io.reads.push(parquet(Table::Candidates));
             io.reads.push(lance(VectorTable::Clusters));
             io.reads.push(lance(VectorTable::ClusterAssignments));
-            io.reads.push(table(warehouse, crate::embed::EMBEDDING_SETTINGS));
+            io.reads.push(table(warehouse, crate::warehouse::embedding_settings::EMBEDDING_SETTINGS));
             let registry = match with["registry"].as_str() {
                 Some(url) => warehouse.open_location(url)?,
                 None => warehouse.root().child("registry")?,

@@ -30,14 +30,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tracing::info;
 
-use crate::embed::{date_filter, string_column};
 use crate::warehouse::vectors::vectors_of;
 use crate::error::{Error, Result};
 use crate::models::chat::{render_answer, render_prompt, ChatMessage};
 use crate::models::prefix::{self, PREFIX_FILE};
 use crate::models::smollm;
 use crate::tasks::{Task, TaskContext, TaskOutput};
-use crate::warehouse::tables::datasets_schema;
+use crate::warehouse::columns;
+use crate::warehouse::tables::{date_filter, datasets_schema};
 use crate::warehouse::vectors::{self, VectorTable};
 use crate::warehouse::Table;
 
@@ -206,7 +206,7 @@ impl Task for DistillTask {
         let mut vectors_by_call: HashMap<String, Vec<f32>> = HashMap::new();
         if let Some(table) = vectors::open(&db, VectorTable::CallEmbeddings).await? {
             for batch in vectors::scan(&table, &["call_id", "vector"], Some(&date_filter(first, last))).await? {
-                let ids = string_column(&batch, "call_id", "call_embeddings")?;
+                let ids = columns::strings(&batch, "call_id", "call_embeddings")?;
                 for (i, v) in vectors_of(&batch, "vector")?.into_iter().enumerate() {
                     vectors_by_call.insert(ids.value(i).to_string(), v);
                 }
@@ -404,7 +404,7 @@ struct LoggedCall {
 }
 
 fn logged_calls(batch: &RecordBatch, source: &str) -> Result<Vec<LoggedCall>> {
-    let ids = string_column(batch, "call_id", source)?;
+    let ids = columns::strings(batch, "call_id", source)?;
     let clusters = batch
         .column_by_name("cluster_id")
         .and_then(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Int64).ok())
@@ -414,9 +414,9 @@ fn logged_calls(batch: &RecordBatch, source: &str) -> Result<Vec<LoggedCall>> {
         .column_by_name("messages")
         .and_then(|c| c.as_any().downcast_ref::<ListArray>())
         .ok_or_else(|| Error::Contract { table: source.into(), message: "no list column `messages`".into() })?;
-    let tools = string_column(batch, "tools", source)?;
-    let content = string_column(batch, "response_content", source)?;
-    let tool_calls = string_column(batch, "response_tool_calls", source)?;
+    let tools = columns::strings(batch, "tools", source)?;
+    let content = columns::strings(batch, "response_content", source)?;
+    let tool_calls = columns::strings(batch, "response_tool_calls", source)?;
     Ok((0..batch.num_rows())
         .map(|i| {
             let opt = |a: &StringArray| (!a.is_null(i)).then(|| a.value(i).to_string());

@@ -4,7 +4,6 @@
 //! same text hash) is not embedded again; a call whose text changed (another
 //! template, a re-anonymized date) is replaced.
 
-pub mod text;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +12,6 @@ use arrow::array::{
     Array, ArrayRef, Date32Array, RecordBatch, RecordBatchIterator, StringArray,
 };
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 use tracing::info;
@@ -21,8 +19,11 @@ use tracing::info;
 use crate::error::{Error, Result};
 use crate::models::minilm::{self, Embedder};
 use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::warehouse::columns;
+use crate::warehouse::embedding_settings::{EmbeddingSettings, EMBEDDING_SETTINGS};
+use crate::warehouse::tables::date_filter;
 use crate::warehouse::vectors::{self, vector_array, VectorTable};
-use text::{CallsColumns, Template};
+use crate::models::task_text::{CallsColumns, Template};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +53,7 @@ fn default_model() -> String {
     minilm::MODEL_NAME.to_string()
 }
 fn default_template() -> String {
-    text::DEFAULT_TEMPLATE.to_string()
+    crate::models::task_text::DEFAULT_TEMPLATE.to_string()
 }
 fn default_max_tokens() -> usize {
     minilm::DEFAULT_MAX_TOKENS
@@ -81,35 +82,6 @@ impl EmbedConfig {
     }
 }
 
-/// Where the embed task records its settings (below the warehouse root).
-pub const EMBEDDING_SETTINGS: &str = "_meta/embedding.json";
-
-/// The settings the vectors in `call_embeddings` were made with.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct EmbeddingSettings {
-    /// The model folder's name below `models/`.
-    pub model: String,
-    /// The model's Hugging Face name (what the routing table shows).
-    pub hf_name: String,
-    pub template: String,
-    pub max_tokens: usize,
-    pub dim: usize,
-}
-
-/// The settings the embed task last ran with.
-pub async fn read_settings(wh: &crate::warehouse::Warehouse) -> Result<EmbeddingSettings> {
-    let root = wh.root();
-    let key = root.key(EMBEDDING_SETTINGS)?;
-    if !root.object_exists(&key).await? {
-        return Err(Error::NotFound(format!(
-            "{} is missing: run an embed task (it records how calls are embedded)",
-            root.url_of(&key, false)
-        )));
-    }
-    let bytes = root.get(&key).await?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::Contract { table: EMBEDDING_SETTINGS.into(), message: e.to_string() })
-}
-
 pub struct EmbedTask {
     config: EmbedConfig,
     template: Template,
@@ -136,11 +108,6 @@ struct Pending {
 }
 
 
-/// The dates `first..=last` as a Lance/SQL filter on the `date` column.
-pub fn date_filter(first: NaiveDate, last: NaiveDate) -> String {
-    format!("date >= DATE '{first}' AND date <= DATE '{last}'")
-}
-
 #[async_trait]
 impl Task for EmbedTask {
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput> {
@@ -159,7 +126,7 @@ impl Task for EmbedTask {
         let mut calls = Vec::new();
         for batch in &batches {
             let columns = CallsColumns::new(batch)?;
-            let ids = string_column(batch, "call_id", "calls")?;
+            let ids = columns::strings(batch, "call_id", "calls")?;
             let dates = batch
                 .column_by_name("date")
                 .and_then(|c| c.as_any().downcast_ref::<Date32Array>())
@@ -177,7 +144,7 @@ impl Task for EmbedTask {
         let table = vectors::open_or_create(&db, VectorTable::CallEmbeddings, embedder.dim()).await?;
         let mut embedded: HashMap<String, String> = HashMap::new();
         for batch in vectors::scan(&table, &["call_id", "text_hash"], Some(&date_filter(first, last))).await? {
-            let (ids, hashes) = (string_column(&batch, "call_id", "call_embeddings")?, string_column(&batch, "text_hash", "call_embeddings")?);
+            let (ids, hashes) = (columns::strings(&batch, "call_id", "call_embeddings")?, columns::strings(&batch, "text_hash", "call_embeddings")?);
             for i in 0..batch.num_rows() {
                 embedded.insert(ids.value(i).to_string(), hashes.value(i).to_string());
             }
@@ -251,14 +218,6 @@ impl Task for EmbedTask {
             }),
         })
     }
-}
-
-/// A string column of a batch read from `table` (named in the error).
-pub fn string_column<'a>(batch: &'a RecordBatch, name: &str, table: &str) -> Result<&'a StringArray> {
-    batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>()).ok_or_else(|| Error::Contract {
-        table: table.to_string(),
-        message: format!("column `{name}` missing or not a string"),
-    })
 }
 
 fn embeddings_batch(chunk: &[Pending], vectors: &[Vec<f32>], model: &str, dim: usize) -> Result<RecordBatch> {

@@ -33,10 +33,10 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing::{info, warn};
 
-use crate::embed::string_column;
 use crate::error::{Error, Result};
 use crate::models::smollm::{self, BaseModel};
 use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::warehouse::columns;
 use crate::warehouse::tables::adapters_schema;
 use crate::warehouse::Table;
 use data::Example;
@@ -581,9 +581,9 @@ async fn newest_datasets(ctx: &TaskContext, only: Option<&[i64]>) -> Result<Vec<
             if let Some(v) = crate::warehouse::columns::optional_strings(&batch, "pii_version", "datasets")? {
                 dataset.pii_version = (0..v.len()).find(|&r| !v.is_null(r)).map(|r| v.value(r).to_string());
             }
-            let split = string_column(&batch, "split", "datasets")?;
-            let prompt = string_column(&batch, "prompt", "datasets")?;
-            let answer = string_column(&batch, "answer", "datasets")?;
+            let split = columns::strings(&batch, "split", "datasets")?;
+            let prompt = columns::strings(&batch, "prompt", "datasets")?;
+            let answer = columns::strings(&batch, "answer", "datasets")?;
             if let Some(p) = crate::warehouse::columns::optional_strings(&batch, "prefix_sha256", "datasets")? {
                 dataset.pruned += p.len() - p.null_count();
             }

@@ -9,6 +9,7 @@ pub mod minilm;
 pub mod prefix;
 pub mod smollm;
 pub mod static_embed;
+pub mod task_text;
 pub mod tokens;
 
 use std::collections::HashMap;

@@ -264,7 +264,7 @@ impl Task for PublishTask {
         let cfg = &self.config;
         let wh = &ctx.warehouse;
         let registry = Registry::of_warehouse(wh, cfg.registry.as_deref())?;
-        let settings = crate::embed::read_settings(wh).await?;
+        let settings = crate::warehouse::embedding_settings::read_settings(wh).await?;
         let (cluster_run, clusters) = latest_clusters(wh).await?;
         let calls = window_calls(wh, &cluster_run, &cfg.tokenizer).await?;
         let evaluations = newest_evaluations(wh).await?;

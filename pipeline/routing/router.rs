@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::table::{AdapterRef, RoutingTable};
 use slm_pii::{EntityCounts, Options, PiiKey, Redactor};
-use crate::embed::text::{tool_names, CallParts, Template};
+use crate::models::task_text::{tool_names, CallParts, Template};
 use crate::error::{Error, Result};
 use crate::models::chat::ChatMessage;
 use super::fast::FastRouter;

@@ -6,6 +6,13 @@
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use chrono::NaiveDate;
+
+/// The dates `first..=last` as a Lance/SQL filter on the `date` column that
+/// every date-partitioned table carries.
+pub fn date_filter(first: NaiveDate, last: NaiveDate) -> String {
+    format!("date >= DATE '{first}' AND date <= DATE '{last}'")
+}
 
 /// The warehouse's Parquet tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
