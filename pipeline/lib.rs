@@ -31,7 +31,9 @@ pub mod rng;
 pub mod routing;
 pub mod sql;
 pub mod tasks;
+pub mod vecmath;
 pub mod warehouse;
+pub mod xml;
 mod yaml;
 
 pub use error::{Error, Result};

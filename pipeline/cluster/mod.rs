@@ -218,7 +218,7 @@ impl Task for ClusterTask {
         let mut assignment: Vec<Option<(usize, f32)>> = vec![None; n];
         for (c, cluster) in found.iter().enumerate() {
             for &m in &cluster.members {
-                assignment[m] = Some((c, kmeans::cosine_distance(&calls.vectors[m], &cluster.centroid)));
+                assignment[m] = Some((c, crate::vecmath::cosine_distance(&calls.vectors[m], &cluster.centroid)));
             }
         }
 
@@ -610,7 +610,7 @@ impl ClusterRows {
             let mut by_distance: Vec<(f32, usize)> = cluster
                 .members
                 .iter()
-                .map(|&m| (kmeans::cosine_distance(&calls.vectors[m], &cluster.centroid), m))
+                .map(|&m| (crate::vecmath::cosine_distance(&calls.vectors[m], &cluster.centroid), m))
                 .collect();
             by_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let mut examples: Vec<String> = Vec::new();

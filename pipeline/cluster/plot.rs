@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
+use crate::xml::escape;
+
 /// Power iteration steps per principal axis at most.
 const MAX_ITERATIONS: usize = 100;
 /// Stop when `1 - |cos|` between successive axis estimates falls below this.
@@ -392,23 +394,6 @@ impl fmt::Display for Num {
     }
 }
 
-/// Text as XML character data or attribute value. Control characters, which
-/// XML 1.0 forbids even as references, and line breaks become spaces.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// At most `max` characters, the last one `…` when some were cut.
 fn truncate(text: &str, max: usize) -> Cow<'_, str> {

@@ -482,7 +482,7 @@ fn drop_near_duplicates(pairs: &mut Vec<Pair>, vectors: &HashMap<String, Vec<f32
             keep.push(true);
             continue;
         };
-        let near = kept.iter().any(|k| crate::cluster::kmeans::cosine_distance(k, v) < distance);
+        let near = kept.iter().any(|k| crate::vecmath::cosine_distance(k, v) < distance);
         if !near {
             kept.push(v);
         }

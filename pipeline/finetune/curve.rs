@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::cluster::plot::escape;
+use crate::xml::escape;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 360.0;

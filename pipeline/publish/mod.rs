@@ -737,7 +737,7 @@ async fn eval_distances(wh: &Warehouse, e: &EvaluationRow, kind: CandidateKind, 
         let ids = columns::strings(&batch, "call_id", "call_embeddings")?;
         for (row, v) in vectors_of(&batch, "vector")?.iter().enumerate() {
             if let Some(score) = scores.get(ids.value(row)) {
-                out.push((crate::cluster::kmeans::cosine_distance(v, centroid), *score));
+                out.push((crate::vecmath::cosine_distance(v, centroid), *score));
             }
         }
     }

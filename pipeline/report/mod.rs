@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use crate::cluster::plot::escape;
+use crate::xml::escape;
 use crate::error::Result;
 use crate::routing::registry::Registry;
 use crate::routing::table::{Route, RoutingTable};

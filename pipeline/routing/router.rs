@@ -266,7 +266,7 @@ pub fn decide(table: &RoutingTable, vector: &[f32]) -> Decision {
         .routes
         .iter()
         .enumerate()
-        .map(|(i, r)| (crate::cluster::kmeans::cosine_distance(vector, &r.centroid), i))
+        .map(|(i, r)| (crate::vecmath::cosine_distance(vector, &r.centroid), i))
         .collect();
     distances.sort_by(|a, b| a.0.total_cmp(&b.0));
     let Some(&(d1, i1)) = distances.first() else { return fallback("no_routes") };
