@@ -13,7 +13,7 @@
 use candle_core::{DType, Device};
 use indicatif::ProgressBar;
 use slm_pipeline::finetune::data::Example;
-use slm_pipeline::finetune::model::{LoraLlama, Target};
+use slm_pipeline::models::lora_llama::{LoraLlama, Target};
 use slm_pipeline::finetune::train::{TrainParams, Trainer};
 use slm_pipeline::models::{model_dir, smollm};
 use slm_pipeline::rng::SplitMix64;

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use slm_pipeline::finetune::peft;
+use slm_pipeline::models::peft;
 use slm_pipeline::models::smollm::{BaseModel, Generator};
 
 fn main() -> anyhow::Result<()> {

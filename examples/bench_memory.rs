@@ -11,7 +11,7 @@
 //!
 //! Linux only (`/proc/self/clear_refs`, `/proc/self/status`).
 use candle_core::{DType, Device, Tensor};
-use slm_pipeline::finetune::model::{LoraLlama, Target};
+use slm_pipeline::models::lora_llama::{LoraLlama, Target};
 use slm_pipeline::memory::KeepFreedMemory;
 use slm_pipeline::models::{model_dir, smollm};
 use slm_pipeline::rng::SplitMix64;

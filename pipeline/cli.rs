@@ -520,7 +520,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Logits { adapter, model, prompts, out } => {
-            let bytes = crate::finetune::peft::logits_file(&crate::models::model_dir(&model), adapter.as_deref(), &prompts)?;
+            let bytes = crate::models::peft::logits_file(&crate::models::model_dir(&model), adapter.as_deref(), &prompts)?;
             std::fs::write(&out, bytes).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
             println!("{} prompts' logits written to {}", prompts.len(), out.display());
             Ok(0)

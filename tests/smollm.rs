@@ -60,7 +60,7 @@ fn greedy_generation_answers_a_simple_question() {
 /// projection, as PEFT starts them).
 #[test]
 fn the_lora_forward_matches_inference_on_smollm2() {
-    use slm_pipeline::finetune::model::{LoraLlama, Target};
+    use slm_pipeline::models::lora_llama::{LoraLlama, Target};
     let base = base();
     let prompt = chatml(&[("user", "Summarize: the meeting moved to Friday.")], true);
     let ids: Vec<u32> = base.tokenizer.encode(prompt.as_str(), false).unwrap().get_ids().to_vec();

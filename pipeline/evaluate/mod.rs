@@ -29,7 +29,7 @@ use serde_json::json;
 use tracing::info;
 
 use crate::error::{Error, Result};
-use crate::finetune::peft;
+use crate::models::peft;
 use crate::models::constrain::{tools_in_prompt, JsonMachine, Shape, Vocabulary};
 use crate::models::fewshot::{Shot, ShotPool, SHOTS_FILE};
 use crate::models::smollm::{self, BaseModel, Generator};

@@ -5,22 +5,17 @@
 //! 2. an adapter version is the dataset version and a hash of the model and
 //!    hyper-parameters: an adapter already trained is not trained again;
 //! 3. training (`train.rs`) on the differentiable Llama with LoRA
-//!    (`model.rs`), checkpointing into `adapters/_checkpoints/`, from which
+//!    (`models/lora_llama.rs`), checkpointing into `adapters/_checkpoints/`, from which
 //!    a killed run resumes;
 //! 4. the adapter of the best eval step is written in PEFT's format
-//!    (`peft.rs`) with `metrics.json`, its loss curve goes to the run's
+//!    (`models/peft.rs`) with `metrics.json`, its loss curve goes to the run's
 //!    report folder (`curve.rs`), and `adapter.parquet` (the `adapters`
 //!    table) is written last: its presence means the adapter is complete.
 
 pub mod budget;
 pub mod curve;
 pub mod data;
-pub(crate) mod frozen;
-pub(crate) mod fused;
-pub(crate) mod matmul;
-pub mod model;
 pub mod optim;
-pub mod peft;
 pub mod train;
 
 use std::collections::BTreeMap;
@@ -40,7 +35,8 @@ use crate::warehouse::columns;
 use crate::warehouse::tables::adapters_schema;
 use crate::warehouse::Table;
 use data::Example;
-use model::LoraLlama;
+use crate::models::lora_llama::LoraLlama;
+use crate::models::peft;
 use train::{Deadline, LoraParams, TrainParams, Trainer};
 
 #[derive(Debug, Clone, Deserialize)]

@@ -14,7 +14,7 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use super::data::{self, Example};
-use super::model::{Dropout, LoraLlama, Target};
+use crate::models::lora_llama::{Dropout, LoraLlama, Target};
 use super::optim::{clip_global_norm, learning_rate, AdamW, AdamWParams};
 use crate::dag::clock::Clock;
 use crate::error::{Error, Result};
@@ -104,7 +104,7 @@ pub struct TrainParams {
     /// the model's weights and optimizer state and an allowance for the
     /// process ([`PROCESS_MIB`]), the rest bounds each update: the padded
     /// tokens per batch are lowered and more layers are checkpointed until
-    /// an update's estimated peak fits (`model.rs`, `step_bytes`).
+    /// an update's estimated peak fits (`models/lora_llama.rs`, `step_bytes`).
     pub memory_budget_mib: usize,
 }
 

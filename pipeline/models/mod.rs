@@ -5,7 +5,12 @@
 pub mod chat;
 pub mod constrain;
 pub mod fewshot;
+pub(crate) mod frozen;
+pub(crate) mod fused;
+pub mod lora_llama;
+pub(crate) mod matmul;
 pub mod minilm;
+pub mod peft;
 pub mod prefix;
 pub mod smollm;
 pub mod static_embed;

@@ -709,7 +709,7 @@ pub(crate) fn argmax(logits: &[f32]) -> u32 {
 /// `x Wᵀ` for x (rows, in) and W (out, in): a few rows (decoding) through
 /// the frozen-weight op's matrix-vector path, many through candle's matmul.
 fn linear(x: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
-    crate::finetune::frozen::linear(x, w)
+    super::frozen::linear(x, w)
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use tracing::info;
 use crate::warehouse::vectors::vectors_of;
 use crate::error::{Error, Result};
 use crate::evaluate::{adapter_dir, read_evaluations, EvaluationRow};
-use crate::finetune::peft;
+use crate::models::peft;
 use crate::models::fewshot::SHOTS_FILE;
 use crate::models::prefix::PREFIX_FILE;
 use crate::warehouse::candidates::{candidates_dir, read_candidates, Candidate, CandidateKind};

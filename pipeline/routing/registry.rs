@@ -18,7 +18,7 @@ use crate::hashing::sha256_hex;
 
 use super::table::{route_id, AdapterRef, CurrentPointer, FileRef, RoutingTable, SCHEMA_VERSION};
 use crate::error::{Error, Result};
-use crate::finetune::peft;
+use crate::models::peft;
 use crate::warehouse::Location;
 
 /// Folder of the gateway's demotion records, one per adapter.

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::slm::{SlmBackend, SlmError, SlmRoute};
 use crate::agreement::{strip_end, tool_calls};
-use crate::finetune::peft;
+use crate::models::peft;
 use crate::models::constrain::{JsonMachine, Shape, Vocabulary};
 use crate::models::fewshot::ShotPool;
 use crate::models::smollm::{BaseModel, Generator};
@@ -234,7 +234,7 @@ mod tests {
     /// in a registry; an LRU of one adapter.
     #[tokio::test]
     async fn adapters_are_loaded_once_kept_in_a_bounded_lru_and_checked_against_the_base() {
-        use crate::finetune::model::{LoraLlama, Target};
+        use crate::models::lora_llama::{LoraLlama, Target};
         use crate::models::smollm::{self, BaseModel};
         let dir = tempfile::tempdir().unwrap();
         let tokenizer = smollm::load_tokenizer(&crate::models::model_dir(smollm::MODEL_NAME)).expect("bash scripts/setup.sh fetches SmolLM2");

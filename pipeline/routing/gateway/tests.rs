@@ -108,9 +108,9 @@ async fn publish(dir: &Path) -> (Registry, PathBuf, String) {
     crate::models::minilm::write_tiny_random_model(&model).unwrap();
     let registry = Registry::open(dir.join("registry").to_str().unwrap()).unwrap();
     let adapter = |n: u8| vec![n; 64];
-    let a1 = registry.put_adapter(1, "v1", &[(crate::finetune::peft::WEIGHTS_FILE, adapter(1))]).await.unwrap();
-    let a3 = registry.put_adapter(3, "v1", &[(crate::finetune::peft::WEIGHTS_FILE, adapter(3))]).await.unwrap();
-    let a4 = registry.put_adapter(4, "v1", &[(crate::finetune::peft::WEIGHTS_FILE, adapter(4))]).await.unwrap();
+    let a1 = registry.put_adapter(1, "v1", &[(crate::models::peft::WEIGHTS_FILE, adapter(1))]).await.unwrap();
+    let a3 = registry.put_adapter(3, "v1", &[(crate::models::peft::WEIGHTS_FILE, adapter(3))]).await.unwrap();
+    let a4 = registry.put_adapter(4, "v1", &[(crate::models::peft::WEIGHTS_FILE, adapter(4))]).await.unwrap();
     let mut table = crate::routing::router::tests::table(vec![]);
     table.embedding = EmbeddingSpec { model: "minilm".into(), dim: 16, text: "{last_user}".into(), max_tokens: 64 };
     let dir2 = model.clone();

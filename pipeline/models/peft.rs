@@ -9,7 +9,7 @@ use candle_core::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::model::{LoraLlama, Target};
+use super::lora_llama::{LoraLlama, Target};
 use crate::error::{Error, Result};
 
 pub const CONFIG_FILE: &str = "adapter_config.json";
