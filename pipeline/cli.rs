@@ -415,8 +415,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 .with_force(force)
                 .with_stop(stop.clone());
             // SIGTERM: the running tasks finish, no further date starts.
+            let signal = shutdown_signal();
             let watcher = tokio::spawn(async move {
-                shutdown_signal().await;
+                signal.await;
                 stop.store(true, std::sync::atomic::Ordering::SeqCst);
             });
             let summaries = backfill(&runner, &dag, from, to, print_summary).await;
@@ -800,18 +801,24 @@ async fn reanonymize(path: &std::path::Path, from: NaiveDate, to: NaiveDate, tas
     Ok(0)
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+/// Resolves on SIGTERM or Ctrl-C. The SIGTERM handler is installed here,
+/// when called, not when the future is first polled: a service manager may
+/// stop the daemon as soon as it says it started, and until a handler is
+/// installed SIGTERM kills the process (exit by signal, not 0).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        match term {
+            Some(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
     }
 }
 

@@ -200,9 +200,10 @@ pub async fn serve(
 pub async fn run(addr: SocketAddr, registry: Registry, embedding_dir: PathBuf, poll: Duration) -> Result<()> {
     let listener = TcpListener::bind(addr).await.map_err(|e| Error::io(format!("binding {addr}"), e))?;
     let state = ServiceState::new(registry, embedding_dir);
+    // The handler before the banner: SIGTERM right after it must not kill the process.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| Error::io("installing the SIGTERM handler", e))?;
     eprintln!("serving on http://{}: POST /v1/route, GET /healthz, GET /metrics", listener.local_addr().map_err(|e| Error::io("local address", e))?);
-    let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let shutdown = async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

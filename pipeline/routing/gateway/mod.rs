@@ -153,14 +153,16 @@ pub async fn run(options: GatewayOptions) -> Result<()> {
     }
     let listener = TcpListener::bind(options.listen).await.map_err(|e| Error::io(format!("binding {}", options.listen), e))?;
     let addr = listener.local_addr().map_err(|e| Error::io("local address", e))?;
+    // The handler before the banner: SIGTERM right after it must not kill the process.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| crate::error::Error::io("installing the SIGTERM handler", e))?;
     eprintln!(
         "gateway on http://{addr}/v1 (LLM upstream {}, SLM {}, call log {}): POST /v1/chat/completions, GET /v1/models, /healthz, /metrics",
         options.upstream,
         options.slm_upstream.clone().or_else(|| options.slm_model.as_ref().map(|m| format!("in-process {m}"))).unwrap_or_else(|| "none".into()),
         options.log_to.as_deref().unwrap_or("off"),
     );
-    let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let shutdown = async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
