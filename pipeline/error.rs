@@ -104,7 +104,7 @@ impl Error {
         match self {
             Error::ObjectStore { transient, .. } => *transient,
             // A store error in the middle of a streamed read (a reset connection, a short read).
-            Error::Io { source, .. } if crate::ingest::lines::is_store_error(source) => true,
+            Error::Io { source, .. } if is_store_error(source) => true,
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted
@@ -221,4 +221,23 @@ fn wrapped_store_error_is_transient(e: &(dyn std::error::Error + Send + Sync + '
         return io.get_ref().is_some_and(wrapped_store_error_is_transient);
     }
     false
+}
+
+/// An error of the object store while streaming an object. It is told apart
+/// from a decompression error: the first is worth a retry, the second means
+/// the object itself is corrupt.
+#[derive(Debug)]
+pub struct StoreReadError(pub String);
+
+impl std::fmt::Display for StoreReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for StoreReadError {}
+
+/// Whether an I/O error came from the object store (worth a retry).
+pub fn is_store_error(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<StoreReadError>())
 }

@@ -29,7 +29,7 @@ use tracing::{info, warn};
 
 use slm_pii::{Detectors, Entity, EntityCounts, KeyRules, Options, PiiKey, Redactor};
 use crate::error::{Error, Result};
-use crate::ingest::{STAGED_CALLS, STAGED_OBJECTS, STAGED_QUARANTINE};
+use crate::warehouse::tables::{STAGED_CALLS, STAGED_OBJECTS, STAGED_QUARANTINE};
 use crate::tasks::{Task, TaskContext, TaskKind, TaskOutput};
 use crate::warehouse::{tables, Encoding, Table, Warehouse};
 

@@ -4,24 +4,6 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
-/// An error of the object store while streaming an object. It is told apart
-/// from a decompression error: the first is worth a retry, the second means
-/// the object itself is corrupt.
-#[derive(Debug)]
-pub struct StoreReadError(pub String);
-
-impl std::fmt::Display for StoreReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl std::error::Error for StoreReadError {}
-
-pub fn is_store_error(e: &io::Error) -> bool {
-    e.get_ref().is_some_and(|inner| inner.is::<StoreReadError>())
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     None,
@@ -178,6 +160,6 @@ mod tests {
             }
         };
         assert!(good > 100 && good < 2000, "{good}");
-        assert!(!is_store_error(&err));
+        assert!(!crate::error::is_store_error(&err), "a corrupt object is no store error");
     }
 }

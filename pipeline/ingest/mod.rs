@@ -28,7 +28,8 @@ use tracing::{info, warn};
 
 use self::batch::{CallBatchBuilder, ObjectRow, QuarantineRow};
 use self::formats::{parse_line, QuarantineReason};
-use self::lines::{Line, LineReader, StoreReadError};
+use self::lines::{Line, LineReader};
+use crate::error::{is_store_error, StoreReadError};
 use crate::error::{Error, Result};
 use crate::tasks::{Task, TaskContext, TaskOutput};
 use crate::warehouse::history::days_of;
@@ -103,10 +104,7 @@ impl IngestTask {
     }
 }
 
-/// Folders inside a task's staging area.
-pub const STAGED_CALLS: &str = "calls";
-pub const STAGED_QUARANTINE: &str = "quarantine";
-pub const STAGED_OBJECTS: &str = "objects";
+pub use crate::warehouse::tables::{STAGED_CALLS, STAGED_OBJECTS, STAGED_QUARANTINE};
 
 /// What reading one object produced.
 #[derive(Default)]
@@ -444,7 +442,7 @@ fn parse_object(
     };
     let reader = match lines::decoder(raw, compression) {
         Ok(r) => r,
-        Err(e) if lines::is_store_error(&e) => return Err(Error::io(format!("reading {url}"), e)),
+        Err(e) if is_store_error(&e) => return Err(Error::io(format!("reading {url}"), e)),
         Err(e) => {
             quarantine(&mut out, None, QuarantineReason::CorruptObject, format!("cannot decode the object: {}", e.kind()), None);
             return Ok(out);
@@ -509,7 +507,7 @@ fn parse_object(
                     Err(e) => quarantine(&mut out, Some(line_no), e.reason, e.detail, Some(buf.len() as u64)),
                 }
             }
-            Err(e) if lines::is_store_error(&e) => return Err(Error::io(format!("reading {url}"), e)),
+            Err(e) if is_store_error(&e) => return Err(Error::io(format!("reading {url}"), e)),
             Err(e) if e.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) => {
                 quarantine(
                     &mut out,

@@ -8,6 +8,12 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use chrono::NaiveDate;
 
+/// Folders inside a task's staging area: ingest writes them, anonymize
+/// reads them.
+pub const STAGED_CALLS: &str = "calls";
+pub const STAGED_QUARANTINE: &str = "quarantine";
+pub const STAGED_OBJECTS: &str = "objects";
+
 /// The dates `first..=last` as a Lance/SQL filter on the `date` column that
 /// every date-partitioned table carries.
 pub fn date_filter(first: NaiveDate, last: NaiveDate) -> String {
