@@ -36,6 +36,7 @@ use crate::models::smollm::{self, BaseModel, Generator};
 use crate::tasks::{Task, TaskContext, TaskOutput};
 use crate::warehouse::candidates::{candidates_dir, write_candidates, Candidate, CandidateKind};
 use crate::warehouse::columns;
+use crate::warehouse::evaluations::{adapter_dir, read_evaluations};
 use crate::warehouse::tables::{evaluation_examples_schema, evaluations_schema};
 use crate::warehouse::{Table, Warehouse};
 use score::AnswerKind;
@@ -166,11 +167,6 @@ pub async fn newest_adapters(wh: &Warehouse) -> Result<BTreeMap<i64, AdapterRow>
         }
     }
     Ok(newest)
-}
-
-/// The folder of an adapter below the warehouse root.
-pub fn adapter_dir(cluster: i64, version: &str) -> String {
-    format!("{}/cluster={cluster}/version={version}", Table::Adapters.dir())
 }
 
 /// One eval call: the prompt (ChatML, assistant turn open) and the LLM's answer.
@@ -673,52 +669,6 @@ fn evaluation_row(
         Arc::new(TimestampMicrosecondArray::from(vec![chrono::Utc::now().timestamp_micros()]).with_timezone("UTC")),
     ];
     RecordBatch::try_new(evaluations_schema(), columns).map_err(|e| Error::arrow("building the evaluations row", e))
-}
-
-/// A stored evaluation row (for cached evaluations and for publish).
-#[derive(Debug, Clone, Serialize)]
-pub struct EvaluationRow {
-    pub evaluation_id: String,
-    pub cluster_id: i64,
-    pub adapter_version: String,
-    pub metric: String,
-    pub score: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    pub base_score: f64,
-    pub teacher_agreement: f64,
-    pub n: i64,
-    pub adapter_path: String,
-    pub created_at: i64,
-}
-
-/// Every row of the `evaluations` files below `rel`.
-pub async fn read_evaluations(wh: &Warehouse, rel: &str) -> Result<Vec<EvaluationRow>> {
-    let table = Table::Evaluations.name();
-    let mut rows = Vec::new();
-    for batch in wh.read_parquet_dir(rel).await? {
-        let created = batch
-            .column_by_name("created_at")
-            .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
-            .ok_or_else(|| Error::Contract { table: table.into(), message: "column `created_at` missing".into() })?;
-        for row in 0..batch.num_rows() {
-            rows.push(EvaluationRow {
-                evaluation_id: columns::strings(&batch, "evaluation_id", table)?.value(row).to_string(),
-                cluster_id: columns::i64s(&batch, "cluster_id", table)?.value(row),
-                adapter_version: columns::strings(&batch, "adapter_version", table)?.value(row).to_string(),
-                metric: columns::strings(&batch, "metric", table)?.value(row).to_string(),
-                score: columns::f64s(&batch, "score", table)?.value(row),
-                ci_low: columns::f64s(&batch, "ci_low", table)?.value(row),
-                ci_high: columns::f64s(&batch, "ci_high", table)?.value(row),
-                base_score: columns::f64s(&batch, "base_score", table)?.value(row),
-                teacher_agreement: columns::f64s(&batch, "teacher_agreement", table)?.value(row),
-                n: columns::i64s(&batch, "n", table)?.value(row),
-                adapter_path: columns::strings(&batch, "adapter_path", table)?.value(row).to_string(),
-                created_at: created.value(row),
-            });
-        }
-    }
-    Ok(rows)
 }
 
 async fn read_evaluation(wh: &Warehouse, rel: &str) -> Result<Evaluation> {

@@ -32,7 +32,7 @@ use tracing::info;
 
 use crate::warehouse::vectors::vectors_of;
 use crate::error::{Error, Result};
-use crate::evaluate::{adapter_dir, read_evaluations, EvaluationRow};
+use crate::warehouse::evaluations::{adapter_dir, read_evaluations, EvaluationRow};
 use crate::models::peft;
 use crate::models::fewshot::SHOTS_FILE;
 use crate::models::prefix::PREFIX_FILE;

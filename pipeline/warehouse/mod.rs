@@ -5,6 +5,7 @@
 pub mod candidates;
 pub mod columns;
 pub mod embedding_settings;
+pub mod evaluations;
 pub mod faults;
 pub mod history;
 pub mod json_field;
