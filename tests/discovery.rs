@@ -37,6 +37,18 @@ fn minilm_matches_sentence_transformers() {
         worst = worst.min(c);
     }
     eprintln!("worst cosine over {} texts: {worst:.8}", rows.len());
+
+    // The kernels' f32 equals candle's path; int8 stays within its bound.
+    use slm_pipeline::models::minilm::{Engine, Options, Precision};
+    let load = |options| Embedder::load_with(&real_model(), 256, &candle_core::Device::Cpu, options).unwrap();
+    let candle = load(Options { engine: Engine::Candle, ..Default::default() }).embed(&texts, 8, |_| {}).unwrap();
+    let worst_of = |vectors: &[Vec<f32>]| vectors.iter().zip(&candle).map(|(a, b)| cosine(a, b)).fold(1.0f64, f64::min);
+    let f32_worst = worst_of(&ours);
+    assert!(f32_worst >= 0.999_999, "kernels against candle: worst cosine {f32_worst}");
+    let int8 = load(Options { precision: Precision::Int8, ..Default::default() });
+    let int8_worst = worst_of(&int8.embed(&texts, 8, |_| {}).unwrap());
+    eprintln!("worst cosine to candle's f32: kernels f32 {f32_worst:.8}, {:?} {int8_worst:.6}", int8.precision());
+    assert!(int8_worst >= 0.99, "int8 against f32: worst cosine {int8_worst}");
 }
 
 /// Task types with varied wording, so that a clustering has something to find.

@@ -21,6 +21,8 @@ pub const NR: usize = 32;
 const KC: usize = 192;
 /// Rows of A per thread work item: 4 micro-panels (42 KiB, L2).
 const MC: usize = 4 * MR;
+/// Work items below which a product is split by columns too.
+const MIN_ITEMS: usize = 8;
 
 /// A matrix view: element (i, j) is `data[i * row_stride + j * col_stride]`.
 #[derive(Clone, Copy)]
@@ -90,52 +92,133 @@ pub fn gemm_batched<'a>(
         a.check("A");
         b.check("B");
     }
-    let mut c = vec![0f32; batch * m * n];
     if batch == 0 || m == 0 || n == 0 || k == 0 {
-        return Some(c);
+        return Some(vec![0f32; batch * m * n]);
     }
-    let panels = n.div_ceil(NR);
-    let blocks = k.div_ceil(KC);
-    let per_b = blocks * KC * panels * NR;
-    // Packed B: per product, for each k block, its panels one after
-    // another, each kc × NR floats (zero past column n).
+    let shape = Shape::of(k, n);
+    let packed_b = pack_all(batch, &shape, b_at, &pool);
+    Some(multiply(batch, m, &shape, a_at, |product| &packed_b[product * shape.len()..][..shape.len()], &pool))
+}
+
+/// A matrix B packed once for many products `A·B` (a layer's weights,
+/// multiplied by every batch of activations): [`gemm_packed`] skips the
+/// packing that [`gemm`] does on each call.
+pub struct PackedB {
+    shape: Shape,
+    data: Vec<f32>,
+}
+
+impl PackedB {
+    /// B's (rows, cols).
+    pub fn dims(&self) -> (usize, usize) {
+        (self.shape.k, self.shape.n)
+    }
+}
+
+/// Packs `b` for [`gemm_packed`], or None when the CPU lacks AVX-512.
+pub fn pack(b: View, pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Option<PackedB> {
+    if !available() {
+        return None;
+    }
+    assert!(b.rows > 0 && b.cols > 0, "packing an empty {}x{} matrix", b.rows, b.cols);
+    b.check("B");
+    let shape = Shape::of(b.rows, b.cols);
+    let data = pack_all(1, &shape, |_| b, &pool);
+    Some(PackedB { shape, data })
+}
+
+/// `A·B` for a B packed by [`pack`] (which only succeeds where this runs).
+pub fn gemm_packed(a: View, b: &PackedB, pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Vec<f32> {
+    assert!(a.cols == b.shape.k, "A is {}x{}, B is {}x{}", a.rows, a.cols, b.shape.k, b.shape.n);
+    a.check("A");
+    if a.rows == 0 {
+        return Vec::new();
+    }
+    multiply(1, a.rows, &b.shape, |_| a, |_| &b.data, &pool)
+}
+
+/// How a B of (k, n) is laid out packed: for each k block, its panels one
+/// after another, each `kc × NR` floats (zero past column n). Blocks are
+/// `KC` deep, or k deep when k is smaller (attention's head dimension), so
+/// that a shallow product neither zeroes nor packs a full-depth buffer.
+struct Shape {
+    k: usize,
+    n: usize,
+    depth: usize,
+    blocks: usize,
+    panels: usize,
+}
+
+impl Shape {
+    fn of(k: usize, n: usize) -> Self {
+        let depth = KC.min(k);
+        Self { k, n, depth, blocks: k.div_ceil(depth), panels: n.div_ceil(NR) }
+    }
+
+    fn len(&self) -> usize {
+        self.blocks * self.depth * self.panels * NR
+    }
+
+    fn block_offset(&self, block: usize) -> usize {
+        block * self.depth * self.panels * NR
+    }
+}
+
+fn pack_all<'a>(batch: usize, shape: &Shape, b_at: impl Fn(usize) -> View<'a> + Sync, pool: &impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Vec<f32> {
+    let (k, depth, blocks, panels, per_b) = (shape.k, shape.depth, shape.blocks, shape.panels, shape.len());
     let mut packed_b = vec![0f32; batch * per_b];
-    {
-        let out = Shared(packed_b.as_mut_ptr());
-        pool(batch * blocks * panels, &|items: Range<usize>| {
-            let out = &out;
-            for item in items {
-                let (product, block, panel) = (item / (blocks * panels), item / panels % blocks, item % panels);
-                let (k0, kc) = (block * KC, KC.min(k - block * KC));
-                let offset = product * per_b + block_offset(block, panels) + panel * KC * NR;
-                // SAFETY: item `item` writes only its own panel of the buffer.
-                let dst = unsafe { std::slice::from_raw_parts_mut(out.0.add(offset), kc * NR) };
-                pack_b(&b_at(product), k0, kc, panel * NR, dst);
-            }
-        });
-    }
-    let row_blocks = m.div_ceil(MC);
-    let out = Shared(c.as_mut_ptr());
-    pool(batch * row_blocks, &|items: Range<usize>| {
+    let out = Shared(packed_b.as_mut_ptr());
+    pool(batch * blocks * panels, &|items: Range<usize>| {
         let out = &out;
-        let mut packed_a = vec![0f32; MC * KC];
         for item in items {
-            let (product, row_block) = (item / row_blocks, item % row_blocks);
+            let (product, block, panel) = (item / (blocks * panels), item / panels % blocks, item % panels);
+            let (k0, kc) = (block * depth, depth.min(k - block * depth));
+            let offset = product * per_b + shape.block_offset(block) + panel * depth * NR;
+            // SAFETY: item `item` writes only its own panel of the buffer.
+            let dst = unsafe { std::slice::from_raw_parts_mut(out.0.add(offset), kc * NR) };
+            pack_b(&b_at(product), k0, kc, panel * NR, dst);
+        }
+    });
+    packed_b
+}
+
+fn multiply<'a, 'b>(
+    batch: usize,
+    m: usize,
+    shape: &Shape,
+    a_at: impl Fn(usize) -> View<'a> + Sync,
+    packed_at: impl Fn(usize) -> &'b [f32] + Sync,
+    pool: &impl Fn(usize, &(dyn Fn(Range<usize>) + Sync)),
+) -> Vec<f32> {
+    let (n, k, depth, blocks, panels) = (shape.n, shape.k, shape.depth, shape.blocks, shape.panels);
+    let mut c = vec![0f32; batch * m * n];
+    let row_blocks = m.div_ceil(MC);
+    // A product of few rows (one request's tokens) is also split by columns,
+    // so that every thread has work; each part packs its rows again.
+    let column_parts = (MIN_ITEMS / (batch * row_blocks)).clamp(1, panels);
+    let panels_per_part = panels.div_ceil(column_parts);
+    let out = Shared(c.as_mut_ptr());
+    pool(batch * row_blocks * column_parts, &|items: Range<usize>| {
+        let out = &out;
+        let mut packed_a = vec![0f32; MC * depth];
+        for item in items {
+            let (product, row_block, part) = (item / (row_blocks * column_parts), item / column_parts % row_blocks, item % column_parts);
             let a = a_at(product);
-            let packed_b = &packed_b[product * per_b..][..per_b];
+            let packed_b = packed_at(product);
             let c0 = product * m * n;
             let (i0, mc) = (row_block * MC, MC.min(m - row_block * MC));
             for block in 0..blocks {
-                let (k0, kc) = (block * KC, KC.min(k - block * KC));
+                let (k0, kc) = (block * depth, depth.min(k - block * depth));
                 pack_a(&a, i0, mc, k0, kc, &mut packed_a);
-                for panel in 0..panels {
-                    let b_panel = &packed_b[block_offset(block, panels) + panel * KC * NR..][..kc * NR];
+                for panel in part * panels_per_part..((part + 1) * panels_per_part).min(panels) {
+                    let b_panel = &packed_b[shape.block_offset(block) + panel * depth * NR..][..kc * NR];
                     let (j0, cols) = (panel * NR, NR.min(n - panel * NR));
                     for sub in 0..mc.div_ceil(MR) {
                         let rows = MR.min(mc - sub * MR);
                         let a_panel = &packed_a[sub * MR * kc..][..MR * kc];
-                        // SAFETY: rows i0 + sub·MR.. of product `product` of C
-                        // belong to this work item only; the tile lies inside C.
+                        // SAFETY: rows i0 + sub·MR.. of product `product` of C, in
+                        // this part's panels, belong to this work item only;
+                        // the tile lies inside C.
                         unsafe {
                             let c_tile = out.0.add(c0 + (i0 + sub * MR) * n + j0);
                             kernel(kc, a_panel, b_panel, c_tile, n, rows, cols, block > 0);
@@ -145,11 +228,7 @@ pub fn gemm_batched<'a>(
             }
         }
     });
-    Some(c)
-}
-
-fn block_offset(block: usize, panels: usize) -> usize {
-    block * KC * panels * NR
+    c
 }
 
 struct Shared(*mut f32);
@@ -340,6 +419,21 @@ mod tests {
             for (j, (g, w)) in got[i * m * n..][..m * n].iter().zip(&want).enumerate() {
                 assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "product {i} at {j}: {g} vs {w}");
             }
+        }
+    }
+
+    #[test]
+    fn a_prepacked_b_gives_the_same_product() {
+        if !available() {
+            return;
+        }
+        for (m, n, k) in [(1, 5, 3), (29, 70, 200), (60, 33, 32)] {
+            let (a_data, w) = (values(m * k, 7), values(n * k, 8));
+            let a = View::row_major(&a_data, m, k);
+            let b = View::row_major(&w, n, k).t();
+            let packed = pack(b, serial).unwrap();
+            assert_eq!(packed.dims(), (k, n));
+            assert_eq!(gemm_packed(a, &packed, serial), gemm(a, b, serial).unwrap());
         }
     }
 

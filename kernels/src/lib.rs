@@ -6,7 +6,10 @@
 //! decoding one token at a time. Memory-bound: each weight row is read once,
 //! contiguously; the caller's thread pool splits the output columns.
 
+pub mod bert;
 pub mod gemm;
+pub mod int8;
+pub mod ops;
 
 /// `y = x Wᵀ` for x (m, k) and W (n, k), both row-major: y (m, n).
 /// `pool(n, f)` must call `f` on disjoint ranges covering `0..n` and return

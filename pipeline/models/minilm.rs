@@ -1,6 +1,11 @@
-//! Sentence embeddings with all-MiniLM-L6-v2 (a 6-layer BERT) in candle, as
+//! Sentence embeddings with all-MiniLM-L6-v2 (a 6-layer BERT), as
 //! sentence-transformers computes them: WordPiece tokens truncated to a token
 //! limit, mean pooling over the attention mask, L2 normalisation.
+//!
+//! Two engines compute the same vectors. Where the CPU has AVX-512 the
+//! encoder of `slm_kernels::bert` runs: the project's GEMM, fused ops and
+//! no padding (texts of a batch laid end to end). Elsewhere (other CPUs, the
+//! GPU, or when a test asks) candle's `BertModel` runs on padded batches.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,8 +13,9 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use rand::{Rng, SeedableRng};
-use candle_transformers::models::bert::{BertModel, Config};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use candle_transformers::models::bert::{BertModel, Config, HiddenAct};
+use slm_kernels::bert::{self, Dense, Dims, LayerWeights, Norm, Weights};
+use tokenizers::{Encoding, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use super::require_files;
 use crate::error::{Error, Result};
@@ -30,19 +36,50 @@ pub fn hf_name(dir: &Path) -> String {
     }
 }
 
+pub use crate::warehouse::embedding_settings::Precision;
+
+/// Which engine runs the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The kernels where the CPU has AVX-512 (and the model is on the CPU),
+    /// candle elsewhere.
+    #[default]
+    Auto,
+    /// candle's BertModel always (the reference, and the fallback).
+    Candle,
+}
+
+/// How to load the model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub precision: Precision,
+    pub engine: Engine,
+}
+
+enum Model {
+    Kernels(bert::Encoder),
+    Candle(BertModel),
+}
+
 pub struct Embedder {
-    model: BertModel,
+    model: Model,
     tokenizer: Tokenizer,
     device: Device,
     dim: usize,
     max_tokens: usize,
+    precision: Precision,
 }
 
 impl Embedder {
     /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from
     /// `dir`; texts are truncated to `max_tokens` tokens (special tokens
-    /// included, as sentence-transformers counts them).
+    /// included, as sentence-transformers counts them). f32, on the fastest
+    /// engine this machine has.
     pub fn load(dir: &Path, max_tokens: usize, device: &Device) -> Result<Self> {
+        Self::load_with(dir, max_tokens, device, Options::default())
+    }
+
+    pub fn load_with(dir: &Path, max_tokens: usize, device: &Device, options: Options) -> Result<Self> {
         require_files(MODEL_NAME, dir, &["config.json", "tokenizer.json", "model.safetensors"])?;
         let context = |file: &str| dir.join(file).display().to_string();
         let config_text =
@@ -59,20 +96,48 @@ impl Embedder {
         tokenizer
             .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
             .map_err(|e| Error::model(context("tokenizer.json"), e))?;
-        let pad_token = tokenizer.id_to_token(config.pad_token_id as u32).unwrap_or_else(|| "[PAD]".to_string());
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            pad_id: config.pad_token_id as u32,
-            pad_token,
-            ..Default::default()
-        }));
 
         // Read into memory rather than memory-mapped: no `unsafe`, and 90 MB.
         let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), device)
             .map_err(|e| Error::model(context("model.safetensors"), e))?;
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
-        let model = BertModel::load(vb, &config).map_err(|e| Error::model(context("model.safetensors"), e))?;
-        Ok(Self { model, tokenizer, device: device.clone(), dim: config.hidden_size, max_tokens })
+        let kernels_precision = match options.precision {
+            Precision::Int8 if !bert::available(bert::Precision::Int8) => {
+                tracing::warn!("embed precision int8 needs AVX-512 VNNI, which this CPU lacks: embedding in f32");
+                bert::Precision::F32
+            }
+            Precision::Int8 => bert::Precision::Int8,
+            Precision::F32 => bert::Precision::F32,
+        };
+        let use_kernels = options.engine == Engine::Auto
+            && device.is_cpu()
+            && bert::available(kernels_precision)
+            && matches!(config.hidden_act, HiddenAct::Gelu);
+        let (model, precision) = if use_kernels {
+            let (dims, weights) = kernel_weights(&config, &tensors).map_err(|e| Error::model(context("model.safetensors"), e))?;
+            let encoder = bert::Encoder::new(dims, weights, kernels_precision, &super::frozen::candle_threads)
+                .map_err(|e| Error::model(context("model.safetensors"), e))?;
+            // The kernels take every text at its own length: no padding,
+            // whatever the tokenizer file asks for.
+            tokenizer.with_padding(None);
+            let precision = if kernels_precision == bert::Precision::Int8 { Precision::Int8 } else { Precision::F32 };
+            (Model::Kernels(encoder), precision)
+        } else {
+            if options.precision == Precision::Int8 {
+                tracing::warn!("embed precision int8 runs only on the CPU kernels: embedding in f32 with candle");
+            }
+            // candle's model takes padded batches; the kernels take none.
+            let pad_token = tokenizer.id_to_token(config.pad_token_id as u32).unwrap_or_else(|| "[PAD]".to_string());
+            tokenizer.with_padding(Some(PaddingParams {
+                strategy: PaddingStrategy::BatchLongest,
+                pad_id: config.pad_token_id as u32,
+                pad_token,
+                ..Default::default()
+            }));
+            let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
+            let model = BertModel::load(vb, &config).map_err(|e| Error::model(context("model.safetensors"), e))?;
+            (Model::Candle(model), Precision::F32)
+        };
+        Ok(Self { model, tokenizer, device: device.clone(), dim: config.hidden_size, max_tokens, precision })
     }
 
     /// The length of the vectors (384 for MiniLM).
@@ -82,6 +147,17 @@ impl Embedder {
 
     pub fn max_tokens(&self) -> usize {
         self.max_tokens
+    }
+
+    /// The precision the vectors are computed in (f32 where int8 was asked
+    /// for but this machine cannot run it).
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Whether the project's kernels (rather than candle) run the model.
+    pub fn on_kernels(&self) -> bool {
+        matches!(self.model, Model::Kernels(_))
     }
 
     /// Every token of the vocabulary by id, as text (`##` continuations
@@ -98,41 +174,63 @@ impl Embedder {
         Ok(encoding.get_ids().iter().take(self.max_tokens).copied().collect())
     }
 
-    /// Embeds `texts` in micro-batches of `batch_size`, texts of similar
-    /// length together (less padding); the result is in the input's order.
-    /// `progress` is called with the number of texts done after each batch.
+    /// Embeds `texts` in micro-batches of `batch_size`; the result is in
+    /// the input's order. The next batch is tokenized on another thread
+    /// while this one runs through the model. `progress` is called with the
+    /// number of texts done after each batch.
     pub fn embed(&self, texts: &[&str], batch_size: usize, mut progress: impl FnMut(usize)) -> Result<Vec<Vec<f32>>> {
         let mut order: Vec<usize> = (0..texts.len()).collect();
-        // Sorting by characters approximates sorting by tokens, for free.
+        // Texts of similar length together: less padding for candle, and
+        // for the kernels batches of even cost. Characters approximate
+        // tokens, for free.
         order.sort_by_key(|&i| texts[i].len());
         let mut out = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(batch_size.max(1)) {
-            let batch: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
-            for (&i, vector) in chunk.iter().zip(self.embed_batch(&batch)?) {
-                out[i] = vector;
+        let chunks: Vec<&[usize]> = order.chunks(batch_size.max(1)).collect();
+        std::thread::scope(|scope| -> Result<()> {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+            scope.spawn(move || {
+                for chunk in &chunks {
+                    let batch: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
+                    let encoded = self.tokenizer.encode_batch(batch, true).map_err(|e| Error::model(format!("{MODEL_NAME}, tokenizing a batch of {} texts", chunk.len()), e));
+                    if sender.send((*chunk, encoded)).is_err() {
+                        return;
+                    }
+                }
+            });
+            for (chunk, encoded) in receiver {
+                for (&i, vector) in chunk.iter().zip(self.embed_encoded(&encoded?)?) {
+                    out[i] = vector;
+                }
+                progress(chunk.len());
             }
-            progress(chunk.len());
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
-    /// One padded batch through the model.
-    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        if texts.is_empty() {
+    /// One tokenized batch through the model.
+    fn embed_encoded(&self, encodings: &[Encoding]) -> Result<Vec<Vec<f32>>> {
+        if encodings.is_empty() {
             return Ok(Vec::new());
         }
-        let failed = |e: &dyn std::fmt::Display| Error::model(format!("{MODEL_NAME}, a batch of {} texts", texts.len()), e);
-        let encodings = self.tokenizer.encode_batch(texts.to_vec(), true).map_err(|e| failed(&e))?;
+        let failed = |e: &dyn std::fmt::Display| Error::model(format!("{MODEL_NAME}, a batch of {} texts", encodings.len()), e);
+        let model = match &self.model {
+            Model::Kernels(encoder) => {
+                let ids: Vec<&[u32]> = encodings.iter().map(Encoding::get_ids).collect();
+                return encoder.embed(&ids, &super::frozen::candle_threads).map_err(|e| failed(&e));
+            }
+            Model::Candle(model) => model,
+        };
         let len = encodings[0].get_ids().len();
-        let (mut ids, mut mask) = (Vec::with_capacity(texts.len() * len), Vec::with_capacity(texts.len() * len));
-        for encoding in &encodings {
+        let (mut ids, mut mask) = (Vec::with_capacity(encodings.len() * len), Vec::with_capacity(encodings.len() * len));
+        for encoding in encodings {
             ids.extend_from_slice(encoding.get_ids());
             mask.extend_from_slice(encoding.get_attention_mask());
         }
         let run = || -> candle_core::Result<Vec<Vec<f32>>> {
-            let ids = Tensor::from_vec(ids, (texts.len(), len), &self.device)?;
-            let mask = Tensor::from_vec(mask, (texts.len(), len), &self.device)?;
-            let hidden = self.model.forward(&ids, &ids.zeros_like()?, Some(&mask))?;
+            let ids = Tensor::from_vec(ids, (encodings.len(), len), &self.device)?;
+            let mask = Tensor::from_vec(mask, (encodings.len(), len), &self.device)?;
+            let hidden = model.forward(&ids, &ids.zeros_like()?, Some(&mask))?;
             // Mean over the real tokens only: padding is masked out.
             let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
             let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
@@ -143,6 +241,51 @@ impl Embedder {
         };
         run().map_err(|e| failed(&e))
     }
+}
+
+/// The model's weights as the kernels' encoder takes them: plain f32
+/// vectors by role, from the checkpoint's names (with or without a `bert.`
+/// prefix).
+fn kernel_weights(config: &Config, tensors: &HashMap<String, Tensor>) -> std::result::Result<(Dims, Weights), String> {
+    let prefix = if tensors.contains_key("embeddings.word_embeddings.weight") { "" } else { "bert." };
+    let get = |name: &str| -> std::result::Result<Vec<f32>, String> {
+        let full = format!("{prefix}{name}");
+        let t = tensors.get(&full).ok_or_else(|| format!("no tensor {full}"))?;
+        t.to_dtype(DType::F32).and_then(|t| t.flatten_all()).and_then(|t| t.to_vec1::<f32>()).map_err(|e| format!("{full}: {e}"))
+    };
+    let dense = |name: String| -> std::result::Result<Dense, String> { Ok(Dense { weight: get(&format!("{name}.weight"))?, bias: get(&format!("{name}.bias"))? }) };
+    let norm = |name: String| -> std::result::Result<Norm, String> { Ok(Norm { gamma: get(&format!("{name}.weight"))?, beta: get(&format!("{name}.bias"))? }) };
+    let layers = (0..config.num_hidden_layers)
+        .map(|l| {
+            let at = |part: &str| format!("encoder.layer.{l}.{part}");
+            Ok(LayerWeights {
+                query: dense(at("attention.self.query"))?,
+                key: dense(at("attention.self.key"))?,
+                value: dense(at("attention.self.value"))?,
+                attention_out: dense(at("attention.output.dense"))?,
+                attention_norm: norm(at("attention.output.LayerNorm"))?,
+                up: dense(at("intermediate.dense"))?,
+                down: dense(at("output.dense"))?,
+                output_norm: norm(at("output.LayerNorm"))?,
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()?;
+    let weights = Weights {
+        word: get("embeddings.word_embeddings.weight")?,
+        position: get("embeddings.position_embeddings.weight")?,
+        token_type: get("embeddings.token_type_embeddings.weight")?,
+        embedding_norm: norm("embeddings.LayerNorm".into())?,
+        layers,
+    };
+    let dims = Dims {
+        vocab: config.vocab_size,
+        positions: config.max_position_embeddings,
+        hidden: config.hidden_size,
+        heads: config.num_attention_heads,
+        intermediate: config.intermediate_size,
+        eps: config.layer_norm_eps as f32,
+    };
+    Ok((dims, weights))
 }
 
 /// Writes a tiny BERT with random weights and a 40-word WordPiece vocabulary,
@@ -277,6 +420,31 @@ mod tests {
                 let distance = 1.0 - cosine(&a[i], &a[j]);
                 assert!(distance > 0.1, "{:?} and {:?} are {distance} apart", texts[i], texts[j]);
             }
+        }
+    }
+
+    /// The kernels run where the CPU has AVX-512 and give candle's vectors;
+    /// the switch forces candle (the path other CPUs and the GPU take).
+    #[test]
+    fn the_kernels_give_candles_vectors_and_the_switch_forces_candle() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tiny_random_model(dir.path()).unwrap();
+        let fast = Embedder::load(dir.path(), 64, &Device::Cpu).unwrap();
+        assert_eq!(fast.on_kernels(), slm_kernels::gemm::available());
+        let candle = Embedder::load_with(dir.path(), 64, &Device::Cpu, Options { engine: Engine::Candle, ..Default::default() }).unwrap();
+        assert!(!candle.on_kernels());
+        let long = "review the code of the user story and plan the product ".repeat(8);
+        let texts = ["hello", "extract the invoice total and date", "", long.as_str(), "summarize the support ticket for the user"];
+        let (a, b) = (fast.embed(&texts, 3, |_| {}).unwrap(), candle.embed(&texts, 3, |_| {}).unwrap());
+        for ((x, y), text) in a.iter().zip(&b).zip(texts) {
+            let c: f64 = x.iter().zip(y).map(|(p, q)| f64::from(*p) * f64::from(*q)).sum();
+            assert!(c >= 0.999_999, "cosine {c} for {text:?}");
+        }
+        // int8 asked for: the vectors stay close, or f32 where VNNI is missing.
+        let int8 = Embedder::load_with(dir.path(), 64, &Device::Cpu, Options { precision: Precision::Int8, ..Default::default() }).unwrap();
+        assert_eq!(int8.precision() == Precision::Int8, slm_kernels::int8::available());
+        for (x, y) in int8.embed(&texts, 2, |_| {}).unwrap().iter().zip(&a) {
+            assert!(cosine(x, y) > 0.95, "{}", cosine(x, y));
         }
     }
 

@@ -412,7 +412,7 @@ impl Task for PublishTask {
             version: String::new(),
             dag_run_id: ctx.run_id.clone(),
             published_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            embedding: EmbeddingSpec { model: settings.hf_name, dim: settings.dim, text: settings.template, max_tokens: settings.max_tokens },
+            embedding: EmbeddingSpec { model: settings.hf_name, dim: settings.dim, text: settings.template, max_tokens: settings.max_tokens, precision: settings.precision },
             fallback: Fallback { target: "llm".into(), model: fallback_model },
             ambiguity_margin: cfg.ambiguity_margin,
             routes,

@@ -21,7 +21,7 @@ use crate::models::task_text::{tool_names, CallParts, Template};
 use crate::error::{Error, Result};
 use crate::models::chat::ChatMessage;
 use super::fast::FastRouter;
-use crate::models::minilm::Embedder;
+use crate::models::minilm::{self, Embedder};
 use crate::models::static_embed::{StaticEncoder, TokenTable};
 
 /// The decision for one request.
@@ -150,7 +150,8 @@ impl Router {
         let template = Template::parse(&table.embedding.text)
             .map_err(|e| Error::usage(format!("routing table {}: embedding.text: {e}", table.version)))?;
         let device = candle_core::Device::Cpu;
-        let embedder = Embedder::load(embedding_dir, table.embedding.max_tokens, &device)?;
+        let options = minilm::Options { precision: table.embedding.precision, ..Default::default() };
+        let embedder = Embedder::load_with(embedding_dir, table.embedding.max_tokens, &device, options)?;
         if embedder.dim() != table.embedding.dim {
             return Err(Error::usage(format!(
                 "routing table {} wants {}-d embeddings, {} makes {}-d",
@@ -340,7 +341,7 @@ pub(crate) mod tests {
             version: "v1".into(),
             dag_run_id: "run".into(),
             published_at: "2026-11-21T03:00:00Z".into(),
-            embedding: EmbeddingSpec { model: "m".into(), dim: 3, text: "{last_user}".into(), max_tokens: 16 },
+            embedding: EmbeddingSpec { model: "m".into(), dim: 3, text: "{last_user}".into(), max_tokens: 16, precision: Default::default() },
             fallback: Fallback { target: "llm".into(), model: "gpt-4o".into() },
             ambiguity_margin: 0.05,
             routes,

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::warehouse::embedding_settings::Precision;
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +58,10 @@ pub struct EmbeddingSpec {
     pub text: String,
     /// Tokens embedded, at most (longer texts are truncated).
     pub max_tokens: usize,
+    /// The arithmetic the calls were embedded in (tables written before
+    /// precisions existed were f32).
+    #[serde(default)]
+    pub precision: Precision,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,6 +17,23 @@ pub struct EmbeddingSettings {
     pub template: String,
     pub max_tokens: usize,
     pub dim: usize,
+    /// Settings written before precisions existed were f32.
+    #[serde(default)]
+    pub precision: Precision,
+}
+
+/// The arithmetic of the embedding model's projections (`embed.precision`
+/// in a DAG); the router embeds requests in the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// f32 throughout: the reference's vectors.
+    #[default]
+    F32,
+    /// int8 weights (per output channel) and activations (per token), on
+    /// AVX-512 VNNI; cosine ≥ 0.99 to f32 (tested). Falls back to f32, with
+    /// a warning, on a CPU without VNNI.
+    Int8,
 }
 
 /// The settings the embed task last ran with.

@@ -112,7 +112,7 @@ async fn publish(dir: &Path) -> (Registry, PathBuf, String) {
     let a3 = registry.put_adapter(3, "v1", &[(crate::models::peft::WEIGHTS_FILE, adapter(3))]).await.unwrap();
     let a4 = registry.put_adapter(4, "v1", &[(crate::models::peft::WEIGHTS_FILE, adapter(4))]).await.unwrap();
     let mut table = crate::routing::router::tests::table(vec![]);
-    table.embedding = EmbeddingSpec { model: "minilm".into(), dim: 16, text: "{last_user}".into(), max_tokens: 64 };
+    table.embedding = EmbeddingSpec { model: "minilm".into(), dim: 16, text: "{last_user}".into(), max_tokens: 64, precision: Default::default() };
     let dir2 = model.clone();
     let probe = table.clone();
     let centroids = tokio::task::spawn_blocking(move || {

@@ -1,0 +1,264 @@
+//! `y = x Wᵀ` in int8 with AVX-512 VNNI, for inference's projections:
+//! W quantized once per output channel (symmetric, [-127, 127]), each row
+//! of x quantized when it arrives onto the 256 steps of u8 between its own
+//! minimum and maximum (`x ≈ s·(q − z)`; `vpdpbusd` multiplies unsigned by
+//! signed bytes, and a row's range is often lopsided, as GELU's output is),
+//! products summed in i32. The zero point adds `z_r·Σ_l W_jl` to output
+//! (r, j), which is taken off before scaling back to f32.
+
+use std::ops::Range;
+
+/// Rows of y per micro-kernel call (2 accumulators each).
+const MR: usize = 14;
+/// Columns of y per micro-kernel call: two vectors of 16 i32.
+const NR: usize = 32;
+/// Rows of x per thread work item.
+const MC: usize = 4 * MR;
+
+/// Whether [`quantize`] and [`gemm`] run on this CPU.
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vnni")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// W (n, k) in int8, packed for the kernel: per panel of [`NR`] output
+/// channels, for each group of 4 inputs, 4 bytes per channel.
+pub struct QuantizedB {
+    n: usize,
+    k: usize,
+    /// k rounded up to a multiple of 4 (the padding is zero).
+    k4: usize,
+    data: Vec<i8>,
+    scales: Vec<f32>,
+    /// `Σ_l W_jl` per channel, in the quantized units.
+    sums: Vec<i32>,
+}
+
+impl QuantizedB {
+    /// The (out, in) shape of W.
+    pub fn dims(&self) -> (usize, usize) {
+        (self.n, self.k)
+    }
+}
+
+/// Quantizes W (n, k), row-major as PyTorch stores a linear layer, or None
+/// where the CPU lacks VNNI.
+pub fn quantize(w: &[f32], n: usize, k: usize) -> Option<QuantizedB> {
+    if !available() {
+        return None;
+    }
+    assert!(w.len() == n * k && n > 0 && k > 0, "W is {n}x{k} but holds {} values", w.len());
+    let k4 = k.div_ceil(4) * 4;
+    let panels = n.div_ceil(NR);
+    let mut data = vec![0i8; panels * k4 * NR];
+    let (mut scales, mut sums) = (vec![0f32; n], vec![0i32; n]);
+    for j in 0..n {
+        let row = &w[j * k..][..k];
+        let high = row.iter().fold(0f32, |a, v| a.max(v.abs()));
+        let scale = if high > 0.0 { high / 127.0 } else { 1.0 };
+        scales[j] = scale;
+        let (panel, c) = (j / NR, j % NR);
+        let mut total = 0i32;
+        for (l, v) in row.iter().enumerate() {
+            let q = (v / scale).round_ties_even().clamp(-127.0, 127.0) as i8;
+            total += i32::from(q);
+            data[panel * k4 * NR + (l / 4) * NR * 4 + c * 4 + l % 4] = q;
+        }
+        sums[j] = total;
+    }
+    Some(QuantizedB { n, k, k4, data, scales, sums })
+}
+
+/// `x Wᵀ` for x (m, k) row-major: a row-major (m, n) vector. `pool(n, f)`
+/// must call `f` on disjoint ranges covering `0..n` and return when all
+/// calls have.
+pub fn gemm(x: &[f32], m: usize, w: &QuantizedB, pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Vec<f32> {
+    let (n, k, k4) = (w.n, w.k, w.k4);
+    assert!(x.len() == m * k, "x is {m}x{k} but holds {} values", x.len());
+    let mut y = vec![0f32; m * n];
+    if m == 0 {
+        return y;
+    }
+    let row_blocks = m.div_ceil(MC);
+    let panels = n.div_ceil(NR);
+    // Few rows (one request's tokens): split by columns too, as gemm does.
+    let column_parts = (8 / row_blocks).clamp(1, panels);
+    let panels_per_part = panels.div_ceil(column_parts);
+    let out = Shared(y.as_mut_ptr());
+    pool(row_blocks * column_parts, &|items: Range<usize>| {
+        let out = &out;
+        // The padding past k multiplies zero weights: any value will do.
+        let mut quantized = vec![0u8; MC * k4];
+        let (mut scales, mut zeros) = ([0f32; MC], [0i32; MC]);
+        for item in items {
+            let (block, part) = (item / column_parts, item % column_parts);
+            let (i0, rows) = (block * MC, MC.min(m - block * MC));
+            quantize_rows(&x[i0 * k..(i0 + rows) * k], k, k4, &mut quantized, &mut scales, &mut zeros);
+            for panel in part * panels_per_part..((part + 1) * panels_per_part).min(panels) {
+                let b = &w.data[panel * k4 * NR..][..k4 * NR];
+                let (j0, cols) = (panel * NR, NR.min(n - panel * NR));
+                for sub in 0..rows.div_ceil(MR) {
+                    let tile_rows = MR.min(rows - sub * MR);
+                    // SAFETY: the CPU has VNNI (a QuantizedB exists only then);
+                    // rows i0 + sub·MR.. of y, in this part's panels, belong to
+                    // this work item alone.
+                    unsafe {
+                        kernel(
+                            k4 / 4,
+                            &quantized[sub * MR * k4..],
+                            k4,
+                            tile_rows,
+                            b,
+                            &scales[sub * MR..],
+                            &zeros[sub * MR..],
+                            &w.scales[j0..j0 + cols],
+                            &w.sums[j0..j0 + cols],
+                            out.0.add((i0 + sub * MR) * n + j0),
+                            n,
+                        )
+                    };
+                }
+            }
+        }
+    });
+    y
+}
+
+struct Shared(*mut f32);
+// SAFETY: threads write disjoint rows only, and the pool returns before
+// the buffer is read.
+unsafe impl Sync for Shared {}
+
+/// Each row of x (k wide) to u8, `q = round(x / s) + z` over the row's
+/// range (0 included, so that zero is exact), in rows of k4; its scale s
+/// and zero point z.
+fn quantize_rows(x: &[f32], k: usize, k4: usize, dst: &mut [u8], scales: &mut [f32], zeros: &mut [i32]) {
+    for (r, row) in x.chunks_exact(k).enumerate() {
+        let (low, high) = row.iter().fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let scale = if high > low { (high - low) / 255.0 } else { 1.0 };
+        let zero = (-low / scale).round_ties_even().clamp(0.0, 255.0);
+        scales[r] = scale;
+        zeros[r] = zero as i32;
+        let inv = 1.0 / scale;
+        for (d, v) in dst[r * k4..][..k].iter_mut().zip(row) {
+            *d = (v * inv + zero).round_ties_even().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// y[0..rows, 0..cols] = sx_r · sw_j · (Σ_l xq_rl·wq_jl − z_r·Σ_l wq_jl).
+///
+/// # Safety
+/// The CPU has AVX-512F and VNNI; `a` holds `rows` rows of `lda ≥ 4·groups`
+/// bytes; `y` points at a tile of (rows, cols) with row stride `ldy`,
+/// written by this thread only.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vnni")]
+unsafe fn kernel(groups: usize, a: &[u8], lda: usize, rows: usize, b: &[i8], sx: &[f32], zx: &[i32], sw: &[f32], sums: &[i32], y: *mut f32, ldy: usize) {
+    use std::arch::x86_64::*;
+    debug_assert!(b.len() >= groups * NR * 4 && a.len() >= (rows - 1) * lda + 4 * groups);
+    // Rows past `rows` read row 0 again; their sums are not stored.
+    let row_at: [*const u8; MR] = std::array::from_fn(|r| a.as_ptr().add(if r < rows { r * lda } else { 0 }));
+    let b = b.as_ptr();
+    let mut acc = [[_mm512_setzero_si512(); 2]; MR];
+    for g in 0..groups {
+        let b0 = _mm512_loadu_si512(b.add(g * NR * 4) as *const __m512i);
+        let b1 = _mm512_loadu_si512(b.add(g * NR * 4 + 64) as *const __m512i);
+        for r in 0..MR {
+            let four = _mm512_set1_epi32((row_at[r].add(g * 4) as *const i32).read_unaligned());
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], four, b0);
+            acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], four, b1);
+        }
+    }
+    let cols = sw.len();
+    let mask = |from: usize| -> __mmask16 {
+        let valid = cols.saturating_sub(from).min(16);
+        if valid == 16 { 0xffff } else { ((1u32 << valid) - 1) as __mmask16 }
+    };
+    let (m0, m1) = (mask(0), mask(16));
+    let scale0 = _mm512_maskz_loadu_ps(m0, sw.as_ptr());
+    let scale1 = _mm512_maskz_loadu_ps(m1, sw.as_ptr().add(16.min(cols)));
+    let sum0 = _mm512_maskz_loadu_epi32(m0, sums.as_ptr());
+    let sum1 = _mm512_maskz_loadu_epi32(m1, sums.as_ptr().add(16.min(cols)));
+    for (r, acc_r) in acc.iter().enumerate().take(rows) {
+        let (row_scale, zero) = (_mm512_set1_ps(sx[r]), _mm512_set1_epi32(zx[r]));
+        let shift0 = _mm512_mullo_epi32(zero, sum0);
+        let shift1 = _mm512_mullo_epi32(zero, sum1);
+        let v0 = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc_r[0], shift0)), scale0), row_scale);
+        let v1 = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc_r[1], shift1)), scale1), row_scale);
+        _mm512_mask_storeu_ps(y.add(r * ldy), m0, v0);
+        if m1 != 0 {
+            _mm512_mask_storeu_ps(y.add(r * ldy + 16), m1, v1);
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel(_: usize, _: &[u8], _: usize, _: usize, _: &[i8], _: &[f32], _: &[i32], _: &[f32], _: &[i32], _: *mut f32, _: usize) {
+    unreachable!("int8 gemm runs only where available() is true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serial(n: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
+        f(0..n / 2);
+        f(n / 2..n);
+    }
+
+    fn values(n: usize, seed: usize) -> Vec<f32> {
+        (0..n).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 - 1001.0) / 700.0).collect()
+    }
+
+    #[test]
+    fn the_int8_product_is_within_its_quantization_error() {
+        if !available() {
+            eprintln!("no AVX-512 VNNI on this CPU: the int8 path is not used");
+            return;
+        }
+        // Fringes: m past MR and MC, n past NR, k not a multiple of 4.
+        for (m, n, k) in [(1, 1, 1), (15, 33, 7), (60, 70, 384), (3, 16, 1537)] {
+            let (x, w) = (values(m * k, 1), values(n * k, 2));
+            let q = quantize(&w, n, k).unwrap();
+            assert_eq!(q.dims(), (n, k));
+            let y = gemm(&x, m, &q, serial);
+            for i in 0..m {
+                let x_high = x[i * k..][..k].iter().fold(0f32, |a, v| a.max(v.abs()));
+                for j in 0..n {
+                    let w_high = w[j * k..][..k].iter().fold(0f32, |a, v| a.max(v.abs()));
+                    let exact: f64 = (0..k).map(|l| f64::from(x[i * k + l]) * f64::from(w[j * k + l])).sum();
+                    // Each factor is off by at most half a step; the sum of
+                    // k such products is bounded (loosely) by this.
+                    let bound = k as f64 * f64::from(x_high * w_high) * (1.0 / 127.0 + 1.0 / (127.0 * 127.0 * 4.0));
+                    let got = f64::from(y[i * n + j]);
+                    assert!((got - exact).abs() <= bound, "{m}x{n}x{k} at ({i}, {j}): {got} vs {exact} (bound {bound})");
+                }
+            }
+        }
+        // Exactly representable values come back exactly.
+        let (m, n, k) = (5, 3, 8);
+        let x: Vec<f32> = (0..m * k).map(|i| ((i % 255) as f32 - 127.0).clamp(-127.0, 127.0)).collect();
+        let mut w: Vec<f32> = (0..n * k).map(|i| (i % 7) as f32 - 3.0).collect();
+        for j in 0..n {
+            w[j * k] = 127.0; // scale 1
+        }
+        // A row from -128 to 127 has a step of exactly 1.
+        let xs: Vec<f32> = (0..m).flat_map(|i| { let mut r = x[i * k..][..k].to_vec(); r[0] = 127.0; r[1] = -128.0; r }).collect();
+        let y = gemm(&xs, m, &quantize(&w, n, k).unwrap(), serial);
+        for i in 0..m {
+            for j in 0..n {
+                let exact: f32 = (0..k).map(|l| xs[i * k + l] * w[j * k + l]).sum();
+                assert_eq!(y[i * n + j], exact, "({i}, {j})");
+            }
+        }
+    }
+}
