@@ -1,7 +1,7 @@
 //! Issue 19: our MiniLM embedding against sentence-transformers on the same
 //! texts. `scripts/bench_embed.sh` runs it; alone:
 //!
-//!   bench_embed texts <dir> [demo calls]     writes demo.jsonl and long.jsonl
+//!   bench_embed texts <dir> [demo calls] [long texts]   writes demo.jsonl and long.jsonl
 //!   bench_embed run <texts.jsonl> <engine>   engine: f32 | int8 | candle
 //!
 //! `texts` renders the embed task's default template over a generated demo
@@ -30,11 +30,12 @@ fn main() -> anyhow::Result<()> {
     match args.get(1).map(String::as_str) {
         Some("texts") => {
             let dir = Path::new(args.get(2).map_or("/tmp/bench_embed", String::as_str));
-            let calls: usize = args.get(3).map_or(Ok(4000), |a| a.parse())?;
+            let calls: usize = args.get(3).map_or(Ok(1000), |a| a.parse())?;
+            let long_texts: usize = args.get(4).map_or(Ok(300), |a| a.parse())?;
             std::fs::create_dir_all(dir)?;
             let demo = demo_texts(calls)?;
             write_texts(&dir.join("demo.jsonl"), &demo)?;
-            let long = long_prompt_texts(1000, 7);
+            let long = long_prompt_texts(long_texts, 7);
             write_texts(&dir.join("long.jsonl"), &long)?;
             eprintln!("{} demo texts, {} long-prompt texts in {}", demo.len(), long.len(), dir.display());
             Ok(())

@@ -4,8 +4,8 @@
 # our own), the same truncation (256 tokens), batch 32, 2 threads. Prints
 # texts/s, tokens/s, GFLOP/s and peak RSS per engine, and each one's ratio
 # to sentence-transformers (medians of three passes; each engine in its own
-# process).
-#   bash scripts/bench_embed.sh [demo calls]
+# process). ENGINES adds `candle` (the path before the kernels) if asked.
+#   bash scripts/bench_embed.sh [demo calls (1000)] [long-prompt texts (300)]
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 ensure_peft_venv
@@ -13,11 +13,11 @@ ensure_peft_venv
 cargo build --quiet --locked --example bench_embed "${OPT[@]}"
 BIN="$CARGO_TARGET_DIR/debug/examples/bench_embed"
 OUT="${BENCH_EMBED_DIR:-/tmp/bench_embed}"
-"$BIN" texts "$OUT" "${1:-4000}"
+"$BIN" texts "$OUT" "${1:-1000}" "${2:-300}"
 for corpus in demo long; do
   : > "$OUT/$corpus.results"
   "$VENV/bin/python" scripts/bench_embed.py "$OUT/$corpus.jsonl" models/all-minilm-l6-v2 >> "$OUT/$corpus.results"
-  for engine in candle f32 int8; do
+  for engine in ${ENGINES:-f32 int8}; do
     "$BIN" run "$OUT/$corpus.jsonl" "$engine" >> "$OUT/$corpus.results"
   done
   python3 - "$OUT/$corpus.results" "$corpus" <<'PY'

@@ -97,7 +97,32 @@ pub fn gemm_batched<'a>(
     }
     let shape = Shape::of(k, n);
     let packed_b = pack_all(batch, &shape, b_at, &pool);
-    Some(multiply(batch, m, &shape, a_at, |product| &packed_b[product * shape.len()..][..shape.len()], &pool))
+    let mut c = vec![0f32; batch * m * n];
+    multiply(batch, m, &shape, a_at, |product| &packed_b[product * shape.len()..][..shape.len()], &mut c, &pool);
+    Some(c)
+}
+
+/// [`gemm`] into `c` (row-major, A.rows × B.cols, overwritten): for loops
+/// that multiply many small matrices (attention's, per head and text) and
+/// would otherwise allocate and zero an output for each.
+pub fn gemm_into(a: View, b: View, c: &mut [f32], pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Option<()> {
+    if !available() {
+        return None;
+    }
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    assert!(b.rows == k && c.len() == m * n, "A is {m}x{k}, B is {}x{n}, C holds {}", b.rows, c.len());
+    a.check("A");
+    b.check("B");
+    if k == 0 {
+        c.fill(0.0);
+    }
+    if m == 0 || n == 0 || k == 0 {
+        return Some(());
+    }
+    let shape = Shape::of(k, n);
+    let packed_b = pack_all(1, &shape, |_| b, &pool);
+    multiply(1, m, &shape, |_| a, |_| &packed_b, c, &pool);
+    Some(())
 }
 
 /// A matrix B packed once for many products `A·B` (a layer's weights,
@@ -131,10 +156,11 @@ pub fn pack(b: View, pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Op
 pub fn gemm_packed(a: View, b: &PackedB, pool: impl Fn(usize, &(dyn Fn(Range<usize>) + Sync))) -> Vec<f32> {
     assert!(a.cols == b.shape.k, "A is {}x{}, B is {}x{}", a.rows, a.cols, b.shape.k, b.shape.n);
     a.check("A");
-    if a.rows == 0 {
-        return Vec::new();
+    let mut c = vec![0f32; a.rows * b.shape.n];
+    if a.rows > 0 {
+        multiply(1, a.rows, &b.shape, |_| a, |_| &b.data, &mut c, &pool);
     }
-    multiply(1, a.rows, &b.shape, |_| a, |_| &b.data, &pool)
+    c
 }
 
 /// How a B of (k, n) is laid out packed: for each k block, its panels one
@@ -188,10 +214,11 @@ fn multiply<'a, 'b>(
     shape: &Shape,
     a_at: impl Fn(usize) -> View<'a> + Sync,
     packed_at: impl Fn(usize) -> &'b [f32] + Sync,
+    c: &mut [f32],
     pool: &impl Fn(usize, &(dyn Fn(Range<usize>) + Sync)),
-) -> Vec<f32> {
+) {
     let (n, k, depth, blocks, panels) = (shape.n, shape.k, shape.depth, shape.blocks, shape.panels);
-    let mut c = vec![0f32; batch * m * n];
+    debug_assert!(c.len() == batch * m * n);
     let row_blocks = m.div_ceil(MC);
     // A product of few rows (one request's tokens) is also split by columns,
     // so that every thread has work; each part packs its rows again.
@@ -207,28 +234,38 @@ fn multiply<'a, 'b>(
             let packed_b = packed_at(product);
             let c0 = product * m * n;
             let (i0, mc) = (row_block * MC, MC.min(m - row_block * MC));
+            // Packing A pays off over many panels of B; for one or two (a
+            // product with few columns, as attention's `p v`), a row-major A
+            // is read where it lies.
+            let direct = panels <= 2 && a.col_stride == 1;
             for block in 0..blocks {
                 let (k0, kc) = (block * depth, depth.min(k - block * depth));
-                pack_a(&a, i0, mc, k0, kc, &mut packed_a);
+                if !direct {
+                    pack_a(&a, i0, mc, k0, kc, &mut packed_a);
+                }
                 for panel in part * panels_per_part..((part + 1) * panels_per_part).min(panels) {
                     let b_panel = &packed_b[shape.block_offset(block) + panel * depth * NR..][..kc * NR];
                     let (j0, cols) = (panel * NR, NR.min(n - panel * NR));
                     for sub in 0..mc.div_ceil(MR) {
                         let rows = MR.min(mc - sub * MR);
-                        let a_panel = &packed_a[sub * MR * kc..][..MR * kc];
                         // SAFETY: rows i0 + sub·MR.. of product `product` of C, in
                         // this part's panels, belong to this work item only;
-                        // the tile lies inside C.
+                        // the tile lies inside C. A direct tile's rows lie in A.
                         unsafe {
                             let c_tile = out.0.add(c0 + (i0 + sub * MR) * n + j0);
-                            kernel(kc, a_panel, b_panel, c_tile, n, rows, cols, block > 0);
+                            if direct {
+                                let first = &a.data[(i0 + sub * MR) * a.row_stride + k0..];
+                                kernel_direct(kc, first, a.row_stride, b_panel, c_tile, n, rows, cols, block > 0);
+                            } else {
+                                let a_panel = &packed_a[sub * MR * kc..][..MR * kc];
+                                kernel(kc, a_panel, b_panel, c_tile, n, rows, cols, block > 0);
+                            }
                         }
                     }
                 }
             }
         }
     });
-    c
 }
 
 struct Shared(*mut f32);
@@ -323,6 +360,18 @@ unsafe fn kernel(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, rows:
             acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
         }
     }
+    store(&acc, c, ldc, rows, cols, accumulate);
+}
+
+/// Writes (or adds) the accumulators' first `rows` rows and `cols` columns
+/// to the tile at `c`.
+///
+/// # Safety
+/// The CPU has AVX-512F; the tile lies inside C and is this thread's.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn store(acc: &[[std::arch::x86_64::__m512; 2]; MR], c: *mut f32, ldc: usize, rows: usize, cols: usize, accumulate: bool) {
+    use std::arch::x86_64::*;
     // Columns past `cols` are masked off; rows past `rows` are not stored.
     let mask = |from: usize| -> __mmask16 {
         let valid = cols.saturating_sub(from).min(16);
@@ -346,6 +395,39 @@ unsafe fn kernel(kc: usize, a: &[f32], b: &[f32], c: *mut f32, ldc: usize, rows:
 #[cfg(not(target_arch = "x86_64"))]
 #[allow(clippy::too_many_arguments)]
 unsafe fn kernel(_: usize, _: &[f32], _: &[f32], _: *mut f32, _: usize, _: usize, _: usize, _: bool) {
+    unreachable!("gemm runs only where available() is true")
+}
+
+/// [`kernel`] for an A tile read in place: row r of the tile starts at
+/// `a[r · lda]`, its depth contiguous.
+///
+/// # Safety
+/// As for [`kernel`]; `a` holds `rows` rows of `lda` with `kc` values each.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn kernel_direct(kc: usize, a: &[f32], lda: usize, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, accumulate: bool) {
+    use std::arch::x86_64::*;
+    debug_assert!(a.len() >= (rows - 1) * lda + kc && b.len() >= kc * NR);
+    // Rows past `rows` read the first row again; they are not stored.
+    let row_at: [*const f32; MR] = std::array::from_fn(|r| a.as_ptr().add(if r < rows { r * lda } else { 0 }));
+    let b = b.as_ptr();
+    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
+    for l in 0..kc {
+        let b0 = _mm512_loadu_ps(b.add(l * NR));
+        let b1 = _mm512_loadu_ps(b.add(l * NR + 16));
+        for r in 0..MR {
+            let ar = _mm512_set1_ps(*row_at[r].add(l));
+            acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
+        }
+    }
+    store(&acc, c, ldc, rows, cols, accumulate);
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel_direct(_: usize, _: &[f32], _: usize, _: &[f32], _: *mut f32, _: usize, _: usize, _: usize, _: bool) {
     unreachable!("gemm runs only where available() is true")
 }
 
@@ -433,7 +515,11 @@ mod tests {
             let b = View::row_major(&w, n, k).t();
             let packed = pack(b, serial).unwrap();
             assert_eq!(packed.dims(), (k, n));
-            assert_eq!(gemm_packed(a, &packed, serial), gemm(a, b, serial).unwrap());
+            let want = gemm(a, b, serial).unwrap();
+            assert_eq!(gemm_packed(a, &packed, serial), want);
+            let mut into = vec![f32::NAN; m * n];
+            gemm_into(a, b, &mut into, serial).unwrap();
+            assert_eq!(into, want, "gemm_into overwrites whatever C held");
         }
     }
 

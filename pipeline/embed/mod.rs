@@ -226,6 +226,8 @@ impl Task for EmbedTask {
                 "vector_index": index,
                 "model": model_name,
                 "max_tokens": embedder.max_tokens(),
+                "precision": embedder.precision(),
+                "engine": if embedder.on_kernels() { "kernels" } else { "candle" },
             }),
         })
     }
