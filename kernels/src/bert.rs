@@ -295,15 +295,9 @@ fn residual_norm(x: &[f32], bias: &[f32], hidden: &mut [f32], norm: &Norm, eps: 
 mod tests {
     use super::*;
     use crate::ops::tests::erf64;
+    use crate::testing::{serial, values};
 
-    fn serial(n: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
-        f(0..n / 2);
-        f(n / 2..n);
-    }
 
-    fn values(n: usize, seed: usize, spread: f32) -> Vec<f32> {
-        (0..n).map(|i| ((((i * 7919 + seed * 104_729) % 2003) as f32 - 1001.0) / 1001.0) * spread).collect()
-    }
 
     pub(crate) fn random_weights(dims: Dims, layers: usize) -> Weights {
         let (h, i) = (dims.hidden, dims.intermediate);

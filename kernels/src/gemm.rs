@@ -434,11 +434,8 @@ unsafe fn kernel_direct(_: usize, _: &[f32], _: usize, _: &[f32], _: *mut f32, _
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::serial;
 
-    fn serial(n: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
-        f(0..n / 2);
-        f(n / 2..n);
-    }
 
     fn naive(a: View, b: View) -> Vec<f32> {
         let mut c = vec![0f32; a.rows * b.cols];
@@ -452,8 +449,9 @@ mod tests {
         c
     }
 
+    /// The values the tests were written with: steps of 1/700 up to ±1.43.
     fn values(n: usize, seed: usize) -> Vec<f32> {
-        (0..n).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 - 1001.0) / 700.0).collect()
+        crate::testing::values(n, seed, 1001.0 / 700.0)
     }
 
     #[test]

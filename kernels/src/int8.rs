@@ -209,14 +209,12 @@ unsafe fn kernel(_: usize, _: &[u8], _: usize, _: usize, _: &[i8], _: &[f32], _:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::serial;
 
-    fn serial(n: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
-        f(0..n / 2);
-        f(n / 2..n);
-    }
 
+    /// The values the tests were written with: steps of 1/700 up to ±1.43.
     fn values(n: usize, seed: usize) -> Vec<f32> {
-        (0..n).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 - 1001.0) / 700.0).collect()
+        crate::testing::values(n, seed, 1001.0 / 700.0)
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod bert;
 pub mod gemm;
 pub mod int8;
 pub mod ops;
+#[cfg(test)]
+mod testing;
 
 /// `y = x Wᵀ` for x (m, k) and W (n, k), both row-major: y (m, n).
 /// `pool(n, f)` must call `f` on disjoint ranges covering `0..n` and return
