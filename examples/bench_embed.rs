@@ -2,7 +2,7 @@
 //! texts. `scripts/bench_embed.sh` runs it; alone:
 //!
 //!   bench_embed texts <dir> [demo calls] [long texts]   writes demo.jsonl and long.jsonl
-//!   bench_embed run <texts.jsonl> <engine>   engine: f32 | int8 | candle
+//!   bench_embed run <texts.jsonl> <engine>   engine: f32 | bf16 | int8 | candle
 //!
 //! `texts` renders the embed task's default template over a generated demo
 //! corpus (`demo.jsonl`) and over agent calls of our own with system
@@ -41,10 +41,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some("run") => {
-            let file = args.get(2).ok_or_else(|| anyhow::anyhow!("usage: bench_embed run <texts.jsonl> <f32|int8|candle>"))?;
+            let file = args.get(2).ok_or_else(|| anyhow::anyhow!("usage: bench_embed run <texts.jsonl> <f32|bf16|int8|candle>"))?;
             run(Path::new(file), args.get(3).map_or("f32", String::as_str))
         }
-        _ => anyhow::bail!("usage: bench_embed texts <dir> [calls] | bench_embed run <texts.jsonl> <f32|int8|candle>"),
+        _ => anyhow::bail!("usage: bench_embed texts <dir> [calls] | bench_embed run <texts.jsonl> <f32|bf16|int8|candle>"),
     }
 }
 
@@ -56,8 +56,9 @@ fn run(file: &Path, engine: &str) -> anyhow::Result<()> {
     let options = match engine {
         "f32" => Options::default(),
         "int8" => Options { precision: Precision::Int8, ..Default::default() },
+        "bf16" => Options { precision: Precision::Bf16, ..Default::default() },
         "candle" => Options { engine: Engine::Candle, ..Default::default() },
-        other => anyhow::bail!("unknown engine {other}: f32, int8 or candle"),
+        other => anyhow::bail!("unknown engine {other}: f32, bf16, int8 or candle"),
     };
     let model = Embedder::load_with(&slm_pipeline::models::model_dir("all-minilm-l6-v2"), MAX_TOKENS, &candle_core::Device::Cpu, options)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -77,7 +78,7 @@ fn run(file: &Path, engine: &str) -> anyhow::Result<()> {
     let secs = times[1];
     let name = match (engine, model.precision(), model.on_kernels()) {
         ("candle", ..) => "ours, candle path (before)".to_string(),
-        (_, p, true) => format!("ours, kernels {}", if p == Precision::Int8 { "int8" } else { "f32" }),
+        (_, p, true) => format!("ours, kernels {}", p.as_str()),
         (_, _, false) => "ours, candle fallback".to_string(),
     };
     println!(

@@ -17,7 +17,7 @@ OUT="${BENCH_EMBED_DIR:-/tmp/bench_embed}"
 for corpus in demo long; do
   : > "$OUT/$corpus.results"
   "$VENV/bin/python" scripts/bench_embed.py "$OUT/$corpus.jsonl" models/all-minilm-l6-v2 >> "$OUT/$corpus.results"
-  for engine in ${ENGINES:-f32 int8}; do
+  for engine in ${ENGINES:-f32 bf16 int8}; do
     "$BIN" run "$OUT/$corpus.jsonl" "$engine" >> "$OUT/$corpus.results"
   done
   python3 - "$OUT/$corpus.results" "$corpus" <<'PY'

@@ -47,7 +47,10 @@ fn minilm_matches_sentence_transformers() {
     assert!(f32_worst >= 0.999_999, "kernels against candle: worst cosine {f32_worst}");
     let int8 = load(Options { precision: Precision::Int8, ..Default::default() });
     let int8_worst = worst_of(&int8.embed(&texts, 8, |_| {}).unwrap());
-    eprintln!("worst cosine to candle's f32: kernels f32 {f32_worst:.8}, {:?} {int8_worst:.6}", int8.precision());
+    let bf16 = load(Options { precision: Precision::Bf16, ..Default::default() });
+    let bf16_worst = worst_of(&bf16.embed(&texts, 8, |_| {}).unwrap());
+    eprintln!("worst cosine to candle's f32: kernels f32 {f32_worst:.8}, {:?} {bf16_worst:.6}, {:?} {int8_worst:.6}", bf16.precision(), int8.precision());
+    assert!(bf16_worst >= 0.999, "bf16 against f32: worst cosine {bf16_worst}");
     assert!(int8_worst >= 0.99, "int8 against f32: worst cosine {int8_worst}");
 }
 

@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 
+use crate::bf16::{self, Bf16B};
 use crate::gemm::{self, PackedB, View};
 use crate::int8::{self, QuantizedB};
 use crate::ops;
@@ -70,12 +71,16 @@ pub enum Precision {
     /// Weights quantized to int8 per output channel, activations to int8
     /// per token at run time (AVX-512 VNNI); accumulation in i32.
     Int8,
+    /// Weights and activations rounded to bfloat16 (AVX-512 BF16);
+    /// accumulation in f32.
+    Bf16,
 }
 
 /// A projection ready to multiply: its weights packed once at load.
 enum Projection {
     F32(PackedB),
     Int8(QuantizedB),
+    Bf16(Bf16B),
 }
 
 impl Projection {
@@ -84,6 +89,7 @@ impl Projection {
         match precision {
             Precision::F32 => gemm::pack(view.t(), pool).map(Projection::F32).ok_or_else(|| "this CPU has no AVX-512".to_string()),
             Precision::Int8 => int8::quantize(weight, out, inputs).map(Projection::Int8).ok_or_else(|| "this CPU has no AVX-512 VNNI".to_string()),
+            Precision::Bf16 => bf16::pack(weight, out, inputs).map(Projection::Bf16).ok_or_else(|| "this CPU has no AVX-512 BF16".to_string()),
         }
     }
 
@@ -92,6 +98,7 @@ impl Projection {
         match self {
             Projection::F32(w) => gemm::gemm_packed(View::row_major(x, rows, w.dims().0), w, pool),
             Projection::Int8(w) => int8::gemm(x, rows, w, pool),
+            Projection::Bf16(w) => bf16::gemm(x, rows, w, pool),
         }
     }
 }
@@ -124,6 +131,7 @@ pub fn available(precision: Precision) -> bool {
     match precision {
         Precision::F32 => gemm::available(),
         Precision::Int8 => int8::available(),
+        Precision::Bf16 => bf16::available(),
     }
 }
 
@@ -412,6 +420,19 @@ mod tests {
     }
 
     #[test]
+    fn bf16_stays_close_to_the_textbook_forward() {
+        if !available(Precision::Bf16) {
+            return;
+        }
+        let encoder = Encoder::new(DIMS, random_weights(DIMS, 2), Precision::Bf16, &serial).unwrap();
+        let ids: Vec<u32> = (0..23).map(|p| (p * 7 % 50) as u32).collect();
+        let got = encoder.embed(&[ids.as_slice()], &serial).unwrap().remove(0);
+        let want = reference(DIMS, &random_weights(DIMS, 2), &ids);
+        let cosine: f64 = got.iter().zip(&want).map(|(g, w)| f64::from(*g) * w).sum();
+        assert!(cosine > 0.9995, "cosine {cosine}");
+    }
+
+    #[test]
     fn bad_input_is_refused_with_its_reason() {
         if !available(Precision::F32) {
             return;
@@ -441,7 +462,7 @@ mod tests {
             })
         };
         let dims = Dims { vocab: 30522, positions: 512, hidden: 384, heads: 12, intermediate: 1536, eps: 1e-12 };
-        for precision in [Precision::F32, Precision::Int8] {
+        for precision in [Precision::F32, Precision::Int8, Precision::Bf16] {
             if !available(precision) {
                 continue;
             }

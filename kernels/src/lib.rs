@@ -7,6 +7,7 @@
 //! contiguously; the caller's thread pool splits the output columns.
 
 pub mod bert;
+pub mod bf16;
 pub mod gemm;
 pub mod int8;
 pub mod ops;

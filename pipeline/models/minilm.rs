@@ -100,13 +100,16 @@ impl Embedder {
         // Read into memory rather than memory-mapped: no `unsafe`, and 90 MB.
         let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), device)
             .map_err(|e| Error::model(context("model.safetensors"), e))?;
-        let kernels_precision = match options.precision {
-            Precision::Int8 if !bert::available(bert::Precision::Int8) => {
-                tracing::warn!("embed precision int8 needs AVX-512 VNNI, which this CPU lacks: embedding in f32");
-                bert::Precision::F32
-            }
-            Precision::Int8 => bert::Precision::Int8,
+        let wanted = match options.precision {
             Precision::F32 => bert::Precision::F32,
+            Precision::Bf16 => bert::Precision::Bf16,
+            Precision::Int8 => bert::Precision::Int8,
+        };
+        let kernels_precision = if wanted != bert::Precision::F32 && !bert::available(wanted) {
+            tracing::warn!("embed precision {} needs an AVX-512 extension this CPU lacks: embedding in f32", options.precision.as_str());
+            bert::Precision::F32
+        } else {
+            wanted
         };
         let use_kernels = options.engine == Engine::Auto
             && device.is_cpu()
@@ -119,11 +122,15 @@ impl Embedder {
             // The kernels take every text at its own length: no padding,
             // whatever the tokenizer file asks for.
             tokenizer.with_padding(None);
-            let precision = if kernels_precision == bert::Precision::Int8 { Precision::Int8 } else { Precision::F32 };
+            let precision = match kernels_precision {
+                bert::Precision::F32 => Precision::F32,
+                bert::Precision::Bf16 => Precision::Bf16,
+                bert::Precision::Int8 => Precision::Int8,
+            };
             (Model::Kernels(encoder), precision)
         } else {
-            if options.precision == Precision::Int8 {
-                tracing::warn!("embed precision int8 runs only on the CPU kernels: embedding in f32 with candle");
+            if options.precision != Precision::F32 {
+                tracing::warn!("embed precision {} runs only on the CPU kernels: embedding in f32 with candle", options.precision.as_str());
             }
             // candle's model takes padded batches; the kernels take none.
             let pad_token = tokenizer.id_to_token(config.pad_token_id as u32).unwrap_or_else(|| "[PAD]".to_string());
@@ -440,11 +447,14 @@ mod tests {
             let c: f64 = x.iter().zip(y).map(|(p, q)| f64::from(*p) * f64::from(*q)).sum();
             assert!(c >= 0.999_999, "cosine {c} for {text:?}");
         }
-        // int8 asked for: the vectors stay close, or f32 where VNNI is missing.
-        let int8 = Embedder::load_with(dir.path(), 64, &Device::Cpu, Options { precision: Precision::Int8, ..Default::default() }).unwrap();
-        assert_eq!(int8.precision() == Precision::Int8, slm_kernels::int8::available());
-        for (x, y) in int8.embed(&texts, 2, |_| {}).unwrap().iter().zip(&a) {
-            assert!(cosine(x, y) > 0.95, "{}", cosine(x, y));
+        // int8 and bf16 asked for: the vectors stay close, or f32 where the
+        // CPU lacks the extension.
+        for (precision, here, bound) in [(Precision::Int8, slm_kernels::int8::available(), 0.95), (Precision::Bf16, slm_kernels::bf16::available(), 0.999)] {
+            let model = Embedder::load_with(dir.path(), 64, &Device::Cpu, Options { precision, ..Default::default() }).unwrap();
+            assert_eq!(model.precision() == precision, here && model.on_kernels());
+            for (x, y) in model.embed(&texts, 2, |_| {}).unwrap().iter().zip(&a) {
+                assert!(cosine(x, y) > bound, "{precision:?}: {}", cosine(x, y));
+            }
         }
     }
 
