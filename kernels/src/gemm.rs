@@ -13,6 +13,8 @@
 
 use std::ops::Range;
 
+use crate::split::Split;
+
 /// Rows of C per micro-kernel call: 14 × 2 accumulators, 2 registers of B.
 pub const MR: usize = 14;
 /// Columns of C per micro-kernel call: two 16-float vectors.
@@ -21,8 +23,6 @@ pub const NR: usize = 32;
 const KC: usize = 192;
 /// Rows of A per thread work item: 4 micro-panels (42 KiB, L2).
 const MC: usize = 4 * MR;
-/// Work items below which a product is split by columns too.
-const MIN_ITEMS: usize = 8;
 
 /// A matrix view: element (i, j) is `data[i * row_stride + j * col_stride]`.
 #[derive(Clone, Copy)]
@@ -219,21 +219,17 @@ fn multiply<'a, 'b>(
 ) {
     let (n, k, depth, blocks, panels) = (shape.n, shape.k, shape.depth, shape.blocks, shape.panels);
     debug_assert!(c.len() == batch * m * n);
-    let row_blocks = m.div_ceil(MC);
-    // A product of few rows (one request's tokens) is also split by columns,
-    // so that every thread has work; each part packs its rows again.
-    let column_parts = (MIN_ITEMS / (batch * row_blocks)).clamp(1, panels);
-    let panels_per_part = panels.div_ceil(column_parts);
+    let split = Split::new(batch, m, MC, panels);
     let out = Shared(c.as_mut_ptr());
-    pool(batch * row_blocks * column_parts, &|items: Range<usize>| {
+    pool(batch * split.items_per_product(), &|items: Range<usize>| {
         let out = &out;
         let mut packed_a = vec![0f32; MC * depth];
         for item in items {
-            let (product, row_block, part) = (item / (row_blocks * column_parts), item / column_parts % row_blocks, item % column_parts);
+            let (product, rows, panel_range) = split.item(item);
             let a = a_at(product);
             let packed_b = packed_at(product);
             let c0 = product * m * n;
-            let (i0, mc) = (row_block * MC, MC.min(m - row_block * MC));
+            let (i0, mc) = (rows.start, rows.len());
             // Packing A pays off over many panels of B; for one or two (a
             // product with few columns, as attention's `p v`), a row-major A
             // is read where it lies.
@@ -243,7 +239,7 @@ fn multiply<'a, 'b>(
                 if !direct {
                     pack_a(&a, i0, mc, k0, kc, &mut packed_a);
                 }
-                for panel in part * panels_per_part..((part + 1) * panels_per_part).min(panels) {
+                for panel in panel_range.clone() {
                     let b_panel = &packed_b[shape.block_offset(block) + panel * depth * NR..][..kc * NR];
                     let (j0, cols) = (panel * NR, NR.min(n - panel * NR));
                     for sub in 0..mc.div_ceil(MR) {

@@ -8,6 +8,8 @@
 
 use std::ops::Range;
 
+use crate::split::Split;
+
 /// Rows of y per micro-kernel call (2 accumulators each).
 const MR: usize = 14;
 /// Columns of y per micro-kernel call: two vectors of 16 i32.
@@ -85,22 +87,18 @@ pub fn gemm(x: &[f32], m: usize, w: &QuantizedB, pool: impl Fn(usize, &(dyn Fn(R
     if m == 0 {
         return y;
     }
-    let row_blocks = m.div_ceil(MC);
-    let panels = n.div_ceil(NR);
-    // Few rows (one request's tokens): split by columns too, as gemm does.
-    let column_parts = (8 / row_blocks).clamp(1, panels);
-    let panels_per_part = panels.div_ceil(column_parts);
+    let split = Split::new(1, m, MC, n.div_ceil(NR));
     let out = Shared(y.as_mut_ptr());
-    pool(row_blocks * column_parts, &|items: Range<usize>| {
+    pool(split.items_per_product(), &|items: Range<usize>| {
         let out = &out;
         // The padding past k multiplies zero weights: any value will do.
         let mut quantized = vec![0u8; MC * k4];
         let (mut scales, mut zeros) = ([0f32; MC], [0i32; MC]);
         for item in items {
-            let (block, part) = (item / column_parts, item % column_parts);
-            let (i0, rows) = (block * MC, MC.min(m - block * MC));
+            let (_, block, panels) = split.item(item);
+            let (i0, rows) = (block.start, block.len());
             quantize_rows(&x[i0 * k..(i0 + rows) * k], k, k4, &mut quantized, &mut scales, &mut zeros);
-            for panel in part * panels_per_part..((part + 1) * panels_per_part).min(panels) {
+            for panel in panels.clone() {
                 let b = &w.data[panel * k4 * NR..][..k4 * NR];
                 let (j0, cols) = (panel * NR, NR.min(n - panel * NR));
                 for sub in 0..rows.div_ceil(MR) {

@@ -11,6 +11,7 @@ pub mod bf16;
 pub mod gemm;
 pub mod int8;
 pub mod ops;
+mod split;
 #[cfg(test)]
 mod testing;
 
