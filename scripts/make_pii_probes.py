@@ -64,7 +64,7 @@ PASSPORT_FRAMES = ["passport number {}", "Passport: {}", '{{"passport_no": "{}"}
 
 
 def record(rid, frame, value, kind):
-    text = frame.format(value) if "{{" in frame else frame.replace("{}", value)
+    text = frame.format(value) if "{{" in frame else frame.replace("{}", value) if "{}" in frame else frame
     a = len(text[:text.index(value)].encode())
     return {"id": rid, "text": text, "spans": [{"start": a, "end": a + len(value.encode()), "type": kind}]}
 
@@ -188,6 +188,143 @@ def generate_libphonenumber(out_dir, seed):
     write(out_dir, {"phones.jsonl": out})
 
 
+# Business identifiers: what a customer, an order, a booking, a policy or a patient is known by in agent traffic.
+# Contexts in 14 languages, values in the shapes that ticketing, commerce, insurance, health and payment systems
+# issue, and the places agents write them: prose, labels, JSON keys in every casing (and nested under the entity),
+# log lines, query strings and CSV. Negatives beside them: product codes, versions, build and error numbers, commits,
+# amounts and support tickets that identify no one, scored as false positives.
+ID_CONTEXTS = {
+    "customer": ["customer number", "customer ID", "Customer #", "cust. no.", "client number", "client ID", "Kundennummer",
+                 "numéro client", "número de cliente", "codice cliente", "klantnummer", "numer klienta",
+                 "müşteri numarası", "kundnummer", "asiakasnumero", "顧客番号", "客户编号", "номер клиента"],
+    "order": ["order number", "order #", "Order ID", "order no.", "Bestellnummer", "numéro de commande", "número de pedido",
+              "numero d'ordine", "bestelnummer", "numer zamówienia", "sipariş numarası", "ordernummer", "注文番号", "订单号",
+              "номер заказа"],
+    "booking": ["booking reference", "booking ref", "confirmation code", "reservation number", "Buchungsnummer",
+                "référence de réservation", "localizador", "codice prenotazione", "boekingsnummer", "rezervasyon kodu",
+                "予約番号", "预订号"],
+    "account": ["account number", "acct #", "account ID", "Kontonummer", "numéro de compte", "número de cuenta",
+                "numero di conto", "rekeningnummer", "numer konta", "hesap numarası"],
+    "member": ["member ID", "membership number", "loyalty number", "frequent flyer number", "rewards number",
+               "Mitgliedsnummer", "numéro d'adhérent", "número de socio", "会員番号", "会员号"],
+    "policy": ["policy number", "policy no", "Versicherungsnummer", "numéro de police", "número de póliza", "numero di polizza",
+               "polisnummer"],
+    "claim": ["claim number", "claim ref", "claim ID", "Schadennummer", "numéro de sinistre", "número de siniestro"],
+    "employee": ["employee ID", "staff number", "employee number", "Personalnummer", "matricule", "número de empleado",
+                 "badge number"],
+    "student": ["student ID", "student number", "Matrikelnummer", "numéro étudiant", "matrícula"],
+    "patient": ["MRN", "medical record number", "patient ID", "hospital number", "Patientennummer", "numéro de dossier",
+                "número de historia clínica"],
+    "tax": ["tax ID", "TIN", "Steuernummer", "numéro fiscal", "taxpayer number"],
+    "benefit": ["benefit reference", "benefits ID", "claimant number"],
+    "tenancy": ["tenancy reference", "tenant ID", "lease number"],
+    "player": ["player ID", "player number"],
+    "subscription": ["subscription ID", "subscriber number", "contract number", "Vertragsnummer", "numéro de contrat",
+                     "número de contrato"],
+    "payment": ["transaction ID", "payment reference", "charge ID", "refund ID", "payment ID"],
+    "licence": ["driver's license number", "DL#", "licence number", "Führerscheinnummer", "permis de conduire n°",
+                "carnet de conducir"],
+    "passport": ["passport no.", "passport number", "Reisepassnummer", "numéro de passeport", "número de pasaporte"],
+    "username": ["username", "user handle", "login", "user ID"],
+}
+ID_KEYS = {"customer": "customer", "order": "order", "booking": "booking", "account": "account", "member": "member",
+           "policy": "policy", "claim": "claim", "employee": "employee", "student": "student", "patient": "patient",
+           "tax": "tax", "benefit": "benefit", "tenancy": "tenancy", "player": "player", "subscription": "subscription",
+           "payment": "transaction", "licence": "license", "passport": "passport", "username": "user"}
+ID_PREFIXES = {"customer": ["C", "CUST", "CU", "CL"], "order": ["ORD", "O", "SO", "PO", "WEB"], "booking": ["BK", "RES", "HB"],
+               "account": ["ACC", "AC", "A"], "member": ["M", "MBR", "GLD", "FF"], "policy": ["POL", "P", "HOM", "AUT"],
+               "claim": ["CLM", "CL", "C"], "employee": ["E", "EMP", "HR"], "student": ["S", "STU", "U"],
+               "patient": ["MRN", "PT", "H"], "tax": ["T", "TX"], "benefit": ["BEN", "UC", "B"], "tenancy": ["TEN", "L", "LSE"],
+               "player": ["PLR", "P", "GM"], "subscription": ["SUB", "CT", "K"], "payment": ["TXN", "PAY", "TR"],
+               "licence": ["D", "DL", "L"], "passport": ["P", "X", "C"], "username": ["u", "usr", "user"]}
+STRIPE = ["cus_", "ch_", "re_", "pi_", "sub_", "acct_", "pm_", "in_"]
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+ID_NEGATIVES = ["The order ships in 3 to 5 days.", "Upgrade to version 2.14.3 before the call.", "Build 20240312 passed.",
+                "Error code E1042 means the card was declined.", "commit 3f9a2c1e fixed it", "SKU-88213 is out of stock.",
+                "Support ticket HR-2052 is closed.", "The total is 1499.00 EUR.", "Customer satisfaction rose 12% in Q3.",
+                "See RFC 7231 section 6.5.1.", "Model gpt-4o-2024-08-06 answered.", "Order of operations: parse, then validate.",
+                "Your account settings were saved.", "Policy 2 of the handbook covers refunds.", "Room 402, floor 4.",
+                "Flight LH 400 departs at 10:40.", "Invoice INV-2024-0042 is attached.", "Use port 8080 and timeout 30000 ms.",
+                "The member function returns u64.", "Batch size 4096, seed 1234567."]
+
+
+def business_value(rng, kind):
+    """An identifier in one of the shapes issuing systems use, chosen at random."""
+    d = lambda n: "".join(rng.choice("0123456789") for _ in range(n))
+    up = lambda n: "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(n))
+    r = rng.random()
+    if kind == "username":
+        stem = rng.choice(["mia", "jdoe", "darkstar", "k.tanaka", "lucia_m", "ahmed", "ola", "wei.zhang", "pkumar"])
+        return rng.choice([stem + "_" + d(rng.choice([2, 4])), stem + d(2), "u" + d(6), stem + "-" + up(2).lower() + d(2)])
+    if kind == "booking" and r < 0.5:
+        return "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
+    if kind == "payment" and r < 0.5:
+        return rng.choice(STRIPE) + "".join(rng.choice(B62) for _ in range(rng.randint(14, 24)))
+    if kind == "passport":
+        return rng.choice([up(1) + d(8), up(2) + d(7), d(9)])
+    if r < 0.2:
+        return d(rng.randint(6, 12))
+    if r < 0.45:
+        return rng.choice(ID_PREFIXES[kind]) + rng.choice(["-", "", " ", "/", "_"]) + d(rng.randint(4, 9))
+    if r < 0.6:
+        return rng.choice(ID_PREFIXES[kind]) + rng.choice(["-", "/"]) + str(rng.randint(2015, 2026)) + rng.choice(["-", "/"]) + d(rng.randint(4, 6))
+    if r < 0.72:
+        s = [rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(rng.randint(6, 10))]
+        for i in rng.sample(range(len(s)), 2):
+            s[i] = rng.choice("0123456789")
+        return "".join(s)
+    if r < 0.8:
+        return " ".join(d(rng.choice([3, 4])) for _ in range(rng.choice([2, 3])))
+    if r < 0.88:
+        import uuid
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    if r < 0.94:
+        return up(rng.choice([1, 2])) + d(rng.randint(5, 8))
+    return d(2) + "-" + d(3) + "-" + d(3)
+
+
+def key_styles(rng, word, v):
+    """The JSON forms of `<word> id`: casings, a `_no`/`Number` tail, or the id nested under the entity."""
+    tail = rng.choice(["id", "number", "no", "ref"])
+    key = rng.choice([f"{word}_{tail}", word + tail.capitalize(), word.capitalize() + tail.upper(), f"{word}-{tail}",
+                      f"{word}_{tail}".upper()])
+    return rng.choice([
+        json.dumps({key: v, "status": "active"}),
+        json.dumps({"tool": "lookup", "arguments": {key: v, "include_history": True}}),
+        '{"' + word + '": {"' + tail + '": ' + json.dumps(v) + ', "tier": "gold"}}',
+        json.dumps({"filters": [{"field": key, "op": "eq", "value": v}]}),
+        json.dumps({"items": [{key: v, "qty": 2}]}),
+    ])
+
+
+def generate_business(out_dir, seed):
+    rng = random.Random(seed)
+    out = []
+    prose = ["My {c} is {v}.", "Could you check {c} {v} please?", "{c}: {v}", "re: {c} {v} - still waiting", "{c} {v}",
+             "I gave them my {c} ({v}) yesterday.", "the {c} on file reads {v}", "{c} = {v}", "({c} {v})",
+             "Please cancel {c} {v}, thanks", "{c}:\t{v}\n", "- {c}: **{v}**"]
+    for kind, ctxs in ID_CONTEXTS.items():
+        word = ID_KEYS[kind]
+        for i in range(40):
+            v = business_value(rng, kind)
+            r = rng.random()
+            if r < 0.55:
+                text = rng.choice(prose).replace("{c}", rng.choice(ctxs)).replace("{v}", v)
+            elif r < 0.8:
+                text = key_styles(rng, word, v)
+                v = json.dumps(v)[1:-1]
+            elif r < 0.88:
+                text = f"2026-03-02T10:11:12Z INFO lookup {word}_id={v} status=ok latency_ms=41"
+            elif r < 0.94:
+                text = f"GET /api/v2/search?{word}Id={v}&limit=20 200"
+            else:
+                text = f"{word}_no,plan,status\n{v},gold,active\n"
+            out.append(record(f"{kind}|ID|{len(out)}", text, v, "ID"))
+    for i, t in enumerate(ID_NEGATIVES * 2):
+        out.append({"id": f"negative|NONE|{i}", "text": t if i < len(ID_NEGATIVES) else json.dumps({"note": t}), "spans": []})
+    write(out_dir, {"business_ids.jsonl": out})
+
+
 def write(out_dir, files):
     os.makedirs(out_dir, exist_ok=True)
     for name, recs in files.items():
@@ -216,6 +353,11 @@ def misses(gold_path, pred_path, show):
                 missed[key].append(b[s["start"]:s["end"]].decode())
     hit, n = sum(v[0] for v in per.values()), sum(v[1] for v in per.values())
     print(f"recall {hit}/{n} = {hit / max(n, 1):.3f}")
+    negatives = [g for g in gold if not g["spans"]]
+    flagged = [g for g in negatives if pred.get(g["id"])]
+    if negatives:
+        print(f"negatives flagged {len(flagged)}/{len(negatives)}  " + "  ".join(
+            repr(g["text"].encode()[p["start"]:p["end"]].decode()) for g in flagged[:show] for p in pred[g["id"]][:1]))
     for k, (h, t) in sorted(per.items(), key=lambda kv: kv[1][0] / kv[1][1]):
         if h < t:
             print(f"{k:18} {h}/{t}  " + "  ".join(repr(m) for m in missed[k][:show]))
@@ -225,14 +367,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", help="write phones.jsonl, names.jsonl, addresses.jsonl, ids.jsonl here")
     ap.add_argument("--seed", type=int, default=20261207)
-    ap.add_argument("--source", choices=["faker", "mimesis", "libphonenumber"], default="faker", help="where the values come from")
+    ap.add_argument("--source", choices=["faker", "mimesis", "libphonenumber", "business"], default="faker", help="where the values come from")
     ap.add_argument("--misses", nargs=2, metavar=("GOLD", "PRED"), help="per-locale recall of a prediction file")
     ap.add_argument("--show", type=int, default=6)
     a = ap.parse_args()
     if a.misses:
         misses(*a.misses, a.show)
     elif a.out:
-        {"faker": generate, "mimesis": generate_mimesis, "libphonenumber": generate_libphonenumber}[a.source](a.out, a.seed)
+        {"faker": generate, "mimesis": generate_mimesis, "libphonenumber": generate_libphonenumber,
+         "business": generate_business}[a.source](a.out, a.seed)
     else:
         ap.error("give --out or --misses")
 

@@ -95,37 +95,47 @@ enum Kind {
     /// A vehicle's registration: letters and digits in up to three short
     /// groups ("785 ECC", "B-AB 1234", "AB12 CDE").
     Plate,
+    /// A context that is itself a number word ("客户编号", "номер заказа"):
+    /// the value is announced.
+    Numbered,
 }
 
-use Kind::{Invoice, License, Locator, Loyalty, Marker, Miles, Plain, Plate, Pnr, Pp, Ref, Ticket};
+use Kind::{Invoice, License, Locator, Loyalty, Marker, Miles, Numbered, Plain, Plate, Pnr, Pp, Ref, Ticket};
 
 /// Context words, lower case, by first letter.
 #[rustfmt::skip]
 const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
     match first {
         b'a' => &[("aadhaar", Plain), ("account", Plain), ("acct", Plain), ("auftrags", Plain),
-                  ("auftrag", Plain), ("ausweis", Plain), ("aadvantage", Loyalty), ("ahv", Plain)],
+                  ("auftrag", Plain), ("ausweis", Plain), ("aadvantage", Loyalty), ("ahv", Plain), ("asiakas", Plain)],
         b'b' => &[("badge", Plain), ("booking", Pnr), ("buchungs", Pnr), ("buchung", Pnr),
-                  ("bestellung", Plain), ("bestell", Plain)],
+                  ("bestellung", Plain), ("bestell", Plain), ("bestel", Plain), ("benefits", Marker),
+                  ("benefit", Marker)],
         b'c' => &[("customer", Plain), ("cust", Plain), ("client", Plain), ("cliente", Plain),
                   ("confirmation", Pnr), ("commande", Plain), ("compte", Plain), ("cuenta", Plain),
                   ("claim", Plain), ("case", Plain), ("cnp", Plain), ("curp", Plain), ("cuit", Plain),
-                  ("cuil", Plain)],
-        b'd' => &[("dni", Plain), ("document", Marker), ("dl", Marker)],
-        b'e' => &[("employee", Plain), ("eticket", Ticket), ("etkt", Ticket), ("egn", Plain), ("emp", Marker), ("ein", Marker)],
-        b'f' => &[("ff", Marker), ("frequent flyer", Loyalty), ("frequent flier", Loyalty),
+                  ("cuil", Plain), ("claimant", Plain), ("contrato", Plain), ("contrat", Plain),
+                  ("contract", Marker), ("conto", Plain), ("charge", Marker), ("carnet de conducir", Plain)],
+        b'd' => &[("dni", Plain), ("document", Marker), ("dl", Marker), ("de police", Plain), ("dossier", Plain)],
+        b'e' => &[("employee", Plain), ("eticket", Ticket), ("etkt", Ticket), ("egn", Plain), ("emp", Marker), ("ein", Marker),
+                  ("empleado", Plain), ("etudiant", Plain)],
+        b'f' => &[("ff", Marker), ("fiscal", Plain), ("frequent flyer", Loyalty), ("frequent flier", Loyalty),
                   ("facture", Invoice), ("factura", Invoice), ("fattura", Invoice),
                   ("führerschein", Plain)],
-        b'h' => &[("henkilötunnus", Plain), ("hetu", Plain), ("health card", Plain), ("health insurance", Plain)],
+        b'h' => &[("henkilötunnus", Plain), ("hetu", Plain), ("health card", Plain), ("health insurance", Plain),
+                  ("hesap", Plain), ("hospital", Marker), ("historia clínica", Plain), ("historia clinica", Plain)],
         b'i' => &[("identity card", Plain), ("identity number", Plain), ("identification number", Plain),
                   ("id card", Plain), ("id number", Plain), ("invoice", Invoice), ("isikukood", Plain),
                   ("insurance", Marker)],
-        b'k' => &[("kunden", Plain), ("kunde", Plain), ("konto", Plain), ("kennzeichen", Plate)],
+        b'k' => &[("kunden", Plain), ("kunde", Plain), ("konto", Plain), ("kennzeichen", Plate),
+                  ("kund", Plain), ("klant", Plain), ("klienta", Plain), ("konta", Plain)],
         b'l' => &[("loyalty", Loyalty), ("license", License), ("licence", License),
-                  ("licencia", Plain)],
+                  ("licencia", Plain), ("localizador", Pnr), ("login", Plain)],
         b'm' => &[("membership", Plain), ("member", Plain), ("mitglieds", Plain),
                   ("mitglied", Plain), ("mitarbeiter", Plain), ("mrn", Plain), ("matrikel", Plain),
-                  ("miles", Miles), ("mileage", Miles), ("medicare", Plain), ("medicaid", Plain)],
+                  ("miles", Miles), ("mileage", Miles), ("medicare", Plain), ("medicaid", Plain),
+                  ("matricula", Plain), ("matrícula", Plain), ("matricule", Plain), ("müşteri", Plain),
+                  ("musteri", Plain)],
         b'n' => &[("national id", Plain), ("national insurance", Plain), ("nino", Plain),
                   ("nin", Plain), ("nie", Plain), ("nif", Plain), ("nric", Plain)],
         b'o' => &[("order", Plain), ("ordine", Plain), ("oib", Plain)],
@@ -136,17 +146,23 @@ const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
                   ("pnr", Locator), ("personalausweis", Plain), ("prenotazione", Pnr),
                   ("permis", Plain), ("po", Plain), ("pp", Pp), ("plate", Plate),
                   ("personal code", Plain), ("personal number", Plain), ("personal id", Plain),
-                  ("personnummer", Plain), ("pan card", Plain), ("pan", Marker)],
+                  ("personnummer", Plain), ("pan card", Plain), ("pan", Marker),
+                  ("patienten", Plain), ("personal", Marker), ("player", Plain), ("polis", Plain)],
         b'r' => &[("reservation", Pnr), ("réservation", Pnr), ("reservierung", Pnr),
                   ("reserva", Pnr), ("record locator", Locator), ("record", Marker),
                   ("rechnungs", Invoice), ("rechnung", Invoice), ("reisepass", Plain),
-                  ("ref", Ref), ("resident registration", Plain)],
+                  ("ref", Ref), ("resident registration", Plain), ("rekening", Plain),
+                  ("rewards", Marker), ("refund", Marker), ("rezervasyon", Pnr)],
         b's' => &[("student", Plain), ("sin", Plain), ("shipment", Plain), ("sendungs", Plain),
-                  ("sendung", Plain), ("steuer", Marker), ("staff", Marker), ("skymiles", Loyalty)],
+                  ("sendung", Plain), ("steuer", Marker), ("staff", Marker), ("skymiles", Loyalty),
+                  ("schaden", Marker), ("siniestro", Plain), ("sinistre", Plain), ("sipariş", Plain),
+                  ("siparis", Plain), ("socio", Plain), ("subscriber", Plain)],
         b't' => &[("ticket", Ticket), ("tkt", Ticket), ("tracking", Plain), ("transaction", Plain),
-                  ("txn", Plain), ("tin", Plain), ("tax id", Plain), ("taxpayer id", Plain), ("tfn", Plain)],
+                  ("txn", Plain), ("tin", Plain), ("tax id", Plain), ("taxpayer id", Plain), ("tfn", Plain),
+                  ("taxpayer", Plain), ("tenancy", Plain)],
         b'u' => &[("username", Plain), ("user", Plain)],
-        b'v' => &[("vat", Marker), ("voter", Marker)],
+        b'v' => &[("vat", Marker), ("voter", Marker), ("versicherungs", Marker), ("vertrags", Marker),
+                  ("vertrag", Marker)],
         b'z' => &[("zahlung", Plain)],
         _ => &[],
     }
@@ -222,7 +238,8 @@ const MARKERS: &[(&str, Mark)] = &[
     ("nr", Explicit), ("no", Explicit), ("n°", Explicit), ("nº", Explicit), ("reference", Explicit),
     ("référence", Explicit), ("referencia", Explicit), ("riferimento", Explicit), ("ref", Explicit),
     ("code", Explicit), ("código", Explicit), ("codigo", Explicit), ("codice", Explicit),
-    ("locator", Explicit), ("key", Explicit), ("plate", Explicit), ("is", Weak), ("was", Weak), ("ending", Ending),
+    ("locator", Explicit), ("key", Explicit), ("plate", Explicit), ("numarası", Explicit),
+    ("numarasi", Explicit), ("numer", Explicit), ("kodu", Explicit), ("nro", Explicit), ("handle", Explicit), ("is", Weak), ("was", Weak), ("ending", Ending),
     ("ends", Ending),
 ];
 
@@ -275,6 +292,13 @@ pub fn find_identifiers(text: &str, out: &mut Vec<(usize, usize)>) {
                 continue;
             }
         }
+        if b.is_ascii_lowercase() && i - start <= 4 && s.get(i) == Some(&b'_') {
+            if let Some(e) = object_id_at(s, start, i) {
+                out.push((start, e));
+                i = e;
+                continue;
+            }
+        }
         let f = b | 0x20;
         if !f.is_ascii_lowercase() || start + 2 >= n {
             continue;
@@ -287,6 +311,32 @@ pub fn find_identifiers(text: &str, out: &mut Vec<(usize, usize)>) {
             i = i.max(end);
         }
     }
+    scripts::find_script_contexts(text, out);
+}
+
+/// Prefixes of payment platforms' object ids: customers, charges, refunds,
+/// payment intents and methods, subscriptions, accounts, invoices, sources.
+const OBJECT_PREFIXES: &str = "cus|ch|re|pi|py|pm|sub|acct|in|txn|src|seti|si|ba|card|tok|cs|po|ii|iv";
+
+/// A payment platform's object id at `start`, whose prefix word ends at `we`:
+/// the prefix, `_`, and 14-64 random letters and digits ("cus_NffrFeUfNV2Hib",
+/// "pi_3MtwBwLkdIwHu7ix28a3tqPa"). Random means the run changes between
+/// capitals, small letters and digits in a third of its places, which names of
+/// code ("re_UserProfileHandler") do not.
+fn object_id_at(s: &[u8], start: usize, we: usize) -> Option<usize> {
+    if start > 0 && (s[start - 1].is_ascii_alphanumeric() || s[start - 1] == b'_') || !in_list(&s[start..we], OBJECT_PREFIXES) {
+        return None;
+    }
+    let vs = we + 1;
+    let n = run(s, vs, u8::is_ascii_alphanumeric);
+    let e = vs + n;
+    if !(14..=64).contains(&n) || word_char_at(s, e) || s.get(e) == Some(&b'_') {
+        return None;
+    }
+    let class = |b: &u8| (b.is_ascii_uppercase(), b.is_ascii_lowercase());
+    let changes = s[vs..e].windows(2).filter(|w| class(&w[0]) != class(&w[1])).count();
+    let capitals = s[vs..e].iter().filter(|b| b.is_ascii_uppercase()).count();
+    (changes * 3 >= n && capitals >= 2).then_some(e)
 }
 
 /// The context word at `start`, if any, with its value or table column
@@ -327,7 +377,7 @@ fn run(s: &[u8], k: usize, f: impl Fn(&u8) -> bool) -> usize {
 
 /// A marker at `k`; "n°" and "nº" may touch the value ("n°12345").
 fn marker_at(s: &[u8], k: usize) -> Option<(usize, Mark)> {
-    if !s.get(k).is_some_and(|b| b"inrclkwe".contains(&(b | 0x20))) {
+    if !s.get(k).is_some_and(|b| b"inrclkweh".contains(&(b | 0x20))) {
         return None;
     }
     MARKERS.iter().find_map(|&(pat, m)| {
@@ -355,7 +405,7 @@ fn value_after(s: &[u8], start: usize, ce: usize, kind: Kind, inner: bool) -> Op
     let strict = matches!(kind, Ref | Pp | Ticket | Invoice);
     // "TXN-22842-17", "user-95040": the context word starts the identifier.
     // Not a file or a link name ("case-075.parquet", "[policy-4816]").
-    if !inner && !strict && s.get(ce) == Some(&b'-') && run(s, ce + 1, u8::is_ascii_digit) >= 3 {
+    if !inner && !strict && kind != Numbered && s.get(ce) == Some(&b'-') && run(s, ce + 1, u8::is_ascii_digit) >= 3 {
         let e = ce + run(s, ce, |b| b.is_ascii_alphanumeric() || *b == b'-');
         let digits = s[ce..e].iter().filter(|b| b.is_ascii_digit()).count();
         let named = matches!(s.get(e), Some(b'.' | b']' | b'_' | b'/')) && word_char_at(s, e + 1);
@@ -364,7 +414,7 @@ fn value_after(s: &[u8], start: usize, ce: usize, kind: Kind, inner: bool) -> Op
     }
     let limit = (ce + 40).min(n);
     let mut k = ce;
-    let mut explicit = false;
+    let mut explicit = kind == Numbered;
     // A marker word or `#`, as "miles" needs.
     let mut named = false;
     let mut ending = false;
@@ -377,12 +427,20 @@ fn value_after(s: &[u8], start: usize, ce: usize, kind: Kind, inner: bool) -> Op
         while k < limit {
             match s[k] {
                 // A sentence ends after the context word: "confirmed by the user. {"id": 4}";
-                // after a marker it is an abbreviation: "Order No. 123".
-                b'.' if markers == 0 && s.get(k + 1).is_some_and(u8::is_ascii_whitespace) => {
+                // after a marker, or before one, it is an abbreviation: "Order No. 123", "cust. no. 4".
+                b'.' if markers == 0
+                    && s.get(k + 1).is_some_and(u8::is_ascii_whitespace)
+                    && marker_at(s, skip_spaces(s, k + 1)).is_none_or(|(_, m)| m != Explicit) =>
+                {
                     return None
                 }
                 b'_' | b'.' => k += 1,
                 b' ' | b'\t' | b'"' | b'\'' | b'-' | b'|' | b'*' => {
+                    code_join = false;
+                    k += 1;
+                }
+                // "my booking reference (MAF5DP)": after a space; "order(3)" is a call.
+                b'(' if k > ce && s[k - 1] == b' ' => {
                     code_join = false;
                     k += 1;
                 }
@@ -541,7 +599,7 @@ fn spaced_value(s: &[u8], vs: usize, ve: usize, explicit: bool, loyalty: bool) -
     let loose = loyalty && short(v) && s[ve..e].split(|&b| b == b' ').skip(1).all(short);
     // Announced numbers in groups of another size: a series then a number
     // (`51 79 820777`, RU passports), `584 412 233`.
-    let mixed = numeric_groups(s, vs, e, 2..=6) && (8..=16).contains(&digits);
+    let mixed = numeric_groups(s, vs, e, 2..=6) && (6..=16).contains(&digits);
     let ok = prefix
         || explicit && (same && groups >= 2 || sort_code && groups == 1 || mixed && groups >= 1)
         || loose && digits >= 6;
@@ -1327,5 +1385,6 @@ fn codice_fiscale(v: &[u8]) -> bool {
     matches!(day, 1..=31 | 41..=71) && c[15] == b'A' + (sum % 26) as u8
 }
 
+mod scripts;
 #[cfg(test)]
 mod tests;

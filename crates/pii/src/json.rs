@@ -8,6 +8,7 @@ use crate::patterns::KEY_WORDS;
 use crate::text::is_word;
 use crate::validators::Strength;
 use crate::keys::is_loose_person_key;
+use crate::indirect;
 use crate::spans::Finding;
 use crate::{Entity, EntityCounts, Redactor};
 
@@ -117,12 +118,29 @@ impl Redactor {
                     Some(e) => matches!(e, Entity::Email | Entity::Phone | Entity::DateOfBirth | Entity::Address | Entity::UsSsn),
                     None => false,
                 });
+                // `{"field": "customer_id", "value": "C-7232"}`: the sibling names the value.
+                let named = indirect::named_field(&self.options.keys, map);
                 let old = std::mem::take(map);
                 let mut changed = false;
                 for (k, mut val) in old {
-                    let mut vch = match self.options.keys.entity_of(&k) {
-                        Some(entity) => self.redact_by_key(entity, &k, &mut val, strict, counts),
-                        None => self.walk(&mut val, counts),
+                    let by_key = self.options.keys.entity_of(&k).map(|e| (e, k.as_str()));
+                    let by_field = named.as_ref().filter(|_| indirect::is_value_key(&k)).map(|(e, name)| (*e, name.as_str()));
+                    let mut vch = match by_key.or(by_field) {
+                        Some((entity, key)) => self.redact_by_key(entity, key, &mut val, strict, counts),
+                        None => {
+                            // `{"account": {"number": "967 402"}}`: the record's own id.
+                            let mut ids = false;
+                            if let Value::Object(record) = &mut val {
+                                if !self.options.keys.is_empty() && indirect::names_record(&k) {
+                                    for (ck, cv) in record.iter_mut() {
+                                        if indirect::is_record_id(&self.options.keys, ck) {
+                                            ids |= self.redact_by_key(Entity::Identifier, ck, cv, strict, counts);
+                                        }
+                                    }
+                                }
+                            }
+                            self.walk(&mut val, counts) | ids
+                        }
                     };
                     if !vch {
                         if let Some((strength, kw)) = self.key_strength(&k) {
@@ -379,10 +397,12 @@ impl Redactor {
             if k >= b.len() || b[k] != b':' {
                 continue;
             }
-            let Some(entity) = self.options.keys.entity_of(&text[start..end]) else {
+            let key = &text[start..end];
+            let Some(entity) = self.options.keys.entity_of(key).or_else(|| {
+                (!self.options.keys.is_empty()).then(|| indirect::entity_in_text(&self.options.keys, text, start, key)).flatten()
+            }) else {
                 continue;
             };
-            let key = &text[start..end];
             k += 1;
             while k < b.len() && b[k].is_ascii_whitespace() {
                 k += 1;
@@ -450,7 +470,13 @@ impl Redactor {
             while k < b.len() && b[k].is_ascii_whitespace() {
                 k += 1;
             }
-            if k < b.len() && b[k] == b':' && (escaped || self.options.keys.entity_of(&text[start..j]).is_some()) {
+            let key = &text[start..j];
+            if k < b.len()
+                && b[k] == b':'
+                && (escaped
+                    || self.options.keys.entity_of(key).is_some()
+                    || indirect::entity_in_text(&self.options.keys, text, start, key).is_some())
+            {
                 return true;
             }
             i = j + 1;

@@ -307,7 +307,8 @@ fn value_after(text: &str, from: usize, entity: Entity) -> Option<(usize, usize)
                 }
                 j += 1;
             }
-            while j > s && matches!(b[j - 1], b' ' | b'.' | b':') {
+            // `- account number: **5301 240 300**`: markdown's emphasis is no part of the value.
+            while j > s && matches!(b[j - 1], b' ' | b'.' | b':' | b'*') {
                 j -= 1;
             }
             (s, clause_end(text, s, j, entity))
@@ -354,8 +355,18 @@ fn clause_end(text: &str, s: usize, e: usize, entity: Entity) -> usize {
     }
     let mut end = s;
     let mut seen_digit = false;
+    // `account_id=4712 807 736 status=ok`: an identifier of digits goes on in groups of digits.
+    let mut digit_groups = false;
     for (off, word) in split_keep(&text[s..e]) {
         let has_digit = word.bytes().any(|c| c.is_ascii_digit());
+        let digits_only = word.bytes().all(|c| c.is_ascii_digit());
+        if entity == Entity::Identifier && seen_digit {
+            if !(digit_groups && digits_only && word.len() <= 8) {
+                break;
+            }
+            end = s + off + word.len();
+            continue;
+        }
         let ext = matches!(word.to_ascii_lowercase().as_str(), "x" | "ext" | "ext." | "extension");
         if seen_digit && !has_digit && !ext && !word.starts_with('(') && !word.starts_with('+') {
             break;
@@ -364,9 +375,7 @@ fn clause_end(text: &str, s: usize, e: usize, entity: Entity) -> usize {
             seen_digit = true;
         }
         end = s + off + word.len();
-        if entity == Entity::Identifier && seen_digit {
-            break; // one token
-        }
+        digit_groups = digits_only;
     }
     end
 }
@@ -409,6 +418,14 @@ mod tests {
         let mut out = Vec::new();
         find_keyed(&KeyRules::default(), text, &mut Vec::new(), &mut out);
         out.into_iter().map(|(s, e, _)| &text[s..e]).collect()
+    }
+
+    #[test]
+    fn identifiers_of_digits_go_on_in_groups() {
+        assert_eq!(keyed("account_id=4712 807 736 status=ok"), [("4712 807 736", Entity::Identifier)]);
+        assert_eq!(keyed("- account number: **5301 240 300**"), [("5301 240 300", Entity::Identifier)]);
+        assert_eq!(keyed("order_id: ORD-2024 2 items"), [("ORD-2024", Entity::Identifier)], "a group after a code is no part of it");
+        assert_eq!(keyed("claimNo: 80W1D4G31"), [("80W1D4G31", Entity::Identifier)], "a record noun and an id tail");
     }
 
     #[test]

@@ -95,6 +95,21 @@ const ROLES: &[&str] = &[
     "previous", "verified", "registered", "residential", "permanent", "mailing", "contact_person",
 ];
 
+/// Records of a person whose `_id`, `_number`, `_no` or `_ref` key holds an
+/// identifier even when the list above does not name it (`claimNo`,
+/// `tenancy_ref`, `PolicyID`, `subscriber-number`).
+/// Not `tenant`, `subscription` or `lease`: in a coding agent's traffic those
+/// are a cloud's tenants and subscriptions and DHCP or etcd leases.
+#[rustfmt::skip]
+const ID_HEADS: &[&str] = &[
+    "customer", "client", "account", "acct", "member", "membership", "loyalty", "booking", "reservation", "order",
+    "policy", "claim", "employee", "staff", "student", "patient", "tax", "taxpayer", "benefit", "benefits",
+    "claimant", "tenancy", "player", "subscriber", "contract", "transaction",
+    "payment", "charge", "refund", "passport", "license", "licence", "user", "guest", "passenger", "traveler",
+    "traveller", "applicant", "beneficiary", "insured", "policyholder", "cardholder", "frequent_flyer", "mrn",
+];
+const ID_TAILS: &[&str] = &["id", "number", "no", "nr", "num", "ref", "reference"];
+
 /// Which keys make their values PII, and as what.
 #[derive(Debug, Clone)]
 pub struct KeyRules {
@@ -145,7 +160,7 @@ impl KeyRules {
     fn rebuild_tails(&mut self) {
         self.tails = self.map.keys().filter_map(|k| k.rsplit('_').next()).map(str::to_string).collect();
         if !self.map.is_empty() {
-            self.tails.extend(["no", "number", "nr", "num", "id"].map(String::from));
+            self.tails.extend(ID_TAILS.iter().map(|t| t.to_string()));
         }
     }
 
@@ -183,7 +198,7 @@ impl KeyRules {
         let found = without_roles(&k)
             .enumerate()
             .find_map(|(n, rest)| if n > 0 && ROLE_PERSON.contains(&rest) { None } else { self.lookup(rest) });
-        found
+        found.or_else(|| is_id_key(&k).then_some(Entity::Identifier))
     }
 
     /// A normalised key, or its singular: `phones`, `emails`, `addresses`
@@ -194,6 +209,23 @@ impl KeyRules {
             self.map.get(singular).copied()
         })
     }
+}
+
+/// `claim_no`, `tenancy_ref`, `frequent_flyer_number`: a record's noun, then an identifier's tail.
+fn is_id_key(k: &str) -> bool {
+    let Some((head, tail)) = k.rsplit_once('_') else { return false };
+    is_id_tail(tail) && is_id_head(head)
+}
+
+/// Whether a normalised key ends with a record's noun (`customer`, `loyalty_account`).
+pub(crate) fn is_id_head(k: &str) -> bool {
+    let noun = k.rsplit('_').next().unwrap_or(k);
+    ID_HEADS.contains(&noun) || ID_HEADS.contains(&k)
+}
+
+/// Whether a normalised key is an identifier's tail (`id`, `number`, `no`, `ref`).
+pub(crate) fn is_id_tail(k: &str) -> bool {
+    ID_TAILS.contains(&k)
 }
 
 /// Whether a (normalised) key names a role (`assignee`, `customer`): a JSON

@@ -56,6 +56,7 @@ mod detectors;
 mod entity;
 mod gazetteer;
 mod ids;
+mod indirect;
 mod json;
 mod keyed;
 mod keys;
@@ -76,7 +77,7 @@ mod validators;
 /// The version of the detectors. Bump it when what they find changes: a
 /// warehouse partition records the version that wrote it, and data built from
 /// an older one is stale (see `slm-pipeline reanonymize`).
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 pub use detectors::{Detectors, Options};
 pub use entity::{Entity, EntityCounts};

@@ -38,6 +38,14 @@ const POS: &[&str] = &[
     "account number ⟦42-39-89 25024754⟧.", "ID card number ⟦4132 3073 9849⟧",
     "check charge ⟦TXN-22842-17⟧?", "my account ID ⟦user-95040⟧.", "- **Order #**: ⟦X9TUL⟧",
     "DL#: ⟦EMP-8319⟧", "cust id ⟦C-2025-614942⟧", "Customer # ⟦cus_d06VAqcjbzZrLv⟧?",
+    // Contexts of more languages, brackets, abbreviations, groups, and object ids by shape.
+    "my booking reference (⟦MAF5DP⟧) please", "(cust. no. ⟦C/2018/25851⟧)", "klantnummer: ⟦KL-88213⟧",
+    "numer konta ⟦46S1UF⟧", "müşteri numarası ⟦F592563⟧", "Schadennummer: ⟦CLM-88213⟧",
+    "número de siniestro ⟦C_258100941⟧", "polisnummer ⟦2MW81216Q⟧", "Personalnummer ⟦HR-2017-11368⟧",
+    "hospital number ⟦ZE77139501⟧", "matrícula ⟦U/2015/46467⟧", "subscriber number ⟦007 369⟧",
+    "Steuernummer ⟦377 5480⟧", "carnet de conducir ⟦D_6115556⟧", "user handle ⟦u667068⟧",
+    "refund ⟦re_TmYAjVlNGuimuJvsUBg⟧ issued", "intent ⟦pi_3MtwBwLkdIwHu7ix28a3tqPa⟧",
+    "tenancy reference ⟦TEN-2023-0481⟧", "player ID ⟦PLR88213⟧", "hesap numarası: ⟦SP043555⟧",
 ];
 
 #[rustfmt::skip]
@@ -58,6 +66,9 @@ const NEG: &[&str] = &[
     "customer_v2_table", "the order no longer exists", "license = \"GPL-3.0-or-later\"",
     "user.name2 = 'x'", "steuer 15000", "Ihre Buchungsnummer lautet",
     "pub const PACKET_USER: u32 = 6;", "struct S { ticket: u64, user_id: i64 }",
+    "call order(12345)", "re_UserProfileHandlerFactory", "fn re_compile_pattern_cache()",
+    "the customer. 12345 rows", "tenant ID 72f988bf-86f1-41af-91ab-2d7cd011db47",
+    "subscription ID 9b2c1a3e-4f5d-4e6a-8b7c-1d2e3f4a5b6c", "lease id 7587868326418765",
     "NL80211_RRF_NO_6GHZ_VLP_CLIENT = 4194304,",
     "let c = oauth2::Client::new(client::hyper_014::Builder);", "produce the wrong order #134",
     "convert to lower-case UTF-8 first", "license = \"Unicode-3.0\"", "license: BlueOak-1.0.0",

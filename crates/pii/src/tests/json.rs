@@ -359,3 +359,27 @@ fn pathological_input_stays_linear() {
         t0.elapsed()
     );
 }
+
+#[test]
+fn json_values_named_by_a_sibling_field_or_a_record_noun() {
+    let doc = r#"{"filters": [{"field": "customer-id", "op": "eq", "value": "CL7232"},
+        {"field": "status", "op": "eq", "value": "open"}],
+        "properties": [{"name": "mobile_phone", "value": "07700 900123"}],
+        "account": {"number": "967 402", "tier": "gold"}, "build": {"number": "20240312"}}"#;
+    let red = Redactor::with_options(PiiKey::new(b"test-key-0123456789abcdef".to_vec()).unwrap(), Options::full(None));
+    let r = || &red;
+    let out = r().redact_json(doc, &mut EntityCounts::default()).expect("changed");
+    let v: Value = serde_json::from_str(&out).expect("valid JSON");
+    for raw in ["CL7232", "07700 900123", "967 402"] {
+        assert!(!out.contains(raw), "{raw} survived: {out}");
+    }
+    assert_eq!(v["filters"][0]["value"], Value::String(r().pseudonym(Entity::Identifier, "CL7232")));
+    assert_eq!(v["account"]["number"], Value::String(r().pseudonym(Entity::Identifier, "967 402")));
+    assert_eq!(v["filters"][1]["value"], "open", "a field that names no PII keeps its value");
+    assert_eq!(v["build"]["number"], "20240312", "a build is no person's record");
+    // The spans that reports count agree with what the walk replaced.
+    let found: Vec<&str> = r().find(doc).iter().map(|f| &doc[f.start..f.end]).collect();
+    for raw in ["CL7232", "07700 900123", "967 402"] {
+        assert!(found.contains(&raw), "{raw} not among {found:?}");
+    }
+}
