@@ -47,8 +47,9 @@ pub struct QuantizedB {
     data: Vec<i8>,
     /// Per panel, group and channel of the panel: `[panel][group][NR]`.
     scales: Vec<f32>,
-    /// `Σ_l W_jl` over each group, in the quantized units, laid out as `scales`.
-    sums: Vec<i32>,
+    /// `sw·Σ_l W_jl` over each group (the quantized weights' sum, scaled),
+    /// laid out as `scales`: what a zero point of 1 adds to the product.
+    shifts: Vec<f32>,
 }
 
 /// Groups of k inputs (the last one may be short).
@@ -73,7 +74,7 @@ pub fn quantize(w: &[f32], n: usize, k: usize) -> Option<QuantizedB> {
     let k4 = k.div_ceil(4) * 4;
     let (panels, groups) = (n.div_ceil(NR), groups(k));
     let mut data = vec![0i8; panels * k4 * NR];
-    let (mut scales, mut sums) = (vec![1f32; panels * groups * NR], vec![0i32; panels * groups * NR]);
+    let (mut scales, mut shifts) = (vec![1f32; panels * groups * NR], vec![0f32; panels * groups * NR]);
     for j in 0..n {
         let (panel, c) = (j / NR, j % NR);
         for (g, part) in w[j * k..][..k].chunks(GROUP).enumerate() {
@@ -81,15 +82,17 @@ pub fn quantize(w: &[f32], n: usize, k: usize) -> Option<QuantizedB> {
             let scale = if high > 0.0 { high / 127.0 } else { 1.0 };
             let at = (panel * groups + g) * NR + c;
             scales[at] = scale;
+            let mut sum = 0i32;
             for (i, v) in part.iter().enumerate() {
                 let q = (v / scale).round_ties_even().clamp(-127.0, 127.0) as i8;
-                sums[at] += i32::from(q);
+                sum += i32::from(q);
                 let l = g * GROUP + i;
                 data[panel * k4 * NR + (l / 4) * NR * 4 + c * 4 + l % 4] = q;
             }
+            shifts[at] = sum as f32 * scale;
         }
     }
-    Some(QuantizedB { n, k, k4, data, scales, sums })
+    Some(QuantizedB { n, k, k4, data, scales, shifts })
 }
 
 /// `x Wᵀ` for x (m, k) row-major: a row-major (m, n) vector. `pool(n, f)`
@@ -109,12 +112,12 @@ pub fn gemm(x: &[f32], m: usize, w: &QuantizedB, pool: impl Fn(usize, &(dyn Fn(R
         let out = &out;
         // The padding past k multiplies zero weights: any value will do.
         let mut quantized = vec![0u8; MC * k4];
-        // Per group, then row: one group's scales and zero points lie together.
-        let (mut scales, mut zeros) = (vec![0f32; groups * MC], vec![0i32; groups * MC]);
+        // Per group, then row: one group's scales and offsets lie together.
+        let (mut scales, mut offsets) = (vec![0f32; groups * MC], vec![0f32; groups * MC]);
         for item in items {
             let (_, block, panels) = split.item(item);
             let (i0, rows) = (block.start, block.len());
-            quantize_rows(&x[i0 * k..(i0 + rows) * k], k, k4, &mut quantized, &mut scales, &mut zeros);
+            quantize_rows(&x[i0 * k..(i0 + rows) * k], k, k4, &mut quantized, &mut scales, &mut offsets);
             for panel in panels.clone() {
                 let (j0, cols) = (panel * NR, NR.min(n - panel * NR));
                 for g in 0..groups {
@@ -134,9 +137,9 @@ pub fn gemm(x: &[f32], m: usize, w: &QuantizedB, pool: impl Fn(usize, &(dyn Fn(R
                                 tile_rows,
                                 b,
                                 &scales[g * MC + r0..],
-                                &zeros[g * MC + r0..],
+                                &offsets[g * MC + r0..],
                                 &w.scales[at..at + cols],
-                                &w.sums[at..at + cols],
+                                &w.shifts[at..at + cols],
                                 out.0.add((i0 + r0) * n + j0),
                                 n,
                                 g > 0,
@@ -157,15 +160,15 @@ unsafe impl Sync for Shared {}
 
 /// Each group of each row of x (k wide) to u8, `q = round(x / s) + z` over
 /// the group's range (0 included, so that zero is exact), in rows of k4;
-/// the scale s and zero point z of group g of row r at `g·MC + r`.
-fn quantize_rows(x: &[f32], k: usize, k4: usize, dst: &mut [u8], scales: &mut [f32], zeros: &mut [i32]) {
+/// the scale s and the offset s·z of group g of row r at `g·MC + r`.
+fn quantize_rows(x: &[f32], k: usize, k4: usize, dst: &mut [u8], scales: &mut [f32], offsets: &mut [f32]) {
     for (r, row) in x.chunks_exact(k).enumerate() {
         for (g, part) in row.chunks(GROUP).enumerate() {
             let (low, high) = part.iter().fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
             let scale = if high > low { (high - low) / 255.0 } else { 1.0 };
             let zero = (-low / scale).round_ties_even().clamp(0.0, 255.0);
             scales[g * MC + r] = scale;
-            zeros[g * MC + r] = zero as i32;
+            offsets[g * MC + r] = zero * scale;
             let inv = 1.0 / scale;
             for (d, v) in dst[r * k4 + g * GROUP..][..part.len()].iter_mut().zip(part) {
                 *d = (v * inv + zero).round_ties_even().clamp(0.0, 255.0) as u8;
@@ -176,7 +179,10 @@ fn quantize_rows(x: &[f32], k: usize, k4: usize, dst: &mut [u8], scales: &mut [f
 
 /// One group's share of y[0..rows, 0..cols]: sx_r · sw_j · (Σ_l xq_rl·wq_jl
 /// − z_r·Σ_l wq_jl) over the group's `quads` steps of 4 inputs, stored
-/// (the first group) or added to what y holds.
+/// (the first group) or added to what y holds. The zero point's share is
+/// taken off in f32 as `(sx_r·z_r)·(sw_j·Σ_l wq_jl)` (`ox`, `tw`), which
+/// spares an integer multiply per vector; a group's i32 sum (at most
+/// 64·255·127) converts to f32 exactly.
 ///
 /// # Safety
 /// The CPU has AVX-512F and VNNI; `a` holds `rows` rows of `lda ≥ 4·quads`
@@ -185,7 +191,7 @@ fn quantize_rows(x: &[f32], k: usize, k4: usize, dst: &mut [u8], scales: &mut [f
 #[allow(clippy::too_many_arguments)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vnni")]
-unsafe fn kernel(quads: usize, a: &[u8], lda: usize, rows: usize, b: &[i8], sx: &[f32], zx: &[i32], sw: &[f32], sums: &[i32], y: *mut f32, ldy: usize, add: bool) {
+unsafe fn kernel(quads: usize, a: &[u8], lda: usize, rows: usize, b: &[i8], sx: &[f32], ox: &[f32], sw: &[f32], tw: &[f32], y: *mut f32, ldy: usize, add: bool) {
     use std::arch::x86_64::*;
     debug_assert!(b.len() >= quads * NR * 4 && a.len() >= (rows - 1) * lda + 4 * quads);
     // Rows past `rows` read row 0 again; their sums are not stored.
@@ -209,18 +215,17 @@ unsafe fn kernel(quads: usize, a: &[u8], lda: usize, rows: usize, b: &[i8], sx: 
     let (m0, m1) = (mask(0), mask(16));
     let scale0 = _mm512_maskz_loadu_ps(m0, sw.as_ptr());
     let scale1 = _mm512_maskz_loadu_ps(m1, sw.as_ptr().add(16.min(cols)));
-    let sum0 = _mm512_maskz_loadu_epi32(m0, sums.as_ptr());
-    let sum1 = _mm512_maskz_loadu_epi32(m1, sums.as_ptr().add(16.min(cols)));
+    let shift0 = _mm512_maskz_loadu_ps(m0, tw.as_ptr());
+    let shift1 = _mm512_maskz_loadu_ps(m1, tw.as_ptr().add(16.min(cols)));
     for (r, acc_r) in acc.iter().enumerate().take(rows) {
-        let (row_scale, zero) = (_mm512_set1_ps(sx[r]), _mm512_set1_epi32(zx[r]));
-        let shift0 = _mm512_mullo_epi32(zero, sum0);
-        let shift1 = _mm512_mullo_epi32(zero, sum1);
-        let mut v0 = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc_r[0], shift0)), scale0), row_scale);
-        let mut v1 = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc_r[1], shift1)), scale1), row_scale);
-        if add {
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, y.add(r * ldy)));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, y.add(r * ldy + 16)));
-        }
+        let (row_scale, offset) = (_mm512_set1_ps(sx[r]), _mm512_set1_ps(ox[r]));
+        let (mut v0, mut v1) = if add {
+            (_mm512_maskz_loadu_ps(m0, y.add(r * ldy)), _mm512_maskz_loadu_ps(m1, y.add(r * ldy + 16)))
+        } else {
+            (_mm512_setzero_ps(), _mm512_setzero_ps())
+        };
+        v0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc_r[0]), _mm512_mul_ps(scale0, row_scale), _mm512_fnmadd_ps(offset, shift0, v0));
+        v1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc_r[1]), _mm512_mul_ps(scale1, row_scale), _mm512_fnmadd_ps(offset, shift1, v1));
         _mm512_mask_storeu_ps(y.add(r * ldy), m0, v0);
         if m1 != 0 {
             _mm512_mask_storeu_ps(y.add(r * ldy + 16), m1, v1);
@@ -230,7 +235,7 @@ unsafe fn kernel(quads: usize, a: &[u8], lda: usize, rows: usize, b: &[i8], sx: 
 
 #[cfg(not(target_arch = "x86_64"))]
 #[allow(clippy::too_many_arguments)]
-unsafe fn kernel(_: usize, _: &[u8], _: usize, _: usize, _: &[i8], _: &[f32], _: &[i32], _: &[f32], _: &[i32], _: *mut f32, _: usize, _: bool) {
+unsafe fn kernel(_: usize, _: &[u8], _: usize, _: usize, _: &[i8], _: &[f32], _: &[f32], _: &[f32], _: &[f32], _: *mut f32, _: usize, _: bool) {
     unreachable!("int8 gemm runs only where available() is true")
 }
 
