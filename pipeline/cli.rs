@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::dag::scheduler::backfill;
 use crate::dag::{Dag, Force, RunSummary, Runner, Scheduler, SystemClock};
 use crate::error::{Error, Result};
-use crate::sql::OutputFormat;
+use crate::warehouse::results::OutputFormat;
 use crate::warehouse::history::Status;
 use crate::warehouse::Warehouse;
 
@@ -477,15 +477,15 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 (None, None) => return Err(Error::usage("give a query or --file")),
             };
             let wh = Warehouse::open(&warehouse.warehouse)?;
-            let ctx = crate::sql::warehouse_session(&wh, Some(&views)).await?;
-            let (schema, batches) = crate::sql::query(&ctx, &text).await?;
+            let ctx = crate::warehouse::session::warehouse_session(&wh, Some(&views)).await?;
+            let (schema, batches) = crate::warehouse::session::query(&ctx, &text).await?;
             match output {
                 Some(path) => {
-                    crate::sql::write_parquet_file(&path, &schema, &batches)?;
+                    crate::warehouse::results::write_parquet_file(&path, &schema, &batches)?;
                     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
                     eprintln!("wrote {rows} rows to {}", path.display());
                 }
-                None => print!("{}", crate::sql::render(&schema, &batches, format)?),
+                None => print!("{}", crate::warehouse::results::render(&schema, &batches, format)?),
             }
             Ok(0)
         }
@@ -511,13 +511,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Clusters { run, format, warehouse } => {
             let wh = Warehouse::open(&warehouse.warehouse)?;
             let (schema, batches) = crate::cluster::report::cluster_table(&wh, run.as_deref()).await?;
-            print!("{}", crate::sql::render(&schema, &batches, format)?);
+            print!("{}", crate::warehouse::results::render(&schema, &batches, format)?);
             Ok(0)
         }
         Command::Similar { text, k, model, format, warehouse } => {
             let wh = Warehouse::open(&warehouse.warehouse)?;
             let (schema, batches) = crate::cluster::report::similar_calls(&wh, &model, &text, k).await?;
-            print!("{}", crate::sql::render(&schema, &batches, format)?);
+            print!("{}", crate::warehouse::results::render(&schema, &batches, format)?);
             Ok(0)
         }
         Command::Logits { adapter, model, prompts, out } => {

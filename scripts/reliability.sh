@@ -16,7 +16,7 @@ mkdir -p "$out_dir"
 echo "== crash harness: every kill point (several minutes)" >&2
 SLM_CRASH_POINTS=all cargo test --locked --offline --test crash -- --nocapture 2>"$out_dir/crash.err" | tee "$out_dir/crash.out" >&2
 echo "== flaky and failing storage" >&2
-cargo test --locked --offline --test pipeline -- --nocapture flaky_storage full_disk 2>"$out_dir/faults.err" | tee "$out_dir/faults.out" >&2
+cargo test --locked --offline --test it -- --nocapture flaky_storage full_disk 2>"$out_dir/faults.err" | tee "$out_dir/faults.out" >&2
 echo "== fuzzing, ${fuzz_seconds} s per target" >&2
 fuzz_status=0
 bash scripts/fuzz.sh "$fuzz_seconds" >"$out_dir/fuzz.out" 2>&1 || fuzz_status=$?

@@ -6,6 +6,7 @@
 //! tables must equal the uninterrupted run's: no call lost or duplicated, no
 //! raw text left in staging, and the registry's live version complete.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

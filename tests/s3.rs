@@ -4,6 +4,7 @@
 //! `scripts/setup.sh`), started on a free loopback port. This file is its
 //! own test process because the AWS settings are process-wide variables.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::{Read, Write};

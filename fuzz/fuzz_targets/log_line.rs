@@ -1,4 +1,4 @@
-//! One log line (`pipeline/ingest/formats.rs`, `parse_line`): any UTF-8 text
+//! One log line (`pipeline/ingest/formats/`, `parse_line`): any UTF-8 text
 //! must give records or a `ParseError`, never a panic, and the JSON-text
 //! fields of a record must be the JSON they claim to be.
 #![no_main]

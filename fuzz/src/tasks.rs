@@ -1,4 +1,4 @@
-//! Shim for `pipeline/tasks/mod.rs`: the real task kinds (`tasks/kind.rs`,
+//! Shim for `pipeline/tasks/mod.rs`: the real task kinds (`task/kind.rs`,
 //! compiled as it is), but a `check_config` that accepts every `with` block.
 //! The real one deserializes each kind's config struct, which lives in the
 //! heavy modules; this way the fuzzer reaches the rest of `Dag::parse` (ids,
@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-#[path = "../../pipeline/tasks/kind.rs"]
+#[path = "../../pipeline/task/kind.rs"]
 mod kind;
 pub use kind::TaskKind;
 

@@ -68,8 +68,9 @@ pub struct Weights {
 pub enum Precision {
     /// f32 weights and activations (the reference's arithmetic).
     F32,
-    /// Weights quantized to int8 per output channel, activations to int8
-    /// per token at run time (AVX-512 VNNI); accumulation in i32.
+    /// Weights quantized to int8 per output channel and group of 64
+    /// inputs, activations per token and group at run time (AVX-512
+    /// VNNI); accumulation in i32 within a group, in f32 across groups.
     Int8,
     /// Weights and activations rounded to bfloat16 (AVX-512 BF16);
     /// accumulation in f32.

@@ -17,10 +17,7 @@ use std::sync::{Arc, Mutex};
 use arrow::array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, SchemaRef};
 use async_trait::async_trait;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::execution::context::SessionContext;
-use datafusion::prelude::SessionConfig;
 use futures::StreamExt;
 use object_store::path::Path;
 use serde::Deserialize;
@@ -30,8 +27,9 @@ use tracing::{info, warn};
 use slm_pii::{Detectors, Entity, EntityCounts, KeyRules, Options, PiiKey, Redactor};
 use crate::error::{Error, Result};
 use crate::warehouse::tables::{STAGED_CALLS, STAGED_OBJECTS, STAGED_QUARANTINE};
-use crate::tasks::{Task, TaskContext, TaskKind, TaskOutput};
+use crate::task::{Task, TaskContext, TaskKind, TaskOutput};
 use crate::warehouse::{tables, Encoding, Table, Warehouse};
+use crate::warehouse::session::{register_parquet_dirs, session};
 
 /// The fixed key of the demo DAG. Public, so pseudonyms made with it protect
 /// nothing: never use it on real traffic.
@@ -228,49 +226,6 @@ pub fn load_key(config: &AnonymizeConfig, task_id: &str) -> Result<PiiKey> {
          e.g. `export {}=$(openssl rand -hex 32)`) or give `key_file` in the task's `with` block",
         config.key_env, config.key_env
     )))
-}
-
-/// A DataFusion session for SQL over staging and warehouse tables. Strings
-/// stay `Utf8` so the output matches the table contracts.
-pub fn session(wh: &Warehouse) -> SessionContext {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let config = SessionConfig::new()
-        .with_target_partitions(threads)
-        .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
-        .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false);
-    let ctx = SessionContext::new_with_config(config);
-    ctx.register_object_store(wh.root().store_url(), wh.root().store().clone());
-    ctx.register_udf(udf::detector_version_udf());
-    ctx.register_udf(crate::warehouse::json_field::json_field_udf());
-    ctx
-}
-
-/// Registers the Parquet files below several warehouse folders as one table.
-pub async fn register_parquet_dirs(
-    ctx: &SessionContext,
-    wh: &Warehouse,
-    name: &str,
-    dirs: &[String],
-    schema: SchemaRef,
-) -> Result<()> {
-    let mut urls = Vec::new();
-    for dir in dirs {
-        if wh.exists(dir).await? {
-            let url = wh.root().url_of(&wh.root().key(dir)?, true);
-            urls.push(ListingTableUrl::parse(&url).map_err(|e| Error::datafusion(format!("table `{name}`"), e))?);
-        }
-    }
-    if urls.is_empty() {
-        let empty = datafusion::datasource::MemTable::try_new(schema, vec![vec![]])
-            .map_err(|e| Error::datafusion(format!("table `{name}`"), e))?;
-        ctx.register_table(name, Arc::new(empty)).map_err(|e| Error::datafusion(format!("table `{name}`"), e))?;
-        return Ok(());
-    }
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-    let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options).with_schema(schema);
-    let table = ListingTable::try_new(config).map_err(|e| Error::datafusion(format!("table `{name}`"), e))?;
-    ctx.register_table(name, Arc::new(table)).map_err(|e| Error::datafusion(format!("table `{name}`"), e))?;
-    Ok(())
 }
 
 /// Column names and types must match the contract (nullability may differ:

@@ -24,9 +24,10 @@ use object_store::path::Path;
 use serde::{Deserialize, Serialize};
 use slm_pii::{EntityCounts, Redactor};
 
-use super::{findings_batch, load_key, read_sql, register_parquet_dirs, session, udf, write_query, AnonymizeConfig};
+use super::{findings_batch, load_key, read_sql, udf, write_query, AnonymizeConfig};
+use crate::warehouse::session::{register_parquet_dirs, session};
 use crate::error::{Error, Result};
-use crate::tasks::TaskContext;
+use crate::task::TaskContext;
 use crate::warehouse::{tables, Table, Warehouse};
 
 const MANIFEST: &str = "_reanonymize.json";

@@ -205,35 +205,6 @@ impl RedactUdf {
     }
 }
 
-/// `pii_detector_version()`: the library version of this binary's PII
-/// detectors, for views that mark data of older versions as stale.
-pub fn detector_version_udf() -> ScalarUDF {
-    ScalarUDF::from(VersionUdf { signature: Signature::nullary(Volatility::Immutable) })
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct VersionUdf {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for VersionUdf {
-    fn name(&self) -> &str {
-        "pii_detector_version"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
-        Ok(DataType::Int64)
-    }
-
-    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
-        Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(i64::from(slm_pii::VERSION)))))
-    }
-}
-
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct LuhnUdf {
     signature: Signature,

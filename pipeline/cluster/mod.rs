@@ -39,7 +39,7 @@ use tracing::{info, warn};
 use crate::warehouse::tables::date_filter;
 use crate::warehouse::vectors::{vector_array, vectors_of};
 use crate::error::{Error, Result};
-use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::task::{Task, TaskContext, TaskOutput};
 use crate::warehouse::vectors::{self, VectorTable};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -518,7 +518,7 @@ async fn call_stats(
          trace_id, span_id FROM calls WHERE {}",
         date_filter(first, last)
     );
-    let batches = crate::sql::query_calls(&ctx.warehouse, &query).await?;
+    let batches = crate::warehouse::session::query_calls(&ctx.warehouse, &query).await?;
     let mut stats = HashMap::new();
     for batch in &batches {
         let s = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>().cloned();

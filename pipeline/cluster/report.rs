@@ -14,7 +14,7 @@ use crate::warehouse::Warehouse;
 
 /// The clusters of one cluster run (default: the latest), largest first.
 pub async fn cluster_table(wh: &Warehouse, run: Option<&str>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let ctx = crate::sql::warehouse_session(wh, None).await?;
+    let ctx = crate::warehouse::session::warehouse_session(wh, None).await?;
     if ctx.table_exist("clusters").unwrap_or(false) {
         let run_filter = match run {
             Some(r) => format!("'{}'", r.replace('\'', "''")),
@@ -26,7 +26,7 @@ pub async fn cluster_table(wh: &Warehouse, run: Option<&str>) -> Result<(SchemaR
              array_to_string(agents, ', ') AS agents, array_to_string(models, ', ') AS models, \
              is_new AS new, run_id FROM clusters WHERE run_id = {run_filter} ORDER BY calls DESC, cluster_id"
         );
-        return crate::sql::query(&ctx, &sql).await;
+        return crate::warehouse::session::query(&ctx, &sql).await;
     }
     Err(Error::NotFound(format!(
         "no clusters in {}: run a DAG with a cluster task first",

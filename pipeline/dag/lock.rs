@@ -21,7 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
 
-use super::clock::Clock;
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::warehouse::Location;
 

@@ -3,7 +3,6 @@
 //! and resume (`runner`).
 
 pub mod cache;
-pub mod clock;
 pub mod lock;
 pub mod runner;
 pub mod scheduler;
@@ -11,7 +10,7 @@ pub mod spec;
 pub mod template;
 
 pub use cache::Force;
-pub use clock::{Clock, SystemClock, TestClock};
+pub use crate::clock::{Clock, SystemClock, TestClock};
 pub use runner::{RunSummary, Runner};
 pub use scheduler::Scheduler;
 pub use spec::{Dag, Policy, TaskSpec};

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use tracing::{error, info, warn};
 
 use super::cache::{self, CacheRecord, Force, TaskIo};
-use super::clock::Clock;
+use crate::clock::Clock;
 use super::lock::RunLock;
 use super::spec::{Dag, TaskSpec};
 use super::template::{self, Vars};
@@ -78,12 +78,6 @@ impl Runner {
 
     pub fn with_progress(mut self, progress: bool) -> Self {
         self.progress = progress;
-        self
-    }
-
-    /// How long a crashed run's lock outlives its last renewal.
-    pub fn with_lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
         self
     }
 

@@ -29,7 +29,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
 
-use super::clock::Clock;
+use crate::clock::Clock;
 use super::runner::{RunSummary, Runner};
 use super::spec::Dag;
 use crate::error::{Error, Result};
@@ -102,12 +102,6 @@ impl Scheduler {
         let (wh, c) = (warehouse.clone(), clock.clone());
         let runner = Box::new(move || Runner::new(wh.clone(), c.clone()));
         Ok(Self { warehouse, clock, dags, max_concurrent: max_concurrent.max(1), stop, runner })
-    }
-
-    /// How each run is set up (tests shorten the lock's lease, say).
-    pub fn with_runner(mut self, make: impl Fn() -> Runner + Send + Sync + 'static) -> Self {
-        self.runner = Box::new(make);
-        self
     }
 
     /// Shares the shutdown flag: set when the shutdown future resolves.

@@ -1179,6 +1179,7 @@ fn answers_follow_from_prompts() {
 }
 
 #[test]
+#[ignore = "a benchmark (20,000 calls): cargo test --release -p slm-pipeline --lib generation_speed -- --ignored --nocapture"]
 fn generation_speed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = std::time::Instant::now();

@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::models::chat::{render_answer, render_prompt, ChatMessage};
 use crate::models::prefix::{self, PREFIX_FILE};
 use crate::models::smollm;
-use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::task::{Task, TaskContext, TaskOutput};
 use crate::warehouse::columns;
 use crate::warehouse::tables::{date_filter, datasets_schema};
 use crate::warehouse::vectors::{self, VectorTable};
@@ -193,12 +193,12 @@ impl Task for DistillTask {
         let tokenizer = smollm::load_tokenizer(&crate::models::model_dir(&cfg.model))?;
 
         // 1. The pairs, by SQL over calls and cluster assignments.
-        let sql = crate::sql::warehouse_session(&ctx.warehouse, None).await?;
+        let sql = crate::warehouse::session::warehouse_session(&ctx.warehouse, None).await?;
         if !sql.table_exist("cluster_assignments").unwrap_or(false) {
             return Err(Error::task_config(&ctx.task_id, "no cluster_assignments table: run a cluster task first"));
         }
         let view = format!("CREATE VIEW calls_in_window AS SELECT * FROM calls WHERE {}", date_filter(first, last));
-        crate::sql::query(&sql, &view).await?;
+        crate::warehouse::session::query(&sql, &view).await?;
         let batches = run_sql_file(ctx, &sql, &cfg.sql).await?;
 
         // The task texts' vectors, for near duplicates.
@@ -386,7 +386,7 @@ impl Task for DistillTask {
 async fn run_sql_file(ctx: &TaskContext, sql: &datafusion::execution::context::SessionContext, path: &str) -> Result<Vec<RecordBatch>> {
     let file = ctx.resolve_file(path)?;
     let text = std::fs::read_to_string(&file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
-    let (_, batches) = crate::sql::query(sql, &text).await.map_err(|e| match e {
+    let (_, batches) = crate::warehouse::session::query(sql, &text).await.map_err(|e| match e {
         Error::DataFusion { source, .. } => Error::datafusion(format!("in {}", file.display()), *source),
         other => other,
     })?;

@@ -18,7 +18,7 @@ use tracing::info;
 
 use crate::error::{Error, Result};
 use crate::models::minilm::{self, Embedder};
-use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::task::{Task, TaskContext, TaskOutput};
 use crate::warehouse::columns;
 use crate::warehouse::embedding_settings::{EmbeddingSettings, EMBEDDING_SETTINGS};
 use crate::warehouse::tables::date_filter;
@@ -128,7 +128,7 @@ impl Task for EmbedTask {
             "SELECT call_id, date, agent, model, messages, tools FROM calls WHERE {} ORDER BY call_id",
             date_filter(first, last)
         );
-        let batches = crate::sql::query_calls(&ctx.warehouse, &query).await?;
+        let batches = crate::warehouse::session::query_calls(&ctx.warehouse, &query).await?;
         let mut calls = Vec::new();
         for batch in &batches {
             let columns = CallsColumns::new(batch)?;

@@ -33,7 +33,7 @@ use crate::models::peft;
 use crate::models::constrain::{tools_in_prompt, JsonMachine, Shape, Vocabulary};
 use crate::models::fewshot::{Shot, ShotPool, SHOTS_FILE};
 use crate::models::smollm::{self, BaseModel, Generator};
-use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::task::{Task, TaskContext, TaskOutput};
 use crate::warehouse::candidates::{candidates_dir, write_candidates, Candidate, CandidateKind};
 use crate::warehouse::columns;
 use crate::warehouse::evaluations::{adapter_dir, read_evaluations};

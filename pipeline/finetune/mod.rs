@@ -30,7 +30,7 @@ use tracing::{info, warn};
 
 use crate::error::{Error, Result};
 use crate::models::smollm::{self, BaseModel};
-use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::task::{Task, TaskContext, TaskOutput};
 use crate::warehouse::columns;
 use crate::warehouse::tables::adapters_schema;
 use crate::warehouse::Table;
@@ -603,7 +603,7 @@ async fn newest_datasets(ctx: &TaskContext, only: Option<&[i64]>) -> Result<Vec<
 /// Each cluster's traffic share (the latest cluster run) and its newest
 /// eval score: what its expected value is made of.
 async fn cluster_standing(ctx: &TaskContext) -> Result<(BTreeMap<i64, f64>, BTreeMap<i64, f64>)> {
-    let session = crate::sql::warehouse_session(&ctx.warehouse, None).await?;
+    let session = crate::warehouse::session::warehouse_session(&ctx.warehouse, None).await?;
     let (mut shares, mut scores) = (BTreeMap::new(), BTreeMap::new());
     let queries = [
         ("clusters", "SELECT cluster_id, share AS value FROM clusters \
@@ -614,7 +614,7 @@ async fn cluster_standing(ctx: &TaskContext) -> Result<(BTreeMap<i64, f64>, BTre
         if !session.table_exist(table).unwrap_or(false) {
             continue;
         }
-        let (_, batches) = crate::sql::query(&session, sql).await?;
+        let (_, batches) = crate::warehouse::session::query(&session, sql).await?;
         for batch in &batches {
             let ids = crate::warehouse::columns::i64s(batch, "cluster_id", table)?;
             let values = crate::warehouse::columns::f64s(batch, "value", table)?;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::data::{self, Example};
 use crate::models::lora_llama::{Dropout, LoraLlama, Target};
 use super::optim::{clip_global_norm, learning_rate, AdamW, AdamWParams};
-use crate::dag::clock::Clock;
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 

@@ -31,7 +31,7 @@ use self::formats::{parse_line, QuarantineReason};
 use self::lines::{Line, LineReader};
 use crate::error::{is_store_error, StoreReadError};
 use crate::error::{Error, Result};
-use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::task::{Task, TaskContext, TaskOutput};
 use crate::warehouse::history::days_of;
 use crate::warehouse::{tables, Encoding, Location, Table, Warehouse};
 
@@ -561,7 +561,7 @@ mod tests {
             upstream: vec![],
             base_dirs: vec![],
             progress: false,
-            clock: std::sync::Arc::new(crate::dag::clock::SystemClock),
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
         }
     }
 

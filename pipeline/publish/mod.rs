@@ -40,7 +40,7 @@ use crate::warehouse::candidates::{candidates_dir, read_candidates, Candidate, C
 use crate::warehouse::pii_versions::is_stale;
 use crate::routing::registry::Registry;
 use crate::routing::table::*;
-use crate::tasks::{Task, TaskContext, TaskOutput};
+use crate::task::{Task, TaskContext, TaskOutput};
 use crate::warehouse::vectors::{self, VectorTable};
 use crate::warehouse::{columns, Table, Warehouse};
 
@@ -584,13 +584,13 @@ fn same_routing(a: &RoutingTable, b: &RoutingTable) -> bool {
 }
 
 async fn latest_clusters(wh: &Warehouse) -> Result<(String, Vec<ClusterInfo>)> {
-    let ctx = crate::sql::warehouse_session(wh, None).await?;
+    let ctx = crate::warehouse::session::warehouse_session(wh, None).await?;
     if !ctx.table_exist("clusters").unwrap_or(false) {
         return Err(Error::NotFound("no clusters table: run a cluster task first".into()));
     }
     let sql = "SELECT run_id, cluster_id, label, centroid, radius, share FROM clusters \
                WHERE run_id = (SELECT run_id FROM clusters ORDER BY date DESC, run_id DESC LIMIT 1) ORDER BY cluster_id";
-    let (_, batches) = crate::sql::query(&ctx, sql).await?;
+    let (_, batches) = crate::warehouse::session::query(&ctx, sql).await?;
     let mut run = String::new();
     let mut out = Vec::new();
     for batch in &batches {
@@ -622,7 +622,7 @@ async fn latest_clusters(wh: &Warehouse) -> Result<(String, Vec<ClusterInfo>)> {
 }
 
 async fn window_calls(wh: &Warehouse, cluster_run: &str, tokenizer: &str) -> Result<Vec<CallRow>> {
-    let ctx = crate::sql::warehouse_session(wh, None).await?;
+    let ctx = crate::warehouse::session::warehouse_session(wh, None).await?;
     // The texts only of the calls whose log has no usage: they are counted.
     let missing = "(c.prompt_tokens IS NULL OR c.completion_tokens IS NULL)";
     let sql = format!(
@@ -635,7 +635,7 @@ async fn window_calls(wh: &Warehouse, cluster_run: &str, tokenizer: &str) -> Res
         cluster_run.replace('\'', "''")
     );
     // In call order, so that sums (the cost) are the same on every run.
-    let (_, batches) = crate::sql::query(&ctx, &sql).await?;
+    let (_, batches) = crate::warehouse::session::query(&ctx, &sql).await?;
     let mut estimator: Option<crate::models::tokens::TokenEstimator> = None;
     let mut out = Vec::new();
     for batch in &batches {

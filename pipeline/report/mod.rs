@@ -104,7 +104,7 @@ pub async fn gateway_lines(wh: &Warehouse) -> Result<Vec<String>> {
         FROM calls WHERE json_field(metadata, 'route') IS NOT NULL
         GROUP BY 1 ORDER BY 1 DESC LIMIT 7";
     let mut out = Vec::new();
-    for b in crate::sql::query_calls(wh, sql).await? {
+    for b in crate::warehouse::session::query_calls(wh, sql).await? {
         let t = "gateway calls";
         let (days, calls, fallbacks, shadows) =
             (columns::strings(&b, "day", t)?, columns::i64s(&b, "calls", t)?, columns::i64s(&b, "fallbacks", t)?, columns::i64s(&b, "shadows", t)?);

@@ -1,7 +1,7 @@
 //! Typed access to the columns of a batch read from a table, with an error
 //! naming the table and column when the contract is broken.
 
-use arrow::array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
 
 use crate::error::{Error, Result};
 
@@ -22,10 +22,6 @@ pub fn i64s<'a>(batch: &'a RecordBatch, name: &str, table: &str) -> Result<&'a I
 
 pub fn f64s<'a>(batch: &'a RecordBatch, name: &str, table: &str) -> Result<&'a Float64Array> {
     column(batch, name, table, "a float64")
-}
-
-pub fn bools<'a>(batch: &'a RecordBatch, name: &str, table: &str) -> Result<&'a BooleanArray> {
-    column(batch, name, table, "a boolean")
 }
 
 /// A string column added to a table's contract later: `None` in files

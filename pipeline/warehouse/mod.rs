@@ -11,6 +11,8 @@ pub mod history;
 pub mod json_field;
 pub mod pii_versions;
 mod location;
+pub mod results;
+pub mod session;
 pub mod tables;
 pub mod vectors;
 
@@ -79,9 +81,6 @@ impl Warehouse {
         })
     }
 
-    pub fn from_location(root: Location) -> Self {
-        Self { root, wrapper: None }
-    }
 
     /// The warehouse with every store it and its tasks open wrapped.
     pub fn with_store_wrapper(&self, wrapper: StoreWrapper) -> Self {

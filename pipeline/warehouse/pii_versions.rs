@@ -10,6 +10,9 @@
 use std::collections::BTreeMap;
 
 use arrow::array::{Array, Date32Array};
+use arrow::datatypes::DataType;
+use datafusion::common::{Result as DfResult, ScalarValue};
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
 
 use crate::error::Result;
 use crate::warehouse::{columns, Table, Warehouse};
@@ -113,6 +116,35 @@ fn newer(a: Option<&str>, b: Option<&str>) -> bool {
         (Some(x), Some(y)) => x > y || (x == y && a > b),
         (Some(_), None) => true,
         _ => false,
+    }
+}
+
+/// `pii_detector_version()`: the library version of this binary's PII
+/// detectors, for views that mark data of older versions as stale.
+pub fn detector_version_udf() -> ScalarUDF {
+    ScalarUDF::from(VersionUdf { signature: Signature::nullary(Volatility::Immutable) })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct VersionUdf {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for VersionUdf {
+    fn name(&self) -> &str {
+        "pii_detector_version"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(i64::from(slm_pii::VERSION)))))
     }
 }
 

@@ -2,13 +2,13 @@
 //! corpora written by the tests: PII canaries, quarantine, re-runs,
 //! incremental ingest, retries and resume.
 
-mod common;
+
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use arrow::array::Array;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use slm_pipeline::warehouse::faults::{Fault, FaultyStore, Op};
 use slm_pipeline::dag::{Clock, Runner, TestClock};
@@ -60,8 +60,8 @@ async fn canary_pii_never_reaches_the_warehouse() {
     assert!(!p.warehouse_path().join("_staging").exists() || files_under(&p.warehouse_path().join("_staging")).is_empty());
 
     // Every entity type was found, and the same value got the same pseudonym.
-    let ctx = slm_pipeline::sql::warehouse_session(&p.warehouse(), None).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&p.warehouse(), None).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(
         &ctx,
         "SELECT trace_id, response_content FROM calls WHERE trace_id IN ('trace0000', 'trace0100') ORDER BY trace_id",
     )
@@ -78,7 +78,7 @@ async fn canary_pii_never_reaches_the_warehouse() {
         assert!(n > 0, "no {tag} found");
     }
     // Tool-call arguments and metadata stay valid JSON after redaction.
-    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT response_tool_calls, metadata, tools FROM calls WHERE trace_id = 'trace0000'")
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, "SELECT response_tool_calls, metadata, tools FROM calls WHERE trace_id = 'trace0000'")
         .await
         .unwrap();
     for c in 0..3 {
@@ -150,8 +150,8 @@ async fn names_addresses_birth_dates_and_bookings_never_reach_the_warehouse() {
 
     // The first name in the message and under `first_name` in the tool call,
     // and the booking in the answer and under `booking_ref`, share pseudonyms.
-    let ctx = slm_pipeline::sql::warehouse_session(&p.warehouse(), None).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&p.warehouse(), None).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(
         &ctx,
         "SELECT response_content, response_tool_calls FROM calls ORDER BY trace_id",
     )
@@ -212,7 +212,7 @@ async fn reanonymize_removes_what_older_detectors_left() {
         upstream: Vec::new(),
         base_dirs: new_dag.base_dirs(),
         progress: false,
-        clock: std::sync::Arc::new(slm_pipeline::dag::clock::SystemClock),
+        clock: std::sync::Arc::new(slm_pipeline::clock::SystemClock),
     };
     let day_after = date() + chrono::Duration::days(1);
     let reports = slm_pipeline::anonymize::reanonymize::reanonymize(&ctx, &config, date(), day_after).await.unwrap();
@@ -274,11 +274,11 @@ async fn every_kind_of_bad_input_is_quarantined_with_its_reason() {
         let line = line.map_or("line IS NULL".to_string(), |l| format!("line = {l}"));
         format!("SELECT reason FROM quarantine WHERE source_object LIKE '%{object}' AND {line}")
     };
-    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&wh, None).await.unwrap();
     let reason = |sql: String| {
         let ctx = ctx.clone();
         async move {
-            let (_, b) = slm_pipeline::sql::query(&ctx, &sql).await.unwrap();
+            let (_, b) = slm_pipeline::warehouse::session::query(&ctx, &sql).await.unwrap();
             assert_eq!(b.iter().map(|b| b.num_rows()).sum::<usize>(), 1, "{sql}");
             b[0].column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(0).to_string()
         }
@@ -597,7 +597,7 @@ async fn unchanged_tasks_are_skipped_and_force_runs_them() {
     let forced = runner.run(&changed, date()).await.unwrap();
     assert!(forced.succeeded());
     assert!(!cached(&forced).contains(&"ingest".to_string()), "{forced:?}");
-    let (runner, _) = common::runner(wh.clone());
+    let (runner, _) = crate::common::runner(wh.clone());
     let all = runner.with_force(Force::All).run(&changed, date()).await.unwrap();
     assert!(all.succeeded() && cached(&all).is_empty());
     assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM calls WHERE date = DATE '{DATE}'")).await, calls + 1);
@@ -909,8 +909,8 @@ async fn the_gateways_call_log_is_the_next_nights_input() {
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls WHERE json_field(metadata, 'route') = 'slm'").await, 2);
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM calls WHERE json_field(metadata, 'adapter') = 'c01-0123456789ab'").await, 3);
 
-    let ctx = slm_pipeline::sql::warehouse_session(&wh, Some(std::path::Path::new("sql/views"))).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT cluster_id, calls, slm_share, fallback_rate, invalid_outputs, shadows, shadow_agreement, out_of_radius_rate FROM gateway_routes_per_day ORDER BY cluster_id").await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&wh, Some(std::path::Path::new("sql/views"))).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, "SELECT cluster_id, calls, slm_share, fallback_rate, invalid_outputs, shadows, shadow_agreement, out_of_radius_rate FROM gateway_routes_per_day ORDER BY cluster_id").await.unwrap();
     let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| ") && !l.contains("cluster_id")).collect();
     assert_eq!(rows.len(), 2, "{text}");
@@ -932,7 +932,7 @@ async fn the_gateways_call_log_is_the_next_nights_input() {
     ctx.sql("CREATE VIEW calls_in_window AS SELECT * FROM calls").await.unwrap();
     ctx.sql("CREATE VIEW cluster_assignments AS SELECT call_id, CAST(0 AS BIGINT) AS cluster_id FROM calls").await.unwrap();
     let pairs = std::fs::read_to_string("sql/distill/pairs.sql").unwrap();
-    let (_, batches) = slm_pipeline::sql::query(&ctx, &format!("SELECT response_content FROM ({pairs}) ORDER BY response_content")).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, &format!("SELECT response_content FROM ({pairs}) ORDER BY response_content")).await.unwrap();
     let text = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
     assert_eq!(text.matches("| LLM").count(), 4, "{text}");
     assert!(!text.contains("SLM says") && text.contains("LLM says done, and e-mailed <EMAIL_"), "{text}");

@@ -199,8 +199,8 @@ pub fn warehouse_text(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 pub async fn count(wh: &Warehouse, sql: &str) -> i64 {
-    let ctx = slm_pipeline::sql::warehouse_session(wh, None).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(&ctx, sql).await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, sql).await.unwrap();
     let col = batches[0].column(0);
     arrow::compute::cast(col, &arrow::datatypes::DataType::Int64)
         .unwrap()
@@ -212,7 +212,7 @@ pub async fn count(wh: &Warehouse, sql: &str) -> i64 {
 
 /// A query's result as text (the query must order its rows).
 pub async fn table_text(wh: &Warehouse, sql: &str) -> String {
-    let ctx = slm_pipeline::sql::warehouse_session(wh, None).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(&ctx, sql).await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, sql).await.unwrap();
     arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string()
 }

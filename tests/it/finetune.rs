@@ -3,14 +3,14 @@
 //! PEFT files, metrics, loss curve, the `adapters` table, caching, and
 //! resume after the process is killed.
 
-mod common;
+
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use slm_pipeline::models::smollm;
 use slm_pipeline::warehouse::tables::datasets_schema;

@@ -1,10 +1,10 @@
 //! The binary's commands: validate exit codes, sql output formats, runs.
 
-mod common;
+
 
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_slm-pipeline"))

@@ -4,13 +4,13 @@
 //! to pass anything (the tiny model's answers are noise); the gate's
 //! decisions themselves are unit-tested in `publish`.
 
-mod common;
+
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::*;
+use crate::common::*;
 use slm_pipeline::hashing::sha256_hex;
 use slm_pipeline::routing::live::LiveTable;
 use slm_pipeline::routing::registry::Registry;
@@ -238,8 +238,8 @@ async fn adapters_of_older_pii_detectors_are_never_published() {
         writer.close().unwrap();
     }
     let old = Warehouse::open(warehouse.to_str().unwrap()).unwrap();
-    let ctx = slm_pipeline::sql::warehouse_session(&old, Some(Path::new("sql/views"))).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT COUNT(*) FROM stale_adapters").await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&old, Some(Path::new("sql/views"))).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, "SELECT COUNT(*) FROM stale_adapters").await.unwrap();
     let stale = batches[0].column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0);
     assert_eq!(stale, 2);
 
@@ -422,12 +422,12 @@ async fn routes_near_far_and_ambiguous_requests() {
 
     // Near: the stored task text of that cluster's eval call nearest its
     // centroid, routed as a prompt, lands on that cluster's SLM.
-    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&wh, None).await.unwrap();
     let sql = format!(
         "SELECT e.text FROM call_embeddings e JOIN evaluation_examples x ON e.call_id = x.call_id \
          JOIN cluster_assignments a ON a.call_id = e.call_id WHERE x.cluster_id = {cluster} ORDER BY a.distance, e.call_id LIMIT 1"
     );
-    let (_, batches) = slm_pipeline::sql::query(&ctx, &sql).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, &sql).await.unwrap();
     let text = slm_pipeline::warehouse::columns::strings(&batches[0], "text", "call_embeddings").unwrap().value(0).to_string();
     let router = Router::new(table.clone(), &slm_pipeline::models::model_dir("all-minilm-l6-v2")).unwrap();
     let near = router.decide(&Request::prompt(&text)).unwrap();
@@ -470,8 +470,8 @@ async fn the_fast_stage_decides_most_calls_as_minilm_does_and_its_files_are_chec
 
     // The calls themselves: the cascade's decision is MiniLM's, bar the share the fit allows.
     let wh = Warehouse::open(warehouse.to_str().unwrap()).unwrap();
-    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT text FROM call_embeddings ORDER BY call_id LIMIT 200").await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, "SELECT text FROM call_embeddings ORDER BY call_id LIMIT 200").await.unwrap();
     let (mut fast_decided, mut differ) = (0, Vec::new());
     for b in &batches {
         let texts = slm_pipeline::warehouse::columns::strings(b, "text", "call_embeddings").unwrap();
@@ -662,8 +662,8 @@ async fn pruned_routes_serve_the_prompt_the_adapter_was_trained_on() {
     let dir = tempfile::tempdir().unwrap();
     let warehouse = copy_warehouse(dir.path());
     let wh = Warehouse::open(warehouse.to_str().unwrap()).unwrap();
-    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT DISTINCT cluster_id FROM datasets WHERE prefix_sha256 IS NOT NULL ORDER BY cluster_id")
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, "SELECT DISTINCT cluster_id FROM datasets WHERE prefix_sha256 IS NOT NULL ORDER BY cluster_id")
         .await
         .unwrap();
     let pruned: Vec<i64> = batches.iter().flat_map(|b| b.column(0).as_any().downcast_ref::<Int64Array>().unwrap().values().to_vec()).collect();
@@ -693,7 +693,7 @@ async fn pruned_routes_serve_the_prompt_the_adapter_was_trained_on() {
             "SELECT d.prompt, d.prefix_sha256, c.messages, c.tools FROM datasets d JOIN calls c ON c.call_id = d.call_id \
              WHERE d.cluster_id = {cluster} ORDER BY d.prefix_sha256 IS NULL, d.call_id LIMIT 6"
         );
-        let (_, batches) = slm_pipeline::sql::query(&ctx, &sql).await.unwrap();
+        let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, &sql).await.unwrap();
         let (mut checked, mut pruned_rows) = (0, 0);
         for b in &batches {
             let prompts = b.column(0).as_any().downcast_ref::<StringArray>().unwrap();

@@ -2,11 +2,11 @@
 //! The mechanics run on a tiny random BERT; fidelity and cluster quality on
 //! the real all-MiniLM-L6-v2 that `scripts/setup.sh` installs in `models/`.
 
-mod common;
+
 
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use slm_pipeline::models::minilm::{write_tiny_random_model, Embedder};
 
@@ -21,8 +21,8 @@ fn cosine(a: &[f32], b: &[f32]) -> f64 {
 /// Every reference text of sentence-transformers gets the same vector.
 #[test]
 fn minilm_matches_sentence_transformers() {
-    let reference = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/minilm/embeddings.jsonl");
-    let text = std::fs::read_to_string(&reference).expect("reference embeddings beside the project");
+    let reference = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minilm/embeddings.jsonl");
+    let text = std::fs::read_to_string(&reference).expect("tests/fixtures/minilm/embeddings.jsonl");
     let rows: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(rows.len() >= 30);
     let model = Embedder::load(&real_model(), 256, &candle_core::Device::Cpu).unwrap();
@@ -173,8 +173,8 @@ async fn embedding_is_incremental_and_holds_no_raw_pii() {
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM call_embeddings").await, n as i64);
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM cluster_assignments").await, n as i64);
     // The embedded texts come from the anonymized calls: no canary anywhere.
-    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(&ctx, "SELECT text FROM call_embeddings").await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(&ctx, "SELECT text FROM call_embeddings").await.unwrap();
     let mut texts = String::new();
     for b in &batches {
         let col = b.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
@@ -271,8 +271,8 @@ async fn cluster_ids_stay_stable_and_only_a_new_task_type_gets_a_new_id() {
 
     // The clusters of each task type, each night, through the trace ids.
     let wh = p.warehouse();
-    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
-    let (_, batches) = slm_pipeline::sql::query(
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&wh, None).await.unwrap();
+    let (_, batches) = slm_pipeline::warehouse::session::query(
         &ctx,
         "SELECT DISTINCT split_part(c.trace_id, '-2026', 1) AS kind, CAST(c.date AS VARCHAR) AS day, a.cluster_id \
          FROM calls c JOIN cluster_assignments a ON a.call_id = c.call_id WHERE a.cluster_id IS NOT NULL",
@@ -470,8 +470,8 @@ async fn distill_writes_versioned_datasets_per_cluster() {
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM datasets d JOIN calls c ON d.call_id = c.call_id WHERE c.status <> 'ok'").await, 0);
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM datasets WHERE answer NOT LIKE '%<|im_end|>\n'").await, 0);
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM datasets WHERE prompt_tokens + answer_tokens > 512").await, 0);
-    let ctx = slm_pipeline::sql::warehouse_session(&wh, None).await.unwrap();
-    let (_, b) = slm_pipeline::sql::query(&ctx, "SELECT answer FROM datasets WHERE answer LIKE '%tool_calls%'").await.unwrap();
+    let ctx = slm_pipeline::warehouse::session::warehouse_session(&wh, None).await.unwrap();
+    let (_, b) = slm_pipeline::warehouse::session::query(&ctx, "SELECT answer FROM datasets WHERE answer LIKE '%tool_calls%'").await.unwrap();
     let answers: Vec<String> = b
         .iter()
         .flat_map(|b| b.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap().iter().flatten().map(str::to_string).collect::<Vec<_>>())
