@@ -9,8 +9,8 @@
 //! `z·Σ_l W_jl` is taken off, and the group's sum is scaled back to f32 and
 //! added to the output. Groups, rather than one scale per row and channel,
 //! keep a few outlier inputs of MiniLM's layers from coarsening every
-//! other step: the embedding's cosine to f32 rises from 0.9935 to above
-//! 0.999, for about a quarter more instructions.
+//! other step: the embedding's worst cosine to f32 on the reference texts
+//! rises from 0.9935 to 0.9991, at about a quarter of the projections' speed.
 
 use std::ops::Range;
 
@@ -22,8 +22,10 @@ const MR: usize = 14;
 const NR: usize = 32;
 /// Rows of x per thread work item.
 const MC: usize = 4 * MR;
-/// Inputs per quantization group: 16 steps of `vpdpbusd`.
-pub const GROUP: usize = 64;
+/// Inputs per quantization group: 8 steps of `vpdpbusd`. On MiniLM's
+/// reference texts groups of 64 reach a worst cosine to f32 of 0.9986 and
+/// groups of 32 0.9991 (per row and channel: 0.9935).
+pub const GROUP: usize = 32;
 
 /// Whether [`quantize`] and [`gemm`] run on this CPU.
 pub fn available() -> bool {
