@@ -98,9 +98,12 @@ enum Kind {
     /// A context that is itself a number word ("客户编号", "номер заказа"):
     /// the value is announced.
     Numbered,
+    /// A login or user name: also a word with digits, `_` or `.` in it
+    /// ("darkstar50", "k.tanaka", "lucia_m"), which elsewhere reads as code.
+    Handle,
 }
 
-use Kind::{Invoice, License, Locator, Loyalty, Marker, Miles, Numbered, Plain, Plate, Pnr, Pp, Ref, Ticket};
+use Kind::{Handle, Invoice, License, Locator, Loyalty, Marker, Miles, Numbered, Plain, Plate, Pnr, Pp, Ref, Ticket};
 
 /// Context words, lower case, by first letter.
 #[rustfmt::skip]
@@ -108,7 +111,7 @@ const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
     match first {
         b'a' => &[("aadhaar", Plain), ("account", Plain), ("acct", Plain), ("auftrags", Plain),
                   ("auftrag", Plain), ("ausweis", Plain), ("aadvantage", Loyalty), ("ahv", Plain), ("asiakas", Plain)],
-        b'b' => &[("badge", Plain), ("booking", Pnr), ("buchungs", Pnr), ("buchung", Pnr),
+        b'b' => &[("badge", Plain), ("booking", Pnr), ("boekings", Pnr), ("boeking", Pnr), ("buchungs", Pnr), ("buchung", Pnr),
                   ("bestellung", Plain), ("bestell", Plain), ("bestel", Plain), ("benefits", Marker),
                   ("benefit", Marker)],
         b'c' => &[("customer", Plain), ("cust", Plain), ("client", Plain), ("cliente", Plain),
@@ -130,7 +133,7 @@ const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
         b'k' => &[("kunden", Plain), ("kunde", Plain), ("konto", Plain), ("kennzeichen", Plate),
                   ("kund", Plain), ("klant", Plain), ("klienta", Plain), ("konta", Plain)],
         b'l' => &[("loyalty", Loyalty), ("license", License), ("licence", License),
-                  ("licencia", Plain), ("localizador", Pnr), ("login", Plain)],
+                  ("licencia", Plain), ("localizador", Pnr), ("login", Handle)],
         b'm' => &[("membership", Plain), ("member", Plain), ("mitglieds", Plain),
                   ("mitglied", Plain), ("mitarbeiter", Plain), ("mrn", Plain), ("matrikel", Plain),
                   ("miles", Miles), ("mileage", Miles), ("medicare", Plain), ("medicaid", Plain),
@@ -144,7 +147,7 @@ const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
                   ("payment", Plain), ("paiement", Plain), ("pago", Plain), ("pedido", Plain),
                   ("policy", Plain), ("polizza", Plain), ("poliza", Plain), ("póliza", Plain),
                   ("pnr", Locator), ("personalausweis", Plain), ("prenotazione", Pnr),
-                  ("permis", Plain), ("po", Plain), ("pp", Pp), ("plate", Plate),
+                  ("permis de conduire", Plain), ("permis", Plain), ("po", Plain), ("pp", Pp), ("plate", Plate),
                   ("personal code", Plain), ("personal number", Plain), ("personal id", Plain),
                   ("personnummer", Plain), ("pan card", Plain), ("pan", Marker),
                   ("patienten", Plain), ("personal", Marker), ("player", Plain), ("polis", Plain)],
@@ -160,7 +163,7 @@ const fn contexts(first: u8) -> &'static [(&'static str, Kind)] {
         b't' => &[("ticket", Ticket), ("tkt", Ticket), ("tracking", Plain), ("transaction", Plain),
                   ("txn", Plain), ("tin", Plain), ("tax id", Plain), ("taxpayer id", Plain), ("tfn", Plain),
                   ("taxpayer", Plain), ("tenancy", Plain)],
-        b'u' => &[("username", Plain), ("user", Plain)],
+        b'u' => &[("username", Handle), ("user handle", Handle), ("user", Plain)],
         b'v' => &[("vat", Marker), ("voter", Marker), ("versicherungs", Marker), ("vertrags", Marker),
                   ("vertrag", Marker)],
         b'z' => &[("zahlung", Plain)],
@@ -791,6 +794,7 @@ fn valid_value(v: &[u8], kind: Kind, explicit: bool, after: &[u8]) -> bool {
     match kind {
         Ref => return is_pnr6(v) && !is_tech_name(v),
         Pp => return is_short_passport(v),
+        Handle if is_handle(v) => return true,
         _ => {}
     }
     let digits = v.iter().filter(|b| b.is_ascii_digit()).count();
@@ -852,6 +856,17 @@ fn valid_value(v: &[u8], kind: Kind, explicit: bool, after: &[u8]) -> bool {
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
     let constant = v.contains(&b'_') && lower == 0 && digits < 3;
     (digits >= 2 || len >= 5 && lower == 0) && !has_lower_word(v) && !(hex && len >= 7) && !constant
+}
+
+/// A user name: a letter, then 3-31 letters, digits, `_`, `.` or `-`, with a
+/// digit or an inner `_` or `.` ("darkstar50", "k.tanaka", "lucia_m").
+fn is_handle(v: &[u8]) -> bool {
+    let inner = |b: u8| v[1..v.len() - 1].contains(&b);
+    (4..=32).contains(&v.len())
+        && v[0].is_ascii_alphabetic()
+        && v.iter().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(b))
+        && (v.iter().any(u8::is_ascii_digit) || inner(b'_') || inner(b'.'))
+        && !is_tech_name(v)
 }
 
 /// Four lower-case letters in a row.

@@ -38,7 +38,8 @@ const CONTEXTS: &[&str] = &[
     "ग्राहक आईडी", "ऑर्डर नंबर", "बुकिंग नंबर", "खाता संख्या", "पासपोर्ट नंबर", "หมายเลขคำสั่งซื้อ", "รหัสลูกค้า",
     "หมายเลขการจอง", "เลขที่บัญชี", "หมายเลขหนังสือเดินทาง",
     // Latin words that ASCII matching cannot see.
-    "numéro étudiant", "numéro d'étudiant", "mã khách hàng", "mã đơn hàng", "số tài khoản", "số hộ chiếu", "mã đặt chỗ",
+    "numéro étudiant", "numéro d'étudiant", "numéro d'adhérent", "numéro adhérent", "n° d'adhérent",
+    "numer zamówienia", "numéro de réservation", "mã khách hàng", "mã đơn hàng", "số tài khoản", "số hộ chiếu", "mã đặt chỗ",
 ];
 
 /// Between such a context and its value: spaces, punctuation of any width,

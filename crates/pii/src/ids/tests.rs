@@ -46,6 +46,8 @@ const POS: &[&str] = &[
     "Steuernummer ⟦377 5480⟧", "carnet de conducir ⟦D_6115556⟧", "user handle ⟦u667068⟧",
     "refund ⟦re_TmYAjVlNGuimuJvsUBg⟧ issued", "intent ⟦pi_3MtwBwLkdIwHu7ix28a3tqPa⟧",
     "tenancy reference ⟦TEN-2023-0481⟧", "player ID ⟦PLR88213⟧", "hesap numarası: ⟦SP043555⟧",
+    "login ⟦darkstar50⟧", "My username is ⟦k.tanaka⟧.", "user handle ⟦lucia_m⟧", "permis de conduire n° ⟦DL/2018/87707⟧",
+    "(boekingsnummer ⟦252D5V⟧)", "numéro d'adhérent: ⟦M/53528⟧", "numer zamówienia:\t⟦SO-0819⟧",
 ];
 
 #[rustfmt::skip]
@@ -67,6 +69,7 @@ const NEG: &[&str] = &[
     "user.name2 = 'x'", "steuer 15000", "Ihre Buchungsnummer lautet",
     "pub const PACKET_USER: u32 = 6;", "struct S { ticket: u64, user_id: i64 }",
     "call order(12345)", "re_UserProfileHandlerFactory", "fn re_compile_pattern_cache()",
+    "login failed for the user", "username: string", "login.html", "login with sha256 hashes",
     "the customer. 12345 rows", "tenant ID 72f988bf-86f1-41af-91ab-2d7cd011db47",
     "subscription ID 9b2c1a3e-4f5d-4e6a-8b7c-1d2e3f4a5b6c", "lease id 7587868326418765",
     "NL80211_RRF_NO_6GHZ_VLP_CLIENT = 4194304,",
