@@ -47,7 +47,7 @@ const CONTEXTS: &[&str] = &[
 #[rustfmt::skip]
 const BETWEEN: &[&str] = &[
     " ", "\t", ":", "：", "=", "#", "№", "—", "–", "-", "*", "\"", "'", "「", "（", "(", "は", "が", "是", "为", "為",
-    "：", "는", "은", "이", "\u{a0}",
+    "는", "은", "이", "\u{a0}",
 ];
 
 /// Appends, in order and without overlapping `out`'s spans, the values that
