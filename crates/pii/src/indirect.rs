@@ -57,7 +57,9 @@ pub(crate) fn entity_in_text(rules: &KeyRules, text: &str, key_start: usize, key
         let open = enclosing_brace(b, key_start)?;
         return field_named_in(rules, text, open);
     }
-    if is_record_id(rules, key) {
+    // No id tail is longer than "reference": the gate over every key of a
+    // document allocates nothing for the others.
+    if key.len() <= "reference".len() && is_record_id(rules, key) {
         let open = enclosing_brace(b, key_start)?;
         let (ks, ke) = key_before(b, open)?;
         return names_record(&text[ks..ke]).then_some(Entity::Identifier);
